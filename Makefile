@@ -1,0 +1,36 @@
+# Set-up on a fresh machine is `make plan` then `make test`: both create .venv when needed.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+PYTHON ?= python3
+STACK ?= dev
+VENV := .venv
+UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+
+.PHONY: setup plan test lint fmt clean
+
+setup: $(VENV)/bin/mlops
+
+$(VENV)/bin/mlops: pyproject.toml uv.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (found %s)" % sys.version.split()[0])'
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv \
+		|| $(PYTHON) -m pip install --quiet --disable-pip-version-check --user --break-system-packages uv
+	$(UV) sync --locked --python $(PYTHON)
+	@touch $@
+
+plan: setup
+	$(VENV)/bin/mlops plan --stack $(STACK)
+
+test: setup
+	$(VENV)/bin/pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pyright
+
+fmt: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Offline planning: run a Pulumi program under mocks, check policies, write ``plan.json``."""

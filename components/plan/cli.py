@@ -1,0 +1,134 @@
+"""``mlops plan``: render a stack offline, check it against the policy pack, write the plan.
+
+Exit status: 0 no mandatory violation, 1 mandatory violations, 2 invalid config or program.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from components.errors import ConfigError
+from components.plan import cost, document
+from components.plan.policy import evaluate, read_pack_config
+from components.plan.runner import (
+    PlanError,
+    Recording,
+    StackConfig,
+    find_project,
+    read_stack_file,
+    run_program_dir,
+)
+from policies import CONFIG_DIR, POLICIES
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_INVALID = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mlops", description="mlops-platform tools.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    plan = commands.add_parser(
+        "plan",
+        help="render a stack offline (Pulumi mocks), evaluate the policy pack, write plan.json",
+        description="Render a stack offline under Pulumi mocks, evaluate the policy pack "
+        "in-process and write plan.json, manifests/ and graph.mmd.",
+    )
+    plan.add_argument("--stack", required=True, help="stack name, e.g. dev or prod")
+    plan.add_argument(
+        "--config", type=Path, help="stack file to plan (default: Pulumi.<stack>.yaml)"
+    )
+    plan.add_argument(
+        "--program",
+        type=Path,
+        default=Path("infra"),
+        help="Pulumi Python program directory (default: infra)",
+    )
+    plan.add_argument("--out", type=Path, help="output directory (default: build/plan/<stack>)")
+    plan.add_argument("--format", choices=("text", "json"), default="text", help="what to print")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``mlops`` console command."""
+    args = _parser().parse_args(argv)
+    try:
+        return plan_command(args.stack, args.program, args.config, args.out, args.format)
+    except ConfigError as exc:
+        print(exc.render(), file=sys.stderr)
+    except PlanError as exc:
+        print(f"mlops plan: {exc}", file=sys.stderr)
+    return EXIT_INVALID
+
+
+def plan_command(
+    stack: str, program: Path, config_file: Path | None, out: Path | None, fmt: str
+) -> int:
+    """Plan ``program`` for ``stack``, write the files, print a summary; returns the exit status."""
+    started = time.perf_counter()
+    project, root = find_project(program)
+    config = _stack_config(stack, program, root, config_file, project)
+    try:
+        recording = run_program_dir(program, stack=stack, config=config, project=project)
+    except ConfigError as exc:
+        raise ConfigError(config.source, exc.problems) from None
+    except PlanError:
+        raise
+    except Exception as exc:
+        raise PlanError(f"{program}: the program failed: {type(exc).__name__}: {exc}") from None
+    plan = make_plan(recording)
+    out_dir = out or Path("build") / "plan" / stack
+    write_plan(plan, recording, out_dir)
+    if fmt == "json":
+        sys.stdout.write(document.dumps_plan(plan))
+    else:
+        sys.stdout.write(document.render_text(plan))
+        elapsed = time.perf_counter() - started
+        print(f"\nWrote {out_dir}/plan.json, manifests/, graph.mmd in {elapsed:.1f} s")
+    mandatory = [v for v in plan["violations"] if v["enforcementLevel"] == "mandatory"]
+    return EXIT_VIOLATIONS if mandatory else EXIT_OK
+
+
+def make_plan(recording: Recording) -> dict[str, Any]:
+    """Evaluate the policy pack for the recording's stack and build ``plan.json``."""
+    pack_config = read_pack_config(CONFIG_DIR / f"{recording.stack}.json")
+    violations = evaluate(POLICIES, recording.resources, pack_config)
+    return document.build_plan(recording, violations, cost.estimate(recording.resources))
+
+
+def write_plan(plan: dict[str, Any], recording: Recording, out_dir: Path) -> None:
+    """Write ``plan.json``, ``graph.mmd`` and a fresh ``manifests/`` into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "plan.json").write_text(document.dumps_plan(plan))
+    (out_dir / "graph.mmd").write_text(document.mermaid(recording.resources))
+    manifest_dir = out_dir / "manifests"
+    shutil.rmtree(manifest_dir, ignore_errors=True)
+    manifest_dir.mkdir()
+    for name, obj in document.manifests(recording.resources).items():
+        (manifest_dir / name).write_text(document.dumps_manifest(obj))
+
+
+def _stack_config(
+    stack: str, program: Path, root: Path, config_file: Path | None, project: str
+) -> StackConfig:
+    if config_file is not None:
+        return read_stack_file(config_file, project)
+    for candidate in (program / f"Pulumi.{stack}.yaml", root / f"Pulumi.{stack}.yaml"):
+        if candidate.is_file():
+            return read_stack_file(_relative(candidate), project)
+    return StackConfig(source=f"Pulumi.{stack}.yaml")
+
+
+def _relative(path: Path) -> Path:
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,195 @@
+"""Turn a recording into the plan's files: ``plan.json``, ``manifests/``, ``graph.mmd``, text."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any, cast
+
+import yaml
+
+from components.plan.monitor import Registration
+from components.plan.policy import Violation
+from components.plan.runner import Recording
+
+SCHEMA_VERSION = 1
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+def integers(value: Any) -> Any:
+    """Mocks deliver every number as a float; give whole numbers back as integers."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: integers(v) for k, v in cast(dict[str, Any], value).items()}
+    if isinstance(value, list):
+        return [integers(v) for v in cast(list[Any], value)]
+    return value
+
+
+def resource_json(resource: Registration) -> dict[str, Any]:
+    """One entry of ``plan.json`` ``resources``."""
+    return {
+        "urn": resource.urn,
+        "type": resource.type,
+        "name": resource.name,
+        "custom": resource.custom,
+        "parent": resource.parent,
+        "provider": resource.provider,
+        "dependencies": resource.dependencies,
+        "inputs": integers(resource.inputs),
+        "options": {
+            "protect": resource.protect,
+            "retainOnDelete": resource.retain_on_delete,
+            "ignoreChanges": resource.ignore_changes,
+            "deleteBeforeReplace": resource.delete_before_replace,
+        },
+    }
+
+
+def build_plan(
+    recording: Recording, violations: Sequence[Violation], cost: dict[str, Any]
+) -> dict[str, Any]:
+    """The ``plan.json`` document (DESIGN.md contract)."""
+    return {
+        "schemaVersion": SCHEMA_VERSION,
+        "project": recording.project,
+        "stack": recording.stack,
+        "resources": [resource_json(r) for r in recording.resources],
+        "violations": [v.as_json() for v in violations],
+        "outputs": integers(recording.outputs),
+        "cost": cost,
+    }
+
+
+def dumps_plan(plan: dict[str, Any]) -> str:
+    """Serialise ``plan.json`` deterministically."""
+    return json.dumps(plan, indent=2, sort_keys=True) + "\n"
+
+
+def is_manifest(resource: Registration) -> bool:
+    """A Kubernetes object (not a provider, Helm release or component)."""
+    return (
+        resource.custom
+        and resource.type.startswith("kubernetes:")
+        and "kind" in resource.inputs
+        and "apiVersion" in resource.inputs
+    )
+
+
+def manifests(resources: Sequence[Registration]) -> dict[str, dict[str, Any]]:
+    """File name -> Kubernetes object, for every object the program declares."""
+    files: dict[str, dict[str, Any]] = {}
+    for resource in resources:
+        if not is_manifest(resource):
+            continue
+        obj: dict[str, Any] = integers(resource.inputs)
+        metadata: dict[str, Any] = obj.get("metadata") or {}
+        parts: list[Any] = [
+            obj["kind"],
+            metadata.get("namespace"),
+            metadata.get("name") or resource.name,
+        ]
+        stem = "-".join(_slug(str(p)) for p in parts if p)
+        name, n = f"{stem}.yaml", 2
+        while name in files:
+            name, n = f"{stem}-{n}.yaml", n + 1
+        files[name] = obj
+    return files
+
+
+def dumps_manifest(obj: dict[str, Any]) -> str:
+    """A manifest as YAML, keys in a stable order."""
+    return yaml.safe_dump(obj, sort_keys=True, default_flow_style=False)
+
+
+def mermaid(resources: Sequence[Registration]) -> str:
+    """The resource graph: solid edges parent -> child, dotted edges dependency -> dependant."""
+    ids = {r.urn: f"r{i}" for i, r in enumerate(resources)}
+    lines = ["graph TD"]
+    for resource in resources:
+        shape = ('["', '"]') if resource.custom else ('(["', '"])')
+        label = f"{resource.name}<br/><small>{resource.type}</small>"
+        lines.append(f"  {ids[resource.urn]}{shape[0]}{label}{shape[1]}")
+    for resource in resources:
+        if resource.parent in ids:
+            lines.append(f"  {ids[resource.parent]} --> {ids[resource.urn]}")
+        for dependency in resource.dependencies:
+            if dependency in ids:
+                lines.append(f"  {ids[dependency]} -.-> {ids[resource.urn]}")
+    return "\n".join(lines) + "\n"
+
+
+def render_text(plan: dict[str, Any]) -> str:
+    """A readable summary: a tree of components with counts, then violations, then cost."""
+    resources: list[dict[str, Any]] = plan["resources"]
+    children: dict[str | None, list[dict[str, Any]]] = {}
+    for resource in resources:
+        children.setdefault(resource["parent"], []).append(resource)
+    custom = sum(1 for r in resources if r["custom"])
+    lines = [
+        f"Plan of {plan['project']}/{plan['stack']}: {len(resources)} resources "
+        f"({custom} custom, {len(resources) - custom} components/stack)",
+        "",
+    ]
+    roots = [r for r in resources if r["parent"] is None]
+    for root in roots:
+        lines += _tree(root, children, "")
+    lines.append("")
+    lines += _violations_text(plan["violations"])
+    lines.append("")
+    lines += _cost_text(plan["cost"])
+    return "\n".join(lines) + "\n"
+
+
+def _tree(
+    node: dict[str, Any], children: dict[str | None, list[dict[str, Any]]], indent: str
+) -> list[str]:
+    kids = children.get(node["urn"], [])
+    if node["custom"]:
+        return [f"{indent}{node['type']}  {node['name']}"]
+    descendants = _count_descendants(node["urn"], children)
+    lines = [f"{indent}{node['type']}  {node['name']}  ({sum(descendants.values())} resources)"]
+    leaves = Counter(k["type"] for k in kids if k["custom"] and not children.get(k["urn"]))
+    for kind, count in sorted(leaves.items()):
+        lines.append(f"{indent}    {count:>3} x {kind}")
+    for kid in kids:
+        if not kid["custom"] or children.get(kid["urn"]):
+            lines += _tree(kid, children, indent + "    ")
+    return lines
+
+
+def _count_descendants(urn: str, children: dict[str | None, list[dict[str, Any]]]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for kid in children.get(urn, []):
+        counts[kid["type"]] += 1
+        counts += _count_descendants(kid["urn"], children)
+    return counts
+
+
+def _violations_text(violations: list[dict[str, Any]]) -> list[str]:
+    if not violations:
+        return ["Policy violations: none"]
+    mandatory = sum(1 for v in violations if v["enforcementLevel"] == "mandatory")
+    lines = [f"Policy violations: {len(violations)} ({mandatory} mandatory)"]
+    for v in violations:
+        where = v["urn"].rsplit("::", 1)[-1] if v["urn"] else "stack"
+        lines.append(f"  [{v['enforcementLevel']}] {v['policy']}: {where}: {v['message']}")
+    return lines
+
+
+def _cost_text(cost: dict[str, Any]) -> list[str]:
+    lines = [
+        f"Estimated cost ({cost['currency']}/hour): {cost['hourlyMin']:.2f} at minimum size, "
+        f"{cost['hourlyMax']:.2f} at maximum size"
+    ]
+    for item in cost["items"]:
+        low, high = item["hourlyMin"], item["hourlyMax"]
+        lines.append(f"  {item['name']}: {low:.2f} - {high:.2f}  ({item['detail']})")
+    return lines
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9.-]+", "-", text.lower()).strip("-")

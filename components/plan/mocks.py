@@ -1,0 +1,294 @@
+"""Pulumi mocks that answer like AWS would: consistent IDs, ARNs, URLs and endpoints.
+
+Every value is derived from the resource type and name with a hash, never from a clock or
+a random source, so two plans of the same program are identical.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+import pulumi
+
+ACCOUNT_ID = "123456789012"
+"""The account every offline plan pretends to run in."""
+
+
+def digest(*parts: str, length: int = 17) -> str:
+    """A stable lowercase hex string derived from ``parts``."""
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:length]
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    type_: str
+    name: str
+    inputs: dict[str, Any]
+    region: str
+    account: str
+
+    def physical(self, key: str, max_length: int = 63) -> str:
+        """The input ``key`` if set, else an autoname like the provider's (``name-1a2b3c4``)."""
+        given = self.inputs.get(key)
+        if isinstance(given, str) and given:
+            return given
+        prefix = self.inputs.get(f"{key}Prefix")
+        stem = prefix if isinstance(prefix, str) and prefix else f"{self.name}-"
+        return (stem + digest(self.type_, self.name, length=7))[:max_length]
+
+    def hex_id(self, prefix: str) -> str:
+        return f"{prefix}-{digest(self.type_, self.name)}"
+
+    def arn(self, service: str, resource: str, *, regional: bool = True) -> str:
+        region = self.region if regional else ""
+        return f"arn:aws:{service}:{region}:{self.account}:{resource}"
+
+
+Outputs = dict[str, Any]
+_Handler = Callable[[_Ctx], tuple[str, Outputs]]
+
+
+def _bucket(c: _Ctx) -> tuple[str, Outputs]:
+    bucket = c.physical("bucket")
+    return bucket, {
+        "bucket": bucket,
+        "arn": f"arn:aws:s3:::{bucket}",
+        "bucketDomainName": f"{bucket}.s3.amazonaws.com",
+        "bucketRegionalDomainName": f"{bucket}.s3.{c.region}.amazonaws.com",
+        "region": c.region,
+        "hostedZoneId": "Z3AQBSTGFYJSTF",
+    }
+
+
+def _kms_key(c: _Ctx) -> tuple[str, Outputs]:
+    h = digest(c.type_, c.name, length=32)
+    key_id = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+    return key_id, {"keyId": key_id, "arn": c.arn("kms", f"key/{key_id}")}
+
+
+def _kms_alias(c: _Ctx) -> tuple[str, Outputs]:
+    alias = c.physical("name", 256)
+    return alias, {"name": alias, "arn": c.arn("kms", alias)}
+
+
+def _iam(kind: str) -> _Handler:
+    def handler(c: _Ctx) -> tuple[str, Outputs]:
+        name = c.physical("name", 64)
+        path = c.inputs.get("path") or "/"
+        return name, {
+            "name": name,
+            "arn": c.arn("iam", f"{kind}{path}{name}", regional=False),
+            "uniqueId": "AROA" + digest(c.type_, c.name).upper(),
+        }
+
+    return handler
+
+
+def _oidc_provider(c: _Ctx) -> tuple[str, Outputs]:
+    host = str(c.inputs.get("url", "oidc.example")).removeprefix("https://")
+    arn = c.arn("iam", f"oidc-provider/{host}", regional=False)
+    return arn, {"arn": arn}
+
+
+def _ecr_repository(c: _Ctx) -> tuple[str, Outputs]:
+    name = c.physical("name", 256)
+    return name, {
+        "name": name,
+        "arn": c.arn("ecr", f"repository/{name}"),
+        "registryId": c.account,
+        "repositoryUrl": f"{c.account}.dkr.ecr.{c.region}.amazonaws.com/{name}",
+    }
+
+
+def _eks_cluster(c: _Ctx) -> tuple[str, Outputs]:
+    name = c.physical("name", 100)
+    oidc = digest(c.type_, c.name, length=32).upper()
+    cert = base64.b64encode(f"offline-plan-ca-for-{name}".encode()).decode()
+    vpc_config = dict(c.inputs.get("vpcConfig") or {})
+    vpc_config["clusterSecurityGroupId"] = f"sg-{digest('cluster-sg', c.name)}"
+    vpc_config["vpcId"] = f"vpc-{digest('cluster-vpc', c.name)}"
+    return name, {
+        "name": name,
+        "arn": c.arn("eks", f"cluster/{name}"),
+        "endpoint": f"https://{oidc}.gr7.{c.region}.eks.amazonaws.com",
+        "certificateAuthority": {"data": cert},
+        "identities": [
+            {"oidcs": [{"issuer": f"https://oidc.eks.{c.region}.amazonaws.com/id/{oidc}"}]}
+        ],
+        "platformVersion": "eks.1",
+        "status": "ACTIVE",
+        "vpcConfig": vpc_config,
+    }
+
+
+def _eks_node_group(c: _Ctx) -> tuple[str, Outputs]:
+    cluster = str(c.inputs.get("clusterName", "cluster"))
+    name = c.physical("nodeGroupName", 63)
+    asg = f"eks-{name}-{digest(c.type_, c.name, length=8)}"
+    return f"{cluster}:{name}", {
+        "nodeGroupName": name,
+        "arn": c.arn("eks", f"nodegroup/{cluster}/{name}/{digest(c.name, length=8)}"),
+        "resources": [{"autoscalingGroups": [{"name": asg}], "remoteAccessSecurityGroupId": ""}],
+        "status": "ACTIVE",
+    }
+
+
+def _ec2(prefix: str, resource: str) -> _Handler:
+    def handler(c: _Ctx) -> tuple[str, Outputs]:
+        ident = c.hex_id(prefix)
+        return ident, {"arn": c.arn("ec2", f"{resource}/{ident}"), "ownerId": c.account}
+
+    return handler
+
+
+def _eip(c: _Ctx) -> tuple[str, Outputs]:
+    ident = c.hex_id("eipalloc")
+    octets = bytes.fromhex(digest(c.type_, c.name, length=4))
+    return ident, {"allocationId": ident, "publicIp": f"198.51.{octets[0]}.{octets[1]}"}
+
+
+def _launch_template(c: _Ctx) -> tuple[str, Outputs]:
+    ident = c.hex_id("lt")
+    return ident, {
+        "arn": c.arn("ec2", f"launch-template/{ident}"),
+        "latestVersion": 1,
+        "defaultVersion": 1,
+    }
+
+
+def _named_arn(service: str, resource: str, key: str = "name", sep: str = "/") -> _Handler:
+    def handler(c: _Ctx) -> tuple[str, Outputs]:
+        name = c.physical(key, 256)
+        return name, {
+            key: name,
+            "arn": c.arn(service, f"{resource}{sep}{name}" if resource else name),
+        }
+
+    return handler
+
+
+def _sns_topic(c: _Ctx) -> tuple[str, Outputs]:
+    name = c.physical("name", 256)
+    arn = c.arn("sns", name)
+    return arn, {"name": name, "arn": arn}
+
+
+def _docker_image(c: _Ctx) -> tuple[str, Outputs]:
+    image = str(c.inputs.get("imageName", c.name))
+    repo = image.rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] else image
+    sha = digest(c.type_, c.name, image, length=64)
+    return f"{image}-{sha[:12]}", {"repoDigest": f"{repo}@sha256:{sha}", "imageName": image}
+
+
+def _random_password(c: _Ctx) -> tuple[str, Outputs]:
+    length = int(c.inputs.get("length", 32))
+    secret = (digest("password", c.name, length=64) * 2)[:length]
+    return "none", {"result": secret, "bcryptHash": "$2a$10$" + digest("bcrypt", c.name, length=53)}
+
+
+def _kubernetes(c: _Ctx) -> tuple[str, Outputs]:
+    given = c.inputs.get("metadata")
+    metadata: dict[str, Any] = dict(cast(dict[str, Any], given)) if isinstance(given, dict) else {}
+    name = metadata.get("name") or c.name
+    namespace = metadata.get("namespace")
+    ident = f"{namespace}/{name}" if namespace else str(name)
+    return ident, ({"metadata": {**metadata, "name": name}} if "kind" in c.inputs else {})
+
+
+_HANDLERS: dict[str, _Handler] = {
+    "aws:s3/bucket:Bucket": _bucket,
+    "aws:kms/key:Key": _kms_key,
+    "aws:kms/alias:Alias": _kms_alias,
+    "aws:iam/role:Role": _iam("role"),
+    "aws:iam/policy:Policy": _iam("policy"),
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
+    "aws:ecr/repository:Repository": _ecr_repository,
+    "aws:eks/cluster:Cluster": _eks_cluster,
+    "aws:eks/nodeGroup:NodeGroup": _eks_node_group,
+    "aws:ec2/vpc:Vpc": _ec2("vpc", "vpc"),
+    "aws:ec2/subnet:Subnet": _ec2("subnet", "subnet"),
+    "aws:ec2/internetGateway:InternetGateway": _ec2("igw", "internet-gateway"),
+    "aws:ec2/natGateway:NatGateway": _ec2("nat", "natgateway"),
+    "aws:ec2/routeTable:RouteTable": _ec2("rtb", "route-table"),
+    "aws:ec2/securityGroup:SecurityGroup": _ec2("sg", "security-group"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": _ec2("vpce", "vpc-endpoint"),
+    "aws:ec2/flowLog:FlowLog": _ec2("fl", "vpc-flow-log"),
+    "aws:ec2/eip:Eip": _eip,
+    "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
+    "aws:cloudwatch/logGroup:LogGroup": _named_arn("logs", "log-group", sep=":"),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _named_arn("cloudwatch", "alarm", sep=":"),
+    "aws:sns/topic:Topic": _sns_topic,
+    "aws:eks/addon:Addon": _named_arn("eks", "addon", key="addonName"),
+    "docker:index/image:Image": _docker_image,
+    "random:index/randomPassword:RandomPassword": _random_password,
+}
+
+
+def _invoke_results(token: str, args: dict[str, Any], region: str, account: str) -> dict[str, Any]:
+    if token == "aws:index/getCallerIdentity:getCallerIdentity":
+        return {
+            "accountId": account,
+            "arn": f"arn:aws:iam::{account}:user/offline-plan",
+            "userId": "AIDAOFFLINEPLAN",
+            "id": account,
+        }
+    if token == "aws:index/getRegion:getRegion":
+        return {
+            "name": region,
+            "region": region,
+            "id": region,
+            "endpoint": f"ec2.{region}.amazonaws.com",
+        }
+    if token == "aws:index/getPartition:getPartition":
+        return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+    if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+        letters = "abcdef"
+        return {
+            "names": [f"{region}{x}" for x in letters],
+            "zoneIds": [f"use1-az{i + 1}" for i in range(len(letters))],
+            "id": region,
+        }
+    if token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+        return {
+            "userName": "AWS",
+            "password": digest("ecr-token", length=64),
+            "proxyEndpoint": f"https://{account}.dkr.ecr.{region}.amazonaws.com",
+            "authorizationToken": base64.b64encode(b"AWS:offline").decode(),
+            "id": region,
+        }
+    if token == "aws:ssm/getParameter:getParameter":
+        name = str(args.get("name", ""))
+        return {"name": name, "value": f"ami-{digest('ssm', name)}", "type": "String", "id": name}
+    return {}
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Mocks whose outputs look like the real cloud's, consistent for each resource type."""
+
+    def __init__(self, region: str = "us-east-1", account: str = ACCOUNT_ID) -> None:
+        self.region = region
+        self.account = account
+
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
+        inputs = cast(dict[str, Any], args.inputs)  # pyright: ignore[reportUnknownMemberType]
+        ctx = _Ctx(args.typ, args.name, inputs, self.region, self.account)
+        handler = _HANDLERS.get(args.typ)
+        if handler is not None:
+            ident, outputs = handler(ctx)
+        elif args.typ.startswith("kubernetes:"):
+            ident, outputs = _kubernetes(ctx)
+        else:
+            ident, outputs = f"{args.name}-{digest(args.typ, args.name, length=8)}", {}
+        return ident, {**ctx.inputs, **outputs}
+
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        call_args = cast(dict[str, Any], args.args)  # pyright: ignore[reportUnknownMemberType]
+        return _invoke_results(args.token, call_args, self.region, self.account), None

@@ -1,0 +1,102 @@
+"""A mock resource monitor that records every registration with its graph and options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from google.protobuf import json_format
+from pulumi.runtime.mocks import MockMonitor
+
+# Signature keys of Pulumi's wire format (sdk/python/lib/pulumi/runtime/rpc.py).
+_SIG = "4dabf18193072939515e22adb298388d"
+_SECRET = "1b47061264138c4ac30d75fd1eb44270"
+_RESOURCE_REF = "5cf8f73096256a8f31e491e813e4eb8e"
+_ASSET = "c44067f5952c0a294b673a41bacd8c17"
+_ARCHIVE = "0def7320c3a5731c473e5ecbe6d01bc7"
+_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+SECRET_PLACEHOLDER = "[secret]"
+
+
+@dataclass
+class Registration:
+    """One resource as the program declared it."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str | None
+    provider: str | None
+    dependencies: list[str]
+    inputs: dict[str, Any]
+    protect: bool = False
+    retain_on_delete: bool = False
+    ignore_changes: list[str] = field(default_factory=list[str])
+    delete_before_replace: bool = False
+
+
+def plain(value: Any) -> Any:
+    """Wire-format value -> JSON-able value: secrets masked, references as URNs."""
+    if isinstance(value, dict):
+        value = cast(dict[str, Any], value)
+        sig = value.get(_SIG)
+        if sig == _SECRET:
+            return SECRET_PLACEHOLDER
+        if sig == _RESOURCE_REF:
+            return value.get("urn")
+        if sig == _ASSET:
+            return {"asset": value.get("path") or value.get("uri") or "<text>"}
+        if sig == _ARCHIVE:
+            return {"archive": value.get("path") or value.get("uri") or "<assets>"}
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in cast(list[Any], value)]
+    if value == _UNKNOWN:
+        return "[unknown]"
+    return value
+
+
+def provider_urn(reference: str) -> str | None:
+    """A provider reference is ``URN::ID``; keep the URN."""
+    return reference.rsplit("::", 1)[0] if reference else None
+
+
+class GraphMonitor(MockMonitor):
+    """Records each ``RegisterResource`` call, then answers it like the stock mock monitor."""
+
+    def __init__(self, mocks: Any) -> None:
+        super().__init__(mocks)
+        self.registrations: dict[str, Registration] = {}
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """URNs as the engine makes them: children of the root stack get no type prefix."""
+        if parent.split("::")[-2:-1] == ["pulumi:pulumi:Stack"]:
+            parent = ""
+        return super().make_urn(parent, type_, name)
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        # The SDK's mock monitor is untyped.
+        response = super().RegisterResource(request)  # pyright: ignore[reportUnknownMemberType]
+        inputs = json_format.MessageToDict(request.object, preserving_proto_field_name=True)
+        dependencies = set(request.dependencies)
+        for deps in request.propertyDependencies.values():
+            dependencies.update(deps.urns)
+        parent = request.parent or None
+        dependencies.discard(parent or "")
+        self.registrations[response.urn] = Registration(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            custom=bool(request.custom),
+            parent=parent,
+            provider=provider_urn(request.provider),
+            dependencies=sorted(dependencies),
+            inputs=plain(inputs),
+            protect=bool(request.protect),
+            retain_on_delete=bool(request.retainOnDelete),
+            ignore_changes=sorted(request.ignoreChanges),
+            delete_before_replace=bool(request.deleteBeforeReplace),
+        )
+        return response

@@ -1,0 +1,186 @@
+"""Evaluate a CrossGuard policy pack in-process against a recorded program.
+
+The Pulumi CLI runs the pack as a plugin and feeds it each resource; offline we build the
+same ``ResourceValidationArgs`` / ``StackValidationArgs`` from the recording and call the
+policies' own ``validate`` methods, applying the pack config file the CLI would be given.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyCustomTimeouts,
+    PolicyProviderResource,
+    PolicyResource,
+    PolicyResourceOptions,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from components.plan.monitor import Registration
+
+
+@dataclass(frozen=True, order=True)
+class Violation:
+    """One policy violation, as ``plan.json`` reports it."""
+
+    policy: str
+    enforcement_level: str
+    urn: str | None
+    message: str
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``plan.json`` shape."""
+        return {
+            "policy": self.policy,
+            "enforcementLevel": self.enforcement_level,
+            "urn": self.urn,
+            "message": self.message,
+        }
+
+
+def read_pack_config(path: Path | None) -> dict[str, Any]:
+    """A policy pack config file (``policies/config/<stack>.json``); empty when absent."""
+    if path is None or not path.is_file():
+        return {}
+    data = json.loads(path.read_text())
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: must be a JSON object of policy name to level or settings")
+    return cast(dict[str, Any], data)
+
+
+def enforcement_level(policy: Policy, pack_config: Mapping[str, Any]) -> EnforcementLevel:
+    """The level in force: the policy's own entry, else ``all``, else the policy's default."""
+    for key in (policy.name, "all"):
+        entry: Any = pack_config.get(key)
+        if isinstance(entry, dict):
+            entry = cast(dict[str, Any], entry).get("enforcementLevel")
+        level: Any = entry
+        if isinstance(level, str):
+            return EnforcementLevel(level)
+    return policy.enforcement_level or EnforcementLevel.ADVISORY
+
+
+def policy_config(policy: Policy, pack_config: Mapping[str, Any]) -> dict[str, Any]:
+    """The policy's settings: schema defaults overlaid with the pack config entry."""
+    settings: dict[str, Any] = {}
+    if policy.config_schema is not None:
+        for key, schema in policy.config_schema.properties.items():
+            if "default" in schema:
+                settings[key] = schema["default"]
+    entry: Any = pack_config.get(policy.name)
+    if isinstance(entry, dict):
+        items = cast(dict[str, Any], entry).items()
+        settings.update({k: v for k, v in items if k != "enforcementLevel"})
+    return settings
+
+
+def evaluate(
+    policies: Sequence[Policy], resources: Sequence[Registration], pack_config: Mapping[str, Any]
+) -> list[Violation]:
+    """Every violation the policies report on ``resources``, sorted."""
+    by_urn = {r.urn: r for r in resources}
+    custom = [r for r in resources if r.custom]
+    violations: list[Violation] = []
+    for policy in policies:
+        level = enforcement_level(policy, pack_config)
+        if level is EnforcementLevel.DISABLED:
+            continue
+        settings = policy_config(policy, pack_config)
+        found: list[tuple[str | None, str]] = []
+        if isinstance(policy, ResourceValidationPolicy):
+            for resource in custom:
+                _validate(policy, _resource_args(resource, by_urn, settings), found, resource.urn)
+        elif isinstance(policy, StackValidationPolicy):
+            resources_ = [_policy_resource(r, by_urn) for r in custom]
+            _validate(
+                policy, StackValidationArgs(resources=resources_, config=settings), found, None
+            )
+        violations += [Violation(policy.name, level.value, urn, message) for urn, message in found]
+    return sorted(set(violations))
+
+
+def _validate(
+    policy: Policy, args: object, found: list[tuple[str | None, str]], default_urn: str | None
+) -> None:
+    """Call the policy's own validate(); async validators run on a loop of their own."""
+
+    def report(message: str, urn: str | None = None) -> None:
+        found.append((urn or default_urn, message))
+
+    validate = cast(
+        Callable[[object, ReportViolation], Awaitable[Any] | None],
+        policy.validate,  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
+    )
+    result = validate(args, report)
+    if result is not None:
+        loop = asyncio.new_event_loop()
+        try:
+            loop.run_until_complete(_wait(result))
+        finally:
+            loop.close()
+
+
+async def _wait(result: Awaitable[Any]) -> None:
+    await result
+
+
+def _options(resource: Registration) -> PolicyResourceOptions:
+    return PolicyResourceOptions(
+        protect=resource.protect,
+        ignore_changes=list(resource.ignore_changes),
+        delete_before_replace=resource.delete_before_replace,
+        aliases=[],
+        custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
+        additional_secret_outputs=[],
+        parent=resource.parent,
+    )
+
+
+def _provider(
+    resource: Registration, by_urn: Mapping[str, Registration]
+) -> PolicyProviderResource | None:
+    provider = by_urn.get(resource.provider or "")
+    if provider is None:
+        return None
+    return PolicyProviderResource(provider.type, provider.inputs, provider.urn, provider.name)
+
+
+def _resource_args(
+    resource: Registration, by_urn: Mapping[str, Registration], settings: Mapping[str, Any]
+) -> ResourceValidationArgs:
+    return ResourceValidationArgs(
+        resource.type,
+        resource.inputs,
+        resource.urn,
+        resource.name,
+        _options(resource),
+        _provider(resource, by_urn),
+        config=settings,
+    )
+
+
+def _policy_resource(resource: Registration, by_urn: Mapping[str, Registration]) -> PolicyResource:
+    parent = by_urn.get(resource.parent or "")
+    return PolicyResource(
+        resource.type,
+        resource.inputs,
+        resource.urn,
+        resource.name,
+        _options(resource),
+        _provider(resource, by_urn),
+        parent=None if parent is None else _policy_resource(parent, {}),
+        dependencies=[],
+        property_dependencies={},
+    )

@@ -1,0 +1,190 @@
+"""Run a Pulumi Python program offline under mocks and record what it declares.
+
+This is the one harness behind ``mlops plan`` and the tests: a fresh event loop, the
+recording mocks and graph monitor, the stack's config injected, and everything reset after.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import runpy
+import sys
+from collections.abc import Callable, Generator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import pulumi
+import yaml
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.stack import run_pulumi_func
+
+from components.plan.mocks import RecordingMocks
+from components.plan.monitor import SECRET_PLACEHOLDER, GraphMonitor, Registration
+
+DEFAULT_REGION = "us-east-1"
+
+
+class PlanError(Exception):
+    """The program or its files cannot be planned (exit status 2); the message says why."""
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """A stack's configuration as the Pulumi runtime receives it."""
+
+    source: str
+    """Where it came from (a stack file path), for error messages."""
+    values: dict[str, str] = field(default_factory=dict[str, str])
+    """Namespaced keys (``project:key``) to strings; objects are JSON, secrets masked."""
+    secret_keys: list[str] = field(default_factory=list[str])
+    """Keys whose values were ``secure:`` (replaced by a placeholder offline)."""
+
+    @property
+    def region(self) -> str:
+        """``aws:region``, or us-east-1 when unset."""
+        return self.values.get("aws:region", DEFAULT_REGION)
+
+
+@dataclass(frozen=True)
+class Recording:
+    """Everything a program declared, in a deterministic order."""
+
+    project: str
+    stack: str
+    resources: list[Registration]
+    outputs: dict[str, Any]
+
+
+def find_project(program_dir: Path) -> tuple[str, Path]:
+    """The project name and root: the nearest ``Pulumi.yaml`` at or above ``program_dir``."""
+    for directory in [program_dir, *program_dir.resolve().parents]:
+        project_file = directory / "Pulumi.yaml"
+        if project_file.is_file():
+            data = _read_yaml(project_file)
+            name = data.get("name")
+            if not isinstance(name, str) or not name:
+                raise PlanError(f"{project_file}: name: required, the project name")
+            return name, directory
+    raise PlanError(f"{program_dir}: no Pulumi.yaml in this directory or above it")
+
+
+def read_stack_file(path: Path, project: str) -> StackConfig:
+    """Read ``config:`` of a stack file into the runtime's shape.
+
+    Keys without a namespace get the project's (as the Pulumi CLI does); ``secure:``
+    values cannot be decrypted offline and become ``[secret]``.
+    """
+    data = _read_yaml(path)
+    config: Any = data.get("config") or {}
+    if not isinstance(config, dict):
+        raise PlanError(f"{path}: config: must be a mapping of keys to values")
+    config = cast(dict[str, Any], config)
+    values: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, value in config.items():
+        full_key = str(key) if ":" in str(key) else f"{project}:{key}"
+        masked, had_secret = _mask_secrets(value)
+        values[full_key] = masked if isinstance(masked, str) else json.dumps(masked)  # bools: true
+        if had_secret:
+            secret_keys.append(full_key)
+    return StackConfig(source=str(path), values=values, secret_keys=secret_keys)
+
+
+def _mask_secrets(value: Any) -> tuple[Any, bool]:
+    if isinstance(value, dict):
+        mapping = cast(dict[str, Any], value)
+        if set(mapping) == {"secure"}:
+            return SECRET_PLACEHOLDER, True
+        pairs = {k: _mask_secrets(v) for k, v in mapping.items()}
+        return {k: v for k, (v, _) in pairs.items()}, any(s for _, s in pairs.values())
+    if isinstance(value, list):
+        items = [_mask_secrets(v) for v in cast(list[Any], value)]
+        return [v for v, _ in items], any(s for _, s in items)
+    return value, False
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise PlanError(f"{path}: cannot read ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        raise PlanError(f"{path}: not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise PlanError(f"{path}: must be a YAML mapping")
+    return cast(dict[str, Any], data)
+
+
+@contextmanager
+def mocked_runtime(
+    project: str, stack: str, config: StackConfig
+) -> Generator[tuple[asyncio.AbstractEventLoop, GraphMonitor]]:
+    """A fresh event loop and Pulumi runtime under recording mocks; reset on exit."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    monitor = GraphMonitor(RecordingMocks(region=config.region))
+    try:
+        pulumi_settings.reset_options(project=project, stack=stack)
+        pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
+        pulumi.runtime.set_mocks(
+            monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor
+        )
+        yield loop, monitor
+    finally:
+        pulumi.runtime.set_all_config({}, [])
+        pulumi_settings.reset_options()
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+def run_program(
+    program: Callable[[], object], *, project: str, stack: str, config: StackConfig
+) -> Recording:
+    """Run ``program`` (it declares resources) under mocks and return what it declared."""
+
+    def main() -> None:
+        program()
+
+    with mocked_runtime(project, stack, config) as (loop, monitor):
+        loop.run_until_complete(run_pulumi_func(main))
+        root = pulumi_settings.get_root_resource()
+        exported: dict[str, Any] = getattr(root, "outputs", {})
+        outputs = loop.run_until_complete(_resolve_outputs(exported))
+        resources = sorted(monitor.registrations.values(), key=lambda r: r.urn)
+    return Recording(project=project, stack=stack, resources=resources, outputs=outputs)
+
+
+def run_program_dir(
+    program_dir: Path, *, stack: str, config: StackConfig, project: str
+) -> Recording:
+    """Run the ``__main__.py`` of a Pulumi Python program directory, as the Pulumi CLI does."""
+    main = program_dir / "__main__.py"
+    if not main.is_file():
+        raise PlanError(
+            f"{program_dir}: no __main__.py (a Pulumi Python program directory needs one)"
+        )
+    sys.path.insert(0, str(program_dir.resolve()))
+    try:
+        return run_program(
+            lambda: runpy.run_path(str(main), run_name="__main__"),
+            project=project,
+            stack=stack,
+            config=config,
+        )
+    finally:
+        sys.path.remove(str(program_dir.resolve()))
+
+
+async def _resolve_outputs(exported: Mapping[str, Any]) -> dict[str, Any]:
+    resolved: dict[str, Any] = {}
+    for name in sorted(exported):
+        output = pulumi.Output.from_input(exported[name])
+        is_secret = await output.is_secret()
+        value = await output.future()
+        resolved[name] = SECRET_PLACEHOLDER if is_secret else value
+    return resolved

@@ -1,0 +1,1 @@
+"""The mlops-platform stack program: validated config in, composed components out."""

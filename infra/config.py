@@ -1,0 +1,540 @@
+"""The stack configuration: one ``mlops-platform:platform`` object per ``Pulumi.<stack>.yaml``.
+
+Validation happens in two passes, both before any resource is declared:
+
+1. :class:`PlatformConfig` (pydantic) checks shapes, types, ranges, closed sets and rejects
+   unknown keys;
+2. :func:`check_rules` checks the rules that span fields and sections (unique names,
+   references that must resolve, what prod requires) and names the exact key path.
+
+:func:`load_platform_config` runs both and raises one :class:`ConfigError` listing every
+problem of the pass that failed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Mapping, Sequence
+from enum import StrEnum
+from typing import Annotated, Any, Literal, get_args, get_origin
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
+from pydantic.alias_generators import to_camel
+
+from components.errors import ConfigError, Problem
+
+CONFIG_KEY = "platform"
+"""Key of the platform object inside the project's config namespace."""
+
+REQUIRED_TAGS = ("team", "cost-center", "environment")
+"""Tags every stack must set; they are applied to every taggable AWS resource."""
+
+DnsLabel = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z]([-a-z0-9]*[a-z0-9])?$"),
+]
+"""A short lowercase name usable in AWS and Kubernetes names (letters, digits, hyphens)."""
+
+InstanceType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")]
+AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
+RoleArn = Annotated[
+    str, StringConstraints(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
+]
+LabelKey = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=253, pattern=r"^([a-z0-9.-]+/)?[A-Za-z0-9._-]+$"),
+]
+
+
+def _cidr(value: str) -> str:
+    try:
+        ipaddress.IPv4Network(value, strict=True)
+    except ValueError as exc:
+        raise ValueError(f"must be an IPv4 CIDR block such as 10.0.0.0/16 ({exc})") from None
+    return value
+
+
+def _no_latest(image: str) -> str:
+    if "@sha256:" not in image and (
+        image.endswith(":latest") or ":" not in image.rsplit("/", 1)[-1]
+    ):
+        raise ValueError(
+            "must be pinned: a version tag (repo:1.2.3) or a digest (repo@sha256:...), never latest"
+        )
+    return image
+
+
+Cidr = Annotated[str, AfterValidator(_cidr)]
+Image = Annotated[str, StringConstraints(min_length=3), AfterValidator(_no_latest)]
+
+
+class Environment(StrEnum):
+    """Deployment environment; prod adds protection and resilience requirements."""
+
+    DEV = "dev"
+    PROD = "prod"
+
+
+class NatGateways(StrEnum):
+    """NAT gateway layout: one shared (cheap, one AZ failure domain) or one per AZ."""
+
+    SINGLE = "single"
+    PER_AZ = "perAz"
+
+
+class CapacityType(StrEnum):
+    """EKS managed node group capacity type."""
+
+    ON_DEMAND = "ON_DEMAND"
+    SPOT = "SPOT"
+
+
+class NodeOs(StrEnum):
+    """Node operating system family for a GPU pool."""
+
+    AL2023 = "al2023"
+    BOTTLEROCKET = "bottlerocket"
+
+
+class TaintEffect(StrEnum):
+    """Kubernetes taint effect, in the spelling the EKS API uses."""
+
+    NO_SCHEDULE = "NO_SCHEDULE"
+    NO_EXECUTE = "NO_EXECUTE"
+    PREFER_NO_SCHEDULE = "PREFER_NO_SCHEDULE"
+
+
+class Runtime(StrEnum):
+    """Model server runtime of an endpoint."""
+
+    TRITON = "triton"
+    VLLM = "vllm"
+    CUSTOM = "custom"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        alias_generator=to_camel,
+        validate_by_alias=True,
+        validate_by_name=False,
+        use_enum_values=False,
+    )
+
+
+class ExistingNetwork(_Model):
+    """An existing VPC to deploy into instead of creating one."""
+
+    vpc_id: Annotated[str, StringConstraints(pattern=r"^vpc-[0-9a-f]{8,17}$")] = Field(
+        description="ID of the VPC (vpc-...)."
+    )
+    private_subnet_ids: list[
+        Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")]
+    ] = Field(min_length=2, description="Private subnets for nodes, at least two AZs.")
+    public_subnet_ids: list[
+        Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")]
+    ] = Field(
+        default_factory=list, description="Public subnets for internet-facing load balancers."
+    )
+
+
+class NetworkConfig(_Model):
+    """The VPC the cluster runs in."""
+
+    cidr: Cidr = Field(default="10.0.0.0/16", description="VPC IPv4 CIDR block.")
+    az_count: int = Field(default=3, ge=2, le=6, description="Availability zones to span (2-6).")
+    nat_gateways: NatGateways = Field(
+        default=NatGateways.PER_AZ, description="`single` (dev) or `perAz` (prod: no AZ SPOF)."
+    )
+    vpc_endpoints: bool = Field(
+        default=True, description="S3 gateway and ECR interface endpoints (private image pulls)."
+    )
+    flow_logs: bool = Field(default=True, description="VPC flow logs to CloudWatch Logs.")
+    existing: ExistingNetwork | None = Field(
+        default=None, description="Use this VPC and its subnets instead of creating a network."
+    )
+
+
+class ClusterConfig(_Model):
+    """The EKS control plane."""
+
+    version: Literal["1.31", "1.32", "1.33", "1.34"] = Field(
+        default="1.33", description="Kubernetes minor version of the control plane."
+    )
+    endpoint_public_access: bool = Field(
+        default=False, description="Expose the API endpoint publicly (needs publicAccessCidrs)."
+    )
+    public_access_cidrs: list[Cidr] = Field(
+        default_factory=list, description="CIDRs allowed to reach a public API endpoint."
+    )
+    admin_role_arns: list[RoleArn] = Field(
+        default_factory=list, description="IAM roles granted cluster-admin through access entries."
+    )
+
+
+class Taint(_Model):
+    """An extra Kubernetes taint for a pool's nodes."""
+
+    key: LabelKey = Field(description="Taint key.")
+    value: Annotated[str, StringConstraints(max_length=63)] = Field(
+        default="", description="Taint value."
+    )
+    effect: TaintEffect = Field(default=TaintEffect.NO_SCHEDULE, description="Taint effect.")
+
+
+class GpuPoolConfig(_Model):
+    """A managed node group of GPU (or Neuron) instances."""
+
+    name: DnsLabel = Field(description="Pool name, unique in the stack; used in node labels.")
+    instance_types: list[InstanceType] = Field(
+        min_length=1, max_length=20, description="EC2 instance types; several give spot capacity."
+    )
+    capacity_type: CapacityType = Field(
+        default=CapacityType.ON_DEMAND, description="SPOT or ON_DEMAND."
+    )
+    min_size: int = Field(default=0, ge=0, le=1000, description="Minimum nodes; 0 scales to zero.")
+    max_size: int = Field(ge=1, le=1000, description="Maximum nodes the autoscaler may add.")
+    os: NodeOs = Field(default=NodeOs.AL2023, description="Node OS: al2023 or bottlerocket.")
+    disk_size_gib: int = Field(
+        default=100, ge=20, le=16384, description="Encrypted gp3 root volume size."
+    )
+    imds_hop_limit: Literal[1, 2] = Field(
+        default=1,
+        description="IMDSv2 hop limit; 1 keeps pods off the node role, 2 for legacy agents.",
+    )
+    labels: dict[LabelKey, Annotated[str, StringConstraints(max_length=63)]] = Field(
+        default_factory=dict, description="Extra node labels."
+    )
+    taints: list[Taint] = Field(default_factory=list[Taint], description="Extra node taints.")
+    max_unavailable: int = Field(
+        default=1, ge=1, le=100, description="Nodes replaced at once on update."
+    )
+
+
+class BucketConfig(_Model):
+    """An S3 bucket for models, datasets or other artifacts."""
+
+    name: DnsLabel = Field(description="Logical bucket name, unique in the stack (e.g. models).")
+    noncurrent_version_days: int = Field(
+        default=90, ge=1, le=3650, description="Days to keep noncurrent object versions."
+    )
+    abort_multipart_days: int = Field(
+        default=7, ge=1, le=365, description="Days before incomplete multipart uploads are aborted."
+    )
+    intelligent_tiering_days: int | None = Field(
+        default=None, ge=0, le=3650, description="Move objects to Intelligent-Tiering after N days."
+    )
+    object_lock: bool = Field(
+        default=False, description="Object Lock (governance) for released models."
+    )
+    access_logging: bool = Field(default=False, description="Server access logs to a log bucket.")
+
+
+class ImageBuild(_Model):
+    """Build an image from a local context and push it to the registry."""
+
+    context: Annotated[str, StringConstraints(min_length=1)] = Field(
+        description="Build context directory."
+    )
+    dockerfile: str = Field(default="Dockerfile", description="Dockerfile path inside the context.")
+    platform: Literal["linux/amd64", "linux/arm64"] = Field(
+        default="linux/amd64", description="Target platform of the image."
+    )
+    version: (
+        Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")] | None
+    ) = Field(
+        default=None,
+        description="Explicit tag; default is a hash of the build context. Never latest.",
+    )
+
+
+class RegistryConfig(_Model):
+    """An ECR repository."""
+
+    name: Annotated[
+        str,
+        StringConstraints(
+            min_length=2,
+            max_length=256,
+            pattern=r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$",
+        ),
+    ] = Field(description="Repository name (ECR rules: lowercase, digits, . _ - /).")
+    keep_tagged_images: int = Field(default=30, ge=1, le=1000, description="Tagged images to keep.")
+    untagged_expiry_days: int = Field(
+        default=7, ge=1, le=365, description="Days before untagged images expire."
+    )
+    pull_account_ids: list[AccountId] = Field(
+        default_factory=list, description="Other AWS accounts allowed to pull (never everyone)."
+    )
+    build: ImageBuild | None = Field(default=None, description="Optional image build and push.")
+
+
+class EndpointConfig(_Model):
+    """A model-serving endpoint on the cluster."""
+
+    name: DnsLabel = Field(
+        description="Endpoint name, unique in the stack; the Kubernetes app name."
+    )
+    runtime: Runtime = Field(description="Model server: triton, vllm or custom.")
+    pool: DnsLabel = Field(description="Name of the GPU pool that runs it.")
+    bucket: DnsLabel = Field(description="Name of the bucket that holds the model.")
+    model_prefix: Annotated[
+        str, StringConstraints(pattern=r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*/$")
+    ] = Field(description="Key prefix of the model in the bucket, ending in '/'.")
+    image: Image | None = Field(default=None, description="Explicit image; prod requires a digest.")
+    registry: str | None = Field(
+        default=None, description="Name of a registry whose built image to serve."
+    )
+    gpus: int = Field(default=1, ge=1, le=16, description="GPUs per pod (nvidia.com/gpu limit).")
+    replicas: int = Field(default=1, ge=1, le=100, description="Minimum replicas.")
+    max_replicas: int | None = Field(
+        default=None, ge=1, le=100, description="HPA maximum; none disables the HPA."
+    )
+    namespace: DnsLabel = Field(default="serving", description="Kubernetes namespace.")
+
+
+class MonitoringConfig(_Model):
+    """Metrics, alerts and notifications."""
+
+    enabled: bool = Field(default=True, description="Deploy the monitoring stack.")
+    retention_days: int = Field(
+        default=15, ge=1, le=365, description="Prometheus retention in days."
+    )
+    alert_emails: list[Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]] = (
+        Field(default_factory=list, description="E-mail addresses subscribed to the alert topic.")
+    )
+
+
+class PlatformConfig(_Model):
+    """Everything one stack deploys."""
+
+    environment: Environment = Field(description="dev or prod.")
+    region: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")] = Field(
+        default="us-east-1", description="AWS region."
+    )
+    tags: dict[
+        Annotated[str, StringConstraints(min_length=1, max_length=128)],
+        Annotated[str, StringConstraints(max_length=256)],
+    ] = Field(
+        description="Tags for every taggable AWS resource; team, cost-center, environment required."
+    )
+    network: NetworkConfig = Field(default_factory=NetworkConfig, description="The VPC.")
+    cluster: ClusterConfig = Field(default_factory=ClusterConfig, description="The EKS cluster.")
+    gpu_pools: list[GpuPoolConfig] = Field(
+        default_factory=list[GpuPoolConfig], description="GPU node pools."
+    )
+    buckets: list[BucketConfig] = Field(
+        default_factory=list[BucketConfig], description="Artifact buckets."
+    )
+    registries: list[RegistryConfig] = Field(
+        default_factory=list[RegistryConfig], description="ECR repositories."
+    )
+    endpoints: list[EndpointConfig] = Field(
+        default_factory=list[EndpointConfig], description="Model-serving endpoints."
+    )
+    monitoring: MonitoringConfig = Field(
+        default_factory=MonitoringConfig, description="Monitoring."
+    )
+
+    @property
+    def is_prod(self) -> bool:
+        """True for the prod environment."""
+        return self.environment is Environment.PROD
+
+
+def load_platform_config(raw: object, source: str) -> PlatformConfig:
+    """Validate the raw ``platform`` object read from ``source`` (a stack file name).
+
+    Raises :class:`ConfigError` naming every problem, each with its key path.
+    """
+    if raw is None:
+        raise ConfigError(
+            source,
+            [Problem(CONFIG_KEY, "required: set `mlops-platform:platform` in the stack file")],
+        )
+    try:
+        config = PlatformConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(source, [_problem(err) for err in exc.errors()]) from None
+    problems = check_rules(config)
+    if problems:
+        raise ConfigError(source, problems)
+    return config
+
+
+def check_rules(config: PlatformConfig) -> list[Problem]:
+    """Rules across fields and sections; returns every problem found (empty when valid)."""
+    problems: list[Problem] = []
+    problems += _check_tags(config)
+    sections: dict[str, Sequence[Any]] = {
+        "gpuPools": config.gpu_pools,
+        "buckets": config.buckets,
+        "registries": config.registries,
+        "endpoints": config.endpoints,
+    }
+    for section, items in sections.items():
+        problems += _check_unique_names(section, items)
+    problems += _check_network(config)
+    problems += _check_cluster(config)
+    problems += _check_pools(config)
+    problems += _check_endpoints(config)
+    return problems
+
+
+def _check_tags(config: PlatformConfig) -> Iterable[Problem]:
+    for key in REQUIRED_TAGS:
+        if not config.tags.get(key, "").strip():
+            yield Problem(f"{CONFIG_KEY}.tags.{key}", "required, a non-empty string")
+    env_tag = config.tags.get("environment")
+    if env_tag and env_tag != config.environment.value:
+        yield Problem(
+            f"{CONFIG_KEY}.tags.environment",
+            f"must equal environment {config.environment.value!r} (got {env_tag!r})",
+        )
+
+
+def _check_unique_names(section: str, items: Sequence[Any]) -> Iterable[Problem]:
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        name = item.name
+        if name in first:
+            yield Problem(
+                f"{CONFIG_KEY}.{section}[{index}].name",
+                f"duplicate name {name!r} (already used by {section}[{first[name]}]); "
+                "names must be unique",
+            )
+        else:
+            first[name] = index
+
+
+def _check_network(config: PlatformConfig) -> Iterable[Problem]:
+    net = config.network
+    base = f"{CONFIG_KEY}.network"
+    if net.existing is None and ipaddress.IPv4Network(net.cidr).prefixlen > 20:
+        yield Problem(f"{base}.cidr", f"must be /20 or larger to fit the subnets (got {net.cidr})")
+    if config.is_prod:
+        if net.nat_gateways is not NatGateways.PER_AZ:
+            yield Problem(
+                f"{base}.natGateways",
+                "must be 'perAz' in prod (one NAT is a single point of failure)",
+            )
+        if not net.flow_logs:
+            yield Problem(f"{base}.flowLogs", "must be true in prod")
+    if net.existing is not None and len(net.existing.private_subnet_ids) < net.az_count:
+        yield Problem(
+            f"{base}.existing.privateSubnetIds",
+            f"needs one subnet per AZ: at least azCount={net.az_count} "
+            f"(got {len(net.existing.private_subnet_ids)})",
+        )
+
+
+def _check_cluster(config: PlatformConfig) -> Iterable[Problem]:
+    cluster = config.cluster
+    base = f"{CONFIG_KEY}.cluster"
+    if cluster.endpoint_public_access and not cluster.public_access_cidrs:
+        yield Problem(
+            f"{base}.publicAccessCidrs",
+            "required when endpointPublicAccess is true: list the CIDRs allowed to reach the API",
+        )
+    if not cluster.endpoint_public_access and cluster.public_access_cidrs:
+        yield Problem(f"{base}.publicAccessCidrs", "only allowed with endpointPublicAccess: true")
+    for index, cidr in enumerate(cluster.public_access_cidrs):
+        if config.is_prod and ipaddress.IPv4Network(cidr).prefixlen == 0:
+            yield Problem(f"{base}.publicAccessCidrs[{index}]", "0.0.0.0/0 is not allowed in prod")
+
+
+def _check_pools(config: PlatformConfig) -> Iterable[Problem]:
+    for index, pool in enumerate(config.gpu_pools):
+        if pool.max_size < pool.min_size:
+            yield Problem(
+                f"{CONFIG_KEY}.gpuPools[{index}].maxSize",
+                f"must be >= minSize (got {pool.max_size} < {pool.min_size})",
+            )
+        if len(set(pool.instance_types)) != len(pool.instance_types):
+            yield Problem(
+                f"{CONFIG_KEY}.gpuPools[{index}].instanceTypes", "must not repeat an instance type"
+            )
+
+
+def _check_endpoints(config: PlatformConfig) -> Iterable[Problem]:
+    pools = {pool.name for pool in config.gpu_pools}
+    buckets = {bucket.name for bucket in config.buckets}
+    registries = {registry.name for registry in config.registries}
+    for index, endpoint in enumerate(config.endpoints):
+        base = f"{CONFIG_KEY}.endpoints[{index}]"
+        if endpoint.pool not in pools:
+            yield Problem(
+                f"{base}.pool", f"unknown GPU pool {endpoint.pool!r}; defined: {_names(pools)}"
+            )
+        if endpoint.bucket not in buckets:
+            yield Problem(
+                f"{base}.bucket", f"unknown bucket {endpoint.bucket!r}; defined: {_names(buckets)}"
+            )
+        if (endpoint.image is None) == (endpoint.registry is None):
+            yield Problem(f"{base}.image", "set exactly one of image or registry")
+        if endpoint.registry is not None and endpoint.registry not in registries:
+            yield Problem(
+                f"{base}.registry",
+                f"unknown registry {endpoint.registry!r}; defined: {_names(registries)}",
+            )
+        if endpoint.max_replicas is not None and endpoint.max_replicas < endpoint.replicas:
+            yield Problem(
+                f"{base}.maxReplicas",
+                f"must be >= replicas (got {endpoint.max_replicas} < {endpoint.replicas})",
+            )
+        if config.is_prod:
+            if endpoint.replicas < 2:
+                yield Problem(f"{base}.replicas", f"must be >= 2 in prod (got {endpoint.replicas})")
+            if endpoint.image is not None and "@sha256:" not in endpoint.image:
+                yield Problem(f"{base}.image", "must be pinned by digest (repo@sha256:...) in prod")
+
+
+def _names(names: set[str]) -> str:
+    return ", ".join(sorted(names)) or "none"
+
+
+def _problem(error: Mapping[str, Any]) -> Problem:
+    loc: tuple[str | int, ...] = tuple(error["loc"])
+    path = CONFIG_KEY + "".join(
+        f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc
+    )
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        return Problem(path, f"unknown key; allowed keys: {', '.join(allowed)}")
+    if kind == "missing":
+        return Problem(path, "required")
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if "input" in error and not isinstance(error["input"], dict | list):
+        message += f" (got {error['input']!r})"
+    return Problem(path, message)
+
+
+def _allowed_keys(loc: tuple[str | int, ...]) -> list[str]:
+    """The keys a model accepts at ``loc``; walks the model tree along the path."""
+    model: Any = PlatformConfig
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = next(f for n, f in model.model_fields.items() if (f.alias or n) == part)
+        model = _model_of(field.annotation)
+    return sorted(f.alias or n for n, f in model.model_fields.items())
+
+
+def _model_of(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if get_origin(annotation) is not None or get_args(annotation):
+        for arg in get_args(annotation):
+            found = _model_of(arg)
+            if found is not None:
+                return found
+    return None

@@ -1,0 +1,7 @@
+"""Entry point the Pulumi CLI runs for ``--policy-pack policies``; blocks serving the pack."""
+
+from pulumi_policy import EnforcementLevel, PolicyPack
+
+from policies.rules import POLICIES
+
+PolicyPack(name="mlops-platform", enforcement_level=EnforcementLevel.ADVISORY, policies=POLICIES)

@@ -1,0 +1,90 @@
+"""Shared fixtures: the offline harness of ``mlops plan`` (components.plan.runner), no copy.
+
+Every run gets a fresh event loop, recording mocks, a graph monitor and the given config,
+and resets Pulumi's global settings afterwards (see ``runner.mocked_runtime``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.plan.cli import make_plan
+from components.plan.runner import (
+    Recording,
+    StackConfig,
+    read_stack_file,
+    run_program,
+    run_program_dir,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+PROJECT = "mlops-platform"
+
+RunProgram = Callable[..., Recording]
+
+
+def stack_file(stack: str) -> Path:
+    """The real stack file of ``stack``."""
+    return ROOT / f"Pulumi.{stack}.yaml"
+
+
+def platform_raw(stack: str) -> dict[str, Any]:
+    """The raw ``platform`` object of a real stack file, as the program receives it."""
+    values = read_stack_file(stack_file(stack), PROJECT).values
+    return json.loads(values[f"{PROJECT}:platform"])
+
+
+@pytest.fixture
+def run() -> RunProgram:
+    """Run a callable that declares resources under mocks; returns the Recording.
+
+    ``run(fn, stack="dev", config={"mlops-platform:key": "value"}, secret_keys=[...])``.
+    """
+
+    def _run(
+        program: Callable[[], object],
+        *,
+        stack: str = "dev",
+        config: Mapping[str, str] | None = None,
+        secret_keys: list[str] | None = None,
+    ) -> Recording:
+        stack_config = StackConfig(
+            source="test",
+            values=dict(config or {"aws:region": "us-east-1"}),
+            secret_keys=secret_keys or [],
+        )
+        return run_program(program, project=PROJECT, stack=stack, config=stack_config)
+
+    return _run
+
+
+@cache
+def _stack_plan(stack: str) -> tuple[Recording, str]:
+    config = read_stack_file(stack_file(stack), PROJECT)
+    recording = run_program_dir(ROOT / "infra", stack=stack, config=config, project=PROJECT)
+    return recording, json.dumps(make_plan(recording))
+
+
+@pytest.fixture(params=["dev", "prod"])
+def stack_plan(request: pytest.FixtureRequest) -> tuple[Recording, dict[str, Any]]:
+    """The recording and ``plan.json`` of each real stack (computed once per session)."""
+    recording, plan = _stack_plan(request.param)
+    return recording, json.loads(plan)
+
+
+@pytest.fixture
+def prod_plan() -> dict[str, Any]:
+    """``plan.json`` of the real prod stack."""
+    return json.loads(_stack_plan("prod")[1])
+
+
+@pytest.fixture
+def dev_plan() -> dict[str, Any]:
+    """``plan.json`` of the real dev stack."""
+    return json.loads(_stack_plan("dev")[1])

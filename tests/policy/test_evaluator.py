@@ -1,0 +1,122 @@
+"""In-process policy evaluation and the pack's rules."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from components.plan.monitor import Registration
+from components.plan.policy import enforcement_level, evaluate, policy_config
+from policies import CONFIG_DIR, POLICIES
+from policies.rules import required_tags
+
+pytestmark = pytest.mark.policy
+
+PROVIDER = "urn:pulumi:dev::p::pulumi:providers:aws::aws"
+TAGS = '{"tags": {"team": "ml", "cost-center": "cc", "environment": "dev"}}'
+
+
+def reg(
+    name: str, type_: str, inputs: dict[str, Any], provider: str | None = PROVIDER
+) -> Registration:
+    return Registration(
+        f"urn:pulumi:dev::p::{type_}::{name}", type_, name, True, None, provider, [], inputs
+    )
+
+
+def no_public_acl(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.props.get("acl") == "public-read":
+        report("bucket is public", None)
+
+
+async def async_check(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    await asyncio.sleep(0)
+    if args.resource_type == "aws:s3/bucket:Bucket":
+        report("async saw a bucket", None)
+
+
+def test_resource_policies_see_props_and_levels_come_from_pack_config() -> None:
+    policy = ResourceValidationPolicy(
+        "no-public-acl", "d", no_public_acl, EnforcementLevel.MANDATORY
+    )
+    resources = [
+        reg("aws", "pulumi:providers:aws", {"defaultTags": TAGS}, None),
+        reg("pub", "aws:s3/bucket:Bucket", {"acl": "public-read"}),
+        reg("priv", "aws:s3/bucket:Bucket", {"acl": "private"}),
+    ]
+    [violation] = evaluate([policy], resources, {})
+    assert (violation.policy, violation.enforcement_level, violation.message) == (
+        "no-public-acl",
+        "mandatory",
+        "bucket is public",
+    )
+    assert violation.urn == resources[1].urn
+    assert evaluate([policy], resources, {"all": "advisory"})[0].enforcement_level == "advisory"
+    assert evaluate([policy], resources, {"no-public-acl": {"enforcementLevel": "disabled"}}) == []
+
+
+def test_async_and_stack_policies_are_awaited() -> None:
+    seen: list[int] = []
+
+    def count(args: StackValidationArgs, report: ReportViolation) -> None:
+        seen.append(len(args.resources))
+        report("stack-level", None)
+
+    policies = [
+        ResourceValidationPolicy("async", "d", async_check),
+        StackValidationPolicy("count", "d", count),
+    ]
+    violations = evaluate(policies, [reg("b", "aws:s3/bucket:Bucket", {})], {})
+    assert [(v.policy, v.enforcement_level, v.urn) for v in violations] == [
+        ("async", "advisory", "urn:pulumi:dev::p::aws:s3/bucket:Bucket::b"),
+        ("count", "advisory", None),
+    ]
+    assert seen == [1]
+
+
+def test_required_tags_come_from_provider_default_tags_or_the_resource() -> None:
+    provider = reg("aws", "pulumi:providers:aws", {"defaultTags": TAGS}, None)
+    tagged_by_provider = reg("a", "aws:sqs/queue:Queue", {})
+    tagged_itself = reg(
+        "b",
+        "aws:sqs/queue:Queue",
+        {"tags": {"team": "t", "cost-center": "c", "environment": "e"}},
+        provider=None,
+    )
+    untagged = reg("c", "aws:sqs/queue:Queue", {"tags": {"team": "t"}}, provider=None)
+    not_aws = reg("d", "kubernetes:core/v1:Namespace", {}, provider=None)
+    violations = evaluate(
+        [required_tags], [provider, tagged_by_provider, tagged_itself, untagged, not_aws], {}
+    )
+    assert [(v.urn, v.message.split(" (")[0]) for v in violations] == [
+        (untagged.urn, "missing required tags cost-center, environment")
+    ]
+
+
+def test_required_tags_are_configurable() -> None:
+    config = {"aws-required-tags": {"requiredTags": ["owner"]}}
+    assert policy_config(required_tags, config) == {"requiredTags": ["owner"]}
+    assert policy_config(required_tags, {}) == {
+        "requiredTags": ["team", "cost-center", "environment"]
+    }
+    [violation] = evaluate([required_tags], [reg("q", "aws:sqs/queue:Queue", {}, None)], config)
+    assert "missing required tags owner" in violation.message
+
+
+@pytest.mark.parametrize(
+    ("stack", "level"), [("dev", EnforcementLevel.ADVISORY), ("prod", EnforcementLevel.MANDATORY)]
+)
+def test_stack_pack_configs_set_the_levels(stack: str, level: EnforcementLevel) -> None:
+    pack_config = json.loads((CONFIG_DIR / f"{stack}.json").read_text())
+    assert {enforcement_level(p, pack_config) for p in POLICIES} == {level}

@@ -1,0 +1,175 @@
+"""``mlops plan`` end to end, as users and CI run it (a subprocess of the console command)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.stack
+
+MLOPS = Path(sys.executable).with_name("mlops")
+
+
+def mlops(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(MLOPS), *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def test_prod_plan_json_matches_the_contract(tmp_path: Path) -> None:
+    result = mlops("plan", "--stack", "prod", "--format", "json", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    plan = json.loads((tmp_path / "plan.json").read_text())
+    assert json.loads(result.stdout) == plan
+    assert set(plan) == {
+        "schemaVersion",
+        "project",
+        "stack",
+        "resources",
+        "violations",
+        "outputs",
+        "cost",
+    }
+    assert (plan["schemaVersion"], plan["project"], plan["stack"]) == (1, "mlops-platform", "prod")
+    urns = {r["urn"] for r in plan["resources"]}
+    for resource in plan["resources"]:
+        assert set(resource) == {
+            "urn",
+            "type",
+            "name",
+            "custom",
+            "parent",
+            "provider",
+            "dependencies",
+            "inputs",
+            "options",
+        }
+        assert resource["urn"] == resource["urn"].strip() and resource["urn"].startswith(
+            "urn:pulumi:prod::mlops-platform::"
+        )
+        assert resource["urn"].endswith("::" + resource["name"])
+        assert resource["parent"] is None or resource["parent"] in urns
+        assert resource["provider"] is None or resource["provider"] in urns
+        assert set(resource["dependencies"]) <= urns
+        assert set(resource["options"]) == {
+            "protect",
+            "retainOnDelete",
+            "ignoreChanges",
+            "deleteBeforeReplace",
+        }
+    assert [r["parent"] for r in plan["resources"]].count(None) == 1
+    for violation in plan["violations"]:
+        assert set(violation) == {"policy", "enforcementLevel", "urn", "message"}
+        assert violation["enforcementLevel"] in {"mandatory", "advisory"}
+    assert set(plan["cost"]) >= {"currency", "hourlyMin", "hourlyMax", "items"}
+    assert plan["outputs"]["environment"] == "prod"
+    assert (tmp_path / "graph.mmd").read_text().startswith("graph TD\n")
+    assert (tmp_path / "manifests").is_dir()
+
+
+def test_two_plans_are_byte_identical(tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    assert mlops("plan", "--stack", "dev", "--out", str(first)).returncode == 0
+    assert mlops("plan", "--stack", "dev", "--out", str(second)).returncode == 0
+    assert (first / "plan.json").read_bytes() == (second / "plan.json").read_bytes()
+    assert (first / "graph.mmd").read_bytes() == (second / "graph.mmd").read_bytes()
+
+
+def test_text_output_shows_tree_violations_and_cost(tmp_path: Path) -> None:
+    result = mlops("plan", "--stack", "dev", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    assert text.startswith("Plan of mlops-platform/dev: ")
+    assert (
+        text.index("pulumi:pulumi:Stack")
+        < text.index("Policy violations")
+        < text.index("Estimated cost")
+    )
+
+
+def test_malformed_stack_file_exits_2_with_key_path(tmp_path: Path) -> None:
+    bad = tmp_path / "Pulumi.bad.yaml"
+    raw = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
+    platform = raw["config"]["mlops-platform:platform"]
+    platform["gpuPools"] = [
+        {"name": "a", "instanceTypes": ["g5.xlarge"], "maxSize": 2},
+        {"name": "b", "instanceTypes": ["g5.xlarge"], "minSize": 2, "maxSize": 0},
+    ]
+    platform["network"]["natGatways"] = "perAz"
+    bad.write_text(yaml.safe_dump(raw))
+    result = mlops("plan", "--stack", "prod", "--config", str(bad), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert (
+        f"{bad}: platform.gpuPools[1].maxSize: Input should be greater than or equal to 1 (got 0)"
+        in result.stderr
+    )
+    assert (
+        f"{bad}: platform.network.natGatways: unknown key; allowed keys: azCount, cidr"
+        in result.stderr
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_unparseable_stack_file_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "Pulumi.dev.yaml"
+    bad.write_text("config:\n  mlops-platform:platform: [\n")
+    result = mlops("plan", "--stack", "dev", "--config", str(bad), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert "not valid YAML" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_teams_own_program_is_planned_with_program(tmp_path: Path) -> None:
+    result = mlops(
+        "plan",
+        "--stack",
+        "dev",
+        "--program",
+        "examples/tiny-program",
+        "--format",
+        "json",
+        "--out",
+        str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert plan["project"] == "tiny-program"
+    queue = next(r for r in plan["resources"] if r["type"] == "aws:sqs/queue:Queue")
+    assert queue["urn"] == "urn:pulumi:dev::tiny-program::aws:sqs/queue:Queue::requests"
+    assert queue["inputs"]["sqsManagedSseEnabled"] is True
+    assert plan["violations"] == []
+
+
+def test_mandatory_violation_exits_1(tmp_path: Path) -> None:
+    program = tmp_path / "untagged"
+    program.mkdir()
+    (program / "Pulumi.yaml").write_text("name: untagged\nruntime: python\n")
+    (program / "__main__.py").write_text("import pulumi_aws as aws\naws.sqs.Queue('q')\n")
+    result = mlops(
+        "plan", "--stack", "prod", "--program", str(program), "--out", str(tmp_path / "out")
+    )
+    assert result.returncode == 1, result.stderr
+    assert (
+        "[mandatory] aws-required-tags: q: missing required tags team, cost-center, environment"
+        in result.stdout
+    )
+
+
+def test_program_error_exits_2_with_a_clear_message(tmp_path: Path) -> None:
+    program = tmp_path / "broken"
+    program.mkdir()
+    (program / "Pulumi.yaml").write_text("name: broken\nruntime: python\n")
+    (program / "__main__.py").write_text("raise RuntimeError('boom')\n")
+    result = mlops(
+        "plan", "--stack", "dev", "--program", str(program), "--out", str(tmp_path / "out")
+    )
+    assert result.returncode == 2
+    assert "the program failed: RuntimeError: boom" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,255 @@
+"""Stack config validation: pure functions, no Pulumi runtime."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from components.errors import ConfigError, Problem
+from infra.config import Environment, NatGateways, load_platform_config
+from tests.conftest import platform_raw
+
+pytestmark = pytest.mark.unit
+
+BASE: dict[str, Any] = {
+    "environment": "prod",
+    "tags": {"team": "ml", "cost-center": "cc-1", "environment": "prod"},
+    "network": {"cidr": "10.0.0.0/16", "azCount": 3, "natGateways": "perAz", "flowLogs": True},
+    "cluster": {"version": "1.33"},
+    "monitoring": {"retentionDays": 30},
+    "gpuPools": [
+        {"name": "gpu", "instanceTypes": ["g5.xlarge"], "minSize": 1, "maxSize": 4},
+        {"name": "large", "instanceTypes": ["p4d.24xlarge"], "minSize": 0, "maxSize": 2},
+    ],
+    "buckets": [{"name": "models"}, {"name": "datasets"}],
+    "registries": [{"name": "serving"}],
+    "endpoints": [
+        {
+            "name": "fraud",
+            "runtime": "triton",
+            "pool": "gpu",
+            "bucket": "models",
+            "modelPrefix": "models/fraud/",
+            "image": "nvcr.io/nvidia/tritonserver@sha256:" + "a" * 64,
+            "replicas": 2,
+        }
+    ],
+}
+
+
+def with_change(path: str, value: Any) -> dict[str, Any]:
+    """BASE with the value at a dotted path (``gpuPools.1.maxSize``) replaced or deleted."""
+    raw = copy.deepcopy(BASE)
+    *parents, last = path.split(".")
+    node: Any = raw
+    for part in parents:
+        node = node[int(part)] if part.isdigit() else node[part]
+    key: Any = int(last) if last.isdigit() else last
+    if value is DELETE:
+        del node[key]
+    else:
+        node[key] = value
+    return raw
+
+
+DELETE = object()
+
+
+def problems_of(raw: Any) -> list[Problem]:
+    with pytest.raises(ConfigError) as info:
+        load_platform_config(raw, "Pulumi.prod.yaml")
+    return info.value.problems
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_real_stack_files_validate(stack: str) -> None:
+    config = load_platform_config(platform_raw(stack), f"Pulumi.{stack}.yaml")
+    assert config.environment is Environment(stack)
+
+
+def test_base_is_valid_and_defaults_are_secure() -> None:
+    config = load_platform_config(BASE, "x.yaml")
+    assert config.cluster.endpoint_public_access is False
+    assert config.network.nat_gateways is NatGateways.PER_AZ
+    assert config.gpu_pools[0].imds_hop_limit == 1
+    assert config.gpu_pools[0].disk_size_gib == 100
+    assert config.registries[0].pull_account_ids == []
+
+
+INVALID = [
+    # (change path, new value, expected key path, fragment of the message)
+    ("gpuPools.1.maxSize", 0, "platform.gpuPools[1].maxSize", "greater than or equal to 1"),
+    ("gpuPools.0.maxSize", 0, "platform.gpuPools[0].maxSize", "greater than or equal to 1"),
+    ("gpuPools.1.minSize", 3, "platform.gpuPools[1].maxSize", "must be >= minSize (got 2 < 3)"),
+    (
+        "gpuPools.0.capacityType",
+        "spot",
+        "platform.gpuPools[0].capacityType",
+        "'ON_DEMAND' or 'SPOT'",
+    ),
+    ("gpuPools.0.instanceTypes", [], "platform.gpuPools[0].instanceTypes", "at least 1 item"),
+    (
+        "gpuPools.0.instanceTypes",
+        ["G5 xlarge"],
+        "platform.gpuPools[0].instanceTypes[0]",
+        "should match pattern",
+    ),
+    ("gpuPools.0.imdsHopLimit", 3, "platform.gpuPools[0].imdsHopLimit", "Input should be 1 or 2"),
+    (
+        "gpuPools.1.name",
+        "gpu",
+        "platform.gpuPools[1].name",
+        "duplicate name 'gpu' (already used by gpuPools[0])",
+    ),
+    ("gpuPools.0.maxSzie", 3, "platform.gpuPools[0].maxSzie", "unknown key; allowed keys:"),
+    ("environment", "staging", "platform.environment", "Input should be 'dev' or 'prod'"),
+    ("tags.team", "", "platform.tags.team", "required, a non-empty string"),
+    ("tags.cost-center", DELETE, "platform.tags.cost-center", "required"),
+    ("tags.environment", "dev", "platform.tags.environment", "must equal environment 'prod'"),
+    ("network.cidr", "10.0.0.1/16", "platform.network.cidr", "must be an IPv4 CIDR block"),
+    ("network.cidr", "10.0.0.0/24", "platform.network.cidr", "must be /20 or larger"),
+    ("network.azCount", 1, "platform.network.azCount", "greater than or equal to 2"),
+    ("network.natGateways", "single", "platform.network.natGateways", "must be 'perAz' in prod"),
+    ("network.flowLogs", False, "platform.network.flowLogs", "must be true in prod"),
+    ("cluster.version", "1.20", "platform.cluster.version", "Input should be"),
+    (
+        "cluster.endpointPublicAccess",
+        True,
+        "platform.cluster.publicAccessCidrs",
+        "required when endpointPublicAccess",
+    ),
+    (
+        "cluster.publicAccessCidrs",
+        ["10.1.0.0/16"],
+        "platform.cluster.publicAccessCidrs",
+        "only allowed with",
+    ),
+    (
+        "cluster.adminRoleArns",
+        ["arn:aws:iam::12:role/x"],
+        "platform.cluster.adminRoleArns[0]",
+        "should match",
+    ),
+    ("buckets.1.name", "Models_Bucket", "platform.buckets[1].name", "should match pattern"),
+    (
+        "buckets.0.noncurrentVersionDays",
+        0,
+        "platform.buckets[0].noncurrentVersionDays",
+        "greater than or equal to 1",
+    ),
+    (
+        "registries.0.pullAccountIds",
+        ["*"],
+        "platform.registries[0].pullAccountIds[0]",
+        "should match pattern",
+    ),
+    ("registries.0.name", "Serving", "platform.registries[0].name", "should match pattern"),
+    (
+        "endpoints.0.runtime",
+        "torchserve",
+        "platform.endpoints[0].runtime",
+        "'triton', 'vllm' or 'custom'",
+    ),
+    (
+        "endpoints.0.pool",
+        "missing",
+        "platform.endpoints[0].pool",
+        "unknown GPU pool 'missing'; defined: gpu, large",
+    ),
+    (
+        "endpoints.0.bucket",
+        "nope",
+        "platform.endpoints[0].bucket",
+        "unknown bucket 'nope'; defined: datasets, models",
+    ),
+    ("endpoints.0.image", "vllm/vllm-openai:latest", "platform.endpoints[0].image", "never latest"),
+    (
+        "endpoints.0.image",
+        "vllm/vllm-openai:v0.9.0",
+        "platform.endpoints[0].image",
+        "pinned by digest",
+    ),
+    ("endpoints.0.replicas", 1, "platform.endpoints[0].replicas", "must be >= 2 in prod"),
+    (
+        "endpoints.0.modelPrefix",
+        "models/fraud",
+        "platform.endpoints[0].modelPrefix",
+        "should match pattern",
+    ),
+    ("monitoring.retentionDays", "a week", "platform.monitoring.retentionDays", "valid integer"),
+    ("clusterr", {}, "platform.clusterr", "unknown key; allowed keys: buckets, cluster, endpoints"),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "value", "path", "fragment"), INVALID, ids=[c[0] for c in INVALID]
+)
+def test_invalid_config_names_the_key_path(
+    change: str, value: Any, path: str, fragment: str
+) -> None:
+    problems = problems_of(with_change(change, value))
+    matching = [p for p in problems if p.path == path]
+    assert matching, f"no problem at {path}: {problems}"
+    assert any(fragment in p.message for p in matching), matching
+
+
+def test_every_problem_is_listed_in_one_message() -> None:
+    raw = with_change("gpuPools.0.maxSize", -1)
+    raw["network"]["azCount"] = 9
+    raw["endpoints"][0]["gpus"] = 0
+    with pytest.raises(ConfigError) as info:
+        load_platform_config(raw, "Pulumi.prod.yaml")
+    lines = str(info.value).splitlines()
+    assert lines[0] == "invalid configuration (3 problems):"
+    assert lines[1:] == [
+        "Pulumi.prod.yaml: platform.network.azCount: "
+        "Input should be less than or equal to 6 (got 9)",
+        "Pulumi.prod.yaml: platform.gpuPools[0].maxSize: "
+        "Input should be greater than or equal to 1 (got -1)",
+        "Pulumi.prod.yaml: platform.endpoints[0].gpus: "
+        "Input should be greater than or equal to 1 (got 0)",
+    ]
+
+
+def test_cross_section_problems_are_all_listed() -> None:
+    raw = with_change("endpoints.0.pool", "nope")
+    raw["gpuPools"][1]["minSize"] = 5
+    problems = problems_of(raw)
+    assert [p.path for p in problems] == [
+        "platform.gpuPools[1].maxSize",
+        "platform.endpoints[0].pool",
+    ]
+
+
+def test_missing_platform_object() -> None:
+    assert problems_of(None) == [
+        Problem("platform", "required: set `mlops-platform:platform` in the stack file")
+    ]
+
+
+def test_render_uses_the_given_source() -> None:
+    error = ConfigError("Pulumi.dev.yaml", [Problem("platform.x", "bad")])
+    assert (
+        error.render("tests/data/bad.yaml").splitlines()[1]
+        == "tests/data/bad.yaml: platform.x: bad"
+    )
+
+
+def test_dev_allows_what_prod_forbids() -> None:
+    raw = with_change("environment", "dev")
+    raw["tags"]["environment"] = "dev"
+    raw["network"]["natGateways"] = "single"
+    raw["network"]["flowLogs"] = False
+    raw["endpoints"][0]["replicas"] = 1
+    raw["endpoints"][0]["image"] = "vllm/vllm-openai:v0.9.0"
+    assert load_platform_config(raw, "Pulumi.dev.yaml").environment is Environment.DEV
+
+
+def test_public_endpoint_open_to_world_is_refused_in_prod() -> None:
+    raw = with_change("cluster.endpointPublicAccess", True)
+    raw["cluster"]["publicAccessCidrs"] = ["0.0.0.0/0"]
+    assert problems_of(raw) == [
+        Problem("platform.cluster.publicAccessCidrs[0]", "0.0.0.0/0 is not allowed in prod")
+    ]
