@@ -16,6 +16,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import (
@@ -29,6 +30,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from components.errors import ConfigError, Problem
+from components.naming import bucket_name_problems, check, ecr_repository_name_problems
 
 CONFIG_KEY = "platform"
 """Key of the platform object inside the project's config namespace."""
@@ -43,10 +45,20 @@ DnsLabel = Annotated[
 """A short lowercase name usable in AWS and Kubernetes names (letters, digits, hyphens)."""
 
 InstanceType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")]
-AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
-RoleArn = Annotated[
-    str, StringConstraints(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
+
+
+def _account_id(value: str) -> str:
+    if not (len(value) == 12 and value.isdigit()):
+        raise ValueError("must be a 12-digit AWS account ID; '*' (everyone) is never allowed")
+    return value
+
+
+AccountId = Annotated[str, AfterValidator(_account_id)]
+BucketName = Annotated[str, AfterValidator(lambda v: check(bucket_name_problems(v), "bucket name", v))]
+RepositoryName = Annotated[
+    str, AfterValidator(lambda v: check(ecr_repository_name_problems(v), "repository name", v))
 ]
+RoleArn = Annotated[str, StringConstraints(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")]
 LabelKey = Annotated[
     str,
     StringConstraints(min_length=1, max_length=253, pattern=r"^([a-z0-9.-]+/)?[A-Za-z0-9._-]+$"),
@@ -62,16 +74,25 @@ def _cidr(value: str) -> str:
 
 
 def _no_latest(image: str) -> str:
-    if "@sha256:" not in image and (
-        image.endswith(":latest") or ":" not in image.rsplit("/", 1)[-1]
-    ):
+    if "@sha256:" not in image and (image.endswith(":latest") or ":" not in image.rsplit("/", 1)[-1]):
         raise ValueError(
             "must be pinned: a version tag (repo:1.2.3) or a digest (repo@sha256:...), never latest"
         )
     return image
 
 
+def _not_latest(tag: str) -> str:
+    if tag == "latest":
+        raise ValueError("must identify one image: a version or none (content hash), never latest")
+    return tag
+
+
 Cidr = Annotated[str, AfterValidator(_cidr)]
+ImageTag = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"),
+    AfterValidator(_not_latest),
+]
 Image = Annotated[str, StringConstraints(min_length=3), AfterValidator(_no_latest)]
 
 
@@ -136,12 +157,10 @@ class ExistingNetwork(_Model):
     vpc_id: Annotated[str, StringConstraints(pattern=r"^vpc-[0-9a-f]{8,17}$")] = Field(
         description="ID of the VPC (vpc-...)."
     )
-    private_subnet_ids: list[
-        Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")]
-    ] = Field(min_length=2, description="Private subnets for nodes, at least two AZs.")
-    public_subnet_ids: list[
-        Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")]
-    ] = Field(
+    private_subnet_ids: list[Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(
+        min_length=2, description="Private subnets for nodes, at least two AZs."
+    )
+    public_subnet_ids: list[Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(
         default_factory=list, description="Public subnets for internet-facing load balancers."
     )
 
@@ -184,9 +203,7 @@ class Taint(_Model):
     """An extra Kubernetes taint for a pool's nodes."""
 
     key: LabelKey = Field(description="Taint key.")
-    value: Annotated[str, StringConstraints(max_length=63)] = Field(
-        default="", description="Taint value."
-    )
+    value: Annotated[str, StringConstraints(max_length=63)] = Field(default="", description="Taint value.")
     effect: TaintEffect = Field(default=TaintEffect.NO_SCHEDULE, description="Taint effect.")
 
 
@@ -197,15 +214,11 @@ class GpuPoolConfig(_Model):
     instance_types: list[InstanceType] = Field(
         min_length=1, max_length=20, description="EC2 instance types; several give spot capacity."
     )
-    capacity_type: CapacityType = Field(
-        default=CapacityType.ON_DEMAND, description="SPOT or ON_DEMAND."
-    )
+    capacity_type: CapacityType = Field(default=CapacityType.ON_DEMAND, description="SPOT or ON_DEMAND.")
     min_size: int = Field(default=0, ge=0, le=1000, description="Minimum nodes; 0 scales to zero.")
     max_size: int = Field(ge=1, le=1000, description="Maximum nodes the autoscaler may add.")
     os: NodeOs = Field(default=NodeOs.AL2023, description="Node OS: al2023 or bottlerocket.")
-    disk_size_gib: int = Field(
-        default=100, ge=20, le=16384, description="Encrypted gp3 root volume size."
-    )
+    disk_size_gib: int = Field(default=100, ge=20, le=16384, description="Encrypted gp3 root volume size.")
     imds_hop_limit: Literal[1, 2] = Field(
         default=1,
         description="IMDSv2 hop limit; 1 keeps pods off the node role, 2 for legacy agents.",
@@ -214,9 +227,7 @@ class GpuPoolConfig(_Model):
         default_factory=dict, description="Extra node labels."
     )
     taints: list[Taint] = Field(default_factory=list[Taint], description="Extra node taints.")
-    max_unavailable: int = Field(
-        default=1, ge=1, le=100, description="Nodes replaced at once on update."
-    )
+    max_unavailable: int = Field(default=1, ge=1, le=100, description="Nodes replaced at once on update.")
 
 
 class BucketConfig(_Model):
@@ -232,25 +243,29 @@ class BucketConfig(_Model):
     intelligent_tiering_days: int | None = Field(
         default=None, ge=0, le=3650, description="Move objects to Intelligent-Tiering after N days."
     )
-    object_lock: bool = Field(
-        default=False, description="Object Lock (governance) for released models."
+    bucket_name: BucketName | None = Field(
+        default=None, description="Physical bucket name (S3 rules); default: unique, derived."
     )
-    access_logging: bool = Field(default=False, description="Server access logs to a log bucket.")
+    object_lock_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=36500,
+        description="Object Lock in governance mode with this default retention (released models).",
+    )
+    access_log_bucket: BucketName | None = Field(
+        default=None, description="Existing bucket receiving server access logs (SSE-S3 target)."
+    )
 
 
 class ImageBuild(_Model):
     """Build an image from a local context and push it to the registry."""
 
-    context: Annotated[str, StringConstraints(min_length=1)] = Field(
-        description="Build context directory."
-    )
+    context: Annotated[str, StringConstraints(min_length=1)] = Field(description="Build context directory.")
     dockerfile: str = Field(default="Dockerfile", description="Dockerfile path inside the context.")
     platform: Literal["linux/amd64", "linux/arm64"] = Field(
         default="linux/amd64", description="Target platform of the image."
     )
-    version: (
-        Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")] | None
-    ) = Field(
+    version: ImageTag | None = Field(
         default=None,
         description="Explicit tag; default is a hash of the build context. Never latest.",
     )
@@ -259,14 +274,7 @@ class ImageBuild(_Model):
 class RegistryConfig(_Model):
     """An ECR repository."""
 
-    name: Annotated[
-        str,
-        StringConstraints(
-            min_length=2,
-            max_length=256,
-            pattern=r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$",
-        ),
-    ] = Field(description="Repository name (ECR rules: lowercase, digits, . _ - /).")
+    name: RepositoryName = Field(description="Repository name (ECR rules: lowercase, digits, . _ - /).")
     keep_tagged_images: int = Field(default=30, ge=1, le=1000, description="Tagged images to keep.")
     untagged_expiry_days: int = Field(
         default=7, ge=1, le=365, description="Days before untagged images expire."
@@ -280,9 +288,7 @@ class RegistryConfig(_Model):
 class EndpointConfig(_Model):
     """A model-serving endpoint on the cluster."""
 
-    name: DnsLabel = Field(
-        description="Endpoint name, unique in the stack; the Kubernetes app name."
-    )
+    name: DnsLabel = Field(description="Endpoint name, unique in the stack; the Kubernetes app name.")
     runtime: Runtime = Field(description="Model server: triton, vllm or custom.")
     pool: DnsLabel = Field(description="Name of the GPU pool that runs it.")
     bucket: DnsLabel = Field(description="Name of the bucket that holds the model.")
@@ -290,9 +296,7 @@ class EndpointConfig(_Model):
         str, StringConstraints(pattern=r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*/$")
     ] = Field(description="Key prefix of the model in the bucket, ending in '/'.")
     image: Image | None = Field(default=None, description="Explicit image; prod requires a digest.")
-    registry: str | None = Field(
-        default=None, description="Name of a registry whose built image to serve."
-    )
+    registry: str | None = Field(default=None, description="Name of a registry whose built image to serve.")
     gpus: int = Field(default=1, ge=1, le=16, description="GPUs per pod (nvidia.com/gpu limit).")
     replicas: int = Field(default=1, ge=1, le=100, description="Minimum replicas.")
     max_replicas: int | None = Field(
@@ -305,11 +309,9 @@ class MonitoringConfig(_Model):
     """Metrics, alerts and notifications."""
 
     enabled: bool = Field(default=True, description="Deploy the monitoring stack.")
-    retention_days: int = Field(
-        default=15, ge=1, le=365, description="Prometheus retention in days."
-    )
-    alert_emails: list[Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]] = (
-        Field(default_factory=list, description="E-mail addresses subscribed to the alert topic.")
+    retention_days: int = Field(default=15, ge=1, le=365, description="Prometheus retention in days.")
+    alert_emails: list[Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]] = Field(
+        default_factory=list, description="E-mail addresses subscribed to the alert topic."
     )
 
 
@@ -323,26 +325,18 @@ class PlatformConfig(_Model):
     tags: dict[
         Annotated[str, StringConstraints(min_length=1, max_length=128)],
         Annotated[str, StringConstraints(max_length=256)],
-    ] = Field(
-        description="Tags for every taggable AWS resource; team, cost-center, environment required."
-    )
+    ] = Field(description="Tags for every taggable AWS resource; team, cost-center, environment required.")
     network: NetworkConfig = Field(default_factory=NetworkConfig, description="The VPC.")
     cluster: ClusterConfig = Field(default_factory=ClusterConfig, description="The EKS cluster.")
-    gpu_pools: list[GpuPoolConfig] = Field(
-        default_factory=list[GpuPoolConfig], description="GPU node pools."
-    )
-    buckets: list[BucketConfig] = Field(
-        default_factory=list[BucketConfig], description="Artifact buckets."
-    )
+    gpu_pools: list[GpuPoolConfig] = Field(default_factory=list[GpuPoolConfig], description="GPU node pools.")
+    buckets: list[BucketConfig] = Field(default_factory=list[BucketConfig], description="Artifact buckets.")
     registries: list[RegistryConfig] = Field(
         default_factory=list[RegistryConfig], description="ECR repositories."
     )
     endpoints: list[EndpointConfig] = Field(
         default_factory=list[EndpointConfig], description="Model-serving endpoints."
     )
-    monitoring: MonitoringConfig = Field(
-        default_factory=MonitoringConfig, description="Monitoring."
-    )
+    monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig, description="Monitoring.")
 
     @property
     def is_prod(self) -> bool:
@@ -350,9 +344,10 @@ class PlatformConfig(_Model):
         return self.environment is Environment.PROD
 
 
-def load_platform_config(raw: object, source: str) -> PlatformConfig:
+def load_platform_config(raw: object, source: str, root: Path | None = None) -> PlatformConfig:
     """Validate the raw ``platform`` object read from ``source`` (a stack file name).
 
+    ``root`` is the project directory; when given, image build contexts must exist in it.
     Raises :class:`ConfigError` naming every problem, each with its key path.
     """
     if raw is None:
@@ -365,6 +360,8 @@ def load_platform_config(raw: object, source: str) -> PlatformConfig:
     except ValidationError as exc:
         raise ConfigError(source, [_problem(err) for err in exc.errors()]) from None
     problems = check_rules(config)
+    if root is not None:
+        problems += _check_build_contexts(config, root)
     if problems:
         raise ConfigError(source, problems)
     return config
@@ -408,8 +405,7 @@ def _check_unique_names(section: str, items: Sequence[Any]) -> Iterable[Problem]
         if name in first:
             yield Problem(
                 f"{CONFIG_KEY}.{section}[{index}].name",
-                f"duplicate name {name!r} (already used by {section}[{first[name]}]); "
-                "names must be unique",
+                f"duplicate name {name!r} (already used by {section}[{first[name]}]); names must be unique",
             )
         else:
             first[name] = index
@@ -459,9 +455,7 @@ def _check_pools(config: PlatformConfig) -> Iterable[Problem]:
                 f"must be >= minSize (got {pool.max_size} < {pool.min_size})",
             )
         if len(set(pool.instance_types)) != len(pool.instance_types):
-            yield Problem(
-                f"{CONFIG_KEY}.gpuPools[{index}].instanceTypes", "must not repeat an instance type"
-            )
+            yield Problem(f"{CONFIG_KEY}.gpuPools[{index}].instanceTypes", "must not repeat an instance type")
 
 
 def _check_endpoints(config: PlatformConfig) -> Iterable[Problem]:
@@ -471,13 +465,9 @@ def _check_endpoints(config: PlatformConfig) -> Iterable[Problem]:
     for index, endpoint in enumerate(config.endpoints):
         base = f"{CONFIG_KEY}.endpoints[{index}]"
         if endpoint.pool not in pools:
-            yield Problem(
-                f"{base}.pool", f"unknown GPU pool {endpoint.pool!r}; defined: {_names(pools)}"
-            )
+            yield Problem(f"{base}.pool", f"unknown GPU pool {endpoint.pool!r}; defined: {_names(pools)}")
         if endpoint.bucket not in buckets:
-            yield Problem(
-                f"{base}.bucket", f"unknown bucket {endpoint.bucket!r}; defined: {_names(buckets)}"
-            )
+            yield Problem(f"{base}.bucket", f"unknown bucket {endpoint.bucket!r}; defined: {_names(buckets)}")
         if (endpoint.image is None) == (endpoint.registry is None):
             yield Problem(f"{base}.image", "set exactly one of image or registry")
         if endpoint.registry is not None and endpoint.registry not in registries:
@@ -497,15 +487,22 @@ def _check_endpoints(config: PlatformConfig) -> Iterable[Problem]:
                 yield Problem(f"{base}.image", "must be pinned by digest (repo@sha256:...) in prod")
 
 
+def _check_build_contexts(config: PlatformConfig, root: Path) -> Iterable[Problem]:
+    for index, registry in enumerate(config.registries):
+        if registry.build is not None and not (root / registry.build.context).is_dir():
+            yield Problem(
+                f"{CONFIG_KEY}.registries[{index}].build.context",
+                f"must be a directory relative to the project root {root} (got {registry.build.context!r})",
+            )
+
+
 def _names(names: set[str]) -> str:
     return ", ".join(sorted(names)) or "none"
 
 
 def _problem(error: Mapping[str, Any]) -> Problem:
     loc: tuple[str | int, ...] = tuple(error["loc"])
-    path = CONFIG_KEY + "".join(
-        f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc
-    )
+    path = CONFIG_KEY + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
     kind = error["type"]
     if kind == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1])

@@ -52,9 +52,7 @@ def validate_required_tags(args: ResourceValidationArgs, report_violation: Repor
     missing = [key for key in required if not str(tags.get(key, "")).strip()]
     if missing:
         where = (
-            "its provider has no defaultTags"
-            if args.provider is None
-            else "neither provider nor resource"
+            "its provider has no defaultTags" if args.provider is None else "neither provider nor resource"
         )
         report_violation(
             f"missing required tags {', '.join(missing)} ({where}); pass an aws.Provider with "

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from components.plan.cli import make_plan
+from components.plan.monitor import Registration
 from components.plan.runner import (
     Recording,
     StackConfig,
@@ -88,3 +89,13 @@ def prod_plan() -> dict[str, Any]:
 def dev_plan() -> dict[str, Any]:
     """``plan.json`` of the real dev stack."""
     return json.loads(_stack_plan("dev")[1])
+
+
+def named(recording: Recording) -> dict[str, Registration]:
+    """The recording's resources by logical name (the root stack left out)."""
+    return {r.name: r for r in recording.resources if r.type != "pulumi:pulumi:Stack"}
+
+
+def of_type(recording: Recording, type_: str) -> list[Registration]:
+    """The recording's resources of one type."""
+    return [r for r in recording.resources if r.type == type_]

@@ -39,9 +39,7 @@ def _parser() -> argparse.ArgumentParser:
         "in-process and write plan.json, manifests/ and graph.mmd.",
     )
     plan.add_argument("--stack", required=True, help="stack name, e.g. dev or prod")
-    plan.add_argument(
-        "--config", type=Path, help="stack file to plan (default: Pulumi.<stack>.yaml)"
-    )
+    plan.add_argument("--config", type=Path, help="stack file to plan (default: Pulumi.<stack>.yaml)")
     plan.add_argument(
         "--program",
         type=Path,
@@ -65,9 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_INVALID
 
 
-def plan_command(
-    stack: str, program: Path, config_file: Path | None, out: Path | None, fmt: str
-) -> int:
+def plan_command(stack: str, program: Path, config_file: Path | None, out: Path | None, fmt: str) -> int:
     """Plan ``program`` for ``stack``, write the files, print a summary; returns the exit status."""
     started = time.perf_counter()
     project, root = find_project(program)

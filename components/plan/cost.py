@@ -44,9 +44,7 @@ def estimate(resources: Sequence[Registration]) -> dict[str, Any]:
                 )
             )
         elif resource.type == "aws:ec2/natGateway:NatGateway":
-            items.append(
-                cost_item(resource.name, NAT_GATEWAY_HOURLY, NAT_GATEWAY_HOURLY, "NAT gateway")
-            )
+            items.append(cost_item(resource.name, NAT_GATEWAY_HOURLY, NAT_GATEWAY_HOURLY, "NAT gateway"))
     return {
         "currency": "USD",
         "pricesTaken": PRICES_TAKEN,

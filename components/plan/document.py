@@ -49,9 +49,7 @@ def resource_json(resource: Registration) -> dict[str, Any]:
     }
 
 
-def build_plan(
-    recording: Recording, violations: Sequence[Violation], cost: dict[str, Any]
-) -> dict[str, Any]:
+def build_plan(recording: Recording, violations: Sequence[Violation], cost: dict[str, Any]) -> dict[str, Any]:
     """The ``plan.json`` document (DESIGN.md contract)."""
     return {
         "schemaVersion": SCHEMA_VERSION,
@@ -144,9 +142,7 @@ def render_text(plan: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _tree(
-    node: dict[str, Any], children: dict[str | None, list[dict[str, Any]]], indent: str
-) -> list[str]:
+def _tree(node: dict[str, Any], children: dict[str | None, list[dict[str, Any]]], indent: str) -> list[str]:
     kids = children.get(node["urn"], [])
     if node["custom"]:
         return [f"{indent}{node['type']}  {node['name']}"]

@@ -116,9 +116,7 @@ def _eks_cluster(c: _Ctx) -> tuple[str, Outputs]:
         "arn": c.arn("eks", f"cluster/{name}"),
         "endpoint": f"https://{oidc}.gr7.{c.region}.eks.amazonaws.com",
         "certificateAuthority": {"data": cert},
-        "identities": [
-            {"oidcs": [{"issuer": f"https://oidc.eks.{c.region}.amazonaws.com/id/{oidc}"}]}
-        ],
+        "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{c.region}.amazonaws.com/id/{oidc}"}]}],
         "platformVersion": "eks.1",
         "status": "ACTIVE",
         "vpcConfig": vpc_config,
@@ -273,9 +271,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self.region = region
         self.account = account
 
-    def new_resource(
-        self, args: pulumi.runtime.MockResourceArgs
-    ) -> tuple[str | None, dict[str, Any]]:
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = cast(dict[str, Any], args.inputs)  # pyright: ignore[reportUnknownMemberType]
         ctx = _Ctx(args.typ, args.name, inputs, self.region, self.account)
         handler = _HANDLERS.get(args.typ)
@@ -287,8 +283,6 @@ class RecordingMocks(pulumi.runtime.Mocks):
             ident, outputs = f"{args.name}-{digest(args.typ, args.name, length=8)}", {}
         return ident, {**ctx.inputs, **outputs}
 
-    def call(
-        self, args: pulumi.runtime.MockCallArgs
-    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         call_args = cast(dict[str, Any], args.args)  # pyright: ignore[reportUnknownMemberType]
-        return _invoke_results(args.token, call_args, self.region, self.account), None
+        return _invoke_results(args.token, call_args, self.region, self.account), []

@@ -104,9 +104,7 @@ def evaluate(
                 _validate(policy, _resource_args(resource, by_urn, settings), found, resource.urn)
         elif isinstance(policy, StackValidationPolicy):
             resources_ = [_policy_resource(r, by_urn) for r in custom]
-            _validate(
-                policy, StackValidationArgs(resources=resources_, config=settings), found, None
-            )
+            _validate(policy, StackValidationArgs(resources=resources_, config=settings), found, None)
         violations += [Violation(policy.name, level.value, urn, message) for urn, message in found]
     return sorted(set(violations))
 
@@ -148,9 +146,7 @@ def _options(resource: Registration) -> PolicyResourceOptions:
     )
 
 
-def _provider(
-    resource: Registration, by_urn: Mapping[str, Registration]
-) -> PolicyProviderResource | None:
+def _provider(resource: Registration, by_urn: Mapping[str, Registration]) -> PolicyProviderResource | None:
     provider = by_urn.get(resource.provider or "")
     if provider is None:
         return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import runpy
 import sys
 from collections.abc import Callable, Generator, Mapping
@@ -131,20 +132,28 @@ def mocked_runtime(
     try:
         pulumi_settings.reset_options(project=project, stack=stack)
         pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
-        pulumi.runtime.set_mocks(
-            monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor
-        )
+        pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor)
         yield loop, monitor
     finally:
+        _drain(loop)
         pulumi.runtime.set_all_config({}, [])
         pulumi_settings.reset_options()
         loop.close()
         asyncio.set_event_loop(None)
 
 
-def run_program(
-    program: Callable[[], object], *, project: str, stack: str, config: StackConfig
-) -> Recording:
+def _drain(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what a failed program left pending; its error is reported once, by the caller."""
+    loop.set_exception_handler(lambda _loop, _context: None)
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_default_executor())
+
+
+def run_program(program: Callable[[], object], *, project: str, stack: str, config: StackConfig) -> Recording:
     """Run ``program`` (it declares resources) under mocks and return what it declared."""
 
     def main() -> None:
@@ -159,16 +168,16 @@ def run_program(
     return Recording(project=project, stack=stack, resources=resources, outputs=outputs)
 
 
-def run_program_dir(
-    program_dir: Path, *, stack: str, config: StackConfig, project: str
-) -> Recording:
-    """Run the ``__main__.py`` of a Pulumi Python program directory, as the Pulumi CLI does."""
-    main = program_dir / "__main__.py"
+def run_program_dir(program_dir: Path, *, stack: str, config: StackConfig, project: str) -> Recording:
+    """Run the ``__main__.py`` of a Pulumi Python program directory as the Pulumi CLI does:
+    from that directory, with it first on ``sys.path``."""
+    directory = program_dir.resolve()
+    main = directory / "__main__.py"
     if not main.is_file():
-        raise PlanError(
-            f"{program_dir}: no __main__.py (a Pulumi Python program directory needs one)"
-        )
-    sys.path.insert(0, str(program_dir.resolve()))
+        raise PlanError(f"{program_dir}: no __main__.py (a Pulumi Python program directory needs one)")
+    previous = Path.cwd()
+    sys.path.insert(0, str(directory))
+    os.chdir(directory)
     try:
         return run_program(
             lambda: runpy.run_path(str(main), run_name="__main__"),
@@ -177,7 +186,8 @@ def run_program_dir(
             config=config,
         )
     finally:
-        sys.path.remove(str(program_dir.resolve()))
+        os.chdir(previous)
+        sys.path.remove(str(directory))
 
 
 async def _resolve_outputs(exported: Mapping[str, Any]) -> dict[str, Any]:

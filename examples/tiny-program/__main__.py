@@ -1,10 +1,12 @@
-"""A team's own Pulumi program, planned offline with our policies:
+"""A team's own Pulumi program using the components, planned offline with our policies:
 
-mlops plan --stack dev --program examples/tiny-program
+    mlops plan --stack dev --program examples/tiny-program
 """
 
 import pulumi
 import pulumi_aws as aws
+
+from components.artifact_bucket import ArtifactBucket
 
 team = pulumi.Config().require("team")
 provider = aws.Provider(
@@ -14,9 +16,10 @@ provider = aws.Provider(
         tags={"team": team, "cost-center": "cc-0001", "environment": pulumi.get_stack()}
     ),
 )
-queue = aws.sqs.Queue(
-    "requests",
-    sqs_managed_sse_enabled=True,
-    opts=pulumi.ResourceOptions(provider=provider),
+features = ArtifactBucket(
+    "features",
+    {"noncurrent_version_days": 30, "protect": pulumi.get_stack() == "prod"},
+    pulumi.ResourceOptions(providers={"aws": provider}),
 )
-pulumi.export("queueUrl", queue.url)
+pulumi.export("bucket", features.bucket_name)
+pulumi.export("readFeatures", features.policy_document("features/online/"))

@@ -19,9 +19,7 @@ def test_graph_options_and_realistic_outputs_are_recorded(run: RunProgram) -> No
 
     def program() -> None:
         provider = aws.Provider("aws", region="eu-west-1")
-        key = aws.kms.Key(
-            "key", enable_key_rotation=True, opts=pulumi.ResourceOptions(provider=provider)
-        )
+        key = aws.kms.Key("key", enable_key_rotation=True, opts=pulumi.ResourceOptions(provider=provider))
         bucket = aws.s3.Bucket(
             "data",
             opts=pulumi.ResourceOptions(
@@ -33,9 +31,7 @@ def test_graph_options_and_realistic_outputs_are_recorded(run: RunProgram) -> No
             ),
         )
         repo = aws.ecr.Repository("serving", opts=pulumi.ResourceOptions(provider=provider))
-        pulumi.Output.all(bucket.arn, key.arn, repo.repository_url).apply(
-            lambda v: seen.update(values=v)
-        )
+        pulumi.Output.all(bucket.arn, key.arn, repo.repository_url).apply(lambda v: seen.update(values=v))
         pulumi.export("bucket", bucket.bucket)
         pulumi.export("token", pulumi.Output.secret("s3cr3t"))
 

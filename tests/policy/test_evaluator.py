@@ -27,12 +27,8 @@ PROVIDER = "urn:pulumi:dev::p::pulumi:providers:aws::aws"
 TAGS = '{"tags": {"team": "ml", "cost-center": "cc", "environment": "dev"}}'
 
 
-def reg(
-    name: str, type_: str, inputs: dict[str, Any], provider: str | None = PROVIDER
-) -> Registration:
-    return Registration(
-        f"urn:pulumi:dev::p::{type_}::{name}", type_, name, True, None, provider, [], inputs
-    )
+def reg(name: str, type_: str, inputs: dict[str, Any], provider: str | None = PROVIDER) -> Registration:
+    return Registration(f"urn:pulumi:dev::p::{type_}::{name}", type_, name, True, None, provider, [], inputs)
 
 
 def no_public_acl(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -47,9 +43,7 @@ async def async_check(args: ResourceValidationArgs, report: ReportViolation) -> 
 
 
 def test_resource_policies_see_props_and_levels_come_from_pack_config() -> None:
-    policy = ResourceValidationPolicy(
-        "no-public-acl", "d", no_public_acl, EnforcementLevel.MANDATORY
-    )
+    policy = ResourceValidationPolicy("no-public-acl", "d", no_public_acl, EnforcementLevel.MANDATORY)
     resources = [
         reg("aws", "pulumi:providers:aws", {"defaultTags": TAGS}, None),
         reg("pub", "aws:s3/bucket:Bucket", {"acl": "public-read"}),
@@ -107,9 +101,7 @@ def test_required_tags_come_from_provider_default_tags_or_the_resource() -> None
 def test_required_tags_are_configurable() -> None:
     config = {"aws-required-tags": {"requiredTags": ["owner"]}}
     assert policy_config(required_tags, config) == {"requiredTags": ["owner"]}
-    assert policy_config(required_tags, {}) == {
-        "requiredTags": ["team", "cost-center", "environment"]
-    }
+    assert policy_config(required_tags, {}) == {"requiredTags": ["team", "cost-center", "environment"]}
     [violation] = evaluate([required_tags], [reg("q", "aws:sqs/queue:Queue", {}, None)], config)
     assert "missing required tags owner" in violation.message
 

@@ -87,11 +87,7 @@ def test_text_output_shows_tree_violations_and_cost(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     text = result.stdout
     assert text.startswith("Plan of mlops-platform/dev: ")
-    assert (
-        text.index("pulumi:pulumi:Stack")
-        < text.index("Policy violations")
-        < text.index("Estimated cost")
-    )
+    assert text.index("pulumi:pulumi:Stack") < text.index("Policy violations") < text.index("Estimated cost")
 
 
 def test_malformed_stack_file_exits_2_with_key_path(tmp_path: Path) -> None:
@@ -111,10 +107,7 @@ def test_malformed_stack_file_exits_2_with_key_path(tmp_path: Path) -> None:
         f"{bad}: platform.gpuPools[1].maxSize: Input should be greater than or equal to 1 (got 0)"
         in result.stderr
     )
-    assert (
-        f"{bad}: platform.network.natGatways: unknown key; allowed keys: azCount, cidr"
-        in result.stderr
-    )
+    assert f"{bad}: platform.network.natGatways: unknown key; allowed keys: azCount, cidr" in result.stderr
     assert not (tmp_path / "out").exists()
 
 
@@ -141,9 +134,13 @@ def test_a_teams_own_program_is_planned_with_program(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     plan = json.loads(result.stdout)
     assert plan["project"] == "tiny-program"
-    queue = next(r for r in plan["resources"] if r["type"] == "aws:sqs/queue:Queue")
-    assert queue["urn"] == "urn:pulumi:dev::tiny-program::aws:sqs/queue:Queue::requests"
-    assert queue["inputs"]["sqsManagedSseEnabled"] is True
+    bucket = next(r for r in plan["resources"] if r["type"] == "aws:s3/bucket:Bucket")
+    assert bucket["urn"] == (
+        "urn:pulumi:dev::tiny-program::mlops:index:ArtifactBucket$aws:s3/bucket:Bucket::features-bucket"
+    )
+    assert bucket["provider"] == "urn:pulumi:dev::tiny-program::pulumi:providers:aws::aws"
+    assert plan["outputs"]["bucket"].startswith("features-bucket-")
+    assert "features/online/*" in plan["outputs"]["readFeatures"]
     assert plan["violations"] == []
 
 
@@ -152,9 +149,7 @@ def test_mandatory_violation_exits_1(tmp_path: Path) -> None:
     program.mkdir()
     (program / "Pulumi.yaml").write_text("name: untagged\nruntime: python\n")
     (program / "__main__.py").write_text("import pulumi_aws as aws\naws.sqs.Queue('q')\n")
-    result = mlops(
-        "plan", "--stack", "prod", "--program", str(program), "--out", str(tmp_path / "out")
-    )
+    result = mlops("plan", "--stack", "prod", "--program", str(program), "--out", str(tmp_path / "out"))
     assert result.returncode == 1, result.stderr
     assert (
         "[mandatory] aws-required-tags: q: missing required tags team, cost-center, environment"
@@ -167,9 +162,7 @@ def test_program_error_exits_2_with_a_clear_message(tmp_path: Path) -> None:
     program.mkdir()
     (program / "Pulumi.yaml").write_text("name: broken\nruntime: python\n")
     (program / "__main__.py").write_text("raise RuntimeError('boom')\n")
-    result = mlops(
-        "plan", "--stack", "dev", "--program", str(program), "--out", str(tmp_path / "out")
-    )
+    result = mlops("plan", "--stack", "dev", "--program", str(program), "--out", str(tmp_path / "out"))
     assert result.returncode == 2
     assert "the program failed: RuntimeError: boom" in result.stderr
     assert "Traceback" not in result.stderr

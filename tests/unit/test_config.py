@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -143,9 +144,46 @@ INVALID = [
         "registries.0.pullAccountIds",
         ["*"],
         "platform.registries[0].pullAccountIds[0]",
-        "should match pattern",
+        "never allowed",
     ),
-    ("registries.0.name", "Serving", "platform.registries[0].name", "should match pattern"),
+    ("registries.0.name", "Serving", "platform.registries[0].name", "lowercase letters and digits"),
+    ("registries.0.name", "s", "platform.registries[0].name", "must be 2-256 characters"),
+    (
+        "registries.0.keepTaggedImages",
+        0,
+        "platform.registries[0].keepTaggedImages",
+        "greater than or equal to 1",
+    ),
+    (
+        "registries.0.untaggedExpiryDays",
+        -3,
+        "platform.registries[0].untaggedExpiryDays",
+        "greater than or equal to 1",
+    ),
+    (
+        "registries.0.build",
+        {"context": "app", "version": "latest"},
+        "platform.registries[0].build.version",
+        "never latest",
+    ),
+    ("buckets.0.bucketName", "my..bucket", "platform.buckets[0].bucketName", "two adjacent dots"),
+    ("buckets.0.bucketName", "ab", "platform.buckets[0].bucketName", "3-63 characters"),
+    ("buckets.0.bucketName", "192.168.5.4", "platform.buckets[0].bucketName", "IP address"),
+    ("buckets.0.bucketName", "xn--models", "platform.buckets[0].bucketName", "reserved"),
+    ("buckets.0.bucketName", "models-s3alias", "platform.buckets[0].bucketName", "reserved"),
+    ("buckets.0.bucketName", "Models", "platform.buckets[0].bucketName", "only lowercase letters"),
+    (
+        "buckets.0.objectLockDays",
+        0,
+        "platform.buckets[0].objectLockDays",
+        "greater than or equal to 1",
+    ),
+    (
+        "buckets.0.abortMultipartDays",
+        0,
+        "platform.buckets[0].abortMultipartDays",
+        "greater than or equal to 1",
+    ),
     (
         "endpoints.0.runtime",
         "torchserve",
@@ -183,12 +221,8 @@ INVALID = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("change", "value", "path", "fragment"), INVALID, ids=[c[0] for c in INVALID]
-)
-def test_invalid_config_names_the_key_path(
-    change: str, value: Any, path: str, fragment: str
-) -> None:
+@pytest.mark.parametrize(("change", "value", "path", "fragment"), INVALID, ids=[c[0] for c in INVALID])
+def test_invalid_config_names_the_key_path(change: str, value: Any, path: str, fragment: str) -> None:
     problems = problems_of(with_change(change, value))
     matching = [p for p in problems if p.path == path]
     assert matching, f"no problem at {path}: {problems}"
@@ -204,12 +238,9 @@ def test_every_problem_is_listed_in_one_message() -> None:
     lines = str(info.value).splitlines()
     assert lines[0] == "invalid configuration (3 problems):"
     assert lines[1:] == [
-        "Pulumi.prod.yaml: platform.network.azCount: "
-        "Input should be less than or equal to 6 (got 9)",
-        "Pulumi.prod.yaml: platform.gpuPools[0].maxSize: "
-        "Input should be greater than or equal to 1 (got -1)",
-        "Pulumi.prod.yaml: platform.endpoints[0].gpus: "
-        "Input should be greater than or equal to 1 (got 0)",
+        "Pulumi.prod.yaml: platform.network.azCount: Input should be less than or equal to 6 (got 9)",
+        "Pulumi.prod.yaml: platform.gpuPools[0].maxSize: Input should be greater than or equal to 1 (got -1)",
+        "Pulumi.prod.yaml: platform.endpoints[0].gpus: Input should be greater than or equal to 1 (got 0)",
     ]
 
 
@@ -231,10 +262,7 @@ def test_missing_platform_object() -> None:
 
 def test_render_uses_the_given_source() -> None:
     error = ConfigError("Pulumi.dev.yaml", [Problem("platform.x", "bad")])
-    assert (
-        error.render("tests/data/bad.yaml").splitlines()[1]
-        == "tests/data/bad.yaml: platform.x: bad"
-    )
+    assert error.render("tests/data/bad.yaml").splitlines()[1] == "tests/data/bad.yaml: platform.x: bad"
 
 
 def test_dev_allows_what_prod_forbids() -> None:
@@ -253,3 +281,14 @@ def test_public_endpoint_open_to_world_is_refused_in_prod() -> None:
     assert problems_of(raw) == [
         Problem("platform.cluster.publicAccessCidrs[0]", "0.0.0.0/0 is not allowed in prod")
     ]
+
+
+def test_build_context_must_exist_under_the_project_root(tmp_path: Path) -> None:
+    raw = with_change("registries.0.build", {"context": "images/serving"})
+    with pytest.raises(ConfigError) as info:
+        load_platform_config(raw, "Pulumi.prod.yaml", root=tmp_path)
+    [problem] = info.value.problems
+    assert problem.path == "platform.registries[0].build.context"
+    assert "must be a directory relative to the project root" in problem.message
+    (tmp_path / "images" / "serving").mkdir(parents=True)
+    assert load_platform_config(raw, "Pulumi.prod.yaml", root=tmp_path).registries[0].build is not None

@@ -21,9 +21,7 @@ def reg(
     parent: str | None = None,
     deps: list[str] | None = None,
 ) -> Registration:
-    return Registration(
-        urn, type_, urn.rsplit("::", 1)[-1], custom, parent, None, deps or [], inputs
-    )
+    return Registration(urn, type_, urn.rsplit("::", 1)[-1], custom, parent, None, deps or [], inputs)
 
 
 def test_integers_restores_whole_numbers_only() -> None:

@@ -1,0 +1,62 @@
+"""AWS naming rules, as pure functions: each returns what is wrong (empty when valid)."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+_BUCKET_CHARS = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
+_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+_ECR_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
+_PREFIX = re.compile(r"^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*/$")
+
+
+def bucket_name_problems(name: str) -> list[str]:
+    """S3 general purpose bucket naming rules (docs: "Bucket naming rules")."""
+    problems: list[str] = []
+    if not 3 <= len(name) <= 63:
+        problems.append(f"must be 3-63 characters long (got {len(name)})")
+    if not _BUCKET_CHARS.match(name):
+        problems.append(
+            "only lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit"
+        )
+    if ".." in name:
+        problems.append("must not contain two adjacent dots")
+    try:
+        ipaddress.IPv4Address(name)
+        problems.append("must not be formatted as an IP address")
+    except ValueError:
+        pass
+    problems += [f"must not start with {p!r} (reserved)" for p in _BUCKET_PREFIXES if name.startswith(p)]
+    problems += [f"must not end with {s!r} (reserved)" for s in _BUCKET_SUFFIXES if name.endswith(s)]
+    return problems
+
+
+def ecr_repository_name_problems(name: str) -> list[str]:
+    """ECR repository naming rules: 2-256 characters, lowercase path segments."""
+    problems: list[str] = []
+    if not 2 <= len(name) <= 256:
+        problems.append(f"must be 2-256 characters long (got {len(name)})")
+    if not _ECR_NAME.match(name):
+        problems.append(
+            "lowercase letters and digits, separated by single '.', '_' or '-', in '/'-separated segments"
+        )
+    return problems
+
+
+def key_prefix_problems(prefix: str) -> list[str]:
+    """An S3 key prefix that IAM documents scope access to, e.g. ``models/fraud-detector/``."""
+    if not _PREFIX.match(prefix):
+        return [
+            "must be a key prefix like 'models/name/': safe characters, no leading '/', "
+            "no wildcards, ending in '/'"
+        ]
+    return []
+
+
+def check(problems: list[str], what: str, value: str) -> str:
+    """``value`` if it has no problems, else a ValueError naming them (for pydantic and args)."""
+    if problems:
+        raise ValueError(f"{what} {value!r}: " + "; ".join(problems))
+    return value

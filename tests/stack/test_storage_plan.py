@@ -1,0 +1,103 @@
+"""Buckets and registries in the real dev and prod plans."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.stack
+
+STATEFUL = {"aws:s3/bucket:Bucket", "aws:kms/key:Key", "aws:ecr/repository:Repository"}
+COMPANIONS = {
+    "versioning": "aws:s3/bucketVersioning:BucketVersioning",
+    "encryption": "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "public-access-block": "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "ownership": "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    "tls-policy": "aws:s3/bucketPolicy:BucketPolicy",
+    "lifecycle": "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+}
+
+# URNs of stateful resources must never change: a change would replace (delete) data.
+PINNED_URNS = [
+    "urn:pulumi:{stack}::mlops-platform::mlops:index:ArtifactBucket$aws:s3/bucket:Bucket::models-bucket",
+    "urn:pulumi:{stack}::mlops-platform::mlops:index:ArtifactBucket$aws:kms/key:Key::models-key",
+    "urn:pulumi:{stack}::mlops-platform::mlops:index:ArtifactBucket$aws:s3/bucket:Bucket::datasets-bucket",
+    "urn:pulumi:{stack}::mlops-platform::mlops:index:ArtifactBucket$aws:kms/key:Key::datasets-key",
+    "urn:pulumi:{stack}::mlops-platform::mlops:index:ContainerRegistry$aws:ecr/repository:Repository::registry-serving-repository",
+    "urn:pulumi:{stack}::mlops-platform::mlops:index:ContainerRegistry$aws:ecr/repository:Repository::registry-training-repository",
+    "urn:pulumi:{stack}::mlops-platform::mlops:index:ContainerRegistry$aws:kms/key:Key::registry-key",
+]
+
+
+def resources(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {r["name"]: r for r in plan["resources"]}
+
+
+def test_stateful_urns_are_pinned(stack_plan: tuple[Any, dict[str, Any]]) -> None:
+    _, plan = stack_plan
+    urns = {r["urn"] for r in plan["resources"]}
+    missing = [u for u in (p.format(stack=plan["stack"]) for p in PINNED_URNS) if u not in urns]
+    assert missing == []
+
+
+def test_every_bucket_has_its_companions(stack_plan: tuple[Any, dict[str, Any]]) -> None:
+    _, plan = stack_plan
+    by_name = resources(plan)
+    buckets = [r for r in plan["resources"] if r["type"] == "mlops:index:ArtifactBucket"]
+    assert {b["name"] for b in buckets} == {"models", "datasets"}
+    for bucket in buckets:
+        for suffix, type_ in COMPANIONS.items():
+            child = by_name[f"{bucket['name']}-{suffix}"]
+            assert (child["type"], child["parent"]) == (type_, bucket["urn"])
+        bucket_resource = by_name[f"{bucket['name']}-bucket"]
+        assert "forceDestroy" not in bucket_resource["inputs"]
+        sse = by_name[f"{bucket['name']}-encryption"]["inputs"]["rules"][0]
+        assert sse["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "aws:kms"
+        assert sse["bucketKeyEnabled"] is True
+
+
+def test_prod_protects_and_retains_all_stateful_resources(prod_plan: dict[str, Any]) -> None:
+    stateful = [r for r in prod_plan["resources"] if r["type"] in STATEFUL]
+    assert len(stateful) == 7
+    unprotected = [
+        r["name"] for r in stateful if not (r["options"]["protect"] and r["options"]["retainOnDelete"])
+    ]
+    assert unprotected == []
+
+
+def test_dev_can_be_destroyed(dev_plan: dict[str, Any]) -> None:
+    stateful = [r for r in dev_plan["resources"] if r["type"] in STATEFUL]
+    assert stateful and not any(r["options"]["protect"] for r in stateful)
+
+
+def test_prod_keeps_versions_longer_and_locks_released_models(
+    dev_plan: dict[str, Any], prod_plan: dict[str, Any]
+) -> None:
+    def noncurrent_days(plan: dict[str, Any]) -> int:
+        rules = resources(plan)["models-lifecycle"]["inputs"]["rules"]
+        return next(
+            r["noncurrentVersionExpiration"]["noncurrentDays"]
+            for r in rules
+            if "noncurrentVersionExpiration" in r
+        )
+
+    assert noncurrent_days(prod_plan) > noncurrent_days(dev_plan)
+    assert (
+        resources(prod_plan)["models-object-lock"]["inputs"]["rule"]["defaultRetention"]["mode"]
+        == "GOVERNANCE"
+    )
+    assert "models-object-lock" not in resources(dev_plan)
+
+
+def test_repositories_in_the_plan(stack_plan: tuple[Any, dict[str, Any]]) -> None:
+    _, plan = stack_plan
+    repos = [r for r in plan["resources"] if r["type"] == "aws:ecr/repository:Repository"]
+    assert {r["inputs"]["name"] for r in repos} == {"serving", "training"}
+    for repo in repos:
+        assert repo["inputs"]["imageTagMutability"] == "IMMUTABLE"
+        assert repo["inputs"]["imageScanningConfiguration"] == {"scanOnPush": True}
+        assert repo["inputs"]["encryptionConfigurations"][0]["encryptionType"] == "KMS"
+    lifecycles = [r for r in plan["resources"] if r["type"] == "aws:ecr/lifecyclePolicy:LifecyclePolicy"]
+    assert sorted(r["inputs"]["repository"] for r in lifecycles) == ["serving", "training"]
+    assert set(plan["outputs"]["repositoryUrls"]) == {"serving", "training"}
