@@ -1,6 +1,6 @@
 """A team's own Pulumi program using the components, planned offline with our policies:
 
-    mlops plan --stack dev --program examples/tiny-program
+mlops plan --stack dev --program examples/tiny-program
 """
 
 import pulumi
