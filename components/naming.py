@@ -55,6 +55,19 @@ def key_prefix_problems(prefix: str) -> list[str]:
     return []
 
 
+def pinned_image_problems(image: str) -> list[str]:
+    """An image must name one build: a version tag or a digest, never ``latest`` or no tag."""
+    if "@sha256:" in image:
+        return []
+    tag = image.rsplit("/", 1)[-1].partition(":")[2]
+    if not tag or tag == "latest":
+        return [
+            f"image {image!r} must be pinned: a version tag (repo:1.2.3) or a digest "
+            "(repo@sha256:...), never latest"
+        ]
+    return []
+
+
 def check(problems: list[str], what: str, value: str) -> str:
     """``value`` if it has no problems, else a ValueError naming them (for pydantic and args)."""
     if problems:

@@ -29,8 +29,15 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from components import catalog
+from components.catalog import NodeOs
 from components.errors import ConfigError, Problem
-from components.naming import bucket_name_problems, check, ecr_repository_name_problems
+from components.naming import (
+    bucket_name_problems,
+    check,
+    ecr_repository_name_problems,
+    pinned_image_problems,
+)
 
 CONFIG_KEY = "platform"
 """Key of the platform object inside the project's config namespace."""
@@ -74,10 +81,9 @@ def _cidr(value: str) -> str:
 
 
 def _no_latest(image: str) -> str:
-    if "@sha256:" not in image and (image.endswith(":latest") or ":" not in image.rsplit("/", 1)[-1]):
-        raise ValueError(
-            "must be pinned: a version tag (repo:1.2.3) or a digest (repo@sha256:...), never latest"
-        )
+    problems = pinned_image_problems(image)
+    if problems:
+        raise ValueError("; ".join(problems))
     return image
 
 
@@ -115,13 +121,6 @@ class CapacityType(StrEnum):
 
     ON_DEMAND = "ON_DEMAND"
     SPOT = "SPOT"
-
-
-class NodeOs(StrEnum):
-    """Node operating system family for a GPU pool."""
-
-    AL2023 = "al2023"
-    BOTTLEROCKET = "bottlerocket"
 
 
 class TaintEffect(StrEnum):
@@ -197,6 +196,17 @@ class ClusterConfig(_Model):
     admin_role_arns: list[RoleArn] = Field(
         default_factory=list, description="IAM roles granted cluster-admin through access entries."
     )
+    name: DnsLabel | None = Field(default=None, description="EKS cluster name; default mlops-<environment>.")
+    log_retention_days: Literal[7, 14, 30, 60, 90, 180, 365, 731, 1827, 3653] = Field(
+        default=90, description="Control-plane log retention (a CloudWatch Logs retention value)."
+    )
+    system_instance_types: list[InstanceType] = Field(
+        default_factory=lambda: ["m6i.large"],
+        min_length=1,
+        description="Instance types of the system node group (CoreDNS, autoscaler, monitoring).",
+    )
+    system_min_size: int = Field(default=2, ge=1, le=20, description="Minimum system nodes.")
+    system_max_size: int = Field(default=4, ge=1, le=50, description="Maximum system nodes.")
 
 
 class Taint(_Model):
@@ -228,6 +238,12 @@ class GpuPoolConfig(_Model):
     )
     taints: list[Taint] = Field(default_factory=list[Taint], description="Extra node taints.")
     max_unavailable: int = Field(default=1, ge=1, le=100, description="Nodes replaced at once on update.")
+    spot_discount: float | None = Field(
+        default=None,
+        ge=0,
+        le=0.9,
+        description="Expected spot discount for the cost estimate (spot is priced at on-demand without it).",
+    )
 
 
 class BucketConfig(_Model):
@@ -303,6 +319,40 @@ class EndpointConfig(_Model):
         default=None, ge=1, le=100, description="HPA maximum; none disables the HPA."
     )
     namespace: DnsLabel = Field(default="serving", description="Kubernetes namespace.")
+    cpu: Annotated[str, StringConstraints(pattern=r"^([1-9]\d*|\d+m)$")] = Field(
+        default="2", description="CPU request and limit (Kubernetes quantity: 2 or 500m)."
+    )
+    memory: Annotated[str, StringConstraints(pattern=r"^[1-9]\d*(Mi|Gi)$")] = Field(
+        default="8Gi", description="Memory request and limit (Mi or Gi)."
+    )
+    model_id: str | None = Field(
+        default=None, description="vllm only: serve this model id (cached locally) instead of the S3 prefix."
+    )
+    port: int = Field(default=8000, ge=1024, le=65535, description="custom only: the server's port.")
+    ready_path: Annotated[str, StringConstraints(pattern=r"^/[\w./-]*$")] = Field(
+        default="/health", description="custom only: readiness path."
+    )
+    live_path: Annotated[str, StringConstraints(pattern=r"^/[\w./-]*$")] = Field(
+        default="/health", description="custom only: liveness path."
+    )
+    args: list[str] = Field(default_factory=list[str], description="Extra server arguments.")
+    startup_seconds: int = Field(
+        default=1800, ge=60, le=7200, description="Time allowed to load the model before liveness applies."
+    )
+    autoscaling_metric: str | None = Field(
+        default=None,
+        description="HPA on this per-pod Prometheus metric instead of CPU (needs prometheus-adapter).",
+    )
+    autoscaling_target: str = Field(default="10", description="Target average of autoscalingMetric per pod.")
+    load_balancer: Literal["none", "internal", "internet-facing"] = Field(
+        default="none", description="none (ClusterIP), an internal NLB, or an internet-facing NLB."
+    )
+    allow_internet_facing: bool = Field(
+        default=False, description="Required for loadBalancer: internet-facing (never by default)."
+    )
+    allowed_namespaces: list[DnsLabel] = Field(
+        default_factory=list[str], description="Namespaces whose pods may call the endpoint."
+    )
 
 
 class MonitoringConfig(_Model):
@@ -342,6 +392,11 @@ class PlatformConfig(_Model):
     def is_prod(self) -> bool:
         """True for the prod environment."""
         return self.environment is Environment.PROD
+
+    @property
+    def cluster_name(self) -> str:
+        """The EKS cluster name: ``cluster.name`` or ``mlops-<environment>``."""
+        return self.cluster.name or f"mlops-{self.environment.value}"
 
 
 def load_platform_config(raw: object, source: str, root: Path | None = None) -> PlatformConfig:
@@ -454,32 +509,84 @@ def _check_pools(config: PlatformConfig) -> Iterable[Problem]:
                 f"{CONFIG_KEY}.gpuPools[{index}].maxSize",
                 f"must be >= minSize (got {pool.max_size} < {pool.min_size})",
             )
+        base = f"{CONFIG_KEY}.gpuPools[{index}]"
         if len(set(pool.instance_types)) != len(pool.instance_types):
-            yield Problem(f"{CONFIG_KEY}.gpuPools[{index}].instanceTypes", "must not repeat an instance type")
+            yield Problem(f"{base}.instanceTypes", "must not repeat an instance type")
+        for position, instance_type in enumerate(pool.instance_types):
+            problem = catalog.instance_problems(instance_type)
+            if problem:
+                yield Problem(f"{base}.instanceTypes[{position}]", problem)
+        for problem in catalog.pool_problems(pool.instance_types, pool.os):
+            yield Problem(f"{base}.instanceTypes", problem)
+        if pool.spot_discount is not None and pool.capacity_type is not CapacityType.SPOT:
+            yield Problem(f"{base}.spotDiscount", "only applies to capacityType SPOT")
+    cluster = config.cluster
+    if cluster.system_max_size < cluster.system_min_size:
+        yield Problem(
+            f"{CONFIG_KEY}.cluster.systemMaxSize",
+            f"must be >= systemMinSize (got {cluster.system_max_size} < {cluster.system_min_size})",
+        )
 
 
 def _check_endpoints(config: PlatformConfig) -> Iterable[Problem]:
-    pools = {pool.name for pool in config.gpu_pools}
+    pools = {pool.name: pool for pool in config.gpu_pools}
     buckets = {bucket.name for bucket in config.buckets}
-    registries = {registry.name for registry in config.registries}
+    registries = {registry.name: registry for registry in config.registries}
     for index, endpoint in enumerate(config.endpoints):
         base = f"{CONFIG_KEY}.endpoints[{index}]"
-        if endpoint.pool not in pools:
-            yield Problem(f"{base}.pool", f"unknown GPU pool {endpoint.pool!r}; defined: {_names(pools)}")
+        pool = pools.get(endpoint.pool)
+        if pool is None:
+            yield Problem(
+                f"{base}.pool", f"unknown GPU pool {endpoint.pool!r}; defined: {_names(set(pools))}"
+            )
+        elif all(t in catalog.accelerated() for t in pool.instance_types) and not catalog.pool_problems(
+            pool.instance_types, pool.os
+        ):
+            per_node = catalog.accelerators_per_node(pool.instance_types)
+            if endpoint.gpus > per_node:
+                yield Problem(
+                    f"{base}.gpus",
+                    f"pool {pool.name!r} nodes have {per_node} accelerator(s); a pod cannot request "
+                    f"{endpoint.gpus}",
+                )
         if endpoint.bucket not in buckets:
             yield Problem(f"{base}.bucket", f"unknown bucket {endpoint.bucket!r}; defined: {_names(buckets)}")
         if (endpoint.image is None) == (endpoint.registry is None):
             yield Problem(f"{base}.image", "set exactly one of image or registry")
-        if endpoint.registry is not None and endpoint.registry not in registries:
-            yield Problem(
-                f"{base}.registry",
-                f"unknown registry {endpoint.registry!r}; defined: {_names(registries)}",
-            )
+        if endpoint.registry is not None:
+            registry = registries.get(endpoint.registry)
+            if registry is None:
+                yield Problem(
+                    f"{base}.registry",
+                    f"unknown registry {endpoint.registry!r}; defined: {_names(set(registries))}",
+                )
+            elif registry.build is None:
+                yield Problem(
+                    f"{base}.registry", f"registry {endpoint.registry!r} builds no image; give it a build"
+                )
         if endpoint.max_replicas is not None and endpoint.max_replicas < endpoint.replicas:
             yield Problem(
                 f"{base}.maxReplicas",
                 f"must be >= replicas (got {endpoint.max_replicas} < {endpoint.replicas})",
             )
+        if endpoint.model_id is not None and endpoint.runtime is not Runtime.VLLM:
+            yield Problem(f"{base}.modelId", "only for runtime vllm")
+        if endpoint.load_balancer == "internet-facing" and not endpoint.allow_internet_facing:
+            yield Problem(f"{base}.loadBalancer", "internet-facing needs allowInternetFacing: true")
+        if pool is not None and all(t in catalog.accelerated() for t in pool.instance_types):
+            smallest = min((catalog.accelerated()[t] for t in pool.instance_types), key=lambda s: s.vcpus)
+            if _millicores(endpoint.cpu) > smallest.vcpus * 1000 - 500:
+                yield Problem(
+                    f"{base}.cpu",
+                    f"must leave 0.5 CPU for the node: at most {smallest.vcpus - 0.5:g} on "
+                    f"{smallest.instance_type} (got {endpoint.cpu})",
+                )
+            if _mebibytes(endpoint.memory) > smallest.memory_gib * 1024 * 0.85:
+                yield Problem(
+                    f"{base}.memory",
+                    f"must fit 85% of {smallest.instance_type}'s {smallest.memory_gib}Gi "
+                    f"(got {endpoint.memory})",
+                )
         if config.is_prod:
             if endpoint.replicas < 2:
                 yield Problem(f"{base}.replicas", f"must be >= 2 in prod (got {endpoint.replicas})")
@@ -494,6 +601,14 @@ def _check_build_contexts(config: PlatformConfig, root: Path) -> Iterable[Proble
                 f"{CONFIG_KEY}.registries[{index}].build.context",
                 f"must be a directory relative to the project root {root} (got {registry.build.context!r})",
             )
+
+
+def _millicores(cpu: str) -> int:
+    return int(cpu[:-1]) if cpu.endswith("m") else int(cpu) * 1000
+
+
+def _mebibytes(memory: str) -> int:
+    return int(memory[:-2]) * (1024 if memory.endswith("Gi") else 1)
 
 
 def _names(names: set[str]) -> str:

@@ -6,13 +6,21 @@ from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_kubernetes as k8s
 
 from components.artifact_bucket import ArtifactBucket, ArtifactBucketArgs
+from components.cluster import Cluster
 from components.container_registry import ContainerRegistry, ImageBuild, Repository
+from components.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
+from components.model_serving_endpoint import ModelServingEndpoint, ModelServingEndpointArgs, placement
+from components.network import Network
+from components.nvidia_device_plugin import NvidiaDevicePlugin
 from components.plan.runner import find_project
 from infra.config import (
     CONFIG_KEY,
     BucketConfig,
+    EndpointConfig,
+    GpuPoolConfig,
     PlatformConfig,
     RegistryConfig,
     load_platform_config,
@@ -41,6 +49,34 @@ def build(config: PlatformConfig, region: str) -> None:
     opts = pulumi.ResourceOptions(providers={"aws": aws_provider})
     protect = config.is_prod
 
+    vpc_id, private_subnets = network(config, opts)
+    cluster = Cluster(
+        "eks",
+        {
+            "cluster_name": config.cluster_name,
+            "subnet_ids": private_subnets,
+            "region": region,
+            "version": config.cluster.version,
+            "endpoint_public_access": config.cluster.endpoint_public_access,
+            "public_access_cidrs": list(config.cluster.public_access_cidrs),
+            "admin_role_arns": list(config.cluster.admin_role_arns),
+            "log_retention_days": config.cluster.log_retention_days,
+            "system_instance_types": list(config.cluster.system_instance_types),
+            "system_min_size": config.cluster.system_min_size,
+            "system_max_size": config.cluster.system_max_size,
+            "tags": dict(config.tags),
+            "protect": protect,
+        },
+        opts,
+    )
+    pools = {
+        pool.name: GpuNodePool(pool.name, pool_args(pool, cluster, private_subnets, config), opts)
+        for pool in config.gpu_pools
+    }
+    k8s_opts = pulumi.ResourceOptions(providers={"aws": aws_provider, "kubernetes": cluster.provider})
+    if any(pool.needs_device_plugin for pool in pools.values()):
+        NvidiaDevicePlugin("nvidia-device-plugin", None, k8s_opts)
+
     buckets = {b.name: ArtifactBucket(b.name, bucket_args(b, protect), opts) for b in config.buckets}
     registry = (
         ContainerRegistry(
@@ -50,12 +86,145 @@ def build(config: PlatformConfig, region: str) -> None:
         else None
     )
 
+    namespaces = {
+        ns: k8s.core.v1.Namespace(
+            f"namespace-{ns}",
+            metadata={"name": ns, "labels": {"pod-security.kubernetes.io/enforce": "restricted"}},
+            opts=k8s_opts,
+        )
+        for ns in sorted({endpoint.namespace for endpoint in config.endpoints})
+    }
+    endpoints = {
+        endpoint.name: ModelServingEndpoint(
+            endpoint.name,
+            endpoint_args(
+                endpoint,
+                config=config,
+                cluster=cluster,
+                pools=pools,
+                buckets=buckets,
+                registry=registry,
+                region=region,
+            ),
+            pulumi.ResourceOptions.merge(
+                k8s_opts, pulumi.ResourceOptions(depends_on=[namespaces[endpoint.namespace]])
+            ),
+        )
+        for endpoint in config.endpoints
+    }
+
     pulumi.export("environment", config.environment.value)
     pulumi.export("region", region)
+    pulumi.export("vpcId", vpc_id)
+    pulumi.export("clusterName", cluster.cluster_name)
+    pulumi.export("kubeconfig", cluster.kubeconfig)
+    pulumi.export("gpuPools", {name: pool.ami_type for name, pool in pools.items()})
+    pulumi.export(
+        "endpoints", {e.name: f"{e.name}.{e.namespace}.svc.cluster.local" for e in config.endpoints}
+    )
+    pulumi.export("endpointRoles", {name: endpoint.role_arn for name, endpoint in endpoints.items()})
     pulumi.export("buckets", {name: bucket.bucket_name for name, bucket in buckets.items()})
     if registry is not None:
         pulumi.export("repositoryUrls", registry.repository_urls)
         pulumi.export("imageRefs", registry.image_refs)
+
+
+def network(
+    config: PlatformConfig, opts: pulumi.ResourceOptions
+) -> tuple[pulumi.Input[str], list[pulumi.Input[str]]]:
+    """The VPC ID and private subnets: an existing VPC from config, or a new :class:`Network`."""
+    net = config.network
+    if net.existing is not None:
+        return net.existing.vpc_id, list(net.existing.private_subnet_ids)
+    created = Network(
+        "network",
+        {
+            "cidr": net.cidr,
+            "az_count": net.az_count,
+            "nat_gateways": net.nat_gateways.value,
+            "vpc_endpoints": net.vpc_endpoints,
+            "flow_logs": net.flow_logs,
+            "cluster_name": config.cluster_name,
+        },
+        opts,
+    )
+    return created.vpc_id, list(created.private_subnet_ids)
+
+
+def pool_args(
+    pool: GpuPoolConfig, cluster: Cluster, subnets: list[pulumi.Input[str]], config: PlatformConfig
+) -> GpuNodePoolArgs:
+    """GpuNodePool arguments from a ``gpuPools[]`` entry."""
+    args: GpuNodePoolArgs = {
+        "cluster_name": cluster.cluster_name,
+        "node_security_group_id": cluster.security_group_id,
+        "subnet_ids": subnets,
+        "instance_types": list(pool.instance_types),
+        "min_size": pool.min_size,
+        "max_size": pool.max_size,
+        "capacity_type": pool.capacity_type.value,
+        "os": pool.os.value,
+        "disk_size_gib": pool.disk_size_gib,
+        "imds_hop_limit": pool.imds_hop_limit,
+        "labels": dict(pool.labels),
+        "taints": [{"key": t.key, "value": t.value, "effect": t.effect.value} for t in pool.taints],
+        "max_unavailable": pool.max_unavailable,
+        "tags": dict(config.tags),
+    }
+    if pool.spot_discount is not None:
+        args["spot_discount"] = pool.spot_discount
+    return args
+
+
+def endpoint_args(
+    endpoint: EndpointConfig,
+    *,
+    config: PlatformConfig,
+    cluster: Cluster,
+    pools: dict[str, GpuNodePool],
+    buckets: dict[str, ArtifactBucket],
+    registry: ContainerRegistry | None,
+    region: str,
+) -> ModelServingEndpointArgs:
+    """ModelServingEndpoint arguments from an ``endpoints[]`` entry (references already checked)."""
+    bucket = buckets[endpoint.bucket]
+    if endpoint.registry is not None and registry is not None:
+        image: pulumi.Input[str] = registry.image_refs[endpoint.registry]
+    else:
+        image = endpoint.image or ""
+    args: ModelServingEndpointArgs = {
+        "runtime": endpoint.runtime.value,
+        "image": image,
+        "pool": placement(pools[endpoint.pool]),
+        "bucket_name": bucket.bucket_name,
+        "model_prefix": endpoint.model_prefix,
+        "model_policy": bucket.policy_document(endpoint.model_prefix),
+        "oidc_provider_arn": cluster.oidc_provider_arn,
+        "oidc_issuer_url": cluster.oidc_issuer_url,
+        "namespace": endpoint.namespace,
+        "gpus": endpoint.gpus,
+        "replicas": endpoint.replicas,
+        "cpu": endpoint.cpu,
+        "memory": endpoint.memory,
+        "port": endpoint.port,
+        "ready_path": endpoint.ready_path,
+        "live_path": endpoint.live_path,
+        "args": list(endpoint.args),
+        "startup_seconds": endpoint.startup_seconds,
+        "autoscaling_target": endpoint.autoscaling_target,
+        "zone_spread": config.is_prod,
+        "load_balancer": endpoint.load_balancer,
+        "allow_internet_facing": endpoint.allow_internet_facing,
+        "allowed_namespaces": list(endpoint.allowed_namespaces),
+        "region": region,
+    }
+    if endpoint.max_replicas is not None:
+        args["max_replicas"] = endpoint.max_replicas
+    if endpoint.model_id is not None:
+        args["model_id"] = endpoint.model_id
+    if endpoint.autoscaling_metric is not None:
+        args["autoscaling_metric"] = endpoint.autoscaling_metric
+    return args
 
 
 def bucket_args(bucket: BucketConfig, protect: bool) -> ArtifactBucketArgs:

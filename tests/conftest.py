@@ -66,9 +66,15 @@ def run() -> RunProgram:
 
 
 @cache
-def _stack_plan(stack: str) -> tuple[Recording, str]:
+def stack_recording(stack: str) -> Recording:
+    """The recording of a real stack's plan (computed once per session)."""
     config = read_stack_file(stack_file(stack), PROJECT)
-    recording = run_program_dir(ROOT / "infra", stack=stack, config=config, project=PROJECT)
+    return run_program_dir(ROOT / "infra", stack=stack, config=config, project=PROJECT)
+
+
+@cache
+def _stack_plan(stack: str) -> tuple[Recording, str]:
+    recording = stack_recording(stack)
     return recording, json.dumps(make_plan(recording))
 
 

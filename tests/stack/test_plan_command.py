@@ -88,6 +88,11 @@ def test_text_output_shows_tree_violations_and_cost(tmp_path: Path) -> None:
     text = result.stdout
     assert text.startswith("Plan of mlops-platform/dev: ")
     assert text.index("pulumi:pulumi:Stack") < text.index("Policy violations") < text.index("Estimated cost")
+    assert "mlops:index:GpuNodePool  gpu-spot" in text
+    assert (
+        "  gpu-spot-node-group: 0.00 - 0.80  (0-2 x g5.xlarge/g6.xlarge (spot, 60% expected discount))"
+        in text
+    )
 
 
 def test_malformed_stack_file_exits_2_with_key_path(tmp_path: Path) -> None:

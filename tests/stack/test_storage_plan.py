@@ -8,7 +8,12 @@ import pytest
 
 pytestmark = pytest.mark.stack
 
-STATEFUL = {"aws:s3/bucket:Bucket", "aws:kms/key:Key", "aws:ecr/repository:Repository"}
+STATEFUL = {
+    "aws:s3/bucket:Bucket",
+    "aws:kms/key:Key",
+    "aws:ecr/repository:Repository",
+    "aws:eks/cluster:Cluster",
+}
 COMPANIONS = {
     "versioning": "aws:s3/bucketVersioning:BucketVersioning",
     "encryption": "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
@@ -27,6 +32,8 @@ PINNED_URNS = [
     "urn:pulumi:{stack}::mlops-platform::mlops:index:ContainerRegistry$aws:ecr/repository:Repository::registry-serving-repository",
     "urn:pulumi:{stack}::mlops-platform::mlops:index:ContainerRegistry$aws:ecr/repository:Repository::registry-training-repository",
     "urn:pulumi:{stack}::mlops-platform::mlops:index:ContainerRegistry$aws:kms/key:Key::registry-key",
+    "urn:pulumi:{stack}::mlops-platform::mlops:index:Cluster$aws:eks/cluster:Cluster::eks-cluster",
+    "urn:pulumi:{stack}::mlops-platform::mlops:index:Cluster$aws:kms/key:Key::eks-secrets-key",
 ]
 
 
@@ -59,7 +66,11 @@ def test_every_bucket_has_its_companions(stack_plan: tuple[Any, dict[str, Any]])
 
 def test_prod_protects_and_retains_all_stateful_resources(prod_plan: dict[str, Any]) -> None:
     stateful = [r for r in prod_plan["resources"] if r["type"] in STATEFUL]
-    assert len(stateful) == 7
+    assert sorted(r["name"] for r in stateful) == [
+        "datasets-bucket", "datasets-key", "eks-cluster", "eks-secrets-key", "models-bucket", "models-key",
+        "registry-key", "registry-llm-serving-repository", "registry-serving-repository",
+        "registry-training-repository",
+    ]  # fmt: skip
     unprotected = [
         r["name"] for r in stateful if not (r["options"]["protect"] and r["options"]["retainOnDelete"])
     ]
@@ -93,11 +104,12 @@ def test_prod_keeps_versions_longer_and_locks_released_models(
 def test_repositories_in_the_plan(stack_plan: tuple[Any, dict[str, Any]]) -> None:
     _, plan = stack_plan
     repos = [r for r in plan["resources"] if r["type"] == "aws:ecr/repository:Repository"]
-    assert {r["inputs"]["name"] for r in repos} == {"serving", "training"}
+    names = {"serving", "training"} | ({"llm-serving"} if plan["stack"] == "prod" else set())
+    assert {r["inputs"]["name"] for r in repos} == names
     for repo in repos:
         assert repo["inputs"]["imageTagMutability"] == "IMMUTABLE"
         assert repo["inputs"]["imageScanningConfiguration"] == {"scanOnPush": True}
         assert repo["inputs"]["encryptionConfigurations"][0]["encryptionType"] == "KMS"
     lifecycles = [r for r in plan["resources"] if r["type"] == "aws:ecr/lifecyclePolicy:LifecyclePolicy"]
-    assert sorted(r["inputs"]["repository"] for r in lifecycles) == ["serving", "training"]
-    assert set(plan["outputs"]["repositoryUrls"]) == {"serving", "training"}
+    assert {r["inputs"]["repository"] for r in lifecycles} == names
+    assert set(plan["outputs"]["repositoryUrls"]) == names

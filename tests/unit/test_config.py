@@ -218,6 +218,44 @@ INVALID = [
     ),
     ("monitoring.retentionDays", "a week", "platform.monitoring.retentionDays", "valid integer"),
     ("clusterr", {}, "platform.clusterr", "unknown key; allowed keys: buckets, cluster, endpoints"),
+    (
+        "gpuPools.0.instanceTypes",
+        ["g5.xlarg"],
+        "platform.gpuPools[0].instanceTypes[0]",
+        "'g5.xlarg' does not exist",
+    ),
+    ("gpuPools.0.instanceTypes", ["m5.large"], "platform.gpuPools[0].instanceTypes[0]", "not an accelerated"),
+    (
+        "gpuPools.0.instanceTypes",
+        ["g5.xlarge", "g5g.xlarge"],
+        "platform.gpuPools[0].instanceTypes",
+        "mixes arch",
+    ),
+    (
+        "gpuPools.0.spotDiscount",
+        0.5,
+        "platform.gpuPools[0].spotDiscount",
+        "only applies to capacityType SPOT",
+    ),
+    ("gpuPools.0.os", "ubuntu", "platform.gpuPools[0].os", "'al2023' or 'bottlerocket'"),
+    ("cluster.systemMinSize", 5, "platform.cluster.systemMaxSize", "must be >= systemMinSize"),
+    ("endpoints.0.gpus", 2, "platform.endpoints[0].gpus", "nodes have 1 accelerator(s)"),
+    ("endpoints.0.cpu", "4", "platform.endpoints[0].cpu", "at most 3.5 on g5.xlarge"),
+    ("endpoints.0.memory", "15Gi", "platform.endpoints[0].memory", "must fit 85% of g5.xlarge"),
+    ("endpoints.0.modelId", "meta/llama", "platform.endpoints[0].modelId", "only for runtime vllm"),
+    (
+        "endpoints.0.loadBalancer",
+        "internet-facing",
+        "platform.endpoints[0].loadBalancer",
+        "allowInternetFacing",
+    ),
+    (
+        "endpoints.0.registry",
+        "serving",
+        "platform.endpoints[0].image",
+        "set exactly one of image or registry",
+    ),
+    ("endpoints.0.cpu", "two", "platform.endpoints[0].cpu", "should match pattern"),
 ]
 
 

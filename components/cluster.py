@@ -1,0 +1,376 @@
+"""Cluster: an EKS control plane with private endpoint, encrypted secrets and audit logs,
+IRSA, access entries, managed add-ons, a small system node group, the cluster-autoscaler
+and the Kubernetes provider every in-cluster component receives.
+
+Children (``<name>-<suffix>``): ``cluster-role``, ``secrets-key``, ``control-plane-logs``,
+``cluster``, ``oidc``, ``admin-<role>`` (+ ``-policy``), ``addon-<addon>``,
+``system-node-role``, ``system-launch-template``, ``system-nodes``, ``k8s``,
+``autoscaler-role`` (+ ``-policy``) and ``cluster-autoscaler``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import NotRequired, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from components.catalog import POOL_LABEL
+from components.iam import document, irsa_role, service_role
+from components.kms import account_key
+from components.node_group import DESIRED_SIZE, launch_template, node_role
+
+SUPPORTED_VERSIONS = ("1.31", "1.32", "1.33", "1.34")
+LOG_TYPES = ["api", "audit", "authenticator"]
+ADDONS_BEFORE_NODES = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
+ADDONS_AFTER_NODES = ("coredns",)
+"""CoreDNS needs schedulable nodes to become healthy; the DaemonSet add-ons do not."""
+ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+AUTOSCALER_CHART = "cluster-autoscaler"
+AUTOSCALER_CHART_VERSION = "9.46.6"
+AUTOSCALER_REPO = "https://kubernetes.github.io/autoscaler"
+AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler"
+SYSTEM_POOL = "system"
+
+
+class ClusterArgs(TypedDict):
+    """Arguments of :class:`Cluster`."""
+
+    cluster_name: str
+    """EKS cluster name (also in subnet tags and autoscaler discovery)."""
+    subnet_ids: Sequence[pulumi.Input[str]]
+    """Private subnets for the control plane's network interfaces and the system nodes."""
+    region: str
+    """AWS region (kubeconfig and autoscaler)."""
+    version: NotRequired[str]
+    """Kubernetes minor version (default 1.33)."""
+    endpoint_public_access: NotRequired[bool]
+    """Expose the API endpoint publicly (default False); needs ``public_access_cidrs``."""
+    public_access_cidrs: NotRequired[Sequence[str]]
+    """CIDRs allowed to reach a public endpoint; never 0.0.0.0/0 with ``protect``."""
+    admin_role_arns: NotRequired[Sequence[str]]
+    """IAM roles granted cluster admin through access entries."""
+    log_retention_days: NotRequired[int]
+    """Retention of the control-plane log group (default 90)."""
+    system_instance_types: NotRequired[Sequence[str]]
+    """Instance types of the system node group (default m6i.large)."""
+    system_min_size: NotRequired[int]
+    """Minimum system nodes (default 2)."""
+    system_max_size: NotRequired[int]
+    """Maximum system nodes (default 4)."""
+    tags: NotRequired[Mapping[str, str]]
+    """Tags for system node instances and volumes."""
+    protect: NotRequired[bool]
+    """Protect and retain the cluster and its secrets key (default True)."""
+
+
+def validate_cluster(args: ClusterArgs) -> list[str]:
+    """Everything wrong with the arguments (empty when valid)."""
+    problems: list[str] = []
+    version = args.get("version", "1.33")
+    if version not in SUPPORTED_VERSIONS:
+        problems.append(f"version must be one of {', '.join(SUPPORTED_VERSIONS)} (got {version!r})")
+    public, cidrs = args.get("endpoint_public_access", False), list(args.get("public_access_cidrs", []))
+    if public and not cidrs:
+        problems.append("a public endpoint needs public_access_cidrs (never open to the internet)")
+    if not public and cidrs:
+        problems.append("public_access_cidrs given but endpoint_public_access is False")
+    if public and args.get("protect", True) and "0.0.0.0/0" in cidrs:
+        problems.append("public_access_cidrs must not contain 0.0.0.0/0 for a protected cluster")
+    if not 1 <= args.get("system_min_size", 2) <= args.get("system_max_size", 4):
+        problems.append("system_min_size must be 1..system_max_size")
+    return problems
+
+
+def kubeconfig(cluster_name: str, endpoint: str, certificate_authority: str, region: str) -> str:
+    """A kubeconfig that authenticates with ``aws eks get-token`` (no long-lived credentials)."""
+    return json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [
+                {
+                    "name": cluster_name,
+                    "cluster": {"server": endpoint, "certificate-authority-data": certificate_authority},
+                }
+            ],
+            "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}],
+            "current-context": cluster_name,
+            "users": [
+                {
+                    "name": cluster_name,
+                    "user": {
+                        "exec": {
+                            "apiVersion": "client.authentication.k8s.io/v1beta1",
+                            "command": "aws",
+                            "args": ["eks", "get-token", "--cluster-name", cluster_name, "--region", region],
+                            "interactiveMode": "Never",
+                        }
+                    },
+                }
+            ],
+        },
+        indent=2,
+    )
+
+
+def autoscaler_policy(cluster_name: str, region: str, account_id: str, partition: str = "aws") -> str:
+    """cluster-autoscaler permissions: read everything it must, scale only this cluster's groups."""
+    asg = f"arn:{partition}:autoscaling:{region}:{account_id}:autoScalingGroup:*:autoScalingGroupName/*"
+    return document(
+        {
+            "Sid": "Discover",
+            "Effect": "Allow",
+            "Action": [
+                "autoscaling:DescribeAutoScalingGroups",
+                "autoscaling:DescribeAutoScalingInstances",
+                "autoscaling:DescribeLaunchConfigurations",
+                "autoscaling:DescribeScalingActivities",
+                "autoscaling:DescribeTags",
+                "ec2:DescribeImages",
+                "ec2:DescribeInstanceTypes",
+                "ec2:DescribeLaunchTemplateVersions",
+                "ec2:GetInstanceTypesFromInstanceRequirements",
+            ],
+            "Resource": "*",
+        },
+        {
+            "Sid": "ScaleOwnGroups",
+            "Effect": "Allow",
+            "Action": ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+            "Resource": asg,
+            "Condition": {
+                "StringEquals": {f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster_name}": "owned"}
+            },
+        },
+        {
+            "Sid": "ReadOwnNodeGroups",
+            "Effect": "Allow",
+            "Action": "eks:DescribeNodegroup",
+            "Resource": f"arn:{partition}:eks:{region}:{account_id}:nodegroup/{cluster_name}/*",
+        },
+    )
+
+
+def autoscaler_values(cluster_name: str, region: str, version: str, role_arn: str) -> dict[str, object]:
+    """Helm values of the cluster-autoscaler release (image minor = cluster minor)."""
+    return {
+        "cloudProvider": "aws",
+        "awsRegion": region,
+        "autoDiscovery": {"clusterName": cluster_name},
+        "image": {"tag": f"v{version}.0"},
+        "rbac": {
+            "serviceAccount": {
+                "name": AUTOSCALER_SERVICE_ACCOUNT,
+                "annotations": {"eks.amazonaws.com/role-arn": role_arn},
+            }
+        },
+        "extraArgs": {
+            "balance-similar-node-groups": True,
+            "skip-nodes-with-system-pods": False,
+            "expander": "least-waste",
+            "scale-down-unneeded-time": "10m",
+        },
+        "nodeSelector": {POOL_LABEL: SYSTEM_POOL},
+        "podDisruptionBudget": {"maxUnavailable": 1},
+    }
+
+
+def _issuer(identities: Sequence[aws.eks.outputs.ClusterIdentity]) -> str:
+    oidcs = identities[0].oidcs or [] if identities else []
+    return (oidcs[0].issuer or "") if oidcs else ""
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+class Cluster(pulumi.ComponentResource):
+    """EKS control plane, IRSA, add-ons, system nodes, autoscaler and a Kubernetes provider."""
+
+    cluster: aws.eks.Cluster
+    """The EKS cluster."""
+    cluster_name: pulumi.Output[str]
+    """Cluster name."""
+    security_group_id: pulumi.Output[str]
+    """Cluster security group (nodes use it)."""
+    oidc_provider_arn: pulumi.Output[str]
+    """IAM OIDC provider ARN, for IRSA trust policies."""
+    oidc_issuer_url: pulumi.Output[str]
+    """OIDC issuer URL (``https://oidc.eks...``)."""
+    kubeconfig: pulumi.Output[str]
+    """Kubeconfig (a secret) using ``aws eks get-token``."""
+    provider: k8s.Provider
+    """Kubernetes provider for this cluster: pass it to in-cluster components."""
+
+    def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        problems = validate_cluster(args)
+        if problems:
+            raise ValueError(f"Cluster {name}: " + "; ".join(problems))
+        super().__init__("mlops:index:Cluster", name, None, opts)
+        protect = args.get("protect", True)
+        cluster_name, region = args["cluster_name"], args["region"]
+        version = args.get("version", "1.33")
+        public = args.get("endpoint_public_access", False)
+        child = pulumi.ResourceOptions(parent=self)
+
+        role = service_role(
+            f"{name}-cluster-role", "eks.amazonaws.com", ["AmazonEKSClusterPolicy"], parent=self
+        )
+        secrets_key = account_key(
+            f"{name}-secrets-key", f"Kubernetes secrets of {cluster_name}", parent=self, protect=protect
+        )
+        # Created first so EKS writes into a group with retention instead of one without.
+        logs = aws.cloudwatch.LogGroup(
+            f"{name}-control-plane-logs",
+            name=f"/aws/eks/{cluster_name}/cluster",
+            retention_in_days=args.get("log_retention_days", 90),
+            opts=child,
+        )
+        self.cluster = aws.eks.Cluster(
+            f"{name}-cluster",
+            name=cluster_name,
+            version=version,
+            role_arn=role.arn,
+            vpc_config=aws.eks.ClusterVpcConfigArgs(
+                subnet_ids=list(args["subnet_ids"]),
+                endpoint_private_access=True,
+                endpoint_public_access=public,
+                public_access_cidrs=list(args.get("public_access_cidrs", [])) if public else None,
+            ),
+            encryption_config=aws.eks.ClusterEncryptionConfigArgs(
+                provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=secrets_key.arn),
+                resources=["secrets"],
+            ),
+            enabled_cluster_log_types=LOG_TYPES,
+            access_config=aws.eks.ClusterAccessConfigArgs(
+                authentication_mode="API", bootstrap_cluster_creator_admin_permissions=True
+            ),
+            opts=pulumi.ResourceOptions(
+                parent=self, protect=protect, retain_on_delete=protect, depends_on=[logs]
+            ),
+        )
+        self.cluster_name = self.cluster.name
+        self.security_group_id = self.cluster.vpc_config.apply(lambda c: c.cluster_security_group_id or "")
+        self.oidc_issuer_url = self.cluster.identities.apply(_issuer)
+        oidc = aws.iam.OpenIdConnectProvider(
+            f"{name}-oidc", url=self.oidc_issuer_url, client_id_lists=["sts.amazonaws.com"], opts=child
+        )
+        self.oidc_provider_arn = oidc.arn
+
+        for role_arn in args.get("admin_role_arns", []):
+            entry = aws.eks.AccessEntry(
+                f"{name}-admin-{_slug(role_arn.rsplit('/', 1)[-1])}",
+                cluster_name=self.cluster.name,
+                principal_arn=role_arn,
+                type="STANDARD",
+                opts=child,
+            )
+            aws.eks.AccessPolicyAssociation(
+                f"{name}-admin-{_slug(role_arn.rsplit('/', 1)[-1])}-policy",
+                cluster_name=self.cluster.name,
+                principal_arn=entry.principal_arn,
+                policy_arn=ADMIN_POLICY,
+                access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+                opts=child,
+            )
+
+        early_addons = [self._addon(name, addon, []) for addon in ADDONS_BEFORE_NODES]
+        system_nodes = self._system_nodes(name, args, early_addons)
+        for addon in ADDONS_AFTER_NODES:
+            self._addon(name, addon, [system_nodes])
+
+        self.kubeconfig = pulumi.Output.secret(
+            pulumi.Output.all(
+                self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data
+            ).apply(lambda a: kubeconfig(a[0], a[1], a[2] or "", region))
+        )
+        self.provider = k8s.Provider(
+            f"{name}-k8s", kubeconfig=self.kubeconfig, enable_server_side_apply=True, opts=child
+        )
+        self._autoscaler(name, cluster_name, region, version, system_nodes)
+        self.register_outputs(
+            {
+                "clusterName": self.cluster_name,
+                "oidcProviderArn": self.oidc_provider_arn,
+                "kubeconfig": self.kubeconfig,
+            }
+        )
+
+    def _addon(self, name: str, addon: str, depends_on: list[pulumi.Resource]) -> aws.eks.Addon:
+        return aws.eks.Addon(
+            f"{name}-addon-{addon}",
+            cluster_name=self.cluster.name,
+            addon_name=addon,
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
+        )
+
+    def _system_nodes(
+        self, name: str, args: ClusterArgs, depends_on: list[aws.eks.Addon]
+    ) -> aws.eks.NodeGroup:
+        """On-demand nodes without accelerator taints, for CoreDNS, the autoscaler and monitoring."""
+        role = node_role(f"{name}-system-node-role", parent=self)
+        template = launch_template(
+            f"{name}-system-launch-template",
+            disk_size_gib=50,
+            imds_hop_limit=1,
+            security_group_id=self.security_group_id,
+            tags=args.get("tags", {}),
+            bottlerocket=False,
+            parent=self,
+        )
+        min_size = args.get("system_min_size", 2)
+        return aws.eks.NodeGroup(
+            f"{name}-system-nodes",
+            cluster_name=self.cluster.name,
+            node_role_arn=role.arn,
+            subnet_ids=list(args["subnet_ids"]),
+            instance_types=list(args.get("system_instance_types", ["m6i.large"])),
+            capacity_type="ON_DEMAND",
+            ami_type="AL2023_x86_64_STANDARD",
+            scaling_config=aws.eks.NodeGroupScalingConfigArgs(
+                min_size=min_size, max_size=args.get("system_max_size", 4), desired_size=min_size
+            ),
+            update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
+            labels={POOL_LABEL: SYSTEM_POOL},
+            launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
+                id=template.id, version=template.latest_version.apply(str)
+            ),
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=[DESIRED_SIZE], depends_on=depends_on),
+        )
+
+    def _autoscaler(
+        self, name: str, cluster_name: str, region: str, version: str, system_nodes: aws.eks.NodeGroup
+    ) -> None:
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        identity = aws.get_caller_identity_output(opts=invoke)
+        partition = aws.get_partition_output(opts=invoke)
+        policy = pulumi.Output.all(identity.account_id, partition.partition).apply(
+            lambda a: autoscaler_policy(cluster_name, region, a[0], a[1])
+        )
+        role = irsa_role(
+            f"{name}-autoscaler-role",
+            oidc_provider_arn=self.oidc_provider_arn,
+            issuer_url=self.oidc_issuer_url,
+            namespace="kube-system",
+            service_account=AUTOSCALER_SERVICE_ACCOUNT,
+            policy=policy,
+            parent=self,
+        )
+        k8s.helm.v3.Release(
+            f"{name}-cluster-autoscaler",
+            name="cluster-autoscaler",
+            chart=AUTOSCALER_CHART,
+            version=AUTOSCALER_CHART_VERSION,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=AUTOSCALER_REPO),
+            namespace="kube-system",
+            values=role.arn.apply(lambda arn: autoscaler_values(cluster_name, region, version, arn)),
+            atomic=True,
+            opts=pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=[system_nodes]),
+        )

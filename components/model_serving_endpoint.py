@@ -1,0 +1,567 @@
+"""ModelServingEndpoint: a GPU model server on Kubernetes (Triton, vLLM or a custom image).
+
+The pod always tolerates and selects its pool, requests the pool's accelerator resource,
+reads only its model prefix through an IRSA role, and runs hardened (non-root, read-only
+root filesystem, no capabilities, seccomp RuntimeDefault).
+
+Children (``<name>-<suffix>``): ``role`` (+ ``-policy``), ``service-account``,
+``deployment``, ``service``, ``network-policy``, ``service-monitor`` and, when asked for,
+``hpa`` and ``pdb``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, NotRequired, TypedDict, cast
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.catalog import POOL_LABEL, Taint
+from components.gpu_node_pool import GpuNodePool
+from components.iam import irsa_role
+from components.naming import key_prefix_problems, pinned_image_problems
+
+RUNTIMES = ("triton", "vllm", "custom")
+USER_ID = 1000
+"""Fixed non-root UID/GID the servers run as."""
+MODEL_DIR = "/models"
+AWS_CLI_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.27.50"
+"""Pinned AWS CLI image that copies a model from S3 before the server starts."""
+SHM_LIMIT = "8Gi"
+
+
+@dataclass(frozen=True)
+class Port:
+    """A named container port."""
+
+    name: str
+    number: int
+
+
+@dataclass(frozen=True)
+class RuntimeSpec:
+    """What a runtime listens on and how it reports health."""
+
+    ports: tuple[Port, ...]
+    ready_path: str
+    live_path: str
+    metrics_port: str
+    """Name of the port that serves ``/metrics``."""
+    shared_memory: bool
+    """Needs a memory-backed ``/dev/shm`` (multi-process inference, NCCL)."""
+    env: dict[str, str] = field(default_factory=dict[str, str])
+
+
+def runtime_spec(
+    runtime: str, port: int = 8000, ready_path: str = "/health", live_path: str = "/health"
+) -> RuntimeSpec:
+    """The defaults of each runtime; ``custom`` takes its port and health paths from the caller."""
+    if runtime == "triton":
+        return RuntimeSpec(
+            ports=(Port("http", 8000), Port("grpc", 8001), Port("metrics", 8002)),
+            ready_path="/v2/health/ready",
+            live_path="/v2/health/live",
+            metrics_port="metrics",
+            shared_memory=True,
+        )
+    if runtime == "vllm":
+        return RuntimeSpec(
+            ports=(Port("http", 8000),),
+            ready_path="/health",
+            live_path="/health",
+            metrics_port="http",
+            shared_memory=True,
+            # vLLM and its libraries write caches under HOME; the root filesystem is read-only.
+            env={
+                "HOME": "/tmp",
+                "HF_HOME": f"{MODEL_DIR}/cache",
+                "VLLM_CACHE_ROOT": "/tmp/vllm",
+                "NUMBA_CACHE_DIR": "/tmp/numba",
+                "VLLM_NO_USAGE_STATS": "1",
+            },
+        )
+    if runtime == "custom":
+        return RuntimeSpec(
+            ports=(Port("http", port),),
+            ready_path=ready_path,
+            live_path=live_path,
+            metrics_port="http",
+            shared_memory=False,
+            env={"HOME": "/tmp"},
+        )
+    raise ValueError(f"runtime must be one of {', '.join(RUNTIMES)} (got {runtime!r})")
+
+
+class PoolPlacement(TypedDict):
+    """Where an endpoint runs: what a :class:`GpuNodePool` exposes about its nodes."""
+
+    name: str
+    """Pool name (node label ``mlops-platform/pool``)."""
+    taints: Sequence[Taint]
+    """Taints of the pool's nodes; the pod tolerates each."""
+    device_resource: str
+    """Extended resource of the accelerator (``nvidia.com/gpu``)."""
+    accelerators_per_node: int
+    """Accelerators per node: the most one pod can request."""
+
+
+class ModelServingEndpointArgs(TypedDict):
+    """Arguments of :class:`ModelServingEndpoint`."""
+
+    runtime: str
+    """``triton``, ``vllm`` or ``custom``."""
+    image: pulumi.Input[str]
+    """Server image; pinned by version or digest (``latest`` is refused)."""
+    pool: PoolPlacement
+    """The GPU pool that runs it."""
+    bucket_name: pulumi.Input[str]
+    """Bucket holding the model."""
+    model_prefix: str
+    """Key prefix of the model, e.g. ``models/fraud-detector/``."""
+    model_policy: pulumi.Input[str]
+    """IAM policy JSON for the IRSA role: the bucket's read-only document for the prefix."""
+    oidc_provider_arn: pulumi.Input[str]
+    """Cluster OIDC provider ARN."""
+    oidc_issuer_url: pulumi.Input[str]
+    """Cluster OIDC issuer URL."""
+    namespace: NotRequired[str]
+    """Namespace (default ``serving``); it must exist."""
+    gpus: NotRequired[int]
+    """Accelerators per pod (default 1)."""
+    replicas: NotRequired[int]
+    """Replicas, and the HPA minimum (default 1)."""
+    max_replicas: NotRequired[int]
+    """HPA maximum; no HPA without it."""
+    cpu: NotRequired[str]
+    """CPU request and limit (default ``2``)."""
+    memory: NotRequired[str]
+    """Memory request and limit (default ``8Gi``)."""
+    model_id: NotRequired[str]
+    """vLLM only: serve a model id (downloaded into the cache volume) instead of the S3 prefix."""
+    port: NotRequired[int]
+    """custom only: container port (default 8000)."""
+    ready_path: NotRequired[str]
+    """custom only: readiness path (default ``/health``)."""
+    live_path: NotRequired[str]
+    """custom only: liveness path (default ``/health``)."""
+    args: NotRequired[Sequence[str]]
+    """Extra server arguments (custom: all of them)."""
+    startup_seconds: NotRequired[int]
+    """Time allowed for the model to load before liveness applies (default 1800)."""
+    autoscaling_metric: NotRequired[str]
+    """HPA on this per-pod Prometheus metric instead of CPU (needs prometheus-adapter)."""
+    autoscaling_target: NotRequired[str]
+    """Target average value of ``autoscaling_metric`` per pod (default ``"10"``)."""
+    zone_spread: NotRequired[bool]
+    """Spread replicas across zones (default False; the stack sets it in prod)."""
+    disruption_budget: NotRequired[bool]
+    """PodDisruptionBudget keeping one replica up (default: when replicas >= 2)."""
+    load_balancer: NotRequired[str]
+    """``none`` (default: ClusterIP), ``internal`` NLB or ``internet-facing`` NLB."""
+    allow_internet_facing: NotRequired[bool]
+    """Must be True for ``load_balancer: internet-facing``."""
+    allowed_namespaces: NotRequired[Sequence[str]]
+    """Namespaces whose pods may call the endpoint (its own is always allowed)."""
+    monitoring_namespace: NotRequired[str]
+    """Namespace of Prometheus, admitted to the metrics port (default ``monitoring``)."""
+    region: NotRequired[str]
+    """AWS region of the bucket (default us-east-1)."""
+
+
+def validate_endpoint(args: ModelServingEndpointArgs) -> list[str]:
+    """Everything wrong with the arguments (empty when valid)."""
+    problems: list[str] = []
+    if args["runtime"] not in RUNTIMES:
+        problems.append(f"runtime must be one of {', '.join(RUNTIMES)} (got {args['runtime']!r})")
+    image = args["image"]
+    if isinstance(image, str):
+        problems += pinned_image_problems(image)
+    problems += key_prefix_problems(args["model_prefix"])
+    gpus, pool = args.get("gpus", 1), args["pool"]
+    if not 1 <= gpus <= pool["accelerators_per_node"]:
+        problems.append(
+            f"gpus must be 1..{pool['accelerators_per_node']} (pool {pool['name']!r} nodes have "
+            f"{pool['accelerators_per_node']}; got {gpus})"
+        )
+    replicas = args.get("replicas", 1)
+    if replicas < 1 or args.get("max_replicas", replicas) < replicas:
+        problems.append(
+            f"replicas must be >= 1 and <= max_replicas (got {replicas}, {args.get('max_replicas')})"
+        )
+    balancer = args.get("load_balancer", "none")
+    if balancer not in ("none", "internal", "internet-facing"):
+        problems.append(f"load_balancer must be none, internal or internet-facing (got {balancer!r})")
+    if balancer == "internet-facing" and not args.get("allow_internet_facing", False):
+        problems.append("an internet-facing load balancer needs allow_internet_facing: True")
+    if "model_id" in args and args["runtime"] != "vllm":
+        problems.append("model_id is for the vllm runtime only")
+    return problems
+
+
+def labels_for(name: str, runtime: str) -> dict[str, str]:
+    """``app.kubernetes.io`` labels; the first two select the pods."""
+    return {
+        "app.kubernetes.io/name": name,
+        "app.kubernetes.io/instance": name,
+        "app.kubernetes.io/component": "model-server",
+        "app.kubernetes.io/part-of": "mlops-platform",
+        "app.kubernetes.io/managed-by": "pulumi",
+        "mlops-platform/runtime": runtime,
+    }
+
+
+def selector_for(name: str) -> dict[str, str]:
+    """The labels that select an endpoint's pods."""
+    return {"app.kubernetes.io/name": name, "app.kubernetes.io/instance": name}
+
+
+def server_command(args: ModelServingEndpointArgs, bucket: str) -> tuple[list[str] | None, list[str]]:
+    """Command (None keeps the image's) and arguments of the server container."""
+    extra = list(args.get("args", []))
+    runtime = args["runtime"]
+    if runtime == "triton":
+        return ["tritonserver"], [
+            f"--model-repository=s3://{bucket}/{args['model_prefix'].rstrip('/')}",
+            "--http-port=8000",
+            "--grpc-port=8001",
+            "--metrics-port=8002",
+            "--strict-readiness=true",
+            "--exit-on-error=true",
+            *extra,
+        ]
+    if runtime == "vllm":
+        model = args.get("model_id", f"{MODEL_DIR}/model")
+        return None, ["--model", model, "--port", "8000", "--disable-log-requests", *extra]
+    return None, extra
+
+
+def copies_model(args: ModelServingEndpointArgs) -> bool:
+    """vLLM and custom servers read the model from local disk: an init container copies it."""
+    return args["runtime"] != "triton" and "model_id" not in args
+
+
+def hardened(container: dict[str, Any]) -> dict[str, Any]:
+    """A container with the hardened security context."""
+    return {
+        **container,
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": USER_ID,
+            "runAsGroup": USER_ID,
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+    }
+
+
+def pod_spec(name: str, args: ModelServingEndpointArgs, image: str, bucket: str) -> dict[str, Any]:
+    """The pod template spec (plain values: the caller resolves image and bucket)."""
+    runtime = args["runtime"]
+    spec = runtime_spec(
+        runtime, args.get("port", 8000), args.get("ready_path", "/health"), args.get("live_path", "/health")
+    )
+    pool = args["pool"]
+    gpus = args.get("gpus", 1)
+    cpu, memory = args.get("cpu", "2"), args.get("memory", "8Gi")
+    resources = {"cpu": cpu, "memory": memory, pool["device_resource"]: str(gpus)}
+    env = {"AWS_DEFAULT_REGION": args.get("region", "us-east-1"), **spec.env}
+    command, container_args = server_command(args, bucket)
+    startup_periods = max(1, args.get("startup_seconds", 1800) // 10)
+    http = spec.ports[0].name
+    server: dict[str, Any] = {
+        "name": "server",
+        "image": image,
+        "imagePullPolicy": "IfNotPresent",
+        "args": container_args,
+        "ports": [{"name": p.name, "containerPort": p.number, "protocol": "TCP"} for p in spec.ports],
+        "env": [{"name": k, "value": v} for k, v in sorted(env.items())],
+        "resources": {"requests": resources, "limits": resources},
+        "startupProbe": {
+            "httpGet": {"path": spec.ready_path, "port": http},
+            "periodSeconds": 10,
+            "failureThreshold": startup_periods,
+        },
+        "readinessProbe": {
+            "httpGet": {"path": spec.ready_path, "port": http},
+            "periodSeconds": 5,
+            "failureThreshold": 3,
+        },
+        "livenessProbe": {
+            "httpGet": {"path": spec.live_path, "port": http},
+            "periodSeconds": 10,
+            "failureThreshold": 3,
+        },
+        "volumeMounts": [
+            {"name": "tmp", "mountPath": "/tmp"},
+            {"name": "models", "mountPath": MODEL_DIR},
+            *([{"name": "shm", "mountPath": "/dev/shm"}] if spec.shared_memory else []),
+        ],
+    }
+    if command is not None:
+        server["command"] = command
+    volumes: list[dict[str, Any]] = [
+        {"name": "tmp", "emptyDir": {}},
+        {"name": "models", "emptyDir": {}},
+    ]
+    if spec.shared_memory:
+        volumes.append({"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": SHM_LIMIT}})
+    pod: dict[str, Any] = {
+        "serviceAccountName": name,
+        "automountServiceAccountToken": False,
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": USER_ID,
+            "runAsGroup": USER_ID,
+            "fsGroup": USER_ID,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "nodeSelector": {POOL_LABEL: pool["name"]},
+        "tolerations": [
+            {"key": t.key, "operator": "Equal", "value": t.value, "effect": t.kubernetes_effect}
+            for t in pool["taints"]
+        ],
+        "terminationGracePeriodSeconds": 120,
+        "containers": [hardened(server)],
+        "volumes": volumes,
+    }
+    if copies_model(args):
+        pod["initContainers"] = [
+            hardened(model_copier(bucket, args["model_prefix"], env["AWS_DEFAULT_REGION"]))
+        ]
+    if args.get("zone_spread", False):
+        pod["topologySpreadConstraints"] = [
+            {
+                "maxSkew": 1,
+                "topologyKey": "topology.kubernetes.io/zone",
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": {"matchLabels": selector_for(name)},
+            }
+        ]
+    return pod
+
+
+def model_copier(bucket: str, prefix: str, region: str) -> dict[str, Any]:
+    """Init container copying ``s3://bucket/prefix`` into the model volume (IRSA credentials)."""
+    return {
+        "name": "copy-model",
+        "image": AWS_CLI_IMAGE,
+        "imagePullPolicy": "IfNotPresent",
+        "args": ["s3", "sync", "--only-show-errors", f"s3://{bucket}/{prefix}", f"{MODEL_DIR}/model"],
+        "env": [{"name": "AWS_DEFAULT_REGION", "value": region}, {"name": "HOME", "value": "/tmp"}],
+        "resources": {
+            "requests": {"cpu": "500m", "memory": "512Mi"},
+            "limits": {"cpu": "1", "memory": "1Gi"},
+        },
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}, {"name": "models", "mountPath": MODEL_DIR}],
+    }
+
+
+def service_spec(
+    name: str, runtime_ports: Sequence[Port], load_balancer: str
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """Annotations and spec of the Service: ClusterIP, or an NLB of the given scheme."""
+    spec: dict[str, Any] = {
+        "selector": selector_for(name),
+        "ports": [
+            {"name": p.name, "port": p.number, "targetPort": p.name, "protocol": "TCP"} for p in runtime_ports
+        ],
+        "type": "ClusterIP",
+    }
+    annotations: dict[str, str] = {}
+    if load_balancer != "none":
+        spec["type"] = "LoadBalancer"
+        annotations = {
+            "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+            "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+            "service.beta.kubernetes.io/aws-load-balancer-scheme": load_balancer,
+        }
+    return annotations, spec
+
+
+def network_policy_spec(
+    name: str,
+    *,
+    ports: Sequence[Port],
+    metrics_port: str,
+    allowed: Sequence[str],
+    namespace: str,
+    monitoring: str,
+) -> dict[str, Any]:
+    """Ingress only from the allowed namespaces (serving ports) and monitoring (metrics port)."""
+    serving = [{"port": p.name, "protocol": "TCP"} for p in ports if p.name != "metrics"]
+    callers = sorted({namespace, *allowed})
+    return {
+        "podSelector": {"matchLabels": selector_for(name)},
+        "policyTypes": ["Ingress"],
+        "ingress": [
+            {
+                "from": [
+                    {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": ns}}}
+                    for ns in callers
+                ],
+                "ports": serving,
+            },
+            {
+                "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": monitoring}}}],
+                "ports": [{"port": metrics_port, "protocol": "TCP"}],
+            },
+        ],
+    }
+
+
+def hpa_spec(name: str, args: ModelServingEndpointArgs) -> dict[str, Any]:
+    """autoscaling/v2 HPA: CPU utilisation, or a per-pod Prometheus metric via prometheus-adapter."""
+    metric: dict[str, Any]
+    if "autoscaling_metric" in args:
+        metric = {
+            "type": "Pods",
+            "pods": {
+                "metric": {"name": args["autoscaling_metric"]},
+                "target": {"type": "AverageValue", "averageValue": args.get("autoscaling_target", "10")},
+            },
+        }
+    else:
+        metric = {
+            "type": "Resource",
+            "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}},
+        }
+    return {
+        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+        "minReplicas": args.get("replicas", 1),
+        "maxReplicas": args.get("max_replicas", args.get("replicas", 1)),
+        "metrics": [metric],
+        # A new GPU node takes minutes: scale up at once, scale down slowly.
+        "behavior": {"scaleDown": {"stabilizationWindowSeconds": 600}},
+    }
+
+
+class ModelServingEndpoint(pulumi.ComponentResource):
+    """A model server Deployment with its identity, Service, autoscaling and monitoring."""
+
+    service_name: str
+    """Name of the Service (``<name>.<namespace>.svc``)."""
+    role_arn: pulumi.Output[str]
+    """ARN of the IRSA role (reads the model prefix only)."""
+
+    def __init__(
+        self, name: str, args: ModelServingEndpointArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        problems = validate_endpoint(args)
+        if problems:
+            raise ValueError(f"ModelServingEndpoint {name}: " + "; ".join(problems))
+        super().__init__("mlops:index:ModelServingEndpoint", name, None, opts)
+        namespace = args.get("namespace", "serving")
+        runtime = args["runtime"]
+        spec = runtime_spec(runtime, args.get("port", 8000))
+        labels = labels_for(name, runtime)
+        child = pulumi.ResourceOptions(parent=self)
+        # Plain dicts for the Kubernetes SDK's TypedDict inputs: the shapes are tested against the
+        # upstream schemas (tests/validators), which is stricter than the SDK's types.
+        meta: Any = {"name": name, "namespace": namespace, "labels": labels}
+
+        role = irsa_role(
+            f"{name}-role",
+            oidc_provider_arn=args["oidc_provider_arn"],
+            issuer_url=args["oidc_issuer_url"],
+            namespace=namespace,
+            service_account=name,
+            policy=args["model_policy"],
+            parent=self,
+        )
+        account = k8s.core.v1.ServiceAccount(
+            f"{name}-service-account",
+            metadata=cast(Any, {**meta, "annotations": {"eks.amazonaws.com/role-arn": role.arn}}),
+            automount_service_account_token=False,
+            opts=child,
+        )
+        template = pulumi.Output.all(args["image"], args["bucket_name"]).apply(
+            lambda v: {"metadata": {"labels": labels}, "spec": pod_spec(name, args, v[0], v[1])}
+        )
+        deployment = k8s.apps.v1.Deployment(
+            f"{name}-deployment",
+            metadata=meta,
+            spec=cast(
+                Any,
+                {
+                    "replicas": args.get("replicas", 1),
+                    "selector": {"matchLabels": selector_for(name)},
+                    "strategy": {
+                        "type": "RollingUpdate",
+                        "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1},
+                    },
+                    "template": template,
+                },
+            ),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[account],
+                # The HPA owns the replica count once it exists.
+                ignore_changes=["spec.replicas"] if "max_replicas" in args else None,
+            ),
+        )
+        annotations, service = service_spec(name, spec.ports, args.get("load_balancer", "none"))
+        k8s.core.v1.Service(
+            f"{name}-service",
+            metadata=cast(Any, {**meta, "annotations": annotations}),
+            spec=cast(Any, service),
+            opts=child,
+        )
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-network-policy",
+            metadata=meta,
+            spec=cast(
+                Any,
+                network_policy_spec(
+                    name,
+                    ports=spec.ports,
+                    metrics_port=spec.metrics_port,
+                    allowed=list(args.get("allowed_namespaces", [])),
+                    namespace=namespace,
+                    monitoring=args.get("monitoring_namespace", "monitoring"),
+                ),
+            ),
+            opts=child,
+        )
+        if "max_replicas" in args:
+            k8s.autoscaling.v2.HorizontalPodAutoscaler(
+                f"{name}-hpa",
+                metadata=meta,
+                spec=cast(Any, hpa_spec(name, args)),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[deployment]),
+            )
+        if args.get("disruption_budget", args.get("replicas", 1) >= 2):
+            k8s.policy.v1.PodDisruptionBudget(
+                f"{name}-pdb",
+                metadata=meta,
+                spec=cast(Any, {"minAvailable": 1, "selector": {"matchLabels": selector_for(name)}}),
+                opts=child,
+            )
+        k8s.apiextensions.CustomResource(
+            f"{name}-service-monitor",
+            api_version="monitoring.coreos.com/v1",
+            kind="ServiceMonitor",
+            metadata={**meta, "labels": {**labels, "release": "kube-prometheus-stack"}},
+            spec={
+                "selector": {"matchLabels": selector_for(name)},
+                "namespaceSelector": {"matchNames": [namespace]},
+                "endpoints": [{"port": spec.metrics_port, "path": "/metrics", "interval": "30s"}],
+            },
+            opts=child,
+        )
+        self.service_name = name
+        self.role_arn = role.arn
+        self.register_outputs({"roleArn": self.role_arn, "serviceName": name})
+
+
+def placement(pool: GpuNodePool) -> PoolPlacement:
+    """The placement of a :class:`GpuNodePool`: what its endpoints tolerate, select and request."""
+    return {
+        "name": pool.labels[POOL_LABEL],
+        "taints": list(pool.taints),
+        "device_resource": pool.device_resource,
+        "accelerators_per_node": pool.accelerators_per_node,
+    }

@@ -1,0 +1,140 @@
+"""Cluster under mocks: control plane, IRSA, access entries, add-ons, system nodes, autoscaler."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from components.cluster import Cluster, ClusterArgs, kubeconfig
+from tests.conftest import RunProgram, named, of_type
+
+pytestmark = pytest.mark.component
+
+BASE: ClusterArgs = {
+    "cluster_name": "mlops-prod",
+    "subnet_ids": ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"],
+    "region": "us-east-1",
+    "admin_role_arns": ["arn:aws:iam::123456789012:role/PlatformAdmin"],
+    "tags": {"team": "ml"},
+}
+
+
+def test_control_plane_is_private_encrypted_and_audited(run: RunProgram) -> None:
+    r = named(run(lambda: Cluster("eks", BASE)))
+    cluster = r["eks-cluster"]
+    inputs = cluster.inputs
+    assert inputs["name"] == "mlops-prod" and inputs["version"] == "1.33"
+    assert inputs["vpcConfig"] == {
+        "endpointPrivateAccess": True,
+        "endpointPublicAccess": False,
+        "subnetIds": BASE["subnet_ids"],
+    }
+    encryption = inputs["encryptionConfig"]
+    assert encryption["resources"] == ["secrets"]
+    assert encryption["provider"]["keyArn"].startswith("arn:aws:kms:us-east-1:123456789012:key/")
+    assert inputs["enabledClusterLogTypes"] == ["api", "audit", "authenticator"]
+    assert inputs["accessConfig"]["authenticationMode"] == "API"
+    assert (cluster.protect, cluster.retain_on_delete) == (True, True)
+    assert (r["eks-secrets-key"].protect, r["eks-secrets-key"].inputs["enableKeyRotation"]) == (True, True)
+    logs = r["eks-control-plane-logs"]
+    assert logs.inputs == {"name": "/aws/eks/mlops-prod/cluster", "retentionInDays": 90}
+    assert logs.urn in cluster.dependencies
+
+    oidc = r["eks-oidc"].inputs
+    assert oidc["clientIdLists"] == ["sts.amazonaws.com"]
+    assert oidc["url"].startswith("https://oidc.eks.us-east-1.amazonaws.com/id/")
+
+
+def test_access_entries_and_addons(run: RunProgram) -> None:
+    recording = run(lambda: Cluster("eks", BASE))
+    r = named(recording)
+    assert r["eks-admin-platformadmin"].inputs["principalArn"] == BASE["admin_role_arns"][0]
+    policy = r["eks-admin-platformadmin-policy"].inputs
+    assert policy["policyArn"].endswith(":cluster-access-policy/AmazonEKSClusterAdminPolicy")
+    assert policy["accessScope"] == {"type": "cluster"}
+    addons = {a.inputs["addonName"]: a for a in of_type(recording, "aws:eks/addon:Addon")}
+    assert set(addons) == {"vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns"}
+    system = r["eks-system-nodes"]
+    assert system.urn in addons["coredns"].dependencies
+    assert addons["vpc-cni"].urn in system.dependencies
+
+
+def test_system_nodes_run_what_gpu_pools_must_not(run: RunProgram) -> None:
+    r = named(run(lambda: Cluster("eks", {**BASE, "system_min_size": 1, "system_max_size": 2})))
+    system = r["eks-system-nodes"]
+    assert system.inputs["amiType"] == "AL2023_x86_64_STANDARD"
+    assert system.inputs["capacityType"] == "ON_DEMAND"
+    assert system.inputs["labels"] == {"mlops-platform/pool": "system"}
+    assert "taints" not in system.inputs
+    assert system.inputs["scalingConfig"] == {"desiredSize": 1, "maxSize": 2, "minSize": 1}
+    assert system.ignore_changes == ["scalingConfig.desiredSize"]
+    assert r["eks-system-launch-template"].inputs["metadataOptions"]["httpTokens"] == "required"
+
+
+def test_autoscaler_release_is_pinned_and_scoped(run: RunProgram) -> None:
+    r = named(run(lambda: Cluster("eks", BASE)))
+    release = r["eks-cluster-autoscaler"]
+    inputs = release.inputs
+    assert (inputs["chart"], inputs["version"]) == ("cluster-autoscaler", "9.46.6")
+    assert inputs["repositoryOpts"] == {"repo": "https://kubernetes.github.io/autoscaler"}
+    assert inputs["namespace"] == "kube-system"
+    values = inputs["values"]
+    assert values["autoDiscovery"] == {"clusterName": "mlops-prod"}
+    assert values["image"] == {"tag": "v1.33.0"}
+    role_arn = values["rbac"]["serviceAccount"]["annotations"]["eks.amazonaws.com/role-arn"]
+    assert role_arn.startswith("arn:aws:iam::123456789012:role/eks-autoscaler-role")
+    assert release.provider == r["eks-k8s"].urn
+    assert r["eks-system-nodes"].urn in release.dependencies
+
+    trust = json.loads(r["eks-autoscaler-role"].inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
+    conditions: dict[str, Any] = trust["Condition"]["StringEquals"]
+    assert "system:serviceaccount:kube-system:cluster-autoscaler" in conditions.values()
+    policy = json.loads(r["eks-autoscaler-role-policy"].inputs["policy"])
+    scale = next(s for s in policy["Statement"] if s["Sid"] == "ScaleOwnGroups")
+    assert scale["Condition"] == {
+        "StringEquals": {"aws:ResourceTag/k8s.io/cluster-autoscaler/mlops-prod": "owned"}
+    }
+
+
+def test_provider_gets_a_secret_kubeconfig(run: RunProgram) -> None:
+    recording = run(lambda: Cluster("eks", BASE))
+    assert named(recording)["eks-k8s"].inputs["kubeconfig"] == "[secret]"
+    config = json.loads(kubeconfig("c", "https://x.eks.amazonaws.com", "Q0E=", "eu-west-1"))
+    assert config["clusters"][0]["cluster"] == {
+        "server": "https://x.eks.amazonaws.com",
+        "certificate-authority-data": "Q0E=",
+    }
+    assert config["users"][0]["user"]["exec"]["args"] == [
+        "eks", "get-token", "--cluster-name", "c", "--region", "eu-west-1"
+    ]  # fmt: skip
+
+
+def test_public_endpoint_with_cidrs(run: RunProgram) -> None:
+    args: ClusterArgs = {**BASE, "endpoint_public_access": True, "public_access_cidrs": ["203.0.113.0/24"]}
+    inputs = named(run(lambda: Cluster("eks", args)))["eks-cluster"].inputs
+    assert inputs["vpcConfig"]["endpointPublicAccess"] is True
+    assert inputs["vpcConfig"]["publicAccessCidrs"] == ["203.0.113.0/24"]
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        ({"endpoint_public_access": True}, "a public endpoint needs public_access_cidrs"),
+        (
+            {"endpoint_public_access": True, "public_access_cidrs": ["0.0.0.0/0"]},
+            "must not contain 0.0.0.0/0",
+        ),
+        ({"public_access_cidrs": ["10.0.0.0/8"]}, "endpoint_public_access is False"),
+        ({"version": "1.20"}, "version must be one of"),
+        ({"system_min_size": 0}, "system_min_size must be 1..system_max_size"),
+    ],
+)
+def test_bad_arguments_are_refused(run: RunProgram, change: dict[str, object], fragment: str) -> None:
+    def program() -> None:
+        with pytest.raises(ValueError, match=fragment):
+            Cluster("eks", {**BASE, **change})  # type: ignore[typeddict-item]
+
+    assert list(named(run(program))) == []
