@@ -4,6 +4,9 @@ SHELL := bash
 PYTHON ?= python3
 STACK ?= dev
 VENV := .venv
+# checkov pins old boto3/botocore: it lives in an environment of its own.
+CHECKOV := .venv-checkov/bin/checkov
+CHECKOV_VERSION := 3.3.30
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 
 .PHONY: setup plan test lint fmt clean
@@ -20,7 +23,11 @@ $(VENV)/bin/mlops: pyproject.toml uv.lock
 plan: setup
 	$(VENV)/bin/mlops plan --stack $(STACK)
 
-test: setup
+$(CHECKOV):
+	$(UV) venv -q .venv-checkov --python $(PYTHON)
+	$(UV) pip install -q --python .venv-checkov/bin/python "checkov==$(CHECKOV_VERSION)"
+
+test: setup $(CHECKOV)
 	$(VENV)/bin/pytest
 
 lint: setup

@@ -24,11 +24,12 @@ from components.iam import irsa_role
 from components.naming import key_prefix_problems, pinned_image_problems
 
 RUNTIMES = ("triton", "vllm", "custom")
-USER_ID = 1000
+USER_ID = 10001
 """Fixed non-root UID/GID the servers run as."""
 MODEL_DIR = "/models"
 AWS_CLI_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.27.50"
-"""Pinned AWS CLI image that copies a model from S3 before the server starts."""
+"""Default image that copies a model from S3 before the server starts (an AWS CLI release);
+prod passes a digest-pinned copy from its own registry (``copier_image``)."""
 SHM_LIMIT = "8Gi"
 
 
@@ -168,6 +169,8 @@ class ModelServingEndpointArgs(TypedDict):
     """Namespace of Prometheus, admitted to the metrics port (default ``monitoring``)."""
     region: NotRequired[str]
     """AWS region of the bucket (default us-east-1)."""
+    copier_image: NotRequired[pulumi.Input[str]]
+    """Image with the AWS CLI that copies the model from S3 (default :data:`AWS_CLI_IMAGE`)."""
 
 
 def validate_endpoint(args: ModelServingEndpointArgs) -> list[str]:
@@ -258,7 +261,9 @@ def hardened(container: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def pod_spec(name: str, args: ModelServingEndpointArgs, image: str, bucket: str) -> dict[str, Any]:
+def pod_spec(
+    name: str, args: ModelServingEndpointArgs, image: str, bucket: str, copier_image: str = AWS_CLI_IMAGE
+) -> dict[str, Any]:
     """The pod template spec (plain values: the caller resolves image and bucket)."""
     runtime = args["runtime"]
     spec = runtime_spec(
@@ -275,7 +280,7 @@ def pod_spec(name: str, args: ModelServingEndpointArgs, image: str, bucket: str)
     server: dict[str, Any] = {
         "name": "server",
         "image": image,
-        "imagePullPolicy": "IfNotPresent",
+        "imagePullPolicy": "Always",
         "args": container_args,
         "ports": [{"name": p.name, "containerPort": p.number, "protocol": "TCP"} for p in spec.ports],
         "env": [{"name": k, "value": v} for k, v in sorted(env.items())],
@@ -330,7 +335,7 @@ def pod_spec(name: str, args: ModelServingEndpointArgs, image: str, bucket: str)
     }
     if copies_model(args):
         pod["initContainers"] = [
-            hardened(model_copier(bucket, args["model_prefix"], env["AWS_DEFAULT_REGION"]))
+            hardened(model_copier(copier_image, bucket, args["model_prefix"], env["AWS_DEFAULT_REGION"]))
         ]
     if args.get("zone_spread", False):
         pod["topologySpreadConstraints"] = [
@@ -344,12 +349,12 @@ def pod_spec(name: str, args: ModelServingEndpointArgs, image: str, bucket: str)
     return pod
 
 
-def model_copier(bucket: str, prefix: str, region: str) -> dict[str, Any]:
+def model_copier(image: str, bucket: str, prefix: str, region: str) -> dict[str, Any]:
     """Init container copying ``s3://bucket/prefix`` into the model volume (IRSA credentials)."""
     return {
         "name": "copy-model",
-        "image": AWS_CLI_IMAGE,
-        "imagePullPolicy": "IfNotPresent",
+        "image": image,
+        "imagePullPolicy": "Always",
         "args": ["s3", "sync", "--only-show-errors", f"s3://{bucket}/{prefix}", f"{MODEL_DIR}/model"],
         "env": [{"name": "AWS_DEFAULT_REGION", "value": region}, {"name": "HOME", "value": "/tmp"}],
         "resources": {
@@ -478,8 +483,9 @@ class ModelServingEndpoint(pulumi.ComponentResource):
             automount_service_account_token=False,
             opts=child,
         )
-        template = pulumi.Output.all(args["image"], args["bucket_name"]).apply(
-            lambda v: {"metadata": {"labels": labels}, "spec": pod_spec(name, args, v[0], v[1])}
+        copier = args.get("copier_image", AWS_CLI_IMAGE)
+        template = pulumi.Output.all(args["image"], args["bucket_name"], copier).apply(
+            lambda v: {"metadata": {"labels": labels}, "spec": pod_spec(name, args, v[0], v[1], v[2])}
         )
         deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",

@@ -2,7 +2,8 @@
 
 EKS AL2023 NVIDIA AMIs ship the driver and container toolkit but not the device plugin;
 without it GPU pods stay Pending. Bottlerocket NVIDIA AMIs ship it, so their nodes do not
-carry the selector label and get no pod. Children: ``<name>-daemonset``.
+carry the selector label and get no pod. Children: ``<name>-daemonset`` and
+``<name>-deny-ingress`` (a NetworkPolicy: the plugin serves no network port).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pulumi_kubernetes as k8s
 from components.catalog import DEVICE_PLUGIN_LABEL
 from components.naming import check, pinned_image_problems
 
+LABELS = {"app.kubernetes.io/name": "nvidia-device-plugin"}
 IMAGE = "nvcr.io/nvidia/k8s-device-plugin:v0.17.1"
 """Pinned plugin release (NVIDIA/k8s-device-plugin)."""
 
@@ -30,7 +32,7 @@ class NvidiaDevicePluginArgs(TypedDict):
 
 def daemonset_spec(image: str) -> dict[str, Any]:
     """The DaemonSet spec: GPU nodes that need the plugin only, tolerating their taint."""
-    labels = {"app.kubernetes.io/name": "nvidia-device-plugin"}
+    labels = LABELS
     return {
         "selector": {"matchLabels": labels},
         "updateStrategy": {"type": "RollingUpdate"},
@@ -49,7 +51,7 @@ def daemonset_spec(image: str) -> dict[str, Any]:
                     {
                         "name": "nvidia-device-plugin",
                         "image": image,
-                        "imagePullPolicy": "IfNotPresent",
+                        "imagePullPolicy": "Always",
                         "env": [{"name": "FAIL_ON_INIT_ERROR", "value": "false"}],
                         "securityContext": {
                             "allowPrivilegeEscalation": False,
@@ -89,10 +91,20 @@ class NvidiaDevicePlugin(pulumi.ComponentResource):
         image = args.get("image", IMAGE)
         check(pinned_image_problems(image), "device plugin", image)
         super().__init__("mlops:index:NvidiaDevicePlugin", name, None, opts)
+        namespace = args.get("namespace", "kube-system")
         self.daemonset = k8s.apps.v1.DaemonSet(
             f"{name}-daemonset",
-            metadata={"name": "nvidia-device-plugin", "namespace": args.get("namespace", "kube-system")},
+            metadata={"name": "nvidia-device-plugin", "namespace": namespace},
             spec=cast(Any, daemonset_spec(image)),  # plain dict, checked by kubernetes-validate
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        # The plugin talks to the kubelet over a host socket and serves no network port.
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-deny-ingress",
+            metadata={"name": "nvidia-device-plugin", "namespace": namespace},
+            spec=k8s.networking.v1.NetworkPolicySpecArgs(
+                pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=LABELS), policy_types=["Ingress"]
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.register_outputs({})

@@ -387,6 +387,11 @@ class PlatformConfig(_Model):
         default_factory=list[EndpointConfig], description="Model-serving endpoints."
     )
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig, description="Monitoring.")
+    model_copier_registry: str | None = Field(
+        default=None,
+        description="Registry whose built image (with the AWS CLI) copies models from S3 for vLLM "
+        "and custom endpoints; default: the public AWS CLI image by version (refused in prod).",
+    )
 
     @property
     def is_prod(self) -> bool:
@@ -438,6 +443,7 @@ def check_rules(config: PlatformConfig) -> list[Problem]:
     problems += _check_cluster(config)
     problems += _check_pools(config)
     problems += _check_endpoints(config)
+    problems += _check_model_copier(config)
     return problems
 
 
@@ -587,11 +593,31 @@ def _check_endpoints(config: PlatformConfig) -> Iterable[Problem]:
                     f"must fit 85% of {smallest.instance_type}'s {smallest.memory_gib}Gi "
                     f"(got {endpoint.memory})",
                 )
+        copies = endpoint.runtime is not Runtime.TRITON and endpoint.model_id is None
+        if copies and config.is_prod and config.model_copier_registry is None:
+            yield Problem(
+                f"{CONFIG_KEY}.modelCopierRegistry",
+                f"required in prod: endpoints[{index}] copies its model with an image that must be "
+                "digest-pinned from your registry",
+            )
         if config.is_prod:
             if endpoint.replicas < 2:
                 yield Problem(f"{base}.replicas", f"must be >= 2 in prod (got {endpoint.replicas})")
             if endpoint.image is not None and "@sha256:" not in endpoint.image:
                 yield Problem(f"{base}.image", "must be pinned by digest (repo@sha256:...) in prod")
+
+
+def _check_model_copier(config: PlatformConfig) -> Iterable[Problem]:
+    name = config.model_copier_registry
+    if name is None:
+        return
+    registry = next((r for r in config.registries if r.name == name), None)
+    if registry is None or registry.build is None:
+        yield Problem(
+            f"{CONFIG_KEY}.modelCopierRegistry",
+            f"must name a registry with a build (got {name!r}); defined: "
+            f"{_names({r.name for r in config.registries if r.build is not None})}",
+        )
 
 
 def _check_build_contexts(config: PlatformConfig, root: Path) -> Iterable[Problem]:

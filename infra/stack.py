@@ -222,6 +222,8 @@ def endpoint_args(
         args["max_replicas"] = endpoint.max_replicas
     if endpoint.model_id is not None:
         args["model_id"] = endpoint.model_id
+    if config.model_copier_registry is not None and registry is not None:
+        args["copier_image"] = registry.image_refs[config.model_copier_registry]
     if endpoint.autoscaling_metric is not None:
         args["autoscaling_metric"] = endpoint.autoscaling_metric
     return args

@@ -68,7 +68,8 @@ def test_prod_protects_and_retains_all_stateful_resources(prod_plan: dict[str, A
     stateful = [r for r in prod_plan["resources"] if r["type"] in STATEFUL]
     assert sorted(r["name"] for r in stateful) == [
         "datasets-bucket", "datasets-key", "eks-cluster", "eks-secrets-key", "models-bucket", "models-key",
-        "registry-key", "registry-llm-serving-repository", "registry-serving-repository",
+        "registry-key", "registry-llm-serving-repository", "registry-model-copier-repository",
+        "registry-serving-repository",
         "registry-training-repository",
     ]  # fmt: skip
     unprotected = [
@@ -104,7 +105,7 @@ def test_prod_keeps_versions_longer_and_locks_released_models(
 def test_repositories_in_the_plan(stack_plan: tuple[Any, dict[str, Any]]) -> None:
     _, plan = stack_plan
     repos = [r for r in plan["resources"] if r["type"] == "aws:ecr/repository:Repository"]
-    names = {"serving", "training"} | ({"llm-serving"} if plan["stack"] == "prod" else set())
+    names = {"serving", "training"} | ({"llm-serving", "model-copier"} if plan["stack"] == "prod" else set())
     assert {r["inputs"]["name"] for r in repos} == names
     for repo in repos:
         assert repo["inputs"]["imageTagMutability"] == "IMMUTABLE"

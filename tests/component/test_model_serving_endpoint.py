@@ -1,0 +1,258 @@
+"""ModelServingEndpoint under mocks: runtime defaults, scheduling, hardening, around it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from components.catalog import Taint
+from components.model_serving_endpoint import (
+    AWS_CLI_IMAGE,
+    ModelServingEndpoint,
+    ModelServingEndpointArgs,
+    PoolPlacement,
+)
+from tests.conftest import RunProgram, named
+
+pytestmark = pytest.mark.component
+
+POOL: PoolPlacement = {
+    "name": "gpu",
+    "taints": [Taint("nvidia.com/gpu", "true", "NO_SCHEDULE"), Taint("dedicated", "llm", "NO_EXECUTE")],
+    "device_resource": "nvidia.com/gpu",
+    "accelerators_per_node": 4,
+}
+ISSUER = "oidc.eks.us-east-1.amazonaws.com/id/ABC"
+DIGEST = "123456789012.dkr.ecr.us-east-1.amazonaws.com/serving@sha256:" + "b" * 64
+
+
+def args(runtime: str, **extra: Any) -> ModelServingEndpointArgs:
+    base: dict[str, Any] = {
+        "runtime": runtime,
+        "image": DIGEST,
+        "pool": POOL,
+        "bucket_name": "models-bucket-1a2b3c4",
+        "model_prefix": "models/fraud/",
+        "model_policy": json.dumps({"Version": "2012-10-17", "Statement": []}),
+        "oidc_provider_arn": f"arn:aws:iam::123456789012:oidc-provider/{ISSUER}",
+        "oidc_issuer_url": f"https://{ISSUER}",
+    }
+    return {**base, **extra}  # type: ignore[return-value]
+
+
+def deploy(run: RunProgram, endpoint_args: ModelServingEndpointArgs) -> dict[str, Any]:
+    return {
+        name: r.inputs | {"_r": r}
+        for name, r in named(run(lambda: ModelServingEndpoint("ep", endpoint_args))).items()
+    }
+
+
+def pod(r: dict[str, Any]) -> dict[str, Any]:
+    return r["ep-deployment"]["spec"]["template"]["spec"]
+
+
+def test_triton_defaults(run: RunProgram) -> None:
+    r = deploy(run, args("triton"))
+    spec = pod(r)
+    [server] = spec["containers"]
+    assert server["command"] == ["tritonserver"]
+    assert "--model-repository=s3://models-bucket-1a2b3c4/models/fraud" in server["args"]
+    assert [(p["name"], p["containerPort"]) for p in server["ports"]] == [
+        ("http", 8000),
+        ("grpc", 8001),
+        ("metrics", 8002),
+    ]
+    assert server["readinessProbe"]["httpGet"] == {"path": "/v2/health/ready", "port": "http"}
+    assert server["livenessProbe"]["httpGet"] == {"path": "/v2/health/live", "port": "http"}
+    assert server["startupProbe"]["failureThreshold"] * server["startupProbe"]["periodSeconds"] == 1800
+    assert "initContainers" not in spec  # Triton reads the model repository from S3 itself
+    assert {"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": "8Gi"}} in spec["volumes"]
+    assert r["ep-service-monitor"]["spec"]["endpoints"] == [
+        {"interval": "30s", "path": "/metrics", "port": "metrics"}
+    ]
+    assert [p["name"] for p in r["ep-service"]["spec"]["ports"]] == ["http", "grpc", "metrics"]
+
+
+def test_vllm_defaults_copy_the_model_from_s3(run: RunProgram) -> None:
+    spec = pod(deploy(run, args("vllm", args=["--max-model-len", "8192"])))
+    [server] = spec["containers"]
+    assert "command" not in server  # the image's OpenAI-compatible server entrypoint
+    assert server["args"] == [
+        "--model",
+        "/models/model",
+        "--port",
+        "8000",
+        "--disable-log-requests",
+        "--max-model-len",
+        "8192",
+    ]
+    assert server["readinessProbe"]["httpGet"]["path"] == "/health"
+    env = {e["name"]: e["value"] for e in server["env"]}
+    assert env["HF_HOME"] == "/models/cache" and env["HOME"] == "/tmp"
+    [copier] = spec["initContainers"]
+    assert copier["image"] == AWS_CLI_IMAGE
+    assert copier["args"] == [
+        "s3",
+        "sync",
+        "--only-show-errors",
+        "s3://models-bucket-1a2b3c4/models/fraud/",
+        "/models/model",
+    ]
+    assert copier["securityContext"]["readOnlyRootFilesystem"] is True
+
+
+def test_vllm_model_id_uses_the_cache_instead(run: RunProgram) -> None:
+    spec = pod(deploy(run, args("vllm", model_id="Qwen/Qwen2.5-1.5B-Instruct")))
+    assert spec["containers"][0]["args"][:2] == ["--model", "Qwen/Qwen2.5-1.5B-Instruct"]
+    assert "initContainers" not in spec
+
+
+def test_custom_runtime_takes_its_port_paths_and_args(run: RunProgram) -> None:
+    r = deploy(run, args("custom", port=9000, ready_path="/ready", live_path="/live", args=["serve"]))
+    [server] = pod(r)["containers"]
+    assert server["ports"] == [{"containerPort": 9000, "name": "http", "protocol": "TCP"}]
+    assert server["readinessProbe"]["httpGet"] == {"path": "/ready", "port": "http"}
+    assert server["livenessProbe"]["httpGet"] == {"path": "/live", "port": "http"}
+    assert server["args"] == ["serve"]
+    assert not any(v["name"] == "shm" for v in pod(r)["volumes"])
+
+
+def test_pod_tolerates_and_selects_its_pool_and_requests_its_gpus(run: RunProgram) -> None:
+    spec = pod(deploy(run, args("triton", gpus=2, cpu="8", memory="32Gi")))
+    assert spec["nodeSelector"] == {"mlops-platform/pool": "gpu"}
+    assert spec["tolerations"] == [
+        {"effect": "NoSchedule", "key": "nvidia.com/gpu", "operator": "Equal", "value": "true"},
+        {"effect": "NoExecute", "key": "dedicated", "operator": "Equal", "value": "llm"},
+    ]
+    resources = spec["containers"][0]["resources"]
+    assert resources["limits"] == {"cpu": "8", "memory": "32Gi", "nvidia.com/gpu": "2"}
+    assert resources["requests"] == resources["limits"]
+
+
+def test_pods_are_hardened(run: RunProgram) -> None:
+    spec = pod(deploy(run, args("vllm")))
+    assert spec["securityContext"] == {
+        "fsGroup": 10001,
+        "runAsGroup": 10001,
+        "runAsNonRoot": True,
+        "runAsUser": 10001,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    assert spec["automountServiceAccountToken"] is False
+    for container in spec["containers"] + spec["initContainers"]:
+        context = container["securityContext"]
+        assert context["readOnlyRootFilesystem"] is True and context["allowPrivilegeEscalation"] is False
+        assert context["capabilities"] == {"drop": ["ALL"]} and context["runAsNonRoot"] is True
+        assert {m["mountPath"] for m in container["volumeMounts"]} >= {"/tmp", "/models"}
+    assert spec["terminationGracePeriodSeconds"] == 120
+
+
+def test_identity_reads_only_its_prefix(run: RunProgram) -> None:
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Sid": "only-this"}]})
+    r = deploy(run, args("triton", model_policy=policy, namespace="payments"))
+    assert r["ep-role-policy"]["policy"] == policy
+    trust = json.loads(r["ep-role"]["assumeRolePolicy"])["Statement"][0]["Condition"]["StringEquals"]
+    assert trust["oidc.eks.us-east-1.amazonaws.com/id/ABC:sub"] == "system:serviceaccount:payments:ep"
+    account = r["ep-service-account"]
+    assert account["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].startswith(
+        "arn:aws:iam::123456789012:role/"
+    )
+    assert pod(r)["serviceAccountName"] == "ep"
+
+
+def test_deployment_rolls_without_downtime_and_spreads_in_prod(run: RunProgram) -> None:
+    r = deploy(run, args("triton", replicas=2, max_replicas=6, zone_spread=True))
+    deployment = r["ep-deployment"]
+    assert deployment["spec"]["strategy"] == {
+        "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0},
+        "type": "RollingUpdate",
+    }
+    assert deployment["_r"].ignore_changes == ["spec.replicas"]
+    [spread] = pod(r)["topologySpreadConstraints"]
+    assert spread["topologyKey"] == "topology.kubernetes.io/zone"
+    hpa = r["ep-hpa"]["spec"]
+    assert (hpa["minReplicas"], hpa["maxReplicas"]) == (2, 6)
+    assert hpa["metrics"][0]["resource"]["name"] == "cpu"
+    assert r["ep-pdb"]["spec"] == {
+        "minAvailable": 1,
+        "selector": {"matchLabels": {"app.kubernetes.io/instance": "ep", "app.kubernetes.io/name": "ep"}},
+    }
+    labels = r["ep-deployment"]["metadata"]["labels"]
+    assert (
+        labels["app.kubernetes.io/part-of"] == "mlops-platform"
+        and labels["app.kubernetes.io/component"] == "model-server"
+    )
+
+
+def test_single_replica_has_no_hpa_or_pdb(run: RunProgram) -> None:
+    r = deploy(run, args("vllm"))
+    assert "ep-hpa" not in r and "ep-pdb" not in r
+    assert r["ep-deployment"]["_r"].ignore_changes == []
+
+
+def test_hpa_on_a_prometheus_metric(run: RunProgram) -> None:
+    hpa = deploy(
+        run,
+        args(
+            "vllm",
+            replicas=2,
+            max_replicas=4,
+            autoscaling_metric="vllm_num_requests_waiting",
+            autoscaling_target="5",
+        ),
+    )["ep-hpa"]["spec"]
+    assert hpa["metrics"] == [
+        {
+            "pods": {
+                "metric": {"name": "vllm_num_requests_waiting"},
+                "target": {"averageValue": "5", "type": "AverageValue"},
+            },
+            "type": "Pods",
+        }
+    ]
+
+
+def test_service_is_internal_unless_allowed(run: RunProgram) -> None:
+    assert deploy(run, args("triton"))["ep-service"]["spec"]["type"] == "ClusterIP"
+    internal = deploy(run, args("triton", load_balancer="internal"))["ep-service"]
+    assert internal["spec"]["type"] == "LoadBalancer"
+    assert (
+        internal["metadata"]["annotations"]["service.beta.kubernetes.io/aws-load-balancer-scheme"]
+        == "internal"
+    )
+
+
+def test_network_policy_admits_callers_and_monitoring(run: RunProgram) -> None:
+    policy = deploy(run, args("triton", allowed_namespaces=["payments"]))["ep-network-policy"]["spec"]
+    serving, metrics = policy["ingress"]
+    assert [
+        f["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for f in serving["from"]
+    ] == ["payments", "serving"]
+    assert [p["port"] for p in serving["ports"]] == ["http", "grpc"]
+    assert metrics["from"][0]["namespaceSelector"]["matchLabels"] == {
+        "kubernetes.io/metadata.name": "monitoring"
+    }
+    assert metrics["ports"] == [{"port": "metrics", "protocol": "TCP"}]
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        ({"runtime": "torchserve"}, "runtime must be one of triton, vllm, custom"),
+        ({"image": "vllm/vllm-openai:latest"}, "never latest"),
+        ({"image": "vllm/vllm-openai"}, "must be pinned"),
+        ({"gpus": 8}, "gpus must be 1..4"),
+        ({"model_prefix": "models/fraud"}, "must be a key prefix"),
+        ({"load_balancer": "internet-facing"}, "needs allow_internet_facing"),
+        ({"replicas": 3, "max_replicas": 2}, "replicas must be >= 1 and <= max_replicas"),
+        ({"model_id": "x/y"}, "model_id is for the vllm runtime only"),
+    ],
+)
+def test_bad_arguments_declare_nothing(run: RunProgram, change: dict[str, Any], fragment: str) -> None:
+    def program() -> None:
+        with pytest.raises(ValueError, match=fragment):
+            ModelServingEndpoint("ep", {**args("triton"), **change})
+
+    assert list(named(run(program))) == []

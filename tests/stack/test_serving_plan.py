@@ -1,0 +1,83 @@
+"""Model-serving endpoints in the real dev and prod plans: every GPU pod can be scheduled."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.stack
+
+
+def objects(plan: dict[str, Any], type_: str) -> dict[str, dict[str, Any]]:
+    return {r["inputs"]["metadata"]["name"]: r["inputs"] for r in plan["resources"] if r["type"] == type_}
+
+
+def node_groups(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    groups = [r["inputs"] for r in plan["resources"] if r["type"] == "aws:eks/nodeGroup:NodeGroup"]
+    return {g["labels"]["mlops-platform/pool"]: g for g in groups}
+
+
+def test_every_gpu_pod_tolerates_selects_and_fits_its_pool(stack_plan: tuple[Any, dict[str, Any]]) -> None:
+    _, plan = stack_plan
+    pools = node_groups(plan)
+    gpus_per_node = {
+        r["name"].removesuffix("-ca-resources-nvidia-com-gpu"): int(r["inputs"]["tag"]["value"])
+        for r in plan["resources"]
+        if r["name"].endswith("-ca-resources-nvidia-com-gpu")
+    }
+    deployments = objects(plan, "kubernetes:apps/v1:Deployment")
+    assert deployments
+    for name, deployment in deployments.items():
+        pod = deployment["spec"]["template"]["spec"]
+        pool = pools[pod["nodeSelector"]["mlops-platform/pool"]]
+        effects = {
+            "NO_SCHEDULE": "NoSchedule",
+            "NO_EXECUTE": "NoExecute",
+            "PREFER_NO_SCHEDULE": "PreferNoSchedule",
+        }
+        for taint in pool["taints"]:
+            wanted = {
+                "key": taint["key"],
+                "operator": "Equal",
+                "value": taint["value"],
+                "effect": effects[taint["effect"]],
+            }
+            assert wanted in pod["tolerations"], (name, taint)
+        requested = int(pod["containers"][0]["resources"]["limits"]["nvidia.com/gpu"])
+        assert 1 <= requested <= gpus_per_node[pool["labels"]["mlops-platform/pool"]], name
+
+
+def test_dev_serves_one_small_llm(dev_plan: dict[str, Any]) -> None:
+    deployments = objects(dev_plan, "kubernetes:apps/v1:Deployment")
+    assert set(deployments) == {"llm-small"}
+    llm = deployments["llm-small"]
+    assert llm["spec"]["replicas"] == 1
+    assert llm["spec"]["template"]["spec"]["nodeSelector"] == {"mlops-platform/pool": "gpu-spot"}
+    assert objects(dev_plan, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler") == {}
+
+
+def test_prod_serves_triton_and_vllm_with_hpa_and_pdb(prod_plan: dict[str, Any]) -> None:
+    deployments = objects(prod_plan, "kubernetes:apps/v1:Deployment")
+    assert set(deployments) == {"fraud-detector", "llm-chat"}
+    triton, vllm = deployments["fraud-detector"], deployments["llm-chat"]
+    assert triton["spec"]["replicas"] >= 2
+    assert triton["spec"]["template"]["spec"]["containers"][0]["command"] == ["tritonserver"]
+    assert vllm["spec"]["template"]["spec"]["nodeSelector"] == {"mlops-platform/pool": "large-models"}
+    for deployment in deployments.values():
+        pod = deployment["spec"]["template"]["spec"]
+        images = [c["image"] for c in pod["containers"] + pod.get("initContainers", [])]
+        assert all("@sha256:" in image and ".dkr.ecr." in image for image in images), images
+        assert pod["topologySpreadConstraints"][0]["topologyKey"] == "topology.kubernetes.io/zone"
+    assert set(objects(prod_plan, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")) == {
+        "fraud-detector",
+        "llm-chat",
+    }
+    assert set(objects(prod_plan, "kubernetes:policy/v1:PodDisruptionBudget")) == {
+        "fraud-detector",
+        "llm-chat",
+    }
+    services = objects(prod_plan, "kubernetes:core/v1:Service")
+    assert {s["spec"]["type"] for s in services.values()} == {"ClusterIP"}
+    namespaces = objects(prod_plan, "kubernetes:core/v1:Namespace")
+    assert namespaces["serving"]["metadata"]["labels"] == {"pod-security.kubernetes.io/enforce": "restricted"}
