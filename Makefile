@@ -9,7 +9,7 @@ CHECKOV := .venv-checkov/bin/checkov
 CHECKOV_VERSION := 3.3.30
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 
-.PHONY: setup plan test lint fmt clean
+.PHONY: setup plan test lint fmt clean prometheus-tools
 
 setup: $(VENV)/bin/mlops
 
@@ -27,7 +27,15 @@ $(CHECKOV):
 	$(UV) venv -q .venv-checkov --python $(PYTHON)
 	$(UV) pip install -q --python .venv-checkov/bin/python "checkov==$(CHECKOV_VERSION)"
 
-test: setup $(CHECKOV)
+# promtool and amtool check the alert rules: Debian's packages, installed when missing.
+prometheus-tools:
+	@command -v promtool >/dev/null && command -v amtool >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+			prometheus prometheus-alertmanager >/dev/null; }
+
+test: setup $(CHECKOV) prometheus-tools
 	$(VENV)/bin/pytest
 
 lint: setup

@@ -279,9 +279,7 @@ class ArtifactBucket(pulumi.ComponentResource):
         self.bucket_name = self.bucket.bucket
         self.arn = self.bucket.arn
         self.kms_key_arn = key_arn
-        self.register_outputs(
-            {"bucketName": self.bucket_name, "arn": self.arn, "kmsKeyArn": self.kms_key_arn}
-        )
+        self.register_outputs({"bucketName": self.bucket_name, "arn": self.arn, "kmsKeyArn": self.kms_key_arn})
 
     def policy_document(self, prefix: str, access: Access = Access.READ_ONLY) -> pulumi.Output[str]:
         """IAM policy JSON granting ``access`` to objects under ``prefix`` (e.g. ``models/fraud/``).

@@ -189,6 +189,15 @@ def pool_labels(pool: str, instance_types: list[str], os: NodeOs) -> dict[str, s
     return labels
 
 
+def usage_class(instance_type: str, capacity_type: str) -> str:
+    """EC2 vCPU usage class (``AWS/Usage`` metric dimension), e.g. ``G/OnDemand``, ``P/Spot``."""
+    family = _family(instance_type)
+    letters = re.match(r"^[a-z]+", family)
+    prefix = letters.group(0) if letters else family
+    kind = {"g": "G", "gr": "G", "p": "P", "inf": "Inf", "trn": "Trn"}.get(prefix, "Standard")
+    return f"{kind}/{'Spot' if capacity_type == 'SPOT' else 'OnDemand'}"
+
+
 def accelerators_per_node(instance_types: list[str]) -> int:
     """Accelerators every node of a valid pool has (equal across its types)."""
     return accelerated()[instance_types[0]].accelerators

@@ -143,9 +143,7 @@ def autoscaler_policy(cluster_name: str, region: str, account_id: str, partition
             "Effect": "Allow",
             "Action": ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
             "Resource": asg,
-            "Condition": {
-                "StringEquals": {f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster_name}": "owned"}
-            },
+            "Condition": {"StringEquals": {f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster_name}": "owned"}},
         },
         {
             "Sid": "ReadOwnNodeGroups",
@@ -218,9 +216,7 @@ class Cluster(pulumi.ComponentResource):
         public = args.get("endpoint_public_access", False)
         child = pulumi.ResourceOptions(parent=self)
 
-        role = service_role(
-            f"{name}-cluster-role", "eks.amazonaws.com", ["AmazonEKSClusterPolicy"], parent=self
-        )
+        role = service_role(f"{name}-cluster-role", "eks.amazonaws.com", ["AmazonEKSClusterPolicy"], parent=self)
         secrets_key = account_key(
             f"{name}-secrets-key", f"Kubernetes secrets of {cluster_name}", parent=self, protect=protect
         )
@@ -250,9 +246,7 @@ class Cluster(pulumi.ComponentResource):
             access_config=aws.eks.ClusterAccessConfigArgs(
                 authentication_mode="API", bootstrap_cluster_creator_admin_permissions=True
             ),
-            opts=pulumi.ResourceOptions(
-                parent=self, protect=protect, retain_on_delete=protect, depends_on=[logs]
-            ),
+            opts=pulumi.ResourceOptions(parent=self, protect=protect, retain_on_delete=protect, depends_on=[logs]),
         )
         self.cluster_name = self.cluster.name
         self.security_group_id = self.cluster.vpc_config.apply(lambda c: c.cluster_security_group_id or "")
@@ -283,11 +277,12 @@ class Cluster(pulumi.ComponentResource):
         system_nodes = self._system_nodes(name, args, early_addons)
         for addon in ADDONS_AFTER_NODES:
             self._addon(name, addon, [system_nodes])
+        self._ebs_csi_driver(name, system_nodes)
 
         self.kubeconfig = pulumi.Output.secret(
-            pulumi.Output.all(
-                self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data
-            ).apply(lambda a: kubeconfig(a[0], a[1], a[2] or "", region))
+            pulumi.Output.all(self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data).apply(
+                lambda a: kubeconfig(a[0], a[1], a[2] or "", region)
+            )
         )
         self.provider = k8s.Provider(
             f"{name}-k8s", kubeconfig=self.kubeconfig, enable_server_side_apply=True, opts=child
@@ -301,19 +296,38 @@ class Cluster(pulumi.ComponentResource):
             }
         )
 
-    def _addon(self, name: str, addon: str, depends_on: list[pulumi.Resource]) -> aws.eks.Addon:
+    def _addon(
+        self,
+        name: str,
+        addon: str,
+        depends_on: list[pulumi.Resource],
+        role_arn: pulumi.Input[str] | None = None,
+    ) -> aws.eks.Addon:
         return aws.eks.Addon(
             f"{name}-addon-{addon}",
             cluster_name=self.cluster.name,
             addon_name=addon,
+            service_account_role_arn=role_arn,
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE",
             opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
         )
 
-    def _system_nodes(
-        self, name: str, args: ClusterArgs, depends_on: list[aws.eks.Addon]
-    ) -> aws.eks.NodeGroup:
+    def _ebs_csi_driver(self, name: str, system_nodes: aws.eks.NodeGroup) -> None:
+        """EBS CSI driver (persistent volumes, e.g. Prometheus in prod) with its own IRSA role."""
+        role = irsa_role(
+            f"{name}-ebs-csi-role",
+            oidc_provider_arn=self.oidc_provider_arn,
+            issuer_url=self.oidc_issuer_url,
+            namespace="kube-system",
+            service_account="ebs-csi-controller-sa",
+            policy=None,
+            managed_policies=["service-role/AmazonEBSCSIDriverPolicy"],
+            parent=self,
+        )
+        self._addon(name, "aws-ebs-csi-driver", [system_nodes], role.arn)
+
+    def _system_nodes(self, name: str, args: ClusterArgs, depends_on: list[aws.eks.Addon]) -> aws.eks.NodeGroup:
         """On-demand nodes without accelerator taints, for CoreDNS, the autoscaler and monitoring."""
         role = node_role(f"{name}-system-node-role", parent=self)
         template = launch_template(

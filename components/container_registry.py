@@ -168,9 +168,7 @@ class ContainerRegistry(pulumi.ComponentResource):
     kms_key_arn: pulumi.Output[str]
     """ARN of the KMS key that encrypts the images."""
 
-    def __init__(
-        self, name: str, args: ContainerRegistryArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: ContainerRegistryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         _validate(args["repositories"])
         tags = {r["name"]: image_tag(r["build"]) for r in args["repositories"] if "build" in r}
         super().__init__("mlops:index:ContainerRegistry", name, None, opts)
@@ -194,22 +192,16 @@ class ContainerRegistry(pulumi.ComponentResource):
                 f"{name}-{stem}-repository",
                 name=repo["name"],
                 image_tag_mutability="IMMUTABLE",
-                image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(
-                    scan_on_push=True
-                ),
+                image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
                 encryption_configurations=[
-                    aws.ecr.RepositoryEncryptionConfigurationArgs(
-                        encryption_type="KMS", kms_key=self.kms_key_arn
-                    )
+                    aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS", kms_key=self.kms_key_arn)
                 ],
                 opts=pulumi.ResourceOptions(parent=self, protect=protect, retain_on_delete=protect),
             )
             aws.ecr.LifecyclePolicy(
                 f"{name}-{stem}-lifecycle",
                 repository=repository.name,
-                policy=lifecycle_policy(
-                    repo.get("keep_tagged_images", 30), repo.get("untagged_expiry_days", 7)
-                ),
+                policy=lifecycle_policy(repo.get("keep_tagged_images", 30), repo.get("untagged_expiry_days", 7)),
                 opts=pulumi.ResourceOptions(parent=self),
             )
             accounts = list(repo.get("pull_account_ids", []))

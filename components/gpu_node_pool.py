@@ -169,9 +169,7 @@ class GpuNodePool(pulumi.ComponentResource):
             parent=self,
         )
         min_size = args.get("min_size", 0)
-        group_tags = (
-            {catalog.SPOT_DISCOUNT_TAG: str(args["spot_discount"])} if "spot_discount" in args else None
-        )
+        group_tags = {catalog.SPOT_DISCOUNT_TAG: str(args["spot_discount"])} if "spot_discount" in args else None
         self.node_group = aws.eks.NodeGroup(
             f"{name}-node-group",
             cluster_name=args["cluster_name"],
@@ -185,9 +183,7 @@ class GpuNodePool(pulumi.ComponentResource):
             ),
             update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=args.get("max_unavailable", 1)),
             labels=self.labels,
-            taints=[
-                aws.eks.NodeGroupTaintArgs(key=t.key, value=t.value, effect=t.effect) for t in self.taints
-            ],
+            taints=[aws.eks.NodeGroupTaintArgs(key=t.key, value=t.value, effect=t.effect) for t in self.taints],
             launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
                 id=template.id, version=template.latest_version.apply(str)
             ),

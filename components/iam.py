@@ -42,20 +42,12 @@ def irsa_trust_policy(oidc_provider_arn: str, issuer_url: str, namespace: str, s
     )
 
 
-def service_role(
-    name: str, service: str, managed_policies: Sequence[str], *, parent: pulumi.Resource
-) -> aws.iam.Role:
+def service_role(name: str, service: str, managed_policies: Sequence[str], *, parent: pulumi.Resource) -> aws.iam.Role:
     """A role for an AWS service with AWS-managed policies attached (``<name>-<policy>``)."""
     role = aws.iam.Role(
         name, assume_role_policy=service_trust_policy(service), opts=pulumi.ResourceOptions(parent=parent)
     )
-    for policy in managed_policies:
-        aws.iam.RolePolicyAttachment(
-            f"{name}-{policy.rsplit('/', 1)[-1]}",
-            role=role.name,
-            policy_arn=f"{AWS_MANAGED}{policy}",
-            opts=pulumi.ResourceOptions(parent=parent),
-        )
+    _attach(name, role, managed_policies, parent)
     return role
 
 
@@ -66,15 +58,27 @@ def irsa_role(
     issuer_url: pulumi.Input[str],
     namespace: str,
     service_account: str,
-    policy: pulumi.Input[str],
+    policy: pulumi.Input[str] | None,
     parent: pulumi.Resource,
+    managed_policies: Sequence[str] = (),
 ) -> aws.iam.Role:
-    """A role only ``namespace/service_account`` can assume (IRSA), with one inline policy."""
+    """A role only ``namespace/service_account`` can assume (IRSA), with an inline policy
+    (``<name>-policy``) and/or AWS-managed policies (``<name>-<policy>``)."""
     trust = pulumi.Output.all(oidc_provider_arn, issuer_url).apply(
         lambda args: irsa_trust_policy(args[0], args[1], namespace, service_account)
     )
     role = aws.iam.Role(name, assume_role_policy=trust, opts=pulumi.ResourceOptions(parent=parent))
-    aws.iam.RolePolicy(
-        f"{name}-policy", role=role.name, policy=policy, opts=pulumi.ResourceOptions(parent=parent)
-    )
+    if policy is not None:
+        aws.iam.RolePolicy(f"{name}-policy", role=role.name, policy=policy, opts=pulumi.ResourceOptions(parent=parent))
+    _attach(name, role, managed_policies, parent)
     return role
+
+
+def _attach(name: str, role: aws.iam.Role, managed_policies: Sequence[str], parent: pulumi.Resource) -> None:
+    for policy in managed_policies:
+        aws.iam.RolePolicyAttachment(
+            f"{name}-{policy.rsplit('/', 1)[-1]}",
+            role=role.name,
+            policy_arn=f"{AWS_MANAGED}{policy}",
+            opts=pulumi.ResourceOptions(parent=parent),
+        )

@@ -190,9 +190,7 @@ def validate_endpoint(args: ModelServingEndpointArgs) -> list[str]:
         )
     replicas = args.get("replicas", 1)
     if replicas < 1 or args.get("max_replicas", replicas) < replicas:
-        problems.append(
-            f"replicas must be >= 1 and <= max_replicas (got {replicas}, {args.get('max_replicas')})"
-        )
+        problems.append(f"replicas must be >= 1 and <= max_replicas (got {replicas}, {args.get('max_replicas')})")
     balancer = args.get("load_balancer", "none")
     if balancer not in ("none", "internal", "internet-facing"):
         problems.append(f"load_balancer must be none, internal or internet-facing (got {balancer!r})")
@@ -232,6 +230,8 @@ def server_command(args: ModelServingEndpointArgs, bucket: str) -> tuple[list[st
             "--metrics-port=8002",
             "--strict-readiness=true",
             "--exit-on-error=true",
+            # p95 latency alerts read Triton's latency summary.
+            "--metrics-config=summary_latencies=true",
             *extra,
         ]
     if runtime == "vllm":
@@ -326,8 +326,7 @@ def pod_spec(
         },
         "nodeSelector": {POOL_LABEL: pool["name"]},
         "tolerations": [
-            {"key": t.key, "operator": "Equal", "value": t.value, "effect": t.kubernetes_effect}
-            for t in pool["taints"]
+            {"key": t.key, "operator": "Equal", "value": t.value, "effect": t.kubernetes_effect} for t in pool["taints"]
         ],
         "terminationGracePeriodSeconds": 120,
         "containers": [hardened(server)],
@@ -365,15 +364,11 @@ def model_copier(image: str, bucket: str, prefix: str, region: str) -> dict[str,
     }
 
 
-def service_spec(
-    name: str, runtime_ports: Sequence[Port], load_balancer: str
-) -> tuple[dict[str, str], dict[str, Any]]:
+def service_spec(name: str, runtime_ports: Sequence[Port], load_balancer: str) -> tuple[dict[str, str], dict[str, Any]]:
     """Annotations and spec of the Service: ClusterIP, or an NLB of the given scheme."""
     spec: dict[str, Any] = {
         "selector": selector_for(name),
-        "ports": [
-            {"name": p.name, "port": p.number, "targetPort": p.name, "protocol": "TCP"} for p in runtime_ports
-        ],
+        "ports": [{"name": p.name, "port": p.number, "targetPort": p.name, "protocol": "TCP"} for p in runtime_ports],
         "type": "ClusterIP",
     }
     annotations: dict[str, str] = {}
@@ -404,10 +399,7 @@ def network_policy_spec(
         "policyTypes": ["Ingress"],
         "ingress": [
             {
-                "from": [
-                    {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": ns}}}
-                    for ns in callers
-                ],
+                "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": ns}}} for ns in callers],
                 "ports": serving,
             },
             {
@@ -452,9 +444,7 @@ class ModelServingEndpoint(pulumi.ComponentResource):
     role_arn: pulumi.Output[str]
     """ARN of the IRSA role (reads the model prefix only)."""
 
-    def __init__(
-        self, name: str, args: ModelServingEndpointArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: ModelServingEndpointArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         problems = validate_endpoint(args)
         if problems:
             raise ValueError(f"ModelServingEndpoint {name}: " + "; ".join(problems))

@@ -18,9 +18,7 @@ def bucket_name_problems(name: str) -> list[str]:
     if not 3 <= len(name) <= 63:
         problems.append(f"must be 3-63 characters long (got {len(name)})")
     if not _BUCKET_CHARS.match(name):
-        problems.append(
-            "only lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit"
-        )
+        problems.append("only lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit")
     if ".." in name:
         problems.append("must not contain two adjacent dots")
     try:
@@ -39,9 +37,7 @@ def ecr_repository_name_problems(name: str) -> list[str]:
     if not 2 <= len(name) <= 256:
         problems.append(f"must be 2-256 characters long (got {len(name)})")
     if not _ECR_NAME.match(name):
-        problems.append(
-            "lowercase letters and digits, separated by single '.', '_' or '-', in '/'-separated segments"
-        )
+        problems.append("lowercase letters and digits, separated by single '.', '_' or '-', in '/'-separated segments")
     return problems
 
 
@@ -49,8 +45,7 @@ def key_prefix_problems(prefix: str) -> list[str]:
     """An S3 key prefix that IAM documents scope access to, e.g. ``models/fraud-detector/``."""
     if not _PREFIX.match(prefix):
         return [
-            "must be a key prefix like 'models/name/': safe characters, no leading '/', "
-            "no wildcards, ending in '/'"
+            "must be a key prefix like 'models/name/': safe characters, no leading '/', no wildcards, ending in '/'"
         ]
     return []
 
@@ -62,8 +57,7 @@ def pinned_image_problems(image: str) -> list[str]:
     tag = image.rsplit("/", 1)[-1].partition(":")[2]
     if not tag or tag == "latest":
         return [
-            f"image {image!r} must be pinned: a version tag (repo:1.2.3) or a digest "
-            "(repo@sha256:...), never latest"
+            f"image {image!r} must be pinned: a version tag (repo:1.2.3) or a digest (repo@sha256:...), never latest"
         ]
     return []
 

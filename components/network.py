@@ -164,9 +164,7 @@ class Network(pulumi.ComponentResource):
         per_az = args.get("nat_gateways", "perAz") == "perAz"
         nats: list[aws.ec2.NatGateway] = []
         for i in range(args["az_count"] if per_az else 1):
-            eip = aws.ec2.Eip(
-                f"{name}-nat-eip-{i}", domain="vpc", tags={"Name": f"{name}-nat-{i}"}, opts=child
-            )
+            eip = aws.ec2.Eip(f"{name}-nat-eip-{i}", domain="vpc", tags={"Name": f"{name}-nat-{i}"}, opts=child)
             nats.append(
                 aws.ec2.NatGateway(
                     f"{name}-nat-{i}",

@@ -62,9 +62,7 @@ def daemonset_spec(image: str) -> dict[str, Any]:
                             "requests": {"cpu": "10m", "memory": "32Mi"},
                             "limits": {"cpu": "100m", "memory": "128Mi"},
                         },
-                        "volumeMounts": [
-                            {"name": "device-plugin", "mountPath": "/var/lib/kubelet/device-plugins"}
-                        ],
+                        "volumeMounts": [{"name": "device-plugin", "mountPath": "/var/lib/kubelet/device-plugins"}],
                     }
                 ],
                 "volumes": [

@@ -62,9 +62,7 @@ def _account_id(value: str) -> str:
 
 AccountId = Annotated[str, AfterValidator(_account_id)]
 BucketName = Annotated[str, AfterValidator(lambda v: check(bucket_name_problems(v), "bucket name", v))]
-RepositoryName = Annotated[
-    str, AfterValidator(lambda v: check(ecr_repository_name_problems(v), "repository name", v))
-]
+RepositoryName = Annotated[str, AfterValidator(lambda v: check(ecr_repository_name_problems(v), "repository name", v))]
 RoleArn = Annotated[str, StringConstraints(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")]
 LabelKey = Annotated[
     str,
@@ -292,9 +290,7 @@ class RegistryConfig(_Model):
 
     name: RepositoryName = Field(description="Repository name (ECR rules: lowercase, digits, . _ - /).")
     keep_tagged_images: int = Field(default=30, ge=1, le=1000, description="Tagged images to keep.")
-    untagged_expiry_days: int = Field(
-        default=7, ge=1, le=365, description="Days before untagged images expire."
-    )
+    untagged_expiry_days: int = Field(default=7, ge=1, le=365, description="Days before untagged images expire.")
     pull_account_ids: list[AccountId] = Field(
         default_factory=list, description="Other AWS accounts allowed to pull (never everyone)."
     )
@@ -308,16 +304,14 @@ class EndpointConfig(_Model):
     runtime: Runtime = Field(description="Model server: triton, vllm or custom.")
     pool: DnsLabel = Field(description="Name of the GPU pool that runs it.")
     bucket: DnsLabel = Field(description="Name of the bucket that holds the model.")
-    model_prefix: Annotated[
-        str, StringConstraints(pattern=r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*/$")
-    ] = Field(description="Key prefix of the model in the bucket, ending in '/'.")
+    model_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*/$")] = Field(
+        description="Key prefix of the model in the bucket, ending in '/'."
+    )
     image: Image | None = Field(default=None, description="Explicit image; prod requires a digest.")
     registry: str | None = Field(default=None, description="Name of a registry whose built image to serve.")
     gpus: int = Field(default=1, ge=1, le=16, description="GPUs per pod (nvidia.com/gpu limit).")
     replicas: int = Field(default=1, ge=1, le=100, description="Minimum replicas.")
-    max_replicas: int | None = Field(
-        default=None, ge=1, le=100, description="HPA maximum; none disables the HPA."
-    )
+    max_replicas: int | None = Field(default=None, ge=1, le=100, description="HPA maximum; none disables the HPA.")
     namespace: DnsLabel = Field(default="serving", description="Kubernetes namespace.")
     cpu: Annotated[str, StringConstraints(pattern=r"^([1-9]\d*|\d+m)$")] = Field(
         default="2", description="CPU request and limit (Kubernetes quantity: 2 or 500m)."
@@ -353,6 +347,22 @@ class EndpointConfig(_Model):
     allowed_namespaces: list[DnsLabel] = Field(
         default_factory=list[str], description="Namespaces whose pods may call the endpoint."
     )
+    error_ratio_threshold: float = Field(
+        default=0.05, gt=0, lt=1, description="Alert when this share of requests fails (5 minutes)."
+    )
+    p95_latency_seconds: float = Field(default=2.0, gt=0, le=600, description="Alert above this p95 latency.")
+    availability_objective: float = Field(
+        default=0.995, gt=0.5, lt=1, description="Availability SLO for burn-rate alerts (prod)."
+    )
+    requests_metric: str = Field(
+        default="http_requests_total", description="custom only: the server's request counter."
+    )
+    error_selector: str = Field(
+        default='status=~"5.."', description="custom only: label matcher selecting failed requests."
+    )
+    latency_histogram: str = Field(
+        default="http_request_duration_seconds", description="custom only: latency histogram in seconds."
+    )
 
 
 class MonitoringConfig(_Model):
@@ -360,6 +370,20 @@ class MonitoringConfig(_Model):
 
     enabled: bool = Field(default=True, description="Deploy the monitoring stack.")
     retention_days: int = Field(default=15, ge=1, le=365, description="Prometheus retention in days.")
+    persistent_storage: bool = Field(
+        default=True, description="Keep metrics on encrypted gp3 volumes (false: lost on restart, dev)."
+    )
+    storage_size_gib: int = Field(default=100, ge=10, le=16384, description="Prometheus volume size.")
+    slack_channel: Annotated[str, StringConstraints(pattern=r"^#[\w-]{1,80}$")] | None = Field(
+        default=None,
+        description="Slack channel for alerts; needs the secret config slackWebhookUrl.",
+    )
+    pagerduty: bool = Field(
+        default=False, description="Page critical alerts; needs the secret config pagerdutyRoutingKey."
+    )
+    monthly_gpu_budget_usd: float | None = Field(
+        default=None, gt=0, description="AWS Budget on monthly GPU instance spend, notifying the topic."
+    )
     alert_emails: list[Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]] = Field(
         default_factory=list, description="E-mail addresses subscribed to the alert topic."
     )
@@ -380,9 +404,7 @@ class PlatformConfig(_Model):
     cluster: ClusterConfig = Field(default_factory=ClusterConfig, description="The EKS cluster.")
     gpu_pools: list[GpuPoolConfig] = Field(default_factory=list[GpuPoolConfig], description="GPU node pools.")
     buckets: list[BucketConfig] = Field(default_factory=list[BucketConfig], description="Artifact buckets.")
-    registries: list[RegistryConfig] = Field(
-        default_factory=list[RegistryConfig], description="ECR repositories."
-    )
+    registries: list[RegistryConfig] = Field(default_factory=list[RegistryConfig], description="ECR repositories.")
     endpoints: list[EndpointConfig] = Field(
         default_factory=list[EndpointConfig], description="Model-serving endpoints."
     )
@@ -425,6 +447,26 @@ def load_platform_config(raw: object, source: str, root: Path | None = None) -> 
     if problems:
         raise ConfigError(source, problems)
     return config
+
+
+SECRET_KEYS = ("slackWebhookUrl", "pagerdutyRoutingKey", "grafanaAdminPassword")
+"""Secret config keys, set with ``pulumi config set --secret <key> <value>``, never in the platform object."""
+
+
+def secret_problems(config: PlatformConfig, present: set[str], project: str = "mlops-platform") -> list[Problem]:
+    """Secret config keys that the platform config needs but the stack does not set."""
+    needed = {
+        "slackWebhookUrl": config.monitoring.slack_channel is not None,
+        "pagerdutyRoutingKey": config.monitoring.pagerduty,
+    }
+    return [
+        Problem(
+            f"{project}:{key}",
+            f"required by platform.monitoring; set it with `pulumi config set --secret {key} <value>`",
+        )
+        for key, wanted in needed.items()
+        if wanted and config.monitoring.enabled and key not in present
+    ]
 
 
 def check_rules(config: PlatformConfig) -> list[Problem]:
@@ -488,8 +530,7 @@ def _check_network(config: PlatformConfig) -> Iterable[Problem]:
     if net.existing is not None and len(net.existing.private_subnet_ids) < net.az_count:
         yield Problem(
             f"{base}.existing.privateSubnetIds",
-            f"needs one subnet per AZ: at least azCount={net.az_count} "
-            f"(got {len(net.existing.private_subnet_ids)})",
+            f"needs one subnet per AZ: at least azCount={net.az_count} (got {len(net.existing.private_subnet_ids)})",
         )
 
 
@@ -542,9 +583,7 @@ def _check_endpoints(config: PlatformConfig) -> Iterable[Problem]:
         base = f"{CONFIG_KEY}.endpoints[{index}]"
         pool = pools.get(endpoint.pool)
         if pool is None:
-            yield Problem(
-                f"{base}.pool", f"unknown GPU pool {endpoint.pool!r}; defined: {_names(set(pools))}"
-            )
+            yield Problem(f"{base}.pool", f"unknown GPU pool {endpoint.pool!r}; defined: {_names(set(pools))}")
         elif all(t in catalog.accelerated() for t in pool.instance_types) and not catalog.pool_problems(
             pool.instance_types, pool.os
         ):
@@ -552,8 +591,7 @@ def _check_endpoints(config: PlatformConfig) -> Iterable[Problem]:
             if endpoint.gpus > per_node:
                 yield Problem(
                     f"{base}.gpus",
-                    f"pool {pool.name!r} nodes have {per_node} accelerator(s); a pod cannot request "
-                    f"{endpoint.gpus}",
+                    f"pool {pool.name!r} nodes have {per_node} accelerator(s); a pod cannot request {endpoint.gpus}",
                 )
         if endpoint.bucket not in buckets:
             yield Problem(f"{base}.bucket", f"unknown bucket {endpoint.bucket!r}; defined: {_names(buckets)}")
@@ -567,9 +605,7 @@ def _check_endpoints(config: PlatformConfig) -> Iterable[Problem]:
                     f"unknown registry {endpoint.registry!r}; defined: {_names(set(registries))}",
                 )
             elif registry.build is None:
-                yield Problem(
-                    f"{base}.registry", f"registry {endpoint.registry!r} builds no image; give it a build"
-                )
+                yield Problem(f"{base}.registry", f"registry {endpoint.registry!r} builds no image; give it a build")
         if endpoint.max_replicas is not None and endpoint.max_replicas < endpoint.replicas:
             yield Problem(
                 f"{base}.maxReplicas",
@@ -590,8 +626,7 @@ def _check_endpoints(config: PlatformConfig) -> Iterable[Problem]:
             if _mebibytes(endpoint.memory) > smallest.memory_gib * 1024 * 0.85:
                 yield Problem(
                     f"{base}.memory",
-                    f"must fit 85% of {smallest.instance_type}'s {smallest.memory_gib}Gi "
-                    f"(got {endpoint.memory})",
+                    f"must fit 85% of {smallest.instance_type}'s {smallest.memory_gib}Gi (got {endpoint.memory})",
                 )
         copies = endpoint.runtime is not Runtime.TRITON and endpoint.model_id is None
         if copies and config.is_prod and config.model_copier_registry is None:

@@ -8,38 +8,48 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components import catalog
+from components.alerting import EndpointAlerts
 from components.artifact_bucket import ArtifactBucket, ArtifactBucketArgs
 from components.cluster import Cluster
 from components.container_registry import ContainerRegistry, ImageBuild, Repository
+from components.errors import ConfigError
 from components.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
 from components.model_serving_endpoint import ModelServingEndpoint, ModelServingEndpointArgs, placement
+from components.monitoring_stack import GpuCapacityAlarm, MonitoringStack, MonitoringStackArgs
 from components.network import Network
 from components.nvidia_device_plugin import NvidiaDevicePlugin
 from components.plan.runner import find_project
 from infra.config import (
     CONFIG_KEY,
+    SECRET_KEYS,
     BucketConfig,
     EndpointConfig,
     GpuPoolConfig,
     PlatformConfig,
     RegistryConfig,
     load_platform_config,
+    secret_problems,
 )
 
 
-def read_config() -> tuple[PlatformConfig, str]:
-    """The stack's validated platform config and AWS region; raises ConfigError when invalid.
-
-    Runs before any resource is declared, so a bad config creates nothing.
+def read_config() -> tuple[PlatformConfig, str, dict[str, pulumi.Output[str]]]:
+    """The stack's validated platform config, AWS region and secrets; raises ConfigError when
+    invalid. Runs before any resource is declared, so a bad config creates nothing.
     """
     source = f"Pulumi.{pulumi.get_stack()}.yaml"
     root = find_project(Path.cwd())[1]
-    config = load_platform_config(pulumi.Config().get_object(CONFIG_KEY), source, root=root)
+    stack_config = pulumi.Config()
+    config = load_platform_config(stack_config.get_object(CONFIG_KEY), source, root=root)
+    secrets = {key: value for key in SECRET_KEYS if (value := stack_config.get_secret(key)) is not None}
+    problems = secret_problems(config, set(secrets), pulumi.get_project())
+    if problems:
+        raise ConfigError(source, problems)
     region = pulumi.Config("aws").require("region")
-    return config, region
+    return config, region, secrets
 
 
-def build(config: PlatformConfig, region: str) -> None:
+def build(config: PlatformConfig, region: str, secrets: dict[str, pulumi.Output[str]]) -> None:
     """Declare the stack's resources in dependency order and export its outputs."""
     aws_provider = aws.Provider(
         "aws",
@@ -79,9 +89,7 @@ def build(config: PlatformConfig, region: str) -> None:
 
     buckets = {b.name: ArtifactBucket(b.name, bucket_args(b, protect), opts) for b in config.buckets}
     registry = (
-        ContainerRegistry(
-            "registry", {"repositories": repositories(config.registries), "protect": protect}, opts
-        )
+        ContainerRegistry("registry", {"repositories": repositories(config.registries), "protect": protect}, opts)
         if config.registries
         else None
     )
@@ -106,12 +114,15 @@ def build(config: PlatformConfig, region: str) -> None:
                 registry=registry,
                 region=region,
             ),
-            pulumi.ResourceOptions.merge(
-                k8s_opts, pulumi.ResourceOptions(depends_on=[namespaces[endpoint.namespace]])
-            ),
+            pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=[namespaces[endpoint.namespace]])),
         )
         for endpoint in config.endpoints
     }
+
+    if config.monitoring.enabled:
+        monitoring = MonitoringStack("monitoring", monitoring_args(config, cluster, region, secrets), k8s_opts)
+        pulumi.export("alertTopicArn", monitoring.topic_arn)
+        pulumi.export("grafanaAdminPassword", monitoring.grafana_admin_password)
 
     pulumi.export("environment", config.environment.value)
     pulumi.export("region", region)
@@ -119,9 +130,7 @@ def build(config: PlatformConfig, region: str) -> None:
     pulumi.export("clusterName", cluster.cluster_name)
     pulumi.export("kubeconfig", cluster.kubeconfig)
     pulumi.export("gpuPools", {name: pool.ami_type for name, pool in pools.items()})
-    pulumi.export(
-        "endpoints", {e.name: f"{e.name}.{e.namespace}.svc.cluster.local" for e in config.endpoints}
-    )
+    pulumi.export("endpoints", {e.name: f"{e.name}.{e.namespace}.svc.cluster.local" for e in config.endpoints})
     pulumi.export("endpointRoles", {name: endpoint.role_arn for name, endpoint in endpoints.items()})
     pulumi.export("buckets", {name: bucket.bucket_name for name, bucket in buckets.items()})
     if registry is not None:
@@ -129,9 +138,7 @@ def build(config: PlatformConfig, region: str) -> None:
         pulumi.export("imageRefs", registry.image_refs)
 
 
-def network(
-    config: PlatformConfig, opts: pulumi.ResourceOptions
-) -> tuple[pulumi.Input[str], list[pulumi.Input[str]]]:
+def network(config: PlatformConfig, opts: pulumi.ResourceOptions) -> tuple[pulumi.Input[str], list[pulumi.Input[str]]]:
     """The VPC ID and private subnets: an existing VPC from config, or a new :class:`Network`."""
     net = config.network
     if net.existing is not None:
@@ -227,6 +234,63 @@ def endpoint_args(
     if endpoint.autoscaling_metric is not None:
         args["autoscaling_metric"] = endpoint.autoscaling_metric
     return args
+
+
+def monitoring_args(
+    config: PlatformConfig, cluster: Cluster, region: str, secrets: dict[str, pulumi.Output[str]]
+) -> MonitoringStackArgs:
+    """MonitoringStack arguments: alerts for every endpoint and pool, receivers from config."""
+    monitoring = config.monitoring
+    endpoints: list[EndpointAlerts] = [
+        {
+            "name": e.name,
+            "namespace": e.namespace,
+            "runtime": e.runtime.value,
+            "error_ratio": e.error_ratio_threshold,
+            "p95_latency_seconds": e.p95_latency_seconds,
+            "availability_objective": e.availability_objective,
+            "requests_metric": e.requests_metric,
+            "error_selector": e.error_selector,
+            "latency_histogram": e.latency_histogram,
+        }
+        for e in config.endpoints
+    ]
+    args: MonitoringStackArgs = {
+        "cluster_name": config.cluster_name,
+        "region": region,
+        "oidc_provider_arn": cluster.oidc_provider_arn,
+        "oidc_issuer_url": cluster.oidc_issuer_url,
+        "endpoints": endpoints,
+        "pools": [{"name": p.name, "max_size": p.max_size} for p in config.gpu_pools],
+        "retention_days": monitoring.retention_days,
+        "persistent_storage": monitoring.persistent_storage,
+        "storage_size_gib": monitoring.storage_size_gib,
+        "burn_rate_alerts": config.is_prod,
+        "alert_emails": list(monitoring.alert_emails),
+        "gpu_capacity": gpu_capacity(config),
+        "gpu_instance_types": sorted({t for p in config.gpu_pools for t in p.instance_types}),
+        "protect": config.is_prod,
+    }
+    if monitoring.slack_channel is not None:
+        args["slack_channel"] = monitoring.slack_channel
+        args["slack_webhook_url"] = secrets["slackWebhookUrl"]
+    if monitoring.pagerduty:
+        args["pagerduty_routing_key"] = secrets["pagerdutyRoutingKey"]
+    if "grafanaAdminPassword" in secrets:
+        args["grafana_admin_password"] = secrets["grafanaAdminPassword"]
+    if monitoring.monthly_gpu_budget_usd is not None:
+        args["monthly_gpu_budget_usd"] = monitoring.monthly_gpu_budget_usd
+    return args
+
+
+def gpu_capacity(config: PlatformConfig) -> list[GpuCapacityAlarm]:
+    """One alarm per EC2 usage class: the vCPUs of its pools at their maximum size."""
+    totals: dict[str, int] = {}
+    for pool in config.gpu_pools:
+        vcpus = max(catalog.accelerated()[t].vcpus for t in pool.instance_types)
+        usage = catalog.usage_class(pool.instance_types[0], pool.capacity_type.value)
+        totals[usage] = totals.get(usage, 0) + pool.max_size * vcpus
+    return [{"usage_class": usage, "max_vcpus": vcpus} for usage, vcpus in sorted(totals.items())]
 
 
 def bucket_args(bucket: BucketConfig, protect: bool) -> ArtifactBucketArgs:

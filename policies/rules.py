@@ -51,9 +51,7 @@ def validate_required_tags(args: ResourceValidationArgs, report_violation: Repor
     tags = effective_tags(args)
     missing = [key for key in required if not str(tags.get(key, "")).strip()]
     if missing:
-        where = (
-            "its provider has no defaultTags" if args.provider is None else "neither provider nor resource"
-        )
+        where = "its provider has no defaultTags" if args.provider is None else "neither provider nor resource"
         report_violation(
             f"missing required tags {', '.join(missing)} ({where}); pass an aws.Provider with "
             "default_tags to the component's opts.providers",

@@ -108,9 +108,7 @@ def write_plan(plan: dict[str, Any], recording: Recording, out_dir: Path) -> Non
         (manifest_dir / name).write_text(document.dumps_manifest(obj))
 
 
-def _stack_config(
-    stack: str, program: Path, root: Path, config_file: Path | None, project: str
-) -> StackConfig:
+def _stack_config(stack: str, program: Path, root: Path, config_file: Path | None, project: str) -> StackConfig:
     if config_file is not None:
         return read_stack_file(config_file, project)
     for candidate in (program / f"Pulumi.{stack}.yaml", root / f"Pulumi.{stack}.yaml"):

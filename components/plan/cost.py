@@ -67,14 +67,10 @@ def node_group_cost(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     spot = inputs.get("capacityType") == "SPOT"
     discount = float(tags.get(catalog.SPOT_DISCOUNT_TAG, 0)) if spot else 0.0
     if not prices:
-        return cost_item(
-            name, 0.0, 0.0, f"{', '.join(types) or 'no instance types'}: no price in the catalog"
-        )
+        return cost_item(name, 0.0, 0.0, f"{', '.join(types) or 'no instance types'}: no price in the catalog")
     factor = 1.0 - discount
     capacity = "spot" if spot else "on-demand"
     if spot:
-        capacity += (
-            f", {discount:.0%} expected discount" if discount else ", priced at on-demand (upper bound)"
-        )
+        capacity += f", {discount:.0%} expected discount" if discount else ", priced at on-demand (upper bound)"
     detail = f"{low}-{high} x {'/'.join(types)} ({capacity})"
     return cost_item(name, low * min(prices) * factor, high * max(prices) * factor, detail)

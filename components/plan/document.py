@@ -10,11 +10,13 @@ from typing import Any, cast
 
 import yaml
 
-from components.plan.monitor import Registration
+from components.plan.monitor import SECRET_PLACEHOLDER, Registration
 from components.plan.policy import Violation
 from components.plan.runner import Recording
 
 SCHEMA_VERSION = 1
+MASKED_ANNOTATION = "mlops-platform/plan-masked-fields"
+"""Set on a manifest whose secret fields the offline plan left out."""
 STACK_TYPE = "pulumi:pulumi:Stack"
 
 
@@ -83,7 +85,7 @@ def manifests(resources: Sequence[Registration]) -> dict[str, dict[str, Any]]:
     for resource in resources:
         if not is_manifest(resource):
             continue
-        obj: dict[str, Any] = integers(resource.inputs)
+        obj: dict[str, Any] = unmask(integers(resource.inputs))
         metadata: dict[str, Any] = obj.get("metadata") or {}
         parts: list[Any] = [
             obj["kind"],
@@ -96,6 +98,19 @@ def manifests(resources: Sequence[Registration]) -> dict[str, dict[str, Any]]:
             name, n = f"{stem}-{n}.yaml", n + 1
         files[name] = obj
     return files
+
+
+def unmask(obj: dict[str, Any]) -> dict[str, Any]:
+    """Drop top-level fields that are wholly secret (a Secret's ``stringData``): the manifest
+    stays schema-valid, and an annotation says what was left out."""
+    masked = sorted(key for key, value in obj.items() if value == SECRET_PLACEHOLDER)
+    if not masked:
+        return obj
+    kept = {k: v for k, v in obj.items() if k not in masked}
+    metadata = dict(kept.get("metadata") or {})
+    metadata["annotations"] = {**(metadata.get("annotations") or {}), MASKED_ANNOTATION: ",".join(masked)}
+    kept["metadata"] = metadata
+    return kept
 
 
 def dumps_manifest(obj: dict[str, Any]) -> str:

@@ -109,9 +109,7 @@ def evaluate(
     return sorted(set(violations))
 
 
-def _validate(
-    policy: Policy, args: object, found: list[tuple[str | None, str]], default_urn: str | None
-) -> None:
+def _validate(policy: Policy, args: object, found: list[tuple[str | None, str]], default_urn: str | None) -> None:
     """Call the policy's own validate(); async validators run on a loop of their own."""
 
     def report(message: str, urn: str | None = None) -> None:

@@ -21,9 +21,7 @@ def build(run: RunProgram, args: ArtifactBucketArgs | None = None, seen: dict[st
         bucket = ArtifactBucket("models", args)
         if seen is not None:
             bucket.policy_document("models/fraud/").apply(lambda d: seen.update(read=json.loads(d)))
-            bucket.policy_document("models/fraud/", Access.READ_WRITE).apply(
-                lambda d: seen.update(write=json.loads(d))
-            )
+            bucket.policy_document("models/fraud/", Access.READ_WRITE).apply(lambda d: seen.update(write=json.loads(d)))
             pulumi.Output.all(bucket.arn, bucket.kms_key_arn).apply(lambda a: seen.update(arns=a))
 
     return named(run(program))
@@ -78,9 +76,7 @@ def test_secure_defaults_for_every_child(run: RunProgram) -> None:
     assert r["models-versioning"].urn in lifecycle.dependencies
     rules = {rule["id"]: rule for rule in lifecycle.inputs["rules"]}
     assert set(rules) == {"abort-incomplete-multipart-uploads", "expire-noncurrent-versions"}
-    assert rules["abort-incomplete-multipart-uploads"]["abortIncompleteMultipartUpload"] == {
-        "daysAfterInitiation": 7
-    }
+    assert rules["abort-incomplete-multipart-uploads"]["abortIncompleteMultipartUpload"] == {"daysAfterInitiation": 7}
     assert rules["expire-noncurrent-versions"]["noncurrentVersionExpiration"] == {"noncurrentDays": 90}
     assert all(rule["status"] == "Enabled" and rule["filter"] == {"prefix": ""} for rule in rules.values())
 
@@ -104,9 +100,7 @@ def test_options_tiering_lock_logging_and_existing_key(run: RunProgram) -> None:
     sse = r["models-encryption"].inputs["rules"][0]["applyServerSideEncryptionByDefault"]
     assert sse["kmsMasterKeyId"] == KEY_ARN
     rules = {rule["id"]: rule for rule in r["models-lifecycle"].inputs["rules"]}
-    assert rules["intelligent-tiering"]["transitions"] == [
-        {"days": 30, "storageClass": "INTELLIGENT_TIERING"}
-    ]
+    assert rules["intelligent-tiering"]["transitions"] == [{"days": 30, "storageClass": "INTELLIGENT_TIERING"}]
     assert rules["expire-noncurrent-versions"]["noncurrentVersionExpiration"] == {"noncurrentDays": 365}
     assert r["models-object-lock"].inputs["rule"] == {"defaultRetention": {"days": 14, "mode": "GOVERNANCE"}}
     assert r["models-object-lock"].inputs["objectLockEnabled"] == "Enabled"
@@ -121,9 +115,7 @@ def test_prefix_documents_grant_only_the_prefix(run: RunProgram) -> None:
     bucket_arn, key_arn = seen["arns"]
     read = {s["Sid"]: s for s in seen["read"]["Statement"]}
     assert read["ListPrefix"]["Resource"] == bucket_arn
-    assert read["ListPrefix"]["Condition"] == {
-        "StringLike": {"s3:prefix": ["models/fraud/", "models/fraud/*"]}
-    }
+    assert read["ListPrefix"]["Condition"] == {"StringLike": {"s3:prefix": ["models/fraud/", "models/fraud/*"]}}
     assert read["ObjectsUnderPrefix"]["Resource"] == f"{bucket_arn}/models/fraud/*"
     assert read["ObjectsUnderPrefix"]["Action"] == ["s3:GetObject", "s3:GetObjectVersion"]
     assert read["BucketKey"] == {
@@ -147,9 +139,7 @@ def test_prefix_documents_grant_only_the_prefix(run: RunProgram) -> None:
         ({"object_lock_days": 0}, "object_lock_days must be > 0"),
     ],
 )
-def test_bad_arguments_fail_before_any_resource(
-    run: RunProgram, args: ArtifactBucketArgs, message: str
-) -> None:
+def test_bad_arguments_fail_before_any_resource(run: RunProgram, args: ArtifactBucketArgs, message: str) -> None:
     def program() -> None:
         with pytest.raises(ValueError, match=message):
             ArtifactBucket("models", args)

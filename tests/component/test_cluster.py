@@ -55,9 +55,16 @@ def test_access_entries_and_addons(run: RunProgram) -> None:
     assert policy["policyArn"].endswith(":cluster-access-policy/AmazonEKSClusterAdminPolicy")
     assert policy["accessScope"] == {"type": "cluster"}
     addons = {a.inputs["addonName"]: a for a in of_type(recording, "aws:eks/addon:Addon")}
-    assert set(addons) == {"vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns"}
+    assert set(addons) == {"vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns", "aws-ebs-csi-driver"}
     system = r["eks-system-nodes"]
     assert system.urn in addons["coredns"].dependencies
+    ebs = addons["aws-ebs-csi-driver"].inputs
+    assert ebs["serviceAccountRoleArn"].startswith("arn:aws:iam::123456789012:role/eks-ebs-csi-role")
+    trust = json.loads(r["eks-ebs-csi-role"].inputs["assumeRolePolicy"])["Statement"][0]["Condition"]
+    assert "system:serviceaccount:kube-system:ebs-csi-controller-sa" in trust["StringEquals"].values()
+    assert r["eks-ebs-csi-role-AmazonEBSCSIDriverPolicy"].inputs["policyArn"] == (
+        "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
+    )
     assert addons["vpc-cni"].urn in system.dependencies
 
 
@@ -94,9 +101,7 @@ def test_autoscaler_release_is_pinned_and_scoped(run: RunProgram) -> None:
     assert "system:serviceaccount:kube-system:cluster-autoscaler" in conditions.values()
     policy = json.loads(r["eks-autoscaler-role-policy"].inputs["policy"])
     scale = next(s for s in policy["Statement"] if s["Sid"] == "ScaleOwnGroups")
-    assert scale["Condition"] == {
-        "StringEquals": {"aws:ResourceTag/k8s.io/cluster-autoscaler/mlops-prod": "owned"}
-    }
+    assert scale["Condition"] == {"StringEquals": {"aws:ResourceTag/k8s.io/cluster-autoscaler/mlops-prod": "owned"}}
 
 
 def test_provider_gets_a_secret_kubeconfig(run: RunProgram) -> None:

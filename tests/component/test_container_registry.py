@@ -48,9 +48,7 @@ def test_repositories_are_immutable_scanned_encrypted_and_expire(run: RunProgram
         assert "forceDelete" not in repo.inputs
         assert (repo.protect, repo.retain_on_delete) == (True, True)
     rules = json.loads(r["registry-serving-lifecycle"].inputs["policy"])["rules"]
-    assert [
-        (x["rulePriority"], x["selection"]["tagStatus"], x["selection"]["countNumber"]) for x in rules
-    ] == [
+    assert [(x["rulePriority"], x["selection"]["tagStatus"], x["selection"]["countNumber"]) for x in rules] == [
         (1, "untagged", 2),
         (2, "tagged", 5),
     ]
@@ -67,18 +65,14 @@ def test_pull_policy_names_accounts_only(run: RunProgram) -> None:
             lambda: ContainerRegistry(
                 "registry",
                 {
-                    "repositories": [
-                        {"name": "serving", "pull_account_ids": ["210987654321", "111111111111"]}
-                    ],
+                    "repositories": [{"name": "serving", "pull_account_ids": ["210987654321", "111111111111"]}],
                     "protect": False,
                 },
             )
         )
     )
     [statement] = json.loads(r["registry-serving-pull-policy"].inputs["policy"])["Statement"]
-    assert statement["Principal"] == {
-        "AWS": ["arn:aws:iam::111111111111:root", "arn:aws:iam::210987654321:root"]
-    }
+    assert statement["Principal"] == {"AWS": ["arn:aws:iam::111111111111:root", "arn:aws:iam::210987654321:root"]}
     assert statement["Action"] == [
         "ecr:BatchCheckLayerAvailability",
         "ecr:BatchGetImage",
@@ -136,9 +130,7 @@ def test_context_hash_follows_content(tmp_path: Path) -> None:
         ({"repositories": [{"name": "serving", "build": {"context": "/no/such/dir"}}]}, "is not a directory"),
     ],
 )
-def test_bad_arguments_fail_before_any_resource(
-    run: RunProgram, args: ContainerRegistryArgs, message: str
-) -> None:
+def test_bad_arguments_fail_before_any_resource(run: RunProgram, args: ContainerRegistryArgs, message: str) -> None:
     def program() -> None:
         with pytest.raises(ValueError, match=message):
             ContainerRegistry("registry", args)

@@ -81,9 +81,7 @@ def test_node_group_scales_from_zero_and_leaves_desired_size_to_the_autoscaler(r
     assert tags[f"{template}/taint/nvidia.com/gpu"]["tag"]["value"] == "true:NoSchedule"
     assert tags[f"{template}/label/mlops-platform/pool"]["tag"]["value"] == "gpu"
     assert all(t["tag"]["propagateAtLaunch"] is False for t in tags.values())
-    assert {t["autoscalingGroupName"] for t in tags.values()} == {
-        next(iter(tags.values()))["autoscalingGroupName"]
-    }
+    assert {t["autoscalingGroupName"] for t in tags.values()} == {next(iter(tags.values()))["autoscalingGroupName"]}
     assert next(iter(tags.values()))["autoscalingGroupName"].startswith("eks-")
 
 

@@ -44,8 +44,7 @@ def args(runtime: str, **extra: Any) -> ModelServingEndpointArgs:
 
 def deploy(run: RunProgram, endpoint_args: ModelServingEndpointArgs) -> dict[str, Any]:
     return {
-        name: r.inputs | {"_r": r}
-        for name, r in named(run(lambda: ModelServingEndpoint("ep", endpoint_args))).items()
+        name: r.inputs | {"_r": r} for name, r in named(run(lambda: ModelServingEndpoint("ep", endpoint_args))).items()
     }
 
 
@@ -69,9 +68,7 @@ def test_triton_defaults(run: RunProgram) -> None:
     assert server["startupProbe"]["failureThreshold"] * server["startupProbe"]["periodSeconds"] == 1800
     assert "initContainers" not in spec  # Triton reads the model repository from S3 itself
     assert {"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": "8Gi"}} in spec["volumes"]
-    assert r["ep-service-monitor"]["spec"]["endpoints"] == [
-        {"interval": "30s", "path": "/metrics", "port": "metrics"}
-    ]
+    assert r["ep-service-monitor"]["spec"]["endpoints"] == [{"interval": "30s", "path": "/metrics", "port": "metrics"}]
     assert [p["name"] for p in r["ep-service"]["spec"]["ports"]] == ["http", "grpc", "metrics"]
 
 
@@ -218,22 +215,18 @@ def test_service_is_internal_unless_allowed(run: RunProgram) -> None:
     assert deploy(run, args("triton"))["ep-service"]["spec"]["type"] == "ClusterIP"
     internal = deploy(run, args("triton", load_balancer="internal"))["ep-service"]
     assert internal["spec"]["type"] == "LoadBalancer"
-    assert (
-        internal["metadata"]["annotations"]["service.beta.kubernetes.io/aws-load-balancer-scheme"]
-        == "internal"
-    )
+    assert internal["metadata"]["annotations"]["service.beta.kubernetes.io/aws-load-balancer-scheme"] == "internal"
 
 
 def test_network_policy_admits_callers_and_monitoring(run: RunProgram) -> None:
     policy = deploy(run, args("triton", allowed_namespaces=["payments"]))["ep-network-policy"]["spec"]
     serving, metrics = policy["ingress"]
-    assert [
-        f["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for f in serving["from"]
-    ] == ["payments", "serving"]
+    assert [f["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for f in serving["from"]] == [
+        "payments",
+        "serving",
+    ]
     assert [p["port"] for p in serving["ports"]] == ["http", "grpc"]
-    assert metrics["from"][0]["namespaceSelector"]["matchLabels"] == {
-        "kubernetes.io/metadata.name": "monitoring"
-    }
+    assert metrics["from"][0]["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "monitoring"}
     assert metrics["ports"] == [{"port": "metrics", "protocol": "TCP"}]
 
 

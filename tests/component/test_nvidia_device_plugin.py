@@ -23,9 +23,7 @@ def test_daemonset_targets_gpu_nodes_that_need_it(run: RunProgram) -> None:
     assert pod["priorityClassName"] == "system-node-critical"
 
 
-@pytest.mark.parametrize(
-    "image", ["nvcr.io/nvidia/k8s-device-plugin:latest", "nvcr.io/nvidia/k8s-device-plugin"]
-)
+@pytest.mark.parametrize("image", ["nvcr.io/nvidia/k8s-device-plugin:latest", "nvcr.io/nvidia/k8s-device-plugin"])
 def test_unpinned_images_are_refused(run: RunProgram, image: str) -> None:
     def program() -> None:
         with pytest.raises(ValueError, match="must be pinned"):

@@ -90,9 +90,7 @@ def test_required_tags_come_from_provider_default_tags_or_the_resource() -> None
     )
     untagged = reg("c", "aws:sqs/queue:Queue", {"tags": {"team": "t"}}, provider=None)
     not_aws = reg("d", "kubernetes:core/v1:Namespace", {}, provider=None)
-    violations = evaluate(
-        [required_tags], [provider, tagged_by_provider, tagged_itself, untagged, not_aws], {}
-    )
+    violations = evaluate([required_tags], [provider, tagged_by_provider, tagged_itself, untagged, not_aws], {})
     assert [(v.urn, v.message.split(" (")[0]) for v in violations] == [
         (untagged.urn, "missing required tags cost-center, environment")
     ]
@@ -106,9 +104,7 @@ def test_required_tags_are_configurable() -> None:
     assert "missing required tags owner" in violation.message
 
 
-@pytest.mark.parametrize(
-    ("stack", "level"), [("dev", EnforcementLevel.ADVISORY), ("prod", EnforcementLevel.MANDATORY)]
-)
+@pytest.mark.parametrize(("stack", "level"), [("dev", EnforcementLevel.ADVISORY), ("prod", EnforcementLevel.MANDATORY)])
 def test_stack_pack_configs_set_the_levels(stack: str, level: EnforcementLevel) -> None:
     pack_config = json.loads((CONFIG_DIR / f"{stack}.json").read_text())
     assert {enforcement_level(p, pack_config) for p in POLICIES} == {level}

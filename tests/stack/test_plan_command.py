@@ -18,9 +18,7 @@ MLOPS = Path(sys.executable).with_name("mlops")
 
 
 def mlops(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(MLOPS), *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False
-    )
+    return subprocess.run([str(MLOPS), *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
 
 
 def test_prod_plan_json_matches_the_contract(tmp_path: Path) -> None:
@@ -89,10 +87,7 @@ def test_text_output_shows_tree_violations_and_cost(tmp_path: Path) -> None:
     assert text.startswith("Plan of mlops-platform/dev: ")
     assert text.index("pulumi:pulumi:Stack") < text.index("Policy violations") < text.index("Estimated cost")
     assert "mlops:index:GpuNodePool  gpu-spot" in text
-    assert (
-        "  gpu-spot-node-group: 0.00 - 0.80  (0-2 x g5.xlarge/g6.xlarge (spot, 60% expected discount))"
-        in text
-    )
+    assert "  gpu-spot-node-group: 0.00 - 0.80  (0-2 x g5.xlarge/g6.xlarge (spot, 60% expected discount))" in text
 
 
 def test_malformed_stack_file_exits_2_with_key_path(tmp_path: Path) -> None:
@@ -108,10 +103,7 @@ def test_malformed_stack_file_exits_2_with_key_path(tmp_path: Path) -> None:
     result = mlops("plan", "--stack", "prod", "--config", str(bad), "--out", str(tmp_path / "out"))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert (
-        f"{bad}: platform.gpuPools[1].maxSize: Input should be greater than or equal to 1 (got 0)"
-        in result.stderr
-    )
+    assert f"{bad}: platform.gpuPools[1].maxSize: Input should be greater than or equal to 1 (got 0)" in result.stderr
     assert f"{bad}: platform.network.natGatways: unknown key; allowed keys: azCount, cidr" in result.stderr
     assert not (tmp_path / "out").exists()
 
@@ -156,10 +148,7 @@ def test_mandatory_violation_exits_1(tmp_path: Path) -> None:
     (program / "__main__.py").write_text("import pulumi_aws as aws\naws.sqs.Queue('q')\n")
     result = mlops("plan", "--stack", "prod", "--program", str(program), "--out", str(tmp_path / "out"))
     assert result.returncode == 1, result.stderr
-    assert (
-        "[mandatory] aws-required-tags: q: missing required tags team, cost-center, environment"
-        in result.stdout
-    )
+    assert "[mandatory] aws-required-tags: q: missing required tags team, cost-center, environment" in result.stdout
 
 
 def test_program_error_exits_2_with_a_clear_message(tmp_path: Path) -> None:

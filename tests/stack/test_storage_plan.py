@@ -34,6 +34,7 @@ PINNED_URNS = [
     "urn:pulumi:{stack}::mlops-platform::mlops:index:ContainerRegistry$aws:kms/key:Key::registry-key",
     "urn:pulumi:{stack}::mlops-platform::mlops:index:Cluster$aws:eks/cluster:Cluster::eks-cluster",
     "urn:pulumi:{stack}::mlops-platform::mlops:index:Cluster$aws:kms/key:Key::eks-secrets-key",
+    "urn:pulumi:{stack}::mlops-platform::mlops:index:MonitoringStack$aws:kms/key:Key::monitoring-alerts-key",
 ]
 
 
@@ -68,13 +69,10 @@ def test_prod_protects_and_retains_all_stateful_resources(prod_plan: dict[str, A
     stateful = [r for r in prod_plan["resources"] if r["type"] in STATEFUL]
     assert sorted(r["name"] for r in stateful) == [
         "datasets-bucket", "datasets-key", "eks-cluster", "eks-secrets-key", "models-bucket", "models-key",
-        "registry-key", "registry-llm-serving-repository", "registry-model-copier-repository",
-        "registry-serving-repository",
-        "registry-training-repository",
+        "monitoring-alerts-key", "registry-key", "registry-llm-serving-repository",
+        "registry-model-copier-repository", "registry-serving-repository", "registry-training-repository",
     ]  # fmt: skip
-    unprotected = [
-        r["name"] for r in stateful if not (r["options"]["protect"] and r["options"]["retainOnDelete"])
-    ]
+    unprotected = [r["name"] for r in stateful if not (r["options"]["protect"] and r["options"]["retainOnDelete"])]
     assert unprotected == []
 
 
@@ -89,16 +87,11 @@ def test_prod_keeps_versions_longer_and_locks_released_models(
     def noncurrent_days(plan: dict[str, Any]) -> int:
         rules = resources(plan)["models-lifecycle"]["inputs"]["rules"]
         return next(
-            r["noncurrentVersionExpiration"]["noncurrentDays"]
-            for r in rules
-            if "noncurrentVersionExpiration" in r
+            r["noncurrentVersionExpiration"]["noncurrentDays"] for r in rules if "noncurrentVersionExpiration" in r
         )
 
     assert noncurrent_days(prod_plan) > noncurrent_days(dev_plan)
-    assert (
-        resources(prod_plan)["models-object-lock"]["inputs"]["rule"]["defaultRetention"]["mode"]
-        == "GOVERNANCE"
-    )
+    assert resources(prod_plan)["models-object-lock"]["inputs"]["rule"]["defaultRetention"]["mode"] == "GOVERNANCE"
     assert "models-object-lock" not in resources(dev_plan)
 
 

@@ -79,9 +79,7 @@ def test_labels_name_pool_accelerator_and_model() -> None:
         "mlops-platform/accelerator-model": "A10G-L4",
         "mlops-platform/nvidia-device-plugin": "true",
     }
-    assert "mlops-platform/nvidia-device-plugin" not in catalog.pool_labels(
-        "gpu", ["g5.xlarge"], NodeOs.BOTTLEROCKET
-    )
+    assert "mlops-platform/nvidia-device-plugin" not in catalog.pool_labels("gpu", ["g5.xlarge"], NodeOs.BOTTLEROCKET)
 
 
 def test_catalog_entries_are_consistent() -> None:

@@ -293,9 +293,7 @@ def test_cross_section_problems_are_all_listed() -> None:
 
 
 def test_missing_platform_object() -> None:
-    assert problems_of(None) == [
-        Problem("platform", "required: set `mlops-platform:platform` in the stack file")
-    ]
+    assert problems_of(None) == [Problem("platform", "required: set `mlops-platform:platform` in the stack file")]
 
 
 def test_render_uses_the_given_source() -> None:
@@ -316,9 +314,7 @@ def test_dev_allows_what_prod_forbids() -> None:
 def test_public_endpoint_open_to_world_is_refused_in_prod() -> None:
     raw = with_change("cluster.endpointPublicAccess", True)
     raw["cluster"]["publicAccessCidrs"] = ["0.0.0.0/0"]
-    assert problems_of(raw) == [
-        Problem("platform.cluster.publicAccessCidrs[0]", "0.0.0.0/0 is not allowed in prod")
-    ]
+    assert problems_of(raw) == [Problem("platform.cluster.publicAccessCidrs[0]", "0.0.0.0/0 is not allowed in prod")]
 
 
 def test_build_context_must_exist_under_the_project_root(tmp_path: Path) -> None:

@@ -78,9 +78,7 @@ def test_checkov_does_fail_a_bad_manifest(tmp_path: Path) -> None:
             "selector": {"matchLabels": {"app": "bad"}},
             "template": {
                 "metadata": {"labels": {"app": "bad"}},
-                "spec": {
-                    "containers": [{"name": "c", "image": "nginx", "securityContext": {"privileged": True}}]
-                },
+                "spec": {"containers": [{"name": "c", "image": "nginx", "securityContext": {"privileged": True}}]},
             },
         },
     }

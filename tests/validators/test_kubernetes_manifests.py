@@ -18,8 +18,9 @@ pytestmark = pytest.mark.validators
 VALIDATE = Path(sys.executable).with_name("kubernetes-validate")
 VERSIONS = ["1.30", "1.33"]
 # Custom resources have no upstream schema in kubernetes-validate; they are listed here, not
-# silently passed: the Prometheus Operator's CRDs validate them when the chart installs them.
-CUSTOM_KINDS = {("monitoring.coreos.com/v1", "ServiceMonitor")}
+# silently passed: the Prometheus Operator's CRDs validate them when the chart installs them,
+# and the PrometheusRule groups are checked by promtool (test_promtool.py).
+CUSTOM_KINDS = {("monitoring.coreos.com/v1", "ServiceMonitor"), ("monitoring.coreos.com/v1", "PrometheusRule")}
 BUILTIN_GROUPS = (
     "v1",
     "apps/v1",
@@ -27,6 +28,7 @@ BUILTIN_GROUPS = (
     "policy/v1",
     "networking.k8s.io/v1",
     "rbac.authorization.k8s.io/v1",
+    "storage.k8s.io/v1",
 )
 
 
@@ -45,9 +47,7 @@ def test_builtin_objects_pass_strict_schema_validation(stack: str, version: str,
     files = write_manifests(stack, tmp_path)
     builtin = sorted(str(p) for p, obj in files.items() if obj["apiVersion"] in BUILTIN_GROUPS)
     assert builtin, "the plan declares no Kubernetes objects"
-    custom = {
-        (obj["apiVersion"], obj["kind"]) for obj in files.values() if obj["apiVersion"] not in BUILTIN_GROUPS
-    }
+    custom = {(obj["apiVersion"], obj["kind"]) for obj in files.values() if obj["apiVersion"] not in BUILTIN_GROUPS}
     assert custom <= CUSTOM_KINDS, f"unvalidated kinds: {custom - CUSTOM_KINDS}"
     result = subprocess.run(
         [str(VALIDATE), "--strict", "-k", version, *builtin],
@@ -64,9 +64,7 @@ def test_builtin_objects_pass_strict_schema_validation(stack: str, version: str,
 def test_the_validator_rejects_unknown_fields(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(
-        dumps_manifest(
-            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x"}, "spec": {"oops": 1}}
-        )
+        dumps_manifest({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x"}, "spec": {"oops": 1}})
     )
     result = subprocess.run(
         [str(VALIDATE), "--strict", "-k", "1.33", str(bad)], capture_output=True, text=True, check=False

@@ -1,0 +1,448 @@
+"""Alert rules, Alertmanager routing and Grafana dashboards, as plain data (pure functions).
+
+:class:`~components.monitoring_stack.MonitoringStack` deploys them; the tests feed the very
+same rule groups to ``promtool check rules`` / ``promtool test rules`` and the Alertmanager
+configuration to ``amtool check-config``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, NotRequired, TypedDict
+
+from components.catalog import POOL_LABEL
+
+RUNBOOK = "README.md#alerts"
+"""Where the alert table with the first thing to check lives (this package's README)."""
+RECEIVER_SECRET = "alertmanager-receivers"
+"""Kubernetes Secret holding webhook credentials, mounted into Alertmanager as files."""
+SECRET_DIR = f"/etc/alertmanager/secrets/{RECEIVER_SECRET}"
+BURN_WINDOWS = (("1h", "5m", 14.4, "critical"), ("6h", "30m", 6.0, "warning"))
+"""Multi-window, multi-burn-rate pairs (Google SRE workbook): fast page, slow ticket."""
+
+
+class EndpointAlerts(TypedDict):
+    """What to alert on for one serving endpoint."""
+
+    name: str
+    """Endpoint (Service) name."""
+    namespace: str
+    """Its namespace."""
+    runtime: str
+    """``triton``, ``vllm`` or ``custom`` (picks the metric names)."""
+    error_ratio: NotRequired[float]
+    """Error ratio above which to warn (default 0.05)."""
+    p95_latency_seconds: NotRequired[float]
+    """p95 latency above which to warn (default 2 s)."""
+    availability_objective: NotRequired[float]
+    """Availability SLO for burn-rate alerts (default 0.995)."""
+    requests_metric: NotRequired[str]
+    """custom: request counter (default ``http_requests_total``)."""
+    error_selector: NotRequired[str]
+    """custom: label matcher selecting failed requests (default ``status=~"5.."``)."""
+    latency_histogram: NotRequired[str]
+    """custom: latency histogram in seconds (default ``http_request_duration_seconds``)."""
+
+
+class PoolAlerts(TypedDict):
+    """A GPU pool whose size to watch."""
+
+    name: str
+    """Pool name (node label ``mlops-platform/pool``)."""
+    max_size: int
+    """Its maximum size."""
+
+
+@dataclass(frozen=True)
+class Receivers:
+    """Where alerts go."""
+
+    sns_topic_arn: str | None = None
+    """SNS topic (Alertmanager signs with its IRSA role)."""
+    region: str = "us-east-1"
+    slack_channel: str | None = None
+    """Slack channel; the webhook URL is read from the receivers Secret."""
+    pagerduty: bool = False
+    """Page critical alerts through PagerDuty; the routing key is read from the receivers Secret."""
+
+
+def _alert(
+    name: str,
+    expr: str,
+    duration: str,
+    severity: str,
+    summary: str,
+    description: str,
+    hint: str,
+    labels: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """One alerting rule with severity, summary, description and a runbook hint."""
+    return {
+        "alert": name,
+        "expr": expr,
+        "for": duration,
+        "labels": {"severity": severity, **(labels or {})},
+        "annotations": {
+            "summary": summary,
+            "description": description,
+            "runbook": hint,
+            "runbook_url": RUNBOOK,
+        },
+    }
+
+
+def _selector(endpoint: EndpointAlerts) -> str:
+    return f'namespace="{endpoint["namespace"]}", service="{endpoint["name"]}"'
+
+
+def _counters(endpoint: EndpointAlerts, window: str) -> tuple[str, str]:
+    """(failed, all) request rates over ``window``, from the runtime's own metrics."""
+    sel = _selector(endpoint)
+    runtime = endpoint["runtime"]
+    if runtime == "triton":
+        failed = f"sum(rate(nv_inference_request_failure{{{sel}}}[{window}]))"
+        ok = f"sum(rate(nv_inference_request_success{{{sel}}}[{window}]))"
+        return failed, f"({ok} + {failed})"
+    # vLLM's OpenAI server counts HTTP requests by status class (prometheus-fastapi-instrumentator).
+    metric = "http_requests_total" if runtime == "vllm" else endpoint.get("requests_metric", "http_requests_total")
+    errors = 'status="5xx"' if runtime == "vllm" else endpoint.get("error_selector", 'status=~"5.."')
+    return f"sum(rate({metric}{{{sel}, {errors}}}[{window}]))", f"sum(rate({metric}{{{sel}}}[{window}]))"
+
+
+def request_rate_expr(endpoint: EndpointAlerts, window: str = "5m") -> str:
+    """PromQL: requests per second."""
+    return _counters(endpoint, window)[1]
+
+
+def error_ratio_expr(endpoint: EndpointAlerts, window: str) -> str:
+    """PromQL: failed / all requests over ``window``."""
+    failed, total = _counters(endpoint, window)
+    return f"{failed} / {total}"
+
+
+def p95_latency_expr(endpoint: EndpointAlerts) -> str:
+    """PromQL: p95 request latency in seconds."""
+    sel = _selector(endpoint)
+    runtime = endpoint["runtime"]
+    if runtime == "triton":
+        # Triton's latency summary (--metrics-config=summary_latencies=true), in microseconds.
+        return f'max(nv_inference_request_summary_us{{{sel}, quantile="0.95"}}) / 1e6'
+    histogram = (
+        "vllm:e2e_request_latency_seconds"
+        if runtime == "vllm"
+        else endpoint.get("latency_histogram", "http_request_duration_seconds")
+    )
+    return f"histogram_quantile(0.95, sum by (le) (rate({histogram}_bucket{{{sel}}}[5m])))"
+
+
+def endpoint_rules(endpoint: EndpointAlerts, burn_rate: bool) -> dict[str, Any]:
+    """The rule group of one endpoint: down, error ratio, p95 latency, and burn rate in prod."""
+    name, namespace = endpoint["name"], endpoint["namespace"]
+    sel = _selector(endpoint)
+    labels = {"endpoint": name}
+    ratio, latency = endpoint.get("error_ratio", 0.05), endpoint.get("p95_latency_seconds", 2.0)
+    rules = [
+        _alert(
+            "EndpointDown",
+            f"max by (namespace, service) (up{{{sel}}}) == 0 or absent(up{{{sel}}})",
+            "5m",
+            "critical",
+            f"Endpoint {namespace}/{name} has no instance up",
+            f"No pod of {name} has answered a metrics scrape for 5 minutes.",
+            f"kubectl -n {namespace} get pods -l app.kubernetes.io/name={name}; check events and GPU scheduling",
+            labels,
+        ),
+        _alert(
+            "EndpointErrorRatioHigh",
+            f"({error_ratio_expr(endpoint, '5m')}) > {ratio}",
+            "10m",
+            "warning",
+            f"Endpoint {namespace}/{name} fails more than {ratio:.0%} of requests",
+            "The error ratio over 5 minutes has stayed above the threshold for 10 minutes.",
+            f"kubectl -n {namespace} logs deploy/{name}; look for model load or OOM errors",
+            labels,
+        ),
+        _alert(
+            "EndpointLatencyP95High",
+            f"({p95_latency_expr(endpoint)}) > {latency}",
+            "10m",
+            "warning",
+            f"Endpoint {namespace}/{name} p95 latency above {latency}s",
+            "95% of requests are not served within the threshold.",
+            "Check GPU utilization and queue time; scale out (maxReplicas) or batch less",
+            labels,
+        ),
+    ]
+    if burn_rate:
+        budget = 1 - endpoint.get("availability_objective", 0.995)
+        for long, short, factor, severity in BURN_WINDOWS:
+            rules.append(
+                _alert(
+                    "EndpointErrorBudgetBurn",
+                    f"({error_ratio_expr(endpoint, long)}) > {factor * budget:.6g} "
+                    f"and ({error_ratio_expr(endpoint, short)}) > {factor * budget:.6g}",
+                    "2m",
+                    severity,
+                    f"Endpoint {namespace}/{name} burns its error budget {factor}x too fast",
+                    f"Errors over {long} and {short} exceed {factor}x the budget of the "
+                    f"{1 - budget:.4g} availability objective.",
+                    "Roll back the last model or image change; check the error ratio dashboard",
+                    {**labels, "window": long},
+                )
+            )
+    return {"name": f"endpoint-{name}", "rules": rules}
+
+
+def gpu_rules() -> dict[str, Any]:
+    """GPU health from DCGM exporter metrics."""
+    return {
+        "name": "gpu-health",
+        "rules": [
+            _alert(
+                "GpuXidError",
+                "max by (Hostname, gpu) (DCGM_FI_DEV_XID_ERRORS) > 0",
+                "0m",
+                "critical",
+                "GPU {{ $labels.gpu }} on {{ $labels.Hostname }} reported an XID error",
+                "XID {{ $value }}: a driver or hardware fault; workloads on it may be failing.",
+                "Cordon and drain the node, let the autoscaler replace it; see NVIDIA's XID table",
+            ),
+            _alert(
+                "GpuDoubleBitEccErrors",
+                "max by (Hostname, gpu) (increase(DCGM_FI_DEV_ECC_DBE_VOL_TOTAL[10m])) > 0",
+                "0m",
+                "critical",
+                "GPU {{ $labels.gpu }} on {{ $labels.Hostname }} has uncorrectable memory errors",
+                "Double-bit ECC errors corrupt results; the GPU must be retired.",
+                "Cordon and drain the node; terminate the instance so EC2 replaces the hardware",
+            ),
+            _alert(
+                "GpuTemperatureHigh",
+                "max by (Hostname, gpu) (DCGM_FI_DEV_GPU_TEMP) > 85",
+                "10m",
+                "warning",
+                "GPU {{ $labels.gpu }} on {{ $labels.Hostname }} runs at {{ $value }}°C",
+                "Above 85°C the GPU throttles its clocks and inference slows down.",
+                "Check the instance's health in EC2; replace the node if it persists",
+            ),
+            _alert(
+                "GpuMemoryNearlyFull",
+                "max by (Hostname, gpu) (DCGM_FI_DEV_FB_USED / (DCGM_FI_DEV_FB_USED + DCGM_FI_DEV_FB_FREE)) > 0.95",
+                "15m",
+                "warning",
+                "GPU {{ $labels.gpu }} on {{ $labels.Hostname }} memory is over 95% used",
+                "The next larger batch or sequence may fail with out-of-memory.",
+                "Lower max batch size / max model length, or move to a larger GPU pool",
+            ),
+            _alert(
+                "GpuIdle",
+                "max by (Hostname, gpu) (avg_over_time(DCGM_FI_DEV_GPU_UTIL[1h])) < 10",
+                "1h",
+                "info",
+                "GPU {{ $labels.gpu }} on {{ $labels.Hostname }} under 10% busy for an hour",
+                "An idle GPU still costs its full hourly price.",
+                "Lower the pool's minSize or the endpoint's replicas; let the pool scale to zero",
+            ),
+        ],
+    }
+
+
+def platform_rules(pools: Sequence[PoolAlerts], serving_namespaces: Sequence[str]) -> dict[str, Any]:
+    """Scheduling and capacity: Pending GPU pods, crash loops, pools at their maximum."""
+    namespaces = "|".join(sorted(set(serving_namespaces))) or "serving"
+    rules = [
+        _alert(
+            "GpuPodPending",
+            'max by (namespace, pod) (kube_pod_status_phase{phase="Pending"}) '
+            "* on (namespace, pod) group_left() "
+            'max by (namespace, pod) (kube_pod_container_resource_requests{resource="nvidia_com_gpu"}) > 0',
+            "10m",
+            "warning",
+            "GPU pod {{ $labels.namespace }}/{{ $labels.pod }} Pending for 10 minutes",
+            "It cannot be scheduled: taints, selector, device plugin or pool size.",
+            "kubectl describe pod; see the README's 'GPU pods Pending?' table",
+        ),
+        _alert(
+            "ServingPodCrashLooping",
+            f'max by (namespace, pod) (kube_pod_container_status_waiting_reason{{namespace=~"{namespaces}", '
+            'reason="CrashLoopBackOff"}) > 0',
+            "15m",
+            "critical",
+            "Serving pod {{ $labels.namespace }}/{{ $labels.pod }} is crash-looping",
+            "The model server restarts repeatedly and serves nothing.",
+            "kubectl logs --previous; check the model path, GPU memory and the image",
+        ),
+    ]
+    for pool in pools:
+        rules.append(
+            _alert(
+                "GpuPoolAtMaxSize",
+                f'count(kube_node_labels{{label_{_label_name(POOL_LABEL)}="{pool["name"]}"}}) >= {pool["max_size"]}',
+                "30m",
+                "warning",
+                f"GPU pool {pool['name']} has run at its maximum of {pool['max_size']} nodes for 30 minutes",
+                "New GPU pods will stay Pending until nodes free up.",
+                "Raise the pool's maxSize (and the account's EC2 vCPU quota) if the demand is real",
+                {"pool": pool["name"]},
+            )
+        )
+    return {"name": "platform", "rules": rules}
+
+
+def _label_name(label: str) -> str:
+    """kube-state-metrics exposes node label ``a/b-c`` as ``label_a_b_c``."""
+    return "".join(c if c.isalnum() else "_" for c in label)
+
+
+def rule_groups(
+    endpoints: Sequence[EndpointAlerts], pools: Sequence[PoolAlerts], burn_rate: bool
+) -> list[dict[str, Any]]:
+    """Every rule group: one per endpoint, GPU health, platform."""
+    groups = [endpoint_rules(e, burn_rate) for e in endpoints]
+    groups.append(gpu_rules())
+    groups.append(platform_rules(pools, [e["namespace"] for e in endpoints]))
+    return groups
+
+
+def alertmanager_config(receivers: Receivers) -> dict[str, Any]:
+    """Routes by severity to the configured receivers; criticals inhibit matching warnings.
+
+    Webhook credentials are never in the configuration: Slack's URL and PagerDuty's key are
+    files mounted from the receivers Secret.
+    """
+    targets: dict[str, dict[str, Any]] = {}
+    if receivers.sns_topic_arn:
+        targets["sns"] = {
+            "sns_configs": [
+                {
+                    "topic_arn": receivers.sns_topic_arn,
+                    "sigv4": {"region": receivers.region},
+                    "subject": "{{ .CommonLabels.severity }}: {{ .CommonLabels.alertname }}",
+                }
+            ]
+        }
+    if receivers.slack_channel:
+        targets["slack"] = {
+            "slack_configs": [
+                {
+                    "api_url_file": f"{SECRET_DIR}/slack-webhook-url",
+                    "channel": receivers.slack_channel,
+                    "send_resolved": True,
+                    "title": "{{ .CommonLabels.severity }}: {{ .CommonLabels.alertname }}",
+                    "text": "{{ range .Alerts }}{{ .Annotations.summary }}\n{{ end }}",
+                }
+            ]
+        }
+    if receivers.pagerduty:
+        targets["pagerduty"] = {
+            "pagerduty_configs": [{"routing_key_file": f"{SECRET_DIR}/pagerduty-routing-key", "send_resolved": True}]
+        }
+
+    def receiver(name: str, kinds: Sequence[str]) -> dict[str, Any]:
+        merged: dict[str, Any] = {"name": name}
+        for kind in kinds:
+            merged.update(targets.get(kind, {}))
+        return merged
+
+    critical = ["pagerduty", "sns", "slack"] if receivers.pagerduty else ["sns", "slack"]
+    return {
+        "route": {
+            "receiver": "default",
+            "group_by": ["alertname", "namespace"],
+            "group_wait": "30s",
+            "group_interval": "5m",
+            "repeat_interval": "4h",
+            "routes": [
+                {"matchers": ['alertname="Watchdog"'], "receiver": "null"},
+                {"matchers": ['severity="critical"'], "receiver": "critical", "repeat_interval": "1h"},
+                {"matchers": ['severity="warning"'], "receiver": "warning"},
+                {"matchers": ['severity=~"info|none"'], "receiver": "null"},
+            ],
+        },
+        "inhibit_rules": [
+            {
+                "source_matchers": ['severity="critical"'],
+                "target_matchers": ['severity="warning"'],
+                "equal": ["namespace", "alertname"],
+            }
+        ],
+        "receivers": [
+            {"name": "null"},
+            receiver("default", ["sns", "slack"]),
+            receiver("critical", critical),
+            receiver("warning", ["sns", "slack"]),
+        ],
+    }
+
+
+def _panel(title: str, exprs: dict[str, str], unit: str, position: int) -> dict[str, Any]:
+    return {
+        "id": position + 1,
+        "type": "timeseries",
+        "title": title,
+        "gridPos": {"h": 8, "w": 12, "x": 12 * (position % 2), "y": 8 * (position // 2)},
+        "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
+        "targets": [
+            {"refId": chr(ord("A") + i), "expr": expr, "legendFormat": legend}
+            for i, (legend, expr) in enumerate(exprs.items())
+        ],
+    }
+
+
+def _dashboard(uid: str, title: str, panels: list[dict[str, Any]]) -> str:
+    return json.dumps(
+        {
+            "uid": uid,
+            "title": title,
+            "tags": ["mlops-platform"],
+            "timezone": "browser",
+            "schemaVersion": 39,
+            "refresh": "30s",
+            "time": {"from": "now-6h", "to": "now"},
+            "panels": panels,
+        },
+        indent=2,
+    )
+
+
+def gpu_fleet_dashboard() -> str:
+    """Grafana dashboard: utilization, memory, temperature and XID errors per GPU."""
+    per_gpu = "{{Hostname}} GPU {{gpu}}"
+    return _dashboard(
+        "mlops-gpu-fleet",
+        "GPU fleet",
+        [
+            _panel("Utilization", {per_gpu: "DCGM_FI_DEV_GPU_UTIL"}, "percent", 0),
+            _panel(
+                "Memory used",
+                {per_gpu: "DCGM_FI_DEV_FB_USED / (DCGM_FI_DEV_FB_USED + DCGM_FI_DEV_FB_FREE)"},
+                "percentunit",
+                1,
+            ),
+            _panel("Temperature", {per_gpu: "DCGM_FI_DEV_GPU_TEMP"}, "celsius", 2),
+            _panel("XID errors", {per_gpu: "DCGM_FI_DEV_XID_ERRORS"}, "none", 3),
+        ],
+    )
+
+
+def serving_dashboard(endpoints: Sequence[EndpointAlerts]) -> str:
+    """Grafana dashboard: request rate, error ratio and p95 latency per endpoint."""
+    rates: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    latency: dict[str, str] = {}
+    for endpoint in endpoints:
+        name = endpoint["name"]
+        rates[name] = request_rate_expr(endpoint)
+        errors[name] = error_ratio_expr(endpoint, "5m")
+        latency[f"{name} p95"] = p95_latency_expr(endpoint)
+    return _dashboard(
+        "mlops-serving",
+        "Serving endpoints",
+        [
+            _panel("Requests per second", rates, "reqps", 0),
+            _panel("Error ratio", errors, "percentunit", 1),
+            _panel("Latency p95", latency, "s", 2),
+        ],
+    )

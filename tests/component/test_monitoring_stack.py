@@ -1,0 +1,152 @@
+"""MonitoringStack under mocks: releases, rules, dashboards, receivers, AWS notifications."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.monitoring_stack import DCGM_CHART, PROMETHEUS_CHART, MonitoringStack, MonitoringStackArgs
+from tests.conftest import RunProgram, named, of_type
+
+pytestmark = pytest.mark.component
+
+ISSUER = "oidc.eks.us-east-1.amazonaws.com/id/ABC"
+BASE: MonitoringStackArgs = {
+    "cluster_name": "mlops-prod",
+    "region": "us-east-1",
+    "oidc_provider_arn": f"arn:aws:iam::123456789012:oidc-provider/{ISSUER}",
+    "oidc_issuer_url": f"https://{ISSUER}",
+    "endpoints": [{"name": "fraud", "namespace": "serving", "runtime": "triton"}],
+    "pools": [{"name": "gpu", "max_size": 8}],
+}
+WEBHOOK = "https://hooks.slack.com/services/T000/B000/not-a-real-secret"
+
+
+def deploy(run: RunProgram, args: MonitoringStackArgs) -> dict[str, Any]:
+    return named(run(lambda: MonitoringStack("monitoring", args)))
+
+
+def test_releases_are_pinned_and_internal(run: RunProgram) -> None:
+    r = deploy(run, BASE)
+    stack = r["monitoring-kube-prometheus-stack"].inputs
+    assert (stack["chart"], stack["version"], stack["repositoryOpts"]["repo"]) == PROMETHEUS_CHART
+    values = stack["values"]
+    assert values["prometheus"]["service"]["type"] == "ClusterIP"
+    assert values["grafana"]["service"] == {"type": "ClusterIP"}
+    assert values["grafana"]["ingress"] == {"enabled": False}
+    assert values["grafana"]["admin"]["existingSecret"] == "grafana-admin"
+    assert values["prometheus"]["prometheusSpec"]["retention"] == "15d"
+    assert "storageSpec" not in values["prometheus"]["prometheusSpec"]
+    assert values["prometheus"]["prometheusSpec"]["ruleSelectorNilUsesHelmValues"] is False
+    role = values["alertmanager"]["serviceAccount"]["annotations"]["eks.amazonaws.com/role-arn"]
+    assert role.startswith("arn:aws:iam::123456789012:role/monitoring-alertmanager-role")
+    [sns] = next(x for x in values["alertmanager"]["config"]["receivers"] if x["name"] == "critical")["sns_configs"]
+    assert sns["topic_arn"].startswith("arn:aws:sns:us-east-1:123456789012:monitoring-alerts-topic")
+    dcgm = r["monitoring-dcgm-exporter"].inputs
+    assert (dcgm["chart"], dcgm["version"], dcgm["repositoryOpts"]["repo"]) == DCGM_CHART
+    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in dcgm["values"]["tolerations"]
+    assert dcgm["values"]["nodeSelector"] == {"mlops-platform/accelerator": "nvidia"}
+    assert dcgm["values"]["serviceMonitor"]["enabled"] is True
+    assert "DCGM_FI_DEV_ECC_DBE_VOL_TOTAL" in r["monitoring-dcgm-counters"].inputs["data"]["counters.csv"]
+
+
+def test_rules_and_dashboards(run: RunProgram) -> None:
+    r = deploy(run, {**BASE, "burn_rate_alerts": True})
+    rules = {name: res.inputs for name, res in r.items() if res.type.endswith(":PrometheusRule")}
+    assert set(rules) == {"monitoring-rules-endpoint-fraud", "monitoring-rules-gpu-health", "monitoring-rules-platform"}
+    alerts = [rule["alert"] for rule in rules["monitoring-rules-endpoint-fraud"]["spec"]["groups"][0]["rules"]]
+    assert alerts.count("EndpointErrorBudgetBurn") == 2
+    for name in ("gpu-fleet", "serving"):
+        dashboard = r[f"monitoring-dashboard-{name}"].inputs
+        assert dashboard["metadata"]["labels"] == {"grafana_dashboard": "1"}
+        body = json.loads(dashboard["data"][f"{name}.json"])
+        assert body["panels"] and all(panel["targets"] for panel in body["panels"])
+
+
+def test_aws_notifications(run: RunProgram) -> None:
+    args: MonitoringStackArgs = {
+        **BASE,
+        "alert_emails": ["oncall@example.org"],
+        "gpu_capacity": [{"usage_class": "G/OnDemand", "max_vcpus": 32}],
+        "monthly_gpu_budget_usd": 5000,
+        "gpu_instance_types": ["g6.xlarge"],
+    }
+    r = deploy(run, args)
+    topic = r["monitoring-alerts-topic"].inputs
+    assert topic["kmsMasterKeyId"].startswith("arn:aws:kms:us-east-1:123456789012:key/")
+    key_policy = json.loads(r["monitoring-alerts-key"].inputs["policy"])
+    services = next(s for s in key_policy["Statement"] if s["Sid"] == "ServicesEncryptForThisAccount")
+    assert services["Principal"] == {"Service": ["budgets.amazonaws.com", "cloudwatch.amazonaws.com"]}
+    policy = json.loads(r["monitoring-alerts-topic-policy"].inputs["policy"])
+    assert [s["Sid"] for s in policy["Statement"]] == ["AwsServicesPublish", "DenyInsecureTransport"]
+    assert r["monitoring-email-0"].inputs["protocol"] == "email"
+    alarm = r["monitoring-gpu-capacity-g-ondemand"].inputs
+    assert alarm["dimensions"] == {"Class": "G/OnDemand", "Resource": "vCPU", "Service": "EC2", "Type": "Resource"}
+    assert (alarm["namespace"], alarm["threshold"]) == ("AWS/Usage", 32)
+    budget = r["monitoring-gpu-budget"].inputs
+    assert (budget["limitAmount"], budget["timeUnit"]) == ("5000.00", "MONTHLY")
+    assert budget["costFilters"] == [{"name": "InstanceType", "values": ["g6.xlarge"]}]
+    assert {n["notificationType"] for n in budget["notifications"]} == {"ACTUAL", "FORECASTED"}
+
+
+def test_secrets_never_appear_in_plaintext(run: RunProgram) -> None:
+    captured: dict[str, Any] = {}
+
+    def program() -> None:
+        stack = MonitoringStack(
+            "monitoring",
+            {
+                **BASE,
+                "slack_channel": "#ml-alerts",
+                "slack_webhook_url": pulumi.Output.secret(WEBHOOK),
+                "pagerduty_routing_key": pulumi.Output.secret("pd-routing-key-not-real"),
+            },
+        )
+        pulumi.export("password", stack.grafana_admin_password)
+        stack.grafana_admin_password.apply(lambda p: captured.update(password=p))
+
+    recording = run(program)
+    everything = json.dumps([r.inputs for r in recording.resources]) + json.dumps(recording.outputs)
+    assert WEBHOOK not in everything and "pd-routing-key-not-real" not in everything
+    assert len(captured["password"]) == 32 and captured["password"] not in everything
+    assert recording.outputs["password"] == "[secret]"
+    r = named(recording)
+    assert r["monitoring-alertmanager-receivers"].inputs["stringData"] == "[secret]"
+    config = r["monitoring-kube-prometheus-stack"].inputs["values"]["alertmanager"]
+    slack = next(x for x in config["config"]["receivers"] if x["name"] == "warning")["slack_configs"][0]
+    assert slack["api_url_file"].endswith("/alertmanager-receivers/slack-webhook-url")
+    assert config["alertmanagerSpec"]["secrets"] == ["alertmanager-receivers"]
+
+
+def test_prod_storage_is_persistent_and_encrypted(run: RunProgram) -> None:
+    r = deploy(run, {**BASE, "persistent_storage": True, "storage_size_gib": 200, "retention_days": 30})
+    storage_class = r["monitoring-storage-class"].inputs
+    assert storage_class["parameters"] == {"encrypted": "true", "type": "gp3"}
+    assert storage_class["reclaimPolicy"] == "Retain"
+    spec = r["monitoring-kube-prometheus-stack"].inputs["values"]["prometheus"]["prometheusSpec"]
+    claim = spec["storageSpec"]["volumeClaimTemplate"]["spec"]
+    assert (claim["storageClassName"], claim["resources"]["requests"]["storage"]) == ("gp3-encrypted", "200Gi")
+    assert spec["retention"] == "30d"
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        ({"slack_channel": "#x"}, "slack_channel needs slack_webhook_url"),
+        ({"retention_days": 0}, "retention_days must be 1-365"),
+        ({"monthly_gpu_budget_usd": 100.0}, "needs gpu_instance_types"),
+    ],
+)
+def test_bad_arguments_declare_nothing(run: RunProgram, change: dict[str, Any], fragment: str) -> None:
+    def program() -> None:
+        with pytest.raises(ValueError, match=fragment):
+            MonitoringStack("monitoring", {**BASE, **change})
+
+    assert list(named(run(program))) == []
+
+
+def test_one_topic(run: RunProgram) -> None:
+    assert len(of_type(run(lambda: MonitoringStack("monitoring", BASE)), "aws:sns/topic:Topic")) == 1
