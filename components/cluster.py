@@ -11,7 +11,6 @@ Children (``<name>-<suffix>``): ``cluster-role``, ``secrets-key``, ``control-pla
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from typing import NotRequired, TypedDict
 
@@ -22,6 +21,7 @@ import pulumi_kubernetes as k8s
 from components.catalog import POOL_LABEL
 from components.iam import document, irsa_role, service_role
 from components.kms import account_key
+from components.naming import slug
 from components.node_group import DESIRED_SIZE, launch_template, node_role
 
 SUPPORTED_VERSIONS = ("1.31", "1.32", "1.33", "1.34")
@@ -183,10 +183,6 @@ def _issuer(identities: Sequence[aws.eks.outputs.ClusterIdentity]) -> str:
     return (oidcs[0].issuer or "") if oidcs else ""
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
 class Cluster(pulumi.ComponentResource):
     """EKS control plane, IRSA, add-ons, system nodes, autoscaler and a Kubernetes provider."""
 
@@ -258,14 +254,14 @@ class Cluster(pulumi.ComponentResource):
 
         for role_arn in args.get("admin_role_arns", []):
             entry = aws.eks.AccessEntry(
-                f"{name}-admin-{_slug(role_arn.rsplit('/', 1)[-1])}",
+                f"{name}-admin-{slug(role_arn.rsplit('/', 1)[-1])}",
                 cluster_name=self.cluster.name,
                 principal_arn=role_arn,
                 type="STANDARD",
                 opts=child,
             )
             aws.eks.AccessPolicyAssociation(
-                f"{name}-admin-{_slug(role_arn.rsplit('/', 1)[-1])}-policy",
+                f"{name}-admin-{slug(role_arn.rsplit('/', 1)[-1])}-policy",
                 cluster_name=self.cluster.name,
                 principal_arn=entry.principal_arn,
                 policy_arn=ADMIN_POLICY,

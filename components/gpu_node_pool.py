@@ -12,7 +12,6 @@ node-template entry.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import NotRequired, TypedDict
 
@@ -21,6 +20,7 @@ import pulumi_aws as aws
 
 from components import catalog
 from components.catalog import NodeOs
+from components.naming import slug
 from components.node_group import DESIRED_SIZE, launch_template, node_role
 
 NODE_TEMPLATE = "k8s.io/cluster-autoscaler/node-template"
@@ -119,10 +119,6 @@ def _asg_name(resources: Sequence[aws.eks.outputs.NodeGroupResource]) -> str:
     return (groups[0].name or "") if groups else ""
 
 
-def _slug(key: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", key.removeprefix(NODE_TEMPLATE + "/").lower()).strip("-")
-
-
 class GpuNodePool(pulumi.ComponentResource):
     """A GPU/Neuron managed node group with taints, labels and scale-from-zero tags."""
 
@@ -193,7 +189,7 @@ class GpuNodePool(pulumi.ComponentResource):
         asg_name = self.node_group.resources.apply(_asg_name)
         for key, value in node_template_tags(types, self.labels, self.taints).items():
             aws.autoscaling.Tag(
-                f"{name}-ca-{_slug(key)}",
+                f"{name}-ca-{slug(key.removeprefix(NODE_TEMPLATE + '/'))}",
                 autoscaling_group_name=asg_name,
                 tag=aws.autoscaling.TagTagArgs(key=key, value=value, propagate_at_launch=False),
                 opts=pulumi.ResourceOptions(parent=self),

@@ -15,7 +15,6 @@ given), ``grafana-admin``, ``alerts-key``, ``alerts-topic`` (+ ``-policy``, ``em
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict, cast
 
@@ -37,6 +36,7 @@ from components.alerting import (
 from components.catalog import ACCELERATOR_LABEL, POOL_LABEL
 from components.iam import document, irsa_role
 from components.kms import account_key
+from components.naming import slug
 
 PROMETHEUS_CHART = ("kube-prometheus-stack", "72.6.2", "https://prometheus-community.github.io/helm-charts")
 DCGM_CHART = ("dcgm-exporter", "3.5.0", "https://nvidia.github.io/dcgm-exporter/helm-charts")
@@ -244,10 +244,6 @@ def dcgm_values() -> dict[str, Any]:
     }
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
 class MonitoringStack(pulumi.ComponentResource):
     """Prometheus, Alertmanager, Grafana, DCGM exporter, alert rules and AWS notifications."""
 
@@ -414,7 +410,7 @@ class MonitoringStack(pulumi.ComponentResource):
     def _capacity_alarm(self, name: str, alarm: GpuCapacityAlarm, topic_arn: pulumi.Output[str]) -> None:
         usage_class = alarm["usage_class"]
         aws.cloudwatch.MetricAlarm(
-            f"{name}-gpu-capacity-{_slug(usage_class)}",
+            f"{name}-gpu-capacity-{slug(usage_class)}",
             alarm_description=(
                 f"Running {usage_class} vCPUs reached {alarm['max_vcpus']}: the GPU pools of this class are at "
                 "their maximum size; new GPU pods will stay Pending."

@@ -62,6 +62,11 @@ def pinned_image_problems(image: str) -> list[str]:
     return []
 
 
+def slug(text: str) -> str:
+    """A resource-name suffix from free text: lowercase letters, digits and single hyphens."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
 def check(problems: list[str], what: str, value: str) -> str:
     """``value`` if it has no problems, else a ValueError naming them (for pydantic and args)."""
     if problems:

@@ -95,3 +95,18 @@ def test_catalog_entries_are_consistent() -> None:
         bigger = [s for s in family if s.vcpus > spec.vcpus and s.accelerators >= spec.accelerators]
         assert all(s.on_demand_hourly >= spec.on_demand_hourly for s in bigger), name
     assert catalog.prices_taken().startswith("2025-06-01 us-east-1")
+
+
+@pytest.mark.parametrize(
+    ("instance_type", "capacity", "usage"),
+    [
+        ("g5.xlarge", "SPOT", "G/Spot"),
+        ("gr6.4xlarge", "ON_DEMAND", "G/OnDemand"),
+        ("g5g.xlarge", "ON_DEMAND", "G/OnDemand"),
+        ("p5.48xlarge", "ON_DEMAND", "P/OnDemand"),
+        ("inf2.xlarge", "ON_DEMAND", "Inf/OnDemand"),
+        ("trn1.2xlarge", "SPOT", "Trn/Spot"),
+    ],
+)
+def test_usage_class(instance_type: str, capacity: str, usage: str) -> None:
+    assert catalog.usage_class(instance_type, capacity) == usage

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from components.errors import ConfigError, Problem
-from infra.config import Environment, NatGateways, load_platform_config
+from infra.config import Environment, NatGateways, load_platform_config, secret_problems
 from tests.conftest import platform_raw
 
 pytestmark = pytest.mark.unit
@@ -326,3 +326,15 @@ def test_build_context_must_exist_under_the_project_root(tmp_path: Path) -> None
     assert "must be a directory relative to the project root" in problem.message
     (tmp_path / "images" / "serving").mkdir(parents=True)
     assert load_platform_config(raw, "Pulumi.prod.yaml", root=tmp_path).registries[0].build is not None
+
+
+def test_enabled_receivers_need_their_secrets() -> None:
+    raw = copy.deepcopy(BASE)
+    raw["monitoring"] = {"slackChannel": "#ml-alerts", "pagerduty": True}
+    config = load_platform_config(raw, "Pulumi.prod.yaml")
+    assert [p.path for p in secret_problems(config, set())] == [
+        "mlops-platform:slackWebhookUrl",
+        "mlops-platform:pagerdutyRoutingKey",
+    ]
+    assert secret_problems(config, {"slackWebhookUrl", "pagerdutyRoutingKey"}) == []
+    assert secret_problems(load_platform_config(BASE, "Pulumi.prod.yaml"), set()) == []

@@ -85,3 +85,15 @@ def test_wire_values_become_plain_json() -> None:
         "urn:pulumi:dev::p::pulumi:providers:aws::aws"
     )
     assert provider_urn("") is None
+
+
+def test_wholly_secret_fields_are_left_out_with_an_annotation() -> None:
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "s", "namespace": "m"},
+        "stringData": "[secret]",
+    }
+    [obj] = manifests([reg("u::s", "kubernetes:core/v1:Secret", secret)]).values()
+    assert "stringData" not in obj
+    assert obj["metadata"]["annotations"] == {"mlops-platform/plan-masked-fields": "stringData"}
