@@ -16,19 +16,28 @@ import botocore.session
 import pytest
 
 from components.artifact_bucket import Access, prefix_policy, tls_only_policy
+from components.cluster import autoscaler_policy
 from components.container_registry import lifecycle_policy, pull_policy
+from components.iam import irsa_trust_policy, service_trust_policy
 from components.kms import account_key_policy
+from components.monitoring_stack import publish_policy, topic_policy
+from components.network import flow_log_role_policy
 
 pytestmark = pytest.mark.validators
 
 PARLIAMENT = Path(sys.executable).with_name("parliament")
 BUCKET = "arn:aws:s3:::models-bucket-1a2b3c4"
+ISSUER = "oidc.eks.us-east-1.amazonaws.com/id/ABC"
 KEY = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
 
 DOCUMENTS = {
     "read-only prefix": json.dumps(prefix_policy(BUCKET, KEY, "models/fraud-detector/", Access.READ_ONLY)),
     "read-write prefix": json.dumps(prefix_policy(BUCKET, KEY, "datasets/train/", Access.READ_WRITE)),
     "bucket TLS-only": tls_only_policy(BUCKET),
+    "cluster-autoscaler IRSA": autoscaler_policy("mlops-prod", "us-east-1", "123456789012"),
+    "VPC flow logs role": flow_log_role_policy("arn:aws:logs:us-east-1:123456789012:log-group:flow-logs"),
+    "Alertmanager IRSA": publish_policy("arn:aws:sns:us-east-1:123456789012:alerts", KEY),
+    "alert topic policy": topic_policy("arn:aws:sns:us-east-1:123456789012:alerts", "123456789012"),
 }
 
 # Resource-based policies whose resource is implicit: parliament lints every document as an
@@ -38,6 +47,12 @@ RESOURCE_POLICIES = {
     "KMS key policy": (account_key_policy("aws", "123456789012"), ["RESOURCE_STAR"]),
     # An ECR repository policy has no Resource element; the repository is the resource.
     "ECR pull policy": (pull_policy(["210987654321"]), ["MALFORMED"]),
+    # Trust policies name who may assume a role, not a resource; parliament knows no EKS OIDC issuer.
+    "EKS service trust": (service_trust_policy("eks.amazonaws.com"), ["MALFORMED"]),
+    "IRSA trust": (
+        irsa_trust_policy(f"arn:aws:iam::123456789012:oidc-provider/{ISSUER}", f"https://{ISSUER}", "serving", "llm"),
+        ["UNKNOWN_FEDERATION_SOURCE", "MALFORMED"],
+    ),
 }
 
 
