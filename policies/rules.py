@@ -1,26 +1,37 @@
 """Policy rules: plain validators wrapped as CrossGuard policies.
 
 Each validator is a plain function of ``(args, report_violation)`` so tests can call it with
-hand-built ``ResourceValidationArgs``; enforcement levels per stack come from
-``policies/config/<stack>.json``.
+hand-built arguments; enforcement levels per stack come from ``policies/config/<stack>.json``
+(dev: advisory, prod: mandatory).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
     PolicyConfigSchema,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
 )
 
 DEFAULT_REQUIRED_TAGS = ["team", "cost-center", "environment"]
+STATEFUL_TYPES = (
+    "aws:s3/bucket:Bucket",
+    "aws:kms/key:Key",
+    "aws:ecr/repository:Repository",
+    "aws:eks/cluster:Cluster",
+)
+"""Resources whose deletion loses data: protected in prod."""
+WORKLOAD_KINDS = ("Deployment", "DaemonSet", "StatefulSet", "Job", "CronJob")
 
 
 def _as_mapping(value: Any) -> Mapping[str, Any]:
@@ -31,6 +42,10 @@ def _as_mapping(value: Any) -> Mapping[str, Any]:
         except ValueError:
             return {}
     return cast(Mapping[str, Any], value) if isinstance(value, Mapping) else {}
+
+
+def _items(value: Any) -> list[Any]:
+    return cast(list[Any], value) if isinstance(value, list) else []
 
 
 def effective_tags(args: ResourceValidationArgs) -> dict[str, str]:
@@ -59,21 +74,145 @@ def validate_required_tags(args: ResourceValidationArgs, report_violation: Repor
         )
 
 
+def validate_launch_template(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Launch templates require IMDSv2 (hop limit <= 2), encrypted volumes and no public IP."""
+    if args.resource_type != "aws:ec2/launchTemplate:LaunchTemplate":
+        return
+    metadata = _as_mapping(args.props.get("metadataOptions"))
+    if metadata.get("httpTokens") != "required":
+        report_violation("IMDSv2 is not required (metadataOptions.httpTokens must be 'required')", None)
+    if float(metadata.get("httpPutResponseHopLimit", 1)) > 2:
+        report_violation("IMDS hop limit above 2 lets containers reach the node's credentials", None)
+    for mapping in _items(args.props.get("blockDeviceMappings")):
+        if str(_as_mapping(_as_mapping(mapping).get("ebs")).get("encrypted")).lower() != "true":
+            report_violation(f"volume {_as_mapping(mapping).get('deviceName')} is not encrypted", None)
+    for interface in _items(args.props.get("networkInterfaces")):
+        if str(_as_mapping(interface).get("associatePublicIpAddress")).lower() == "true":
+            report_violation("nodes must not get public IP addresses", None)
+
+
+def validate_ecr_repository(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """ECR repositories: immutable tags, scan on push, KMS encryption."""
+    if args.resource_type != "aws:ecr/repository:Repository":
+        return
+    if args.props.get("imageTagMutability") != "IMMUTABLE":
+        report_violation("image tags must be IMMUTABLE (a tag must always mean the same image)", None)
+    if _as_mapping(args.props.get("imageScanningConfiguration")).get("scanOnPush") is not True:
+        report_violation("scan on push must be enabled", None)
+    encryption = [_as_mapping(e) for e in _items(args.props.get("encryptionConfigurations"))]
+    if not any(e.get("encryptionType") == "KMS" for e in encryption):
+        report_violation("images must be encrypted with KMS (encryptionType KMS)", None)
+
+
+def validate_eks_cluster(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """EKS clusters: secrets encrypted, audit logs on, no API endpoint open to the internet."""
+    if args.resource_type != "aws:eks/cluster:Cluster":
+        return
+    encryption = _as_mapping(args.props.get("encryptionConfig"))
+    if "secrets" not in _items(encryption.get("resources")):
+        report_violation("Kubernetes secrets are not encrypted with KMS (encryptionConfig)", None)
+    missing = {"api", "audit", "authenticator"} - set(_items(args.props.get("enabledClusterLogTypes")))
+    if missing:
+        report_violation(f"control-plane logs missing: {', '.join(sorted(missing))}", None)
+    vpc = _as_mapping(args.props.get("vpcConfig"))
+    if vpc.get("endpointPublicAccess", True) is not False:
+        cidrs = _items(vpc.get("publicAccessCidrs")) or ["0.0.0.0/0"]
+        if "0.0.0.0/0" in cidrs:
+            report_violation("the API endpoint is public to the whole internet (0.0.0.0/0)", None)
+
+
+def validate_pinned_images(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Kubernetes workloads run pinned images: a version tag or a digest, never latest."""
+    if not args.resource_type.startswith("kubernetes:") or args.props.get("kind") not in WORKLOAD_KINDS:
+        return
+    spec = _as_mapping(_as_mapping(_as_mapping(args.props.get("spec")).get("template")).get("spec"))
+    containers = _items(spec.get("containers")) + _items(spec.get("initContainers"))
+    for container in map(_as_mapping, containers):
+        image = str(container.get("image", ""))
+        tag = image.rsplit("/", 1)[-1].partition(":")[2]
+        if "@sha256:" not in image and (not tag or tag == "latest"):
+            report_violation(f"container {container.get('name')} runs unpinned image {image!r}", None)
+
+
+def validate_bucket_companions(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    """Every S3 bucket has versioning, SSE-KMS and a full public access block attached."""
+    by_bucket: dict[str, list[PolicyResource]] = {}
+    for resource in args.resources:
+        for dependency in resource.dependencies:
+            by_bucket.setdefault(dependency.urn, []).append(resource)
+    for bucket in (r for r in args.resources if r.resource_type == "aws:s3/bucket:Bucket"):
+        companions = by_bucket.get(bucket.urn, [])
+        problems = _bucket_problems(companions)
+        if problems:
+            report_violation("; ".join(problems), bucket.urn)
+
+
+def _bucket_problems(companions: Sequence[PolicyResource]) -> list[str]:
+    def of(type_: str) -> list[Mapping[str, Any]]:
+        return [c.props for c in companions if c.resource_type == type_]
+
+    problems: list[str] = []
+    versioning = of("aws:s3/bucketVersioning:BucketVersioning")
+    if not any(_as_mapping(v.get("versioningConfiguration")).get("status") == "Enabled" for v in versioning):
+        problems.append("versioning is not enabled")
+    encryption = of("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+    algorithms = [
+        _as_mapping(_as_mapping(rule).get("applyServerSideEncryptionByDefault")).get("sseAlgorithm")
+        for config in encryption
+        for rule in _items(config.get("rules"))
+    ]
+    if "aws:kms" not in algorithms:
+        problems.append("default encryption is not SSE-KMS")
+    flags = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    blocks = of("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+    if not any(all(b.get(flag) is True for flag in flags) for b in blocks):
+        problems.append("no public access block with all four flags")
+    return problems
+
+
+def validate_stateful_protected(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    """Buckets, KMS keys, ECR repositories and clusters are protected from deletion."""
+    for resource in args.resources:
+        if resource.resource_type in STATEFUL_TYPES and not resource.opts.protect:
+            report_violation(
+                f"{resource.resource_type} {resource.name} is not protected: a destroy or a replace deletes data",
+                resource.urn,
+            )
+
+
+def _resource_policy(name: str, description: str, validate: Any) -> ResourceValidationPolicy:
+    return ResourceValidationPolicy(name, description, validate, EnforcementLevel.MANDATORY)
+
+
 required_tags = ResourceValidationPolicy(
     name="aws-required-tags",
     description="AWS resources carry the team, cost-center and environment tags.",
     validate=validate_required_tags,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(
-        properties={
-            "requiredTags": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": DEFAULT_REQUIRED_TAGS,
-            }
-        }
+        properties={"requiredTags": {"type": "array", "items": {"type": "string"}, "default": DEFAULT_REQUIRED_TAGS}}
     ),
 )
 
-POLICIES: list[Policy] = [required_tags]
+POLICIES: list[Policy] = [
+    required_tags,
+    _resource_policy(
+        "ec2-launch-template-hardened", "IMDSv2, encrypted volumes, no public IP.", validate_launch_template
+    ),
+    _resource_policy("ecr-repository-hardened", "Immutable tags, scan on push, KMS.", validate_ecr_repository),
+    _resource_policy("eks-cluster-hardened", "Encrypted secrets, audit logs, no open endpoint.", validate_eks_cluster),
+    _resource_policy("k8s-pinned-images", "Workloads run version- or digest-pinned images.", validate_pinned_images),
+    StackValidationPolicy(
+        "s3-bucket-secure",
+        "Buckets are versioned, SSE-KMS encrypted and not public.",
+        validate_bucket_companions,
+        EnforcementLevel.MANDATORY,
+    ),
+    StackValidationPolicy(
+        "stateful-resources-protected",
+        "Data-holding resources are protected from deletion.",
+        validate_stateful_protected,
+        EnforcementLevel.MANDATORY,
+    ),
+]
 """Every policy of the pack, in the order the CLI reports them."""

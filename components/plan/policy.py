@@ -166,7 +166,15 @@ def _resource_args(
 
 
 def _policy_resource(resource: Registration, by_urn: Mapping[str, Registration]) -> PolicyResource:
-    parent = by_urn.get(resource.parent or "")
+    """A stack-policy view of a resource, with its parent and dependencies (one level deep)."""
+
+    def shallow(urn: str) -> PolicyResource | None:
+        other = by_urn.get(urn)
+        if other is None:
+            return None
+        return PolicyResource(other.type, other.inputs, other.urn, other.name, _options(other), None, None, [], {})
+
+    dependencies = [d for d in (shallow(urn) for urn in resource.dependencies) if d is not None]
     return PolicyResource(
         resource.type,
         resource.inputs,
@@ -174,7 +182,7 @@ def _policy_resource(resource: Registration, by_urn: Mapping[str, Registration])
         resource.name,
         _options(resource),
         _provider(resource, by_urn),
-        parent=None if parent is None else _policy_resource(parent, {}),
-        dependencies=[],
+        parent=shallow(resource.parent or ""),
+        dependencies=dependencies,
         property_dependencies={},
     )

@@ -1,0 +1,178 @@
+"""Each rule of the policy pack on hand-built resources: it passes the good, flags the bad."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from components.plan.monitor import Registration
+from components.plan.policy import evaluate
+from policies import POLICIES
+
+pytestmark = pytest.mark.policy
+
+PROVIDER = "urn:pulumi:prod::p::pulumi:providers:aws::aws"
+TAGS = '{"tags": {"team": "ml", "cost-center": "cc", "environment": "prod"}}'
+
+
+def reg(
+    name: str, type_: str, inputs: dict[str, Any], *, deps: list[str] | None = None, protect: bool = True
+) -> Registration:
+    return Registration(
+        f"urn:pulumi:prod::p::{type_}::{name}", type_, name, True, None, PROVIDER, deps or [], inputs, protect=protect
+    )
+
+
+def violations(*resources: Registration) -> list[tuple[str, str, str]]:
+    provider = Registration(PROVIDER, "pulumi:providers:aws", "aws", True, None, None, [], {"defaultTags": TAGS})
+    found = evaluate(POLICIES, [provider, *resources], {"all": "mandatory"})
+    return [(v.policy, (v.urn or "").rsplit("::", 1)[-1], v.message) for v in found]
+
+
+GOOD_TEMPLATE = {
+    "metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 1.0},
+    "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true"}}],
+    "networkInterfaces": [{"associatePublicIpAddress": "false"}],
+}
+GOOD_REPO = {
+    "imageTagMutability": "IMMUTABLE",
+    "imageScanningConfiguration": {"scanOnPush": True},
+    "encryptionConfigurations": [{"encryptionType": "KMS"}],
+}
+GOOD_CLUSTER = {
+    "encryptionConfig": {"resources": ["secrets"]},
+    "enabledClusterLogTypes": ["api", "audit", "authenticator"],
+    "vpcConfig": {"endpointPublicAccess": False},
+}
+
+
+def deployment(image: str) -> dict[str, Any]:
+    return {"kind": "Deployment", "spec": {"template": {"spec": {"containers": [{"name": "server", "image": image}]}}}}
+
+
+def bucket_with(*skip: str) -> list[Registration]:
+    bucket = reg("data", "aws:s3/bucket:Bucket", {})
+    companions = {
+        "versioning": ("aws:s3/bucketVersioning:BucketVersioning", {"versioningConfiguration": {"status": "Enabled"}}),
+        "sse": (
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"}}]},
+        ),
+        "pab": (
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+            {
+                "blockPublicAcls": True,
+                "blockPublicPolicy": True,
+                "ignorePublicAcls": True,
+                "restrictPublicBuckets": True,
+            },
+        ),
+    }
+    return [bucket] + [
+        reg(f"data-{key}", type_, inputs, deps=[bucket.urn])
+        for key, (type_, inputs) in companions.items()
+        if key not in skip
+    ]
+
+
+def test_good_resources_pass() -> None:
+    assert (
+        violations(
+            reg("lt", "aws:ec2/launchTemplate:LaunchTemplate", GOOD_TEMPLATE),
+            reg("repo", "aws:ecr/repository:Repository", GOOD_REPO),
+            reg("eks", "aws:eks/cluster:Cluster", GOOD_CLUSTER),
+            reg("ep", "kubernetes:apps/v1:Deployment", deployment("repo/server@sha256:" + "a" * 64)),
+            reg("ep2", "kubernetes:apps/v1:Deployment", deployment("vllm/vllm-openai:v0.9.2")),
+            *bucket_with(),
+        )
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("resource", "policy", "fragment"),
+    [
+        (
+            reg(
+                "lt",
+                "aws:ec2/launchTemplate:LaunchTemplate",
+                {**GOOD_TEMPLATE, "metadataOptions": {"httpTokens": "optional"}},
+            ),
+            "ec2-launch-template-hardened",
+            "IMDSv2 is not required",
+        ),
+        (
+            reg(
+                "lt",
+                "aws:ec2/launchTemplate:LaunchTemplate",
+                {**GOOD_TEMPLATE, "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {}}]},
+            ),
+            "ec2-launch-template-hardened",
+            "volume /dev/xvda is not encrypted",
+        ),
+        (
+            reg(
+                "lt",
+                "aws:ec2/launchTemplate:LaunchTemplate",
+                {**GOOD_TEMPLATE, "networkInterfaces": [{"associatePublicIpAddress": "true"}]},
+            ),
+            "ec2-launch-template-hardened",
+            "public IP",
+        ),
+        (
+            reg("repo", "aws:ecr/repository:Repository", {**GOOD_REPO, "imageTagMutability": "MUTABLE"}),
+            "ecr-repository-hardened",
+            "IMMUTABLE",
+        ),
+        (
+            reg("repo", "aws:ecr/repository:Repository", {**GOOD_REPO, "imageScanningConfiguration": {}}),
+            "ecr-repository-hardened",
+            "scan on push",
+        ),
+        (
+            reg("eks", "aws:eks/cluster:Cluster", {**GOOD_CLUSTER, "encryptionConfig": {}}),
+            "eks-cluster-hardened",
+            "secrets are not encrypted",
+        ),
+        (
+            reg("eks", "aws:eks/cluster:Cluster", {**GOOD_CLUSTER, "enabledClusterLogTypes": ["api"]}),
+            "eks-cluster-hardened",
+            "audit, authenticator",
+        ),
+        (
+            reg("eks", "aws:eks/cluster:Cluster", {**GOOD_CLUSTER, "vpcConfig": {"endpointPublicAccess": True}}),
+            "eks-cluster-hardened",
+            "public to the whole internet",
+        ),
+        (
+            reg("ep", "kubernetes:apps/v1:Deployment", deployment("vllm/vllm-openai:latest")),
+            "k8s-pinned-images",
+            "unpinned image",
+        ),
+        (reg("ep", "kubernetes:apps/v1:Deployment", deployment("nginx")), "k8s-pinned-images", "unpinned image"),
+        (
+            reg("key", "aws:kms/key:Key", {}, protect=False),
+            "stateful-resources-protected",
+            "aws:kms/key:Key key is not protected",
+        ),
+    ],
+)
+def test_bad_resources_are_flagged(resource: Registration, policy: str, fragment: str) -> None:
+    found = violations(resource)
+    assert [(p, name) for p, name, _ in found] == [(policy, resource.name)]
+    assert fragment in found[0][2]
+
+
+@pytest.mark.parametrize(
+    ("skip", "fragment"),
+    [
+        ("versioning", "versioning is not enabled"),
+        ("sse", "default encryption is not SSE-KMS"),
+        ("pab", "no public access block with all four flags"),
+    ],
+)
+def test_buckets_need_their_companions(skip: str, fragment: str) -> None:
+    [(policy, name, message)] = violations(*bucket_with(skip))
+    assert (policy, name) == ("s3-bucket-secure", "data")
+    assert message == fragment
