@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from components.plan.document import dumps_manifest, manifests
 from tests.conftest import ROOT, stack_recording
@@ -85,3 +86,36 @@ def test_checkov_does_fail_a_bad_manifest(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text(dumps_manifest(bad))
     failed = {c["check_id"] for c in checkov(tmp_path)["results"]["failed_checks"]}
     assert {"CKV_K8S_16", "CKV_K8S_14"} <= failed  # privileged container, image without tag
+
+
+def test_github_workflows_pass_checkov_and_preview_every_stack() -> None:
+    workflows = ROOT / ".github" / "workflows"
+    result = subprocess.run(
+        [
+            str(CHECKOV),
+            "-d",
+            str(workflows),
+            "--framework",
+            "github_actions",
+            "--quiet",
+            "--skip-download",
+            "-o",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env={**os.environ, "BC_SKIP_MAPPING": "TRUE"},
+    )
+    report = json.loads(result.stdout)
+    assert report["summary"]["failed"] == 0 and report["summary"]["passed"] > 10, report["summary"]
+    preview = yaml.safe_load((workflows / "preview.yml").read_text())
+    job = preview["jobs"]["preview"]
+    stacks = job["strategy"]["matrix"]["stack"]
+    assert sorted(stacks) == sorted(
+        p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in ROOT.glob("Pulumi.*.yaml")
+    )
+    pulumi_step = next(s for s in job["steps"] if str(s.get("uses", "")).startswith("pulumi/actions"))
+    assert pulumi_step["with"]["policyPacks"] == "policies"
+    assert all((ROOT / "policies" / "config" / f"{stack}.json").is_file() for stack in stacks)
