@@ -26,7 +26,7 @@ CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 SKIPS: dict[str, dict[str, str]] = json.loads((Path(__file__).parent / "checkov_skips.json").read_text())
 
 
-def checkov(directory: Path) -> dict[str, Any]:
+def checkov(directory: Path, framework: str = "kubernetes") -> dict[str, Any]:
     assert CHECKOV.exists(), "checkov is missing: run `make test` (it creates .venv-checkov)"
     result = subprocess.run(
         [
@@ -34,7 +34,7 @@ def checkov(directory: Path) -> dict[str, Any]:
             "-d",
             str(directory),
             "--framework",
-            "kubernetes",
+            framework,
             "--quiet",
             "--skip-download",
             "-o",
@@ -90,25 +90,7 @@ def test_checkov_does_fail_a_bad_manifest(tmp_path: Path) -> None:
 
 def test_github_workflows_pass_checkov_and_preview_every_stack() -> None:
     workflows = ROOT / ".github" / "workflows"
-    result = subprocess.run(
-        [
-            str(CHECKOV),
-            "-d",
-            str(workflows),
-            "--framework",
-            "github_actions",
-            "--quiet",
-            "--skip-download",
-            "-o",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        env={**os.environ, "BC_SKIP_MAPPING": "TRUE"},
-    )
-    report = json.loads(result.stdout)
+    report = checkov(workflows, "github_actions")
     assert report["summary"]["failed"] == 0 and report["summary"]["passed"] > 10, report["summary"]
     preview = yaml.safe_load((workflows / "preview.yml").read_text())
     job = preview["jobs"]["preview"]
