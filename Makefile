@@ -8,16 +8,19 @@ VENV := .venv
 CHECKOV := .venv-checkov/bin/checkov
 CHECKOV_VERSION := 3.3.30
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+# PYTHONDONTWRITEBYTECODE=1 (our machines, CI, many containers) means nothing installed without
+# bytecode ever gets it: compile at install, or every plan recompiles the SDKs (twice as slow).
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: setup plan test lint fmt clean prometheus-tools
 
 setup: $(VENV)/bin/mlops
 
-$(VENV)/bin/mlops: pyproject.toml uv.lock
+$(VENV)/bin/mlops: pyproject.toml uv.lock Makefile
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (found %s)" % sys.version.split()[0])'
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv \
 		|| $(PYTHON) -m pip install --quiet --disable-pip-version-check --user --break-system-packages uv
-	$(UV) sync --locked --python $(PYTHON)
+	$(UV) sync --locked --compile-bytecode --python $(PYTHON)
 	@touch $@
 
 plan: setup
