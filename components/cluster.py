@@ -5,7 +5,12 @@ and the Kubernetes provider every in-cluster component receives.
 Children (``<name>-<suffix>``): ``cluster-role``, ``secrets-key``, ``control-plane-logs``,
 ``cluster``, ``oidc``, ``admin-<role>`` (+ ``-policy``), ``addon-<addon>``,
 ``system-node-role``, ``system-launch-template``, ``system-nodes``, ``k8s``,
-``autoscaler-role`` (+ ``-policy``) and ``cluster-autoscaler``.
+``autoscaler-role`` (+ ``-policy``), ``cluster-autoscaler``, ``prometheus-crds`` and ``keda``.
+
+The cluster installs the CustomResourceDefinitions in-cluster components need before any of
+them exists: the Prometheus operator's (``ServiceMonitor``, ``PrometheusRule``) as their own
+release, and KEDA (``ScaledObject``, and the external metrics API its autoscaling reads).
+:attr:`Cluster.crds` is what every custom object depends on.
 """
 
 from __future__ import annotations
@@ -18,21 +23,21 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components import pins
 from components.catalog import POOL_LABEL
 from components.iam import document, irsa_role, service_role
 from components.kms import account_key
 from components.naming import slug
 from components.node_group import DESIRED_SIZE, launch_template, node_role
 
-SUPPORTED_VERSIONS = ("1.31", "1.32", "1.33", "1.34")
+SUPPORTED_VERSIONS = tuple(pins.KUBERNETES_VERSIONS)
+SUPPORT_TYPES = ("STANDARD", "EXTENDED")
 LOG_TYPES = ["api", "audit", "authenticator"]
 ADDONS_BEFORE_NODES = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
-ADDONS_AFTER_NODES = ("coredns",)
-"""CoreDNS needs schedulable nodes to become healthy; the DaemonSet add-ons do not."""
+ADDONS_AFTER_NODES = ("coredns", "metrics-server")
+"""CoreDNS and metrics-server (the resource metrics API CPU autoscaling reads) are Deployments:
+they need schedulable nodes to become healthy; the DaemonSet add-ons do not."""
 ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
-AUTOSCALER_CHART = "cluster-autoscaler"
-AUTOSCALER_CHART_VERSION = "9.46.6"
-AUTOSCALER_REPO = "https://kubernetes.github.io/autoscaler"
 AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler"
 SYSTEM_POOL = "system"
 
@@ -47,7 +52,11 @@ class ClusterArgs(TypedDict):
     region: str
     """AWS region (kubeconfig and autoscaler)."""
     version: NotRequired[str]
-    """Kubernetes minor version (default 1.33)."""
+    """Kubernetes minor version (default :data:`components.pins.DEFAULT_KUBERNETES_VERSION`)."""
+    support_type: NotRequired[str]
+    """``upgradePolicy.supportType``: ``STANDARD`` (default) lets EKS upgrade the control plane when
+    standard support ends instead of billing extended support (6x the hourly price); ``EXTENDED``
+    keeps the version up to 12 more months at that price."""
     endpoint_public_access: NotRequired[bool]
     """Expose the API endpoint publicly (default False); needs ``public_access_cidrs``."""
     public_access_cidrs: NotRequired[Sequence[str]]
@@ -71,9 +80,11 @@ class ClusterArgs(TypedDict):
 def validate_cluster(args: ClusterArgs) -> list[str]:
     """Everything wrong with the arguments (empty when valid)."""
     problems: list[str] = []
-    version = args.get("version", "1.33")
+    version = args.get("version", pins.DEFAULT_KUBERNETES_VERSION)
     if version not in SUPPORTED_VERSIONS:
         problems.append(f"version must be one of {', '.join(SUPPORTED_VERSIONS)} (got {version!r})")
+    if args.get("support_type", "STANDARD") not in SUPPORT_TYPES:
+        problems.append(f"support_type must be STANDARD or EXTENDED (got {args.get('support_type')!r})")
     public, cidrs = args.get("endpoint_public_access", False), list(args.get("public_access_cidrs", []))
     if public and not cidrs:
         problems.append("a public endpoint needs public_access_cidrs (never open to the internet)")
@@ -160,7 +171,7 @@ def autoscaler_values(cluster_name: str, region: str, version: str, role_arn: st
         "cloudProvider": "aws",
         "awsRegion": region,
         "autoDiscovery": {"clusterName": cluster_name},
-        "image": {"tag": f"v{version}.0"},
+        "image": {"repository": pins.AUTOSCALER_IMAGE, "tag": pins.AUTOSCALER_TAGS[version]},
         "rbac": {
             "serviceAccount": {
                 "name": AUTOSCALER_SERVICE_ACCOUNT,
@@ -175,6 +186,19 @@ def autoscaler_values(cluster_name: str, region: str, version: str, role_arn: st
         },
         "nodeSelector": {POOL_LABEL: SYSTEM_POOL},
         "podDisruptionBudget": {"maxUnavailable": 1},
+    }
+
+
+def keda_values() -> dict[str, object]:
+    """Helm values of KEDA: operator, metrics API server and webhooks on the system nodes."""
+    system = {POOL_LABEL: SYSTEM_POOL}
+    return {
+        "nodeSelector": system,
+        "podDisruptionBudget": {"operator": {"maxUnavailable": 1}},
+        "prometheus": {
+            "operator": {"enabled": True, "serviceMonitor": {"enabled": True}},
+            "metricServer": {"enabled": True, "serviceMonitor": {"enabled": True}},
+        },
     }
 
 
@@ -200,6 +224,11 @@ class Cluster(pulumi.ComponentResource):
     """Kubeconfig (a secret) using ``aws eks get-token``."""
     provider: k8s.Provider
     """Kubernetes provider for this cluster: pass it to in-cluster components."""
+    crds: list[pulumi.Resource]
+    """The releases that install the cluster's CustomResourceDefinitions (Prometheus operator,
+    KEDA): pass them to ModelServingEndpoint and MonitoringStack, whose custom objects wait on them."""
+    version: str
+    """Kubernetes minor version of the control plane."""
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         problems = validate_cluster(args)
@@ -208,7 +237,8 @@ class Cluster(pulumi.ComponentResource):
         super().__init__("mlops:index:Cluster", name, None, opts)
         protect = args.get("protect", True)
         cluster_name, region = args["cluster_name"], args["region"]
-        version = args.get("version", "1.33")
+        version = args.get("version", pins.DEFAULT_KUBERNETES_VERSION)
+        self.version = version
         public = args.get("endpoint_public_access", False)
         child = pulumi.ResourceOptions(parent=self)
 
@@ -242,6 +272,7 @@ class Cluster(pulumi.ComponentResource):
             access_config=aws.eks.ClusterAccessConfigArgs(
                 authentication_mode="API", bootstrap_cluster_creator_admin_permissions=True
             ),
+            upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=args.get("support_type", "STANDARD")),
             opts=pulumi.ResourceOptions(parent=self, protect=protect, retain_on_delete=protect, depends_on=[logs]),
         )
         self.cluster_name = self.cluster.name
@@ -271,6 +302,7 @@ class Cluster(pulumi.ComponentResource):
 
         early_addons = [self._addon(name, addon, []) for addon in ADDONS_BEFORE_NODES]
         system_nodes = self._system_nodes(name, args, early_addons)
+        self._system_nodes_group = system_nodes
         for addon in ADDONS_AFTER_NODES:
             self._addon(name, addon, [system_nodes])
         self._ebs_csi_driver(name, system_nodes)
@@ -283,7 +315,11 @@ class Cluster(pulumi.ComponentResource):
         self.provider = k8s.Provider(
             f"{name}-k8s", kubeconfig=self.kubeconfig, enable_server_side_apply=True, opts=child
         )
-        self._autoscaler(name, cluster_name, region, version, system_nodes)
+        self._autoscaler(name, cluster_name, region, version)
+        prometheus_crds = self._release(name, "prometheus-crds", "prometheus-operator-crds", "kube-system", {}, [])
+        # KEDA's own ServiceMonitors need the Prometheus operator's CRDs.
+        keda = self._release(name, "keda", "keda", "keda", keda_values(), [prometheus_crds], create_namespace=True)
+        self.crds = [prometheus_crds, keda]
         self.register_outputs(
             {
                 "clusterName": self.cluster_name,
@@ -355,9 +391,7 @@ class Cluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=[DESIRED_SIZE], depends_on=depends_on),
         )
 
-    def _autoscaler(
-        self, name: str, cluster_name: str, region: str, version: str, system_nodes: aws.eks.NodeGroup
-    ) -> None:
+    def _autoscaler(self, name: str, cluster_name: str, region: str, version: str) -> None:
         invoke = pulumi.InvokeOutputOptions(parent=self)
         identity = aws.get_caller_identity_output(opts=invoke)
         partition = aws.get_partition_output(opts=invoke)
@@ -373,14 +407,39 @@ class Cluster(pulumi.ComponentResource):
             policy=policy,
             parent=self,
         )
-        k8s.helm.v3.Release(
-            f"{name}-cluster-autoscaler",
-            name="cluster-autoscaler",
-            chart=AUTOSCALER_CHART,
-            version=AUTOSCALER_CHART_VERSION,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=AUTOSCALER_REPO),
-            namespace="kube-system",
-            values=role.arn.apply(lambda arn: autoscaler_values(cluster_name, region, version, arn)),
+        self._release(
+            name,
+            "cluster-autoscaler",
+            "cluster-autoscaler",
+            "kube-system",
+            role.arn.apply(lambda arn: autoscaler_values(cluster_name, region, version, arn)),
+            [],
+        )
+
+    def _release(
+        self,
+        name: str,
+        suffix: str,
+        chart: str,
+        namespace: str,
+        values: pulumi.Input[Mapping[str, object]],
+        after: list[pulumi.Resource],
+        *,
+        create_namespace: bool = False,
+    ) -> k8s.helm.v3.Release:
+        """A pinned chart (:mod:`components.pins`) on the system nodes, rolled back if it fails."""
+        pinned = pins.chart(chart)
+        return k8s.helm.v3.Release(
+            f"{name}-{suffix}",
+            name=pinned.name,
+            chart=pinned.name,
+            version=pinned.version,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=pinned.repository),
+            namespace=namespace,
+            create_namespace=create_namespace,
+            values=values,
             atomic=True,
-            opts=pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=[system_nodes]),
+            opts=pulumi.ResourceOptions(
+                parent=self, provider=self.provider, depends_on=[self._system_nodes_group, *after]
+            ),
         )

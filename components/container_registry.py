@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NotRequired, TypedDict
 
@@ -38,7 +38,9 @@ class ImageBuild(TypedDict):
     platform: NotRequired[str]
     """Target platform (default ``linux/amd64``, what GPU nodes run)."""
     version: NotRequired[str]
-    """Explicit tag; default: a hash of the build context. ``latest`` is refused."""
+    """Explicit tag; default: a hash of the build context and build args. ``latest`` is refused."""
+    args: NotRequired[Mapping[str, str]]
+    """Docker build arguments (``ARG``), e.g. ``BASE_IMAGE`` from :mod:`components.pins`."""
 
 
 class Repository(TypedDict):
@@ -138,10 +140,15 @@ def context_hash(context: Path) -> str:
 
 
 def image_tag(build: ImageBuild) -> str:
-    """The tag an image is pushed with: the explicit version, or the context hash."""
+    """The tag an image is pushed with: the explicit version, or a hash of the context and the
+    build args (a new base image is a new tag: tags are immutable)."""
     version = build.get("version")
     if version is None:
-        return context_hash(Path(build["context"]))
+        args = build.get("args", {})
+        if not args:
+            return context_hash(Path(build["context"]))
+        salt = json.dumps(dict(sorted(args.items())), sort_keys=True)
+        return hashlib.sha256((context_hash(Path(build["context"])) + salt).encode()).hexdigest()[:12]
     if version == "latest":
         raise ValueError("image version 'latest' is refused: tags must identify one image")
     return version
@@ -240,6 +247,7 @@ class ContainerRegistry(pulumi.ComponentResource):
                 context=build["context"],
                 dockerfile=str(Path(build["context"]) / build.get("dockerfile", "Dockerfile")),
                 platform=build.get("platform", "linux/amd64"),
+                args=dict(build.get("args", {})) or None,
             ),
             registry=docker.RegistryArgs(
                 server=token.proxy_endpoint,

@@ -6,11 +6,16 @@ root filesystem, no capabilities, seccomp RuntimeDefault).
 
 Children (``<name>-<suffix>``): ``role`` (+ ``-policy``), ``service-account``,
 ``deployment``, ``service``, ``network-policy``, ``service-monitor`` and, when asked for,
-``hpa`` and ``pdb``.
+``hpa`` (CPU) or ``scaled-object`` (KEDA, on a Prometheus metric), and ``pdb``.
+
+Deploy readiness, by construction: the ServiceMonitor and ScaledObject depend on ``crds``
+(the cluster's CRD releases); the Deployment's await (``pulumi.com/timeoutSeconds``) covers
+a GPU node scaling up from zero, the image pull, the model copy and the startup budget.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NotRequired, TypedDict, cast
@@ -18,6 +23,7 @@ from typing import Any, NotRequired, TypedDict, cast
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components import pins, timings
 from components.catalog import POOL_LABEL, Taint
 from components.gpu_node_pool import GpuNodePool
 from components.iam import irsa_role
@@ -27,9 +33,12 @@ RUNTIMES = ("triton", "vllm", "custom")
 USER_ID = 10001
 """Fixed non-root UID/GID the servers run as."""
 MODEL_DIR = "/models"
-AWS_CLI_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.27.50"
+AWS_CLI_IMAGE = pins.image("aws-cli")
 """Default image that copies a model from S3 before the server starts (an AWS CLI release);
 prod passes a digest-pinned copy from its own registry (``copier_image``)."""
+DEFAULT_IMAGES = {"triton": pins.image("tritonserver"), "vllm": pins.image("vllm-openai")}
+"""Server image of each runtime when none is given (``custom`` needs one)."""
+METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 SHM_LIMIT = "8Gi"
 
 
@@ -113,8 +122,12 @@ class ModelServingEndpointArgs(TypedDict):
 
     runtime: str
     """``triton``, ``vllm`` or ``custom``."""
-    image: pulumi.Input[str]
-    """Server image; pinned by version or digest (``latest`` is refused)."""
+    crds: Sequence[pulumi.Resource]
+    """What installs the ServiceMonitor and ScaledObject CRDs: the cluster's ``Cluster.crds``.
+    The endpoint's custom objects depend on them, so a first ``pulumi up`` never applies one early."""
+    image: NotRequired[pulumi.Input[str]]
+    """Server image, pinned by version or digest (``latest`` is refused); default: the pinned
+    release of the runtime (:data:`DEFAULT_IMAGES`); required for ``custom``."""
     pool: PoolPlacement
     """The GPU pool that runs it."""
     bucket_name: pulumi.Input[str]
@@ -152,9 +165,12 @@ class ModelServingEndpointArgs(TypedDict):
     startup_seconds: NotRequired[int]
     """Time allowed for the model to load before liveness applies (default 1800)."""
     autoscaling_metric: NotRequired[str]
-    """HPA on this per-pod Prometheus metric instead of CPU (needs prometheus-adapter)."""
+    """Scale on this Prometheus metric of the endpoint (e.g. ``vllm:num_requests_waiting``) through
+    a KEDA ScaledObject instead of a CPU HPA; KEDA queries the monitoring namespace's Prometheus."""
     autoscaling_target: NotRequired[str]
     """Target average value of ``autoscaling_metric`` per pod (default ``"10"``)."""
+    prometheus_url: NotRequired[str]
+    """Prometheus KEDA queries (default: kube-prometheus-stack's in ``monitoring_namespace``)."""
     zone_spread: NotRequired[bool]
     """Spread replicas across zones (default False; the stack sets it in prod)."""
     disruption_budget: NotRequired[bool]
@@ -178,9 +194,18 @@ def validate_endpoint(args: ModelServingEndpointArgs) -> list[str]:
     problems: list[str] = []
     if args["runtime"] not in RUNTIMES:
         problems.append(f"runtime must be one of {', '.join(RUNTIMES)} (got {args['runtime']!r})")
-    image = args["image"]
-    if isinstance(image, str):
+    if "crds" not in args:
+        problems.append("crds is required: pass cluster.crds (the releases installing the CRDs it uses)")
+    image = args.get("image", DEFAULT_IMAGES.get(args["runtime"]))
+    if image is None:
+        problems.append("image is required for the custom runtime")
+    elif isinstance(image, str):
         problems += pinned_image_problems(image)
+    metric = args.get("autoscaling_metric")
+    if metric is not None and not METRIC_NAME.match(metric):
+        problems.append(f"autoscaling_metric must be a Prometheus metric name (got {metric!r})")
+    if metric is not None and "max_replicas" not in args:
+        problems.append("autoscaling_metric needs max_replicas")
     problems += key_prefix_problems(args["model_prefix"])
     gpus, pool = args.get("gpus", 1), args["pool"]
     if not 1 <= gpus <= pool["accelerators_per_node"]:
@@ -236,7 +261,8 @@ def server_command(args: ModelServingEndpointArgs, bucket: str) -> tuple[list[st
         ]
     if runtime == "vllm":
         model = args.get("model_id", f"{MODEL_DIR}/model")
-        return None, ["--model", model, "--port", "8000", "--disable-log-requests", *extra]
+        # Request logging is off by default since vLLM 0.10 (--enable-log-requests turns it on).
+        return None, ["--model", model, "--port", "8000", *extra]
     return None, extra
 
 
@@ -410,30 +436,64 @@ def network_policy_spec(
     }
 
 
+SCALE_DOWN = {"scaleDown": {"stabilizationWindowSeconds": 600}}
+"""A new GPU node takes minutes: scale up at once, scale down slowly."""
+
+
 def hpa_spec(name: str, args: ModelServingEndpointArgs) -> dict[str, Any]:
-    """autoscaling/v2 HPA: CPU utilisation, or a per-pod Prometheus metric via prometheus-adapter."""
-    metric: dict[str, Any]
-    if "autoscaling_metric" in args:
-        metric = {
-            "type": "Pods",
-            "pods": {
-                "metric": {"name": args["autoscaling_metric"]},
-                "target": {"type": "AverageValue", "averageValue": args.get("autoscaling_target", "10")},
-            },
-        }
-    else:
-        metric = {
-            "type": "Resource",
-            "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}},
-        }
+    """autoscaling/v2 HPA on CPU utilisation (the resource metrics API: EKS's metrics-server add-on)."""
     return {
         "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
         "minReplicas": args.get("replicas", 1),
         "maxReplicas": args.get("max_replicas", args.get("replicas", 1)),
-        "metrics": [metric],
-        # A new GPU node takes minutes: scale up at once, scale down slowly.
-        "behavior": {"scaleDown": {"stabilizationWindowSeconds": 600}},
+        "metrics": [
+            {
+                "type": "Resource",
+                "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}},
+            }
+        ],
+        "behavior": SCALE_DOWN,
     }
+
+
+def prometheus_url(monitoring_namespace: str) -> str:
+    """kube-prometheus-stack's Prometheus service (release ``kube-prometheus-stack``)."""
+    return f"http://kube-prometheus-stack-prometheus.{monitoring_namespace}.svc:9090"
+
+
+def scaled_object_spec(name: str, namespace: str, args: ModelServingEndpointArgs) -> dict[str, Any]:
+    """KEDA ScaledObject: the endpoint's metric summed over its pods, per replica, from Prometheus.
+
+    KEDA creates and owns the HPA (``keda-hpa-<name>``) and serves the value through the
+    external metrics API it registers.
+    """
+    metric = args.get("autoscaling_metric", "")
+    url = args.get("prometheus_url", prometheus_url(args.get("monitoring_namespace", "monitoring")))
+    return {
+        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+        "minReplicaCount": args.get("replicas", 1),
+        "maxReplicaCount": args.get("max_replicas", args.get("replicas", 1)),
+        "pollingInterval": 30,
+        "cooldownPeriod": 300,
+        "advanced": {"horizontalPodAutoscalerConfig": {"behavior": SCALE_DOWN}},
+        "triggers": [
+            {
+                "type": "prometheus",
+                "metricType": "AverageValue",
+                "metadata": {
+                    "serverAddress": url,
+                    "query": f'sum({metric}{{namespace="{namespace}",service="{name}"}})',
+                    "threshold": args.get("autoscaling_target", "10"),
+                },
+            }
+        ],
+    }
+
+
+def await_timeout_seconds(args: ModelServingEndpointArgs) -> int:
+    """How long ``pulumi up`` waits for the Deployment: scheduling (GPU node from zero, image
+    pull, model copy) plus the startup budget, instead of pulumi-kubernetes' 10 minutes."""
+    return timings.gpu_scheduling_allowance(copies_model(args)) + args.get("startup_seconds", 1800)
 
 
 class ModelServingEndpoint(pulumi.ComponentResource):
@@ -474,12 +534,15 @@ class ModelServingEndpoint(pulumi.ComponentResource):
             opts=child,
         )
         copier = args.get("copier_image", AWS_CLI_IMAGE)
-        template = pulumi.Output.all(args["image"], args["bucket_name"], copier).apply(
+        image = args.get("image", DEFAULT_IMAGES.get(runtime, ""))
+        template = pulumi.Output.all(image, args["bucket_name"], copier).apply(
             lambda v: {"metadata": {"labels": labels}, "spec": pod_spec(name, args, v[0], v[1], v[2])}
         )
         deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
-            metadata=meta,
+            metadata=cast(
+                Any, {**meta, "annotations": {"pulumi.com/timeoutSeconds": str(await_timeout_seconds(args))}}
+            ),
             spec=cast(
                 Any,
                 {
@@ -522,7 +585,17 @@ class ModelServingEndpoint(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        if "max_replicas" in args:
+        after_crds = pulumi.ResourceOptions(parent=self, depends_on=list(args["crds"]))
+        if "autoscaling_metric" in args:
+            k8s.apiextensions.CustomResource(
+                f"{name}-scaled-object",
+                api_version="keda.sh/v1alpha1",
+                kind="ScaledObject",
+                metadata=meta,
+                spec=scaled_object_spec(name, namespace, args),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[*args["crds"], deployment]),
+            )
+        elif "max_replicas" in args:
             k8s.autoscaling.v2.HorizontalPodAutoscaler(
                 f"{name}-hpa",
                 metadata=meta,
@@ -546,7 +619,7 @@ class ModelServingEndpoint(pulumi.ComponentResource):
                 "namespaceSelector": {"matchNames": [namespace]},
                 "endpoints": [{"port": spec.metrics_port, "path": "/metrics", "interval": "30s"}],
             },
-            opts=child,
+            opts=after_crds,
         )
         self.service_name = name
         self.role_arn = role.arn

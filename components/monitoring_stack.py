@@ -23,6 +23,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from components import pins
 from components.alerting import (
     RECEIVER_SECRET,
     EndpointAlerts,
@@ -38,8 +39,6 @@ from components.iam import document, irsa_role
 from components.kms import account_key
 from components.naming import slug
 
-PROMETHEUS_CHART = ("kube-prometheus-stack", "72.6.2", "https://prometheus-community.github.io/helm-charts")
-DCGM_CHART = ("dcgm-exporter", "3.5.0", "https://nvidia.github.io/dcgm-exporter/helm-charts")
 ALERTMANAGER_SERVICE_ACCOUNT = "alertmanager"
 STORAGE_CLASS = "gp3-encrypted"
 DCGM_COUNTERS = """\
@@ -77,6 +76,9 @@ class MonitoringStackArgs(TypedDict):
     """Cluster OIDC provider (Alertmanager's IRSA role)."""
     oidc_issuer_url: pulumi.Input[str]
     """Cluster OIDC issuer URL."""
+    crds: Sequence[pulumi.Resource]
+    """What installs the Prometheus operator's CRDs: the cluster's ``Cluster.crds``. The chart's
+    own copy is turned off (two releases cannot own one CRD) and every release and rule waits on them."""
     endpoints: Sequence[EndpointAlerts]
     """Serving endpoints to alert on."""
     pools: Sequence[PoolAlerts]
@@ -114,6 +116,8 @@ class MonitoringStackArgs(TypedDict):
 def validate_monitoring(args: MonitoringStackArgs) -> list[str]:
     """Everything wrong with the arguments (empty when valid)."""
     problems: list[str] = []
+    if "crds" not in args:
+        problems.append("crds is required: pass cluster.crds (the release installing the Prometheus operator CRDs)")
     if not 1 <= args.get("retention_days", 15) <= 365:
         problems.append(f"retention_days must be 1-365 (got {args.get('retention_days')})")
     if "slack_channel" in args and "slack_webhook_url" not in args:
@@ -211,6 +215,8 @@ def prometheus_values(
         alertmanager_spec["storage"] = volume("10Gi")
         grafana["persistence"] = {"enabled": True, "storageClassName": STORAGE_CLASS, "size": "10Gi"}
     return {
+        # The cluster installs the CRDs as their own release (prometheus-operator-crds).
+        "crds": {"enabled": False},
         "prometheus": {"service": {"type": "ClusterIP"}, "prometheusSpec": prometheus_spec},
         "alertmanager": {
             "config": dict(alertmanager),
@@ -345,14 +351,15 @@ class MonitoringStack(pulumi.ComponentResource):
                 bool(secrets),
             )
         )
-        stack = self._release(name, "kube-prometheus-stack", PROMETHEUS_CHART, namespace, values, [ns])
+        crds = list(args["crds"])
+        stack = self._release(name, "kube-prometheus-stack", namespace, values, [ns, *crds])
         k8s.core.v1.ConfigMap(
             f"{name}-dcgm-counters",
             metadata={"name": "dcgm-exporter-counters", "namespace": namespace},
             data={"counters.csv": DCGM_COUNTERS},
             opts=in_ns,
         )
-        self._release(name, "dcgm-exporter", DCGM_CHART, namespace, dcgm_values(), [stack])
+        self._release(name, "dcgm-exporter", namespace, dcgm_values(), [stack])
 
         self.rule_groups = rule_groups(args["endpoints"], args["pools"], args.get("burn_rate_alerts", False))
         for group in self.rule_groups:
@@ -366,7 +373,7 @@ class MonitoringStack(pulumi.ComponentResource):
                     "labels": {"release": "kube-prometheus-stack"},
                 },
                 spec={"groups": [group]},
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[stack]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[*crds, stack]),
             )
         dashboards = {"gpu-fleet": gpu_fleet_dashboard(), "serving": serving_dashboard(args["endpoints"])}
         for dashboard, body in dashboards.items():
@@ -390,17 +397,17 @@ class MonitoringStack(pulumi.ComponentResource):
         self,
         name: str,
         release: str,
-        chart: tuple[str, str, str],
         namespace: str,
         values: pulumi.Input[Mapping[str, Any]],
         depends_on: list[pulumi.Resource],
     ) -> k8s.helm.v3.Release:
+        chart = pins.chart(release)
         return k8s.helm.v3.Release(
             f"{name}-{release}",
             name=release,
-            chart=chart[0],
-            version=chart[1],
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=chart[2]),
+            chart=chart.name,
+            version=chart.version,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=chart.repository),
             namespace=namespace,
             values=cast(Any, values),
             atomic=True,

@@ -13,11 +13,12 @@ from typing import Any, NotRequired, TypedDict, cast
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components import pins
 from components.catalog import DEVICE_PLUGIN_LABEL
 from components.naming import check, pinned_image_problems
 
 LABELS = {"app.kubernetes.io/name": "nvidia-device-plugin"}
-IMAGE = "nvcr.io/nvidia/k8s-device-plugin:v0.17.1"
+IMAGE = pins.image("nvidia-device-plugin")
 """Pinned plugin release (NVIDIA/k8s-device-plugin)."""
 
 

@@ -29,7 +29,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from components import catalog
+from components import catalog, pins
 from components.catalog import NodeOs
 from components.errors import ConfigError, Problem
 from components.naming import (
@@ -179,11 +179,33 @@ class NetworkConfig(_Model):
     )
 
 
+def _eks_version(value: str) -> str:
+    if value not in pins.KUBERNETES_VERSIONS:
+        raise ValueError(f"must be one of {', '.join(pins.KUBERNETES_VERSIONS)} (EKS versions in support)")
+    return value
+
+
+def _base_image(value: str) -> str:
+    if value not in pins.IMAGES:
+        raise ValueError(f"must name a pinned image: one of {', '.join(sorted(pins.IMAGES))}")
+    return value
+
+
+MetricName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")]
+
+
 class ClusterConfig(_Model):
     """The EKS control plane."""
 
-    version: Literal["1.31", "1.32", "1.33", "1.34"] = Field(
-        default="1.33", description="Kubernetes minor version of the control plane."
+    version: Annotated[str, AfterValidator(_eks_version)] = Field(
+        default=pins.DEFAULT_KUBERNETES_VERSION,
+        description="Kubernetes minor version of the control plane (components/pins.py lists each "
+        "version's standard and extended support end).",
+    )
+    support_type: Literal["STANDARD", "EXTENDED"] = Field(
+        default="STANDARD",
+        description="upgradePolicy.supportType: STANDARD lets EKS upgrade the control plane when standard "
+        "support ends; EXTENDED keeps the version 12 more months at 6x the hourly price.",
     )
     endpoint_public_access: bool = Field(
         default=False, description="Expose the API endpoint publicly (needs publicAccessCidrs)."
@@ -281,7 +303,11 @@ class ImageBuild(_Model):
     )
     version: ImageTag | None = Field(
         default=None,
-        description="Explicit tag; default is a hash of the build context. Never latest.",
+        description="Explicit tag; default is a hash of the build context and base image. Never latest.",
+    )
+    base_image: Annotated[str, AfterValidator(_base_image)] | None = Field(
+        default=None,
+        description="Pinned image (a name in components/pins.py IMAGES) passed as the BASE_IMAGE build arg.",
     )
 
 
@@ -307,7 +333,11 @@ class EndpointConfig(_Model):
     model_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*/$")] = Field(
         description="Key prefix of the model in the bucket, ending in '/'."
     )
-    image: Image | None = Field(default=None, description="Explicit image; prod requires a digest.")
+    image: Image | None = Field(
+        default=None,
+        description="Explicit image; prod requires a digest. Default: the runtime's pinned release "
+        "(triton, vllm; custom needs image or registry).",
+    )
     registry: str | None = Field(default=None, description="Name of a registry whose built image to serve.")
     gpus: int = Field(default=1, ge=1, le=16, description="GPUs per pod (nvidia.com/gpu limit).")
     replicas: int = Field(default=1, ge=1, le=100, description="Minimum replicas.")
@@ -333,9 +363,10 @@ class EndpointConfig(_Model):
     startup_seconds: int = Field(
         default=1800, ge=60, le=7200, description="Time allowed to load the model before liveness applies."
     )
-    autoscaling_metric: str | None = Field(
+    autoscaling_metric: MetricName | None = Field(
         default=None,
-        description="HPA on this per-pod Prometheus metric instead of CPU (needs prometheus-adapter).",
+        description="Scale on this Prometheus metric of the endpoint (e.g. vllm:num_requests_waiting), "
+        "summed over its pods, through KEDA; default: CPU utilisation.",
     )
     autoscaling_target: str = Field(default="10", description="Target average of autoscalingMetric per pod.")
     load_balancer: Literal["none", "internal", "internet-facing"] = Field(
@@ -595,8 +626,12 @@ def _check_endpoints(config: PlatformConfig) -> Iterable[Problem]:
                 )
         if endpoint.bucket not in buckets:
             yield Problem(f"{base}.bucket", f"unknown bucket {endpoint.bucket!r}; defined: {_names(buckets)}")
-        if (endpoint.image is None) == (endpoint.registry is None):
-            yield Problem(f"{base}.image", "set exactly one of image or registry")
+        if endpoint.image is not None and endpoint.registry is not None:
+            yield Problem(f"{base}.image", "set one of image or registry, not both")
+        if endpoint.image is None and endpoint.registry is None and endpoint.runtime is Runtime.CUSTOM:
+            yield Problem(f"{base}.image", "runtime custom needs an image or a registry")
+        if endpoint.autoscaling_metric is not None and endpoint.max_replicas is None:
+            yield Problem(f"{base}.autoscalingMetric", "needs maxReplicas (the most replicas it may scale to)")
         if endpoint.registry is not None:
             registry = registries.get(endpoint.registry)
             if registry is None:
@@ -638,8 +673,11 @@ def _check_endpoints(config: PlatformConfig) -> Iterable[Problem]:
         if config.is_prod:
             if endpoint.replicas < 2:
                 yield Problem(f"{base}.replicas", f"must be >= 2 in prod (got {endpoint.replicas})")
-            if endpoint.image is not None and "@sha256:" not in endpoint.image:
-                yield Problem(f"{base}.image", "must be pinned by digest (repo@sha256:...) in prod")
+            if endpoint.registry is None and "@sha256:" not in (endpoint.image or ""):
+                yield Problem(
+                    f"{base}.image",
+                    "must be pinned by digest (repo@sha256:...) in prod, or served from a registry",
+                )
 
 
 def _check_model_copier(config: PlatformConfig) -> Iterable[Problem]:

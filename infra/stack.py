@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components import catalog
+from components import catalog, pins
 from components.alerting import EndpointAlerts
 from components.artifact_bucket import ArtifactBucket, ArtifactBucketArgs
 from components.cluster import Cluster
@@ -67,6 +67,7 @@ def build(config: PlatformConfig, region: str, secrets: dict[str, pulumi.Output[
             "subnet_ids": private_subnets,
             "region": region,
             "version": config.cluster.version,
+            "support_type": config.cluster.support_type,
             "endpoint_public_access": config.cluster.endpoint_public_access,
             "public_access_cidrs": list(config.cluster.public_access_cidrs),
             "admin_role_arns": list(config.cluster.admin_role_arns),
@@ -195,13 +196,9 @@ def endpoint_args(
 ) -> ModelServingEndpointArgs:
     """ModelServingEndpoint arguments from an ``endpoints[]`` entry (references already checked)."""
     bucket = buckets[endpoint.bucket]
-    if endpoint.registry is not None and registry is not None:
-        image: pulumi.Input[str] = registry.image_refs[endpoint.registry]
-    else:
-        image = endpoint.image or ""
     args: ModelServingEndpointArgs = {
         "runtime": endpoint.runtime.value,
-        "image": image,
+        "crds": cluster.crds,
         "pool": placement(pools[endpoint.pool]),
         "bucket_name": bucket.bucket_name,
         "model_prefix": endpoint.model_prefix,
@@ -225,6 +222,10 @@ def endpoint_args(
         "allowed_namespaces": list(endpoint.allowed_namespaces),
         "region": region,
     }
+    if endpoint.registry is not None and registry is not None:
+        args["image"] = registry.image_refs[endpoint.registry]
+    elif endpoint.image is not None:
+        args["image"] = endpoint.image
     if endpoint.max_replicas is not None:
         args["max_replicas"] = endpoint.max_replicas
     if endpoint.model_id is not None:
@@ -256,6 +257,7 @@ def monitoring_args(
         for e in config.endpoints
     ]
     args: MonitoringStackArgs = {
+        "crds": cluster.crds,
         "cluster_name": config.cluster_name,
         "region": region,
         "oidc_provider_arn": cluster.oidc_provider_arn,
@@ -334,6 +336,8 @@ def repositories(registries: list[RegistryConfig]) -> list[Repository]:
             }
             if registry.build.version is not None:
                 build["version"] = registry.build.version
+            if registry.build.base_image is not None:
+                build["args"] = {"BASE_IMAGE": pins.image(registry.build.base_image)}
             repo["build"] = build
         result.append(repo)
     return result

@@ -7,9 +7,8 @@ hand-built arguments; enforcement levels per stack come from ``policies/config/<
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -23,6 +22,9 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from policies import readiness
+from policies.values import as_mapping, items
+
 DEFAULT_REQUIRED_TAGS = ["team", "cost-center", "environment"]
 STATEFUL_TYPES = (
     "aws:s3/bucket:Bucket",
@@ -34,27 +36,13 @@ STATEFUL_TYPES = (
 WORKLOAD_KINDS = ("Deployment", "DaemonSet", "StatefulSet", "Job", "CronJob")
 
 
-def _as_mapping(value: Any) -> Mapping[str, Any]:
-    """Provider inputs may arrive JSON-encoded (the engine's provider config format)."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return {}
-    return cast(Mapping[str, Any], value) if isinstance(value, Mapping) else {}
-
-
-def _items(value: Any) -> list[Any]:
-    return cast(list[Any], value) if isinstance(value, list) else []
-
-
 def effective_tags(args: ResourceValidationArgs) -> dict[str, str]:
     """Tags an AWS resource gets: its provider's ``defaultTags`` overlaid with its own ``tags``."""
     tags: dict[str, str] = {}
     if args.provider is not None:
-        default_tags = _as_mapping(args.provider.props.get("defaultTags"))
-        tags.update(_as_mapping(default_tags.get("tags")))
-    tags.update(_as_mapping(args.props.get("tags")))
+        default_tags = as_mapping(args.provider.props.get("defaultTags"))
+        tags.update(as_mapping(default_tags.get("tags")))
+    tags.update(as_mapping(args.props.get("tags")))
     return tags
 
 
@@ -78,16 +66,16 @@ def validate_launch_template(args: ResourceValidationArgs, report_violation: Rep
     """Launch templates require IMDSv2 (hop limit <= 2), encrypted volumes and no public IP."""
     if args.resource_type != "aws:ec2/launchTemplate:LaunchTemplate":
         return
-    metadata = _as_mapping(args.props.get("metadataOptions"))
+    metadata = as_mapping(args.props.get("metadataOptions"))
     if metadata.get("httpTokens") != "required":
         report_violation("IMDSv2 is not required (metadataOptions.httpTokens must be 'required')", None)
     if float(metadata.get("httpPutResponseHopLimit", 1)) > 2:
         report_violation("IMDS hop limit above 2 lets containers reach the node's credentials", None)
-    for mapping in _items(args.props.get("blockDeviceMappings")):
-        if str(_as_mapping(_as_mapping(mapping).get("ebs")).get("encrypted")).lower() != "true":
-            report_violation(f"volume {_as_mapping(mapping).get('deviceName')} is not encrypted", None)
-    for interface in _items(args.props.get("networkInterfaces")):
-        if str(_as_mapping(interface).get("associatePublicIpAddress")).lower() == "true":
+    for mapping in items(args.props.get("blockDeviceMappings")):
+        if str(as_mapping(as_mapping(mapping).get("ebs")).get("encrypted")).lower() != "true":
+            report_violation(f"volume {as_mapping(mapping).get('deviceName')} is not encrypted", None)
+    for interface in items(args.props.get("networkInterfaces")):
+        if str(as_mapping(interface).get("associatePublicIpAddress")).lower() == "true":
             report_violation("nodes must not get public IP addresses", None)
 
 
@@ -97,9 +85,9 @@ def validate_ecr_repository(args: ResourceValidationArgs, report_violation: Repo
         return
     if args.props.get("imageTagMutability") != "IMMUTABLE":
         report_violation("image tags must be IMMUTABLE (a tag must always mean the same image)", None)
-    if _as_mapping(args.props.get("imageScanningConfiguration")).get("scanOnPush") is not True:
+    if as_mapping(args.props.get("imageScanningConfiguration")).get("scanOnPush") is not True:
         report_violation("scan on push must be enabled", None)
-    encryption = [_as_mapping(e) for e in _items(args.props.get("encryptionConfigurations"))]
+    encryption = [as_mapping(e) for e in items(args.props.get("encryptionConfigurations"))]
     if not any(e.get("encryptionType") == "KMS" for e in encryption):
         report_violation("images must be encrypted with KMS (encryptionType KMS)", None)
 
@@ -108,15 +96,15 @@ def validate_eks_cluster(args: ResourceValidationArgs, report_violation: ReportV
     """EKS clusters: secrets encrypted, audit logs on, no API endpoint open to the internet."""
     if args.resource_type != "aws:eks/cluster:Cluster":
         return
-    encryption = _as_mapping(args.props.get("encryptionConfig"))
-    if "secrets" not in _items(encryption.get("resources")):
+    encryption = as_mapping(args.props.get("encryptionConfig"))
+    if "secrets" not in items(encryption.get("resources")):
         report_violation("Kubernetes secrets are not encrypted with KMS (encryptionConfig)", None)
-    missing = {"api", "audit", "authenticator"} - set(_items(args.props.get("enabledClusterLogTypes")))
+    missing = {"api", "audit", "authenticator"} - set(items(args.props.get("enabledClusterLogTypes")))
     if missing:
         report_violation(f"control-plane logs missing: {', '.join(sorted(missing))}", None)
-    vpc = _as_mapping(args.props.get("vpcConfig"))
+    vpc = as_mapping(args.props.get("vpcConfig"))
     if vpc.get("endpointPublicAccess", True) is not False:
-        cidrs = _items(vpc.get("publicAccessCidrs")) or ["0.0.0.0/0"]
+        cidrs = items(vpc.get("publicAccessCidrs")) or ["0.0.0.0/0"]
         if "0.0.0.0/0" in cidrs:
             report_violation("the API endpoint is public to the whole internet (0.0.0.0/0)", None)
 
@@ -125,9 +113,9 @@ def validate_pinned_images(args: ResourceValidationArgs, report_violation: Repor
     """Kubernetes workloads run pinned images: a version tag or a digest, never latest."""
     if not args.resource_type.startswith("kubernetes:") or args.props.get("kind") not in WORKLOAD_KINDS:
         return
-    spec = _as_mapping(_as_mapping(_as_mapping(args.props.get("spec")).get("template")).get("spec"))
-    containers = _items(spec.get("containers")) + _items(spec.get("initContainers"))
-    for container in map(_as_mapping, containers):
+    spec = as_mapping(as_mapping(as_mapping(args.props.get("spec")).get("template")).get("spec"))
+    containers = items(spec.get("containers")) + items(spec.get("initContainers"))
+    for container in map(as_mapping, containers):
         image = str(container.get("image", ""))
         tag = image.rsplit("/", 1)[-1].partition(":")[2]
         if "@sha256:" not in image and (not tag or tag == "latest"):
@@ -153,13 +141,13 @@ def _bucket_problems(companions: Sequence[PolicyResource]) -> list[str]:
 
     problems: list[str] = []
     versioning = of("aws:s3/bucketVersioning:BucketVersioning")
-    if not any(_as_mapping(v.get("versioningConfiguration")).get("status") == "Enabled" for v in versioning):
+    if not any(as_mapping(v.get("versioningConfiguration")).get("status") == "Enabled" for v in versioning):
         problems.append("versioning is not enabled")
     encryption = of("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
     algorithms = [
-        _as_mapping(_as_mapping(rule).get("applyServerSideEncryptionByDefault")).get("sseAlgorithm")
+        as_mapping(as_mapping(rule).get("applyServerSideEncryptionByDefault")).get("sseAlgorithm")
         for config in encryption
-        for rule in _items(config.get("rules"))
+        for rule in items(config.get("rules"))
     ]
     if "aws:kms" not in algorithms:
         problems.append("default encryption is not SSE-KMS")
@@ -213,6 +201,37 @@ POLICIES: list[Policy] = [
         "Data-holding resources are protected from deletion.",
         validate_stateful_protected,
         EnforcementLevel.MANDATORY,
+    ),
+    StackValidationPolicy(
+        "k8s-custom-objects-after-crds",
+        "Custom objects depend on the CRD or chart that defines their kind.",
+        readiness.validate_custom_objects_after_crds,
+        EnforcementLevel.MANDATORY,
+    ),
+    StackValidationPolicy(
+        "k8s-autoscaling-metrics-served",
+        "Every HPA metric and KEDA trigger is served by an installed metrics API.",
+        readiness.validate_autoscaling_metrics_served,
+        EnforcementLevel.MANDATORY,
+    ),
+    StackValidationPolicy(
+        "gpu-workloads-schedulable",
+        "Accelerator nodes have a device plugin; every GPU request fits a node group.",
+        readiness.validate_gpu_workloads_schedulable,
+        EnforcementLevel.MANDATORY,
+    ),
+    StackValidationPolicy(
+        "k8s-await-covers-startup",
+        "Awaited workloads have a timeout covering their startup budget.",
+        readiness.validate_await_covers_startup,
+        EnforcementLevel.MANDATORY,
+    ),
+    ResourceValidationPolicy(
+        name="eks-version-supported",
+        description="EKS runs a Kubernetes version in standard support; warns 90 days before it ends.",
+        validate=readiness.validate_eks_version,
+        enforcement_level=EnforcementLevel.ADVISORY,
+        config_schema=PolicyConfigSchema(properties={"warnDays": {"type": "integer", "default": readiness.WARN_DAYS}}),
     ),
 ]
 """Every policy of the pack, in the order the CLI reports them."""

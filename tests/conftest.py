@@ -12,8 +12,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pulumi
+import pulumi_kubernetes as k8s
 import pytest
 
+from components import pins
 from components.plan.cli import make_plan
 from components.plan.monitor import Registration
 from components.plan.runner import (
@@ -28,6 +31,14 @@ ROOT = Path(__file__).resolve().parents[1]
 PROJECT = "mlops-platform"
 
 RunProgram = Callable[..., Recording]
+PLAN_DATE = "2026-12-01"
+"""The date every test judges EKS support windows on (``MLOPS_TODAY``), so a test's result
+does not change with the calendar; tests of the windows themselves pass their own dates."""
+
+
+@pytest.fixture(autouse=True)
+def _fixed_plan_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(pins.TODAY_VARIABLE, PLAN_DATE)
 
 
 def stack_file(stack: str) -> Path:
@@ -105,3 +116,14 @@ def named(recording: Recording) -> dict[str, Registration]:
 def of_type(recording: Recording, type_: str) -> list[Registration]:
     """The recording's resources of one type."""
     return [r for r in recording.resources if r.type == type_]
+
+
+def crd_releases() -> list[pulumi.Resource]:
+    """What a Cluster's ``crds`` are, for components tested without a cluster: the pinned
+    prometheus-operator-crds and KEDA releases (declare inside ``run``)."""
+    return [
+        k8s.helm.v3.Release(
+            name, chart=pins.chart(name).name, version=pins.chart(name).version, namespace="kube-system"
+        )
+        for name in ("prometheus-operator-crds", "keda")
+    ]

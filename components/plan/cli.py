@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from components import pins
 from components.errors import ConfigError
-from components.plan import cost, document
+from components.plan import cost, deploy, document
 from components.plan.policy import evaluate, read_pack_config
 from components.plan.runner import (
     PlanError,
@@ -58,6 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return plan_command(args.stack, args.program, args.config, args.out, args.format)
     except ConfigError as exc:
         print(exc.render(), file=sys.stderr)
+    except ValueError as exc:
+        print(f"mlops plan: {exc}", file=sys.stderr)
     except PlanError as exc:
         print(f"mlops plan: {exc}", file=sys.stderr)
     return EXIT_INVALID
@@ -93,7 +96,12 @@ def make_plan(recording: Recording) -> dict[str, Any]:
     """Evaluate the policy pack for the recording's stack and build ``plan.json``."""
     pack_config = read_pack_config(CONFIG_DIR / f"{recording.stack}.json")
     violations = evaluate(POLICIES, recording.resources, pack_config)
-    return document.build_plan(recording, violations, cost.estimate(recording.resources))
+    return document.build_plan(
+        recording,
+        violations,
+        cost.estimate(recording.resources, pins.today()),
+        deploy.estimate(recording.resources),
+    )
 
 
 def write_plan(plan: dict[str, Any], recording: Recording, out_dir: Path) -> None:

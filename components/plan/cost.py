@@ -1,7 +1,8 @@
 """An hourly cost estimate from the declared resources (us-east-1 on-demand list prices).
 
 Only resources that bill by the hour whatever their traffic are priced: EKS node groups
-(from the instance catalog, at their minimum and maximum size), the EKS control plane and
+(from the instance catalog, at their minimum and maximum size), the EKS control plane (at the
+standard or extended-support rate its Kubernetes version is billed at on the plan's date) and
 NAT gateways. Spot capacity is priced at the on-demand price unless the node group carries
 an expected discount (tag ``mlops-platform/spot-discount``). Usage-priced services (S3,
 data transfer, EBS) are left out.
@@ -9,14 +10,17 @@ data transfer, EBS) are left out.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from typing import Any
 
-from components import catalog
+from components import catalog, pins
 from components.plan.monitor import Registration
 
 EKS_CONTROL_PLANE_HOURLY = 0.10
-"""EKS cluster under standard Kubernetes version support."""
+"""EKS cluster under standard Kubernetes version support (aws.amazon.com/eks/pricing)."""
+EKS_EXTENDED_SUPPORT_HOURLY = 0.60
+"""EKS cluster whose version is in extended support: six times the standard rate."""
 NAT_GATEWAY_HOURLY = 0.045
 """NAT gateway, per gateway-hour (data processing not included)."""
 
@@ -31,19 +35,47 @@ def cost_item(name: str, hourly_min: float, hourly_max: float, detail: str) -> d
     }
 
 
-def estimate(resources: Sequence[Registration]) -> dict[str, Any]:
-    """The ``cost`` block of ``plan.json``."""
+def control_plane_cost(name: str, inputs: dict[str, Any], today: datetime.date) -> dict[str, Any]:
+    """The control plane at the rate its version bills on ``today``.
+
+    Past standard support a cluster with ``upgradePolicy.supportType: EXTENDED`` (EKS's default)
+    bills extended support; one with ``STANDARD`` is upgraded by EKS and stays at the standard rate.
+    """
+    version = str(inputs.get("version", ""))
+    window = pins.KUBERNETES_VERSIONS.get(version)
+    if window is None:
+        return cost_item(name, EKS_CONTROL_PLANE_HOURLY, EKS_EXTENDED_SUPPORT_HOURLY, f"EKS {version}: unknown version")
+    policy: dict[str, Any] = inputs.get("upgradePolicy") or {}
+    support = str(policy.get("supportType", "EXTENDED"))
+    status = pins.support_status(version, today)
+    if status == "standard":
+        return cost_item(
+            name,
+            EKS_CONTROL_PLANE_HOURLY,
+            EKS_CONTROL_PLANE_HOURLY,
+            f"EKS {version} control plane, standard support until {window.standard_support_end}",
+        )
+    if support == "EXTENDED":
+        return cost_item(
+            name,
+            EKS_EXTENDED_SUPPORT_HOURLY,
+            EKS_EXTENDED_SUPPORT_HOURLY,
+            f"EKS {version} control plane in extended support since {window.standard_support_end}",
+        )
+    return cost_item(
+        name,
+        EKS_CONTROL_PLANE_HOURLY,
+        EKS_CONTROL_PLANE_HOURLY,
+        f"EKS {version} control plane, past standard support: EKS upgrades it (supportType STANDARD)",
+    )
+
+
+def estimate(resources: Sequence[Registration], today: datetime.date) -> dict[str, Any]:
+    """The ``cost`` block of ``plan.json`` on ``today``'s prices and support windows."""
     items: list[dict[str, Any]] = []
     for resource in resources:
         if resource.type == "aws:eks/cluster:Cluster":
-            items.append(
-                cost_item(
-                    resource.name,
-                    EKS_CONTROL_PLANE_HOURLY,
-                    EKS_CONTROL_PLANE_HOURLY,
-                    "EKS control plane",
-                )
-            )
+            items.append(control_plane_cost(resource.name, resource.inputs, today))
         elif resource.type == "aws:ec2/natGateway:NatGateway":
             items.append(cost_item(resource.name, NAT_GATEWAY_HOURLY, NAT_GATEWAY_HOURLY, "NAT gateway"))
         elif resource.type == "aws:eks/nodeGroup:NodeGroup":

@@ -51,7 +51,9 @@ def resource_json(resource: Registration) -> dict[str, Any]:
     }
 
 
-def build_plan(recording: Recording, violations: Sequence[Violation], cost: dict[str, Any]) -> dict[str, Any]:
+def build_plan(
+    recording: Recording, violations: Sequence[Violation], cost: dict[str, Any], deploy: dict[str, Any]
+) -> dict[str, Any]:
     """The ``plan.json`` document (DESIGN.md contract)."""
     return {
         "schemaVersion": SCHEMA_VERSION,
@@ -61,6 +63,7 @@ def build_plan(recording: Recording, violations: Sequence[Violation], cost: dict
         "violations": [v.as_json() for v in violations],
         "outputs": integers(recording.outputs),
         "cost": cost,
+        "deploy": deploy,
     }
 
 
@@ -154,7 +157,18 @@ def render_text(plan: dict[str, Any]) -> str:
     lines += _violations_text(plan["violations"])
     lines.append("")
     lines += _cost_text(plan["cost"])
+    lines.append("")
+    lines += _deploy_text(plan["deploy"], {r["urn"]: r["name"] for r in resources})
     return "\n".join(lines) + "\n"
+
+
+def _deploy_text(deploy: dict[str, Any], names: dict[str, str]) -> list[str]:
+    chain = [names.get(urn) or urn for urn in deploy["criticalPath"]]
+    return [
+        f"Deploy estimate (first pulumi up, typical times in components/timings.py): "
+        f"{deploy['criticalPathMinutes']:.1f} min on the longest chain, {len(deploy['waves'])} waves",
+        "  longest chain: " + " -> ".join(chain),
+    ]
 
 
 def _tree(node: dict[str, Any], children: dict[str | None, list[dict[str, Any]]], indent: str) -> list[str]:

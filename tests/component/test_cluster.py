@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from components import pins
 from components.cluster import Cluster, ClusterArgs, kubeconfig
 from tests.conftest import RunProgram, named, of_type
 
@@ -25,7 +26,9 @@ def test_control_plane_is_private_encrypted_and_audited(run: RunProgram) -> None
     r = named(run(lambda: Cluster("eks", BASE)))
     cluster = r["eks-cluster"]
     inputs = cluster.inputs
-    assert inputs["name"] == "mlops-prod" and inputs["version"] == "1.33"
+    assert inputs["name"] == "mlops-prod" and inputs["version"] == pins.DEFAULT_KUBERNETES_VERSION
+    # Past standard support EKS upgrades the control plane instead of billing extended support.
+    assert inputs["upgradePolicy"] == {"supportType": "STANDARD"}
     assert inputs["vpcConfig"] == {
         "endpointPrivateAccess": True,
         "endpointPublicAccess": False,
@@ -55,9 +58,17 @@ def test_access_entries_and_addons(run: RunProgram) -> None:
     assert policy["policyArn"].endswith(":cluster-access-policy/AmazonEKSClusterAdminPolicy")
     assert policy["accessScope"] == {"type": "cluster"}
     addons = {a.inputs["addonName"]: a for a in of_type(recording, "aws:eks/addon:Addon")}
-    assert set(addons) == {"vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns", "aws-ebs-csi-driver"}
+    assert set(addons) == {
+        "vpc-cni",
+        "kube-proxy",
+        "eks-pod-identity-agent",
+        "coredns",
+        "metrics-server",
+        "aws-ebs-csi-driver",
+    }
     system = r["eks-system-nodes"]
     assert system.urn in addons["coredns"].dependencies
+    assert system.urn in addons["metrics-server"].dependencies
     ebs = addons["aws-ebs-csi-driver"].inputs
     assert ebs["serviceAccountRoleArn"].startswith("arn:aws:iam::123456789012:role/eks-ebs-csi-role")
     trust = json.loads(r["eks-ebs-csi-role"].inputs["assumeRolePolicy"])["Statement"][0]["Condition"]
@@ -84,12 +95,14 @@ def test_autoscaler_release_is_pinned_and_scoped(run: RunProgram) -> None:
     r = named(run(lambda: Cluster("eks", BASE)))
     release = r["eks-cluster-autoscaler"]
     inputs = release.inputs
-    assert (inputs["chart"], inputs["version"]) == ("cluster-autoscaler", "9.46.6")
+    assert (inputs["chart"], inputs["version"]) == ("cluster-autoscaler", pins.chart("cluster-autoscaler").version)
     assert inputs["repositoryOpts"] == {"repo": "https://kubernetes.github.io/autoscaler"}
     assert inputs["namespace"] == "kube-system"
     values = inputs["values"]
     assert values["autoDiscovery"] == {"clusterName": "mlops-prod"}
-    assert values["image"] == {"tag": "v1.33.0"}
+    # The image's minor follows the cluster's (default 1.35).
+    assert values["image"] == {"repository": pins.AUTOSCALER_IMAGE, "tag": pins.AUTOSCALER_TAGS["1.35"]}
+    assert values["image"]["tag"].startswith("v1.35.")
     role_arn = values["rbac"]["serviceAccount"]["annotations"]["eks.amazonaws.com/role-arn"]
     assert role_arn.startswith("arn:aws:iam::123456789012:role/eks-autoscaler-role")
     assert release.provider == r["eks-k8s"].urn
@@ -117,6 +130,21 @@ def test_provider_gets_a_secret_kubeconfig(run: RunProgram) -> None:
     ]  # fmt: skip
 
 
+def test_crds_are_installed_before_anything_uses_them(run: RunProgram) -> None:
+    recording = run(lambda: Cluster("eks", BASE))
+    r = named(recording)
+    crds, keda = r["eks-prometheus-crds"], r["eks-keda"]
+    for release, name in ((crds, "prometheus-operator-crds"), (keda, "keda")):
+        assert (release.inputs["chart"], release.inputs["version"]) == (name, pins.chart(name).version)
+        assert release.inputs["repositoryOpts"] == {"repo": pins.chart(name).repository}
+        assert release.provider == r["eks-k8s"].urn
+        assert r["eks-system-nodes"].urn in release.dependencies
+    # KEDA's ServiceMonitors need the Prometheus operator's CRDs.
+    assert crds.urn in keda.dependencies
+    assert keda.inputs["values"]["nodeSelector"] == {"mlops-platform/pool": "system"}
+    assert keda.inputs["namespace"] == "keda" and keda.inputs["createNamespace"] is True
+
+
 def test_public_endpoint_with_cidrs(run: RunProgram) -> None:
     args: ClusterArgs = {**BASE, "endpoint_public_access": True, "public_access_cidrs": ["203.0.113.0/24"]}
     inputs = named(run(lambda: Cluster("eks", args)))["eks-cluster"].inputs
@@ -134,6 +162,7 @@ def test_public_endpoint_with_cidrs(run: RunProgram) -> None:
         ),
         ({"public_access_cidrs": ["10.0.0.0/8"]}, "endpoint_public_access is False"),
         ({"version": "1.20"}, "version must be one of"),
+        ({"support_type": "FOREVER"}, "support_type must be STANDARD or EXTENDED"),
         ({"system_min_size": 0}, "system_min_size must be 1..system_max_size"),
     ],
 )

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from components import pins
 from components.catalog import Taint
 from components.model_serving_endpoint import (
     AWS_CLI_IMAGE,
@@ -14,7 +15,7 @@ from components.model_serving_endpoint import (
     ModelServingEndpointArgs,
     PoolPlacement,
 )
-from tests.conftest import RunProgram, named
+from tests.conftest import RunProgram, crd_releases, named
 
 pytestmark = pytest.mark.component
 
@@ -44,7 +45,8 @@ def args(runtime: str, **extra: Any) -> ModelServingEndpointArgs:
 
 def deploy(run: RunProgram, endpoint_args: ModelServingEndpointArgs) -> dict[str, Any]:
     return {
-        name: r.inputs | {"_r": r} for name, r in named(run(lambda: ModelServingEndpoint("ep", endpoint_args))).items()
+        name: r.inputs | {"_r": r}
+        for name, r in named(run(lambda: ModelServingEndpoint("ep", {**endpoint_args, "crds": crd_releases()}))).items()
     }
 
 
@@ -81,7 +83,6 @@ def test_vllm_defaults_copy_the_model_from_s3(run: RunProgram) -> None:
         "/models/model",
         "--port",
         "8000",
-        "--disable-log-requests",
         "--max-model-len",
         "8192",
     ]
@@ -189,26 +190,56 @@ def test_single_replica_has_no_hpa_or_pdb(run: RunProgram) -> None:
     assert r["ep-deployment"]["_r"].ignore_changes == []
 
 
-def test_hpa_on_a_prometheus_metric(run: RunProgram) -> None:
-    hpa = deploy(
+def test_cpu_hpa_without_a_metric(run: RunProgram) -> None:
+    r = deploy(run, args("triton", replicas=2, max_replicas=4))
+    assert r["ep-hpa"]["spec"]["metrics"][0]["resource"]["name"] == "cpu"
+    assert "ep-scaled-object" not in r
+
+
+def test_keda_scales_on_a_prometheus_metric_after_its_crds(run: RunProgram) -> None:
+    r = deploy(
         run,
         args(
-            "vllm",
-            replicas=2,
-            max_replicas=4,
-            autoscaling_metric="vllm_num_requests_waiting",
-            autoscaling_target="5",
+            "vllm", replicas=2, max_replicas=4, autoscaling_metric="vllm:num_requests_waiting", autoscaling_target="5"
         ),
-    )["ep-hpa"]["spec"]
-    assert hpa["metrics"] == [
-        {
-            "pods": {
-                "metric": {"name": "vllm_num_requests_waiting"},
-                "target": {"averageValue": "5", "type": "AverageValue"},
-            },
-            "type": "Pods",
-        }
-    ]
+    )
+    assert "ep-hpa" not in r  # KEDA owns the HPA it creates
+    scaled = r["ep-scaled-object"]
+    assert (scaled["apiVersion"], scaled["kind"]) == ("keda.sh/v1alpha1", "ScaledObject")
+    spec = scaled["spec"]
+    assert (spec["minReplicaCount"], spec["maxReplicaCount"]) == (2, 4)
+    assert spec["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "ep"}
+    [trigger] = spec["triggers"]
+    assert trigger["type"] == "prometheus" and trigger["metricType"] == "AverageValue"
+    assert trigger["metadata"] == {
+        "serverAddress": "http://kube-prometheus-stack-prometheus.monitoring.svc:9090",
+        "query": 'sum(vllm:num_requests_waiting{namespace="serving",service="ep"})',
+        "threshold": "5",
+    }
+    deps = set(scaled["_r"].dependencies)
+    assert {r["keda"]["_r"].urn, r["ep-deployment"]["_r"].urn} <= deps
+
+
+def test_service_monitor_waits_for_the_crds(run: RunProgram) -> None:
+    r = deploy(run, args("triton"))
+    assert r["prometheus-operator-crds"]["_r"].urn in r["ep-service-monitor"]["_r"].dependencies
+
+
+def test_await_covers_scale_up_pull_copy_and_startup(run: RunProgram) -> None:
+    def timeout(endpoint: dict[str, Any]) -> int:
+        return int(endpoint["ep-deployment"]["metadata"]["annotations"]["pulumi.com/timeoutSeconds"])
+
+    # Triton reads S3 itself: node from zero (360) + image pull (420) + startup (1800).
+    assert timeout(deploy(run, args("triton"))) == 360 + 420 + 1800
+    # vLLM copies the model first (420 more), and a shorter startup budget shortens the wait.
+    assert timeout(deploy(run, args("vllm", startup_seconds=600))) == 360 + 420 + 420 + 600
+
+
+def test_runtime_images_default_to_the_pinned_releases(run: RunProgram) -> None:
+    endpoint_args = args("vllm")
+    del endpoint_args["image"]  # type: ignore[misc]
+    [server] = pod(deploy(run, endpoint_args))["containers"]
+    assert server["image"] == pins.image("vllm-openai")
 
 
 def test_service_is_internal_unless_allowed(run: RunProgram) -> None:
@@ -241,11 +272,15 @@ def test_network_policy_admits_callers_and_monitoring(run: RunProgram) -> None:
         ({"load_balancer": "internet-facing"}, "needs allow_internet_facing"),
         ({"replicas": 3, "max_replicas": 2}, "replicas must be >= 1 and <= max_replicas"),
         ({"model_id": "x/y"}, "model_id is for the vllm runtime only"),
+        ({"autoscaling_metric": "vllm num waiting", "max_replicas": 3}, "must be a Prometheus metric name"),
+        ({"autoscaling_metric": "vllm:num_requests_waiting"}, "autoscaling_metric needs max_replicas"),
+        ({"runtime": "custom", "image": None}, "image is required for the custom runtime"),
     ],
 )
 def test_bad_arguments_declare_nothing(run: RunProgram, change: dict[str, Any], fragment: str) -> None:
     def program() -> None:
         with pytest.raises(ValueError, match=fragment):
-            ModelServingEndpoint("ep", {**args("triton"), **change})
+            endpoint_args: dict[str, Any] = {**args("triton"), "crds": [], **change}
+            ModelServingEndpoint("ep", {k: v for k, v in endpoint_args.items() if v is not None})  # type: ignore[arg-type]
 
     assert list(named(run(program))) == []

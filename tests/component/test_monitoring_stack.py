@@ -8,8 +8,9 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.monitoring_stack import DCGM_CHART, PROMETHEUS_CHART, MonitoringStack, MonitoringStackArgs
-from tests.conftest import RunProgram, named, of_type
+from components import pins
+from components.monitoring_stack import MonitoringStack, MonitoringStackArgs
+from tests.conftest import RunProgram, crd_releases, named, of_type
 
 pytestmark = pytest.mark.component
 
@@ -26,13 +27,23 @@ WEBHOOK = "https://hooks.slack.com/services/T000/B000/not-a-real-secret"
 
 
 def deploy(run: RunProgram, args: MonitoringStackArgs) -> dict[str, Any]:
-    return named(run(lambda: MonitoringStack("monitoring", args)))
+    return named(run(lambda: MonitoringStack("monitoring", {**args, "crds": crd_releases()})))
 
 
 def test_releases_are_pinned_and_internal(run: RunProgram) -> None:
     r = deploy(run, BASE)
     stack = r["monitoring-kube-prometheus-stack"].inputs
-    assert (stack["chart"], stack["version"], stack["repositoryOpts"]["repo"]) == PROMETHEUS_CHART
+    chart = pins.chart("kube-prometheus-stack")
+    assert (stack["chart"], stack["version"], stack["repositoryOpts"]["repo"]) == (
+        chart.name,
+        chart.version,
+        chart.repository,
+    )
+    # The cluster's prometheus-operator-crds release owns the CRDs; everything waits on it.
+    assert stack["values"]["crds"] == {"enabled": False}
+    crds = r["prometheus-operator-crds"].urn
+    assert crds in r["monitoring-kube-prometheus-stack"].dependencies
+    assert all(crds in x.dependencies for name, x in r.items() if name.startswith("monitoring-rules-"))
     values = stack["values"]
     assert values["prometheus"]["service"]["type"] == "ClusterIP"
     assert values["grafana"]["service"] == {"type": "ClusterIP"}
@@ -46,7 +57,12 @@ def test_releases_are_pinned_and_internal(run: RunProgram) -> None:
     [sns] = next(x for x in values["alertmanager"]["config"]["receivers"] if x["name"] == "critical")["sns_configs"]
     assert sns["topic_arn"].startswith("arn:aws:sns:us-east-1:123456789012:monitoring-alerts-topic")
     dcgm = r["monitoring-dcgm-exporter"].inputs
-    assert (dcgm["chart"], dcgm["version"], dcgm["repositoryOpts"]["repo"]) == DCGM_CHART
+    chart = pins.chart("dcgm-exporter")
+    assert (dcgm["chart"], dcgm["version"], dcgm["repositoryOpts"]["repo"]) == (
+        chart.name,
+        chart.version,
+        chart.repository,
+    )
     assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in dcgm["values"]["tolerations"]
     assert dcgm["values"]["nodeSelector"] == {"mlops-platform/accelerator": "nvidia"}
     assert dcgm["values"]["serviceMonitor"]["enabled"] is True
@@ -100,6 +116,7 @@ def test_secrets_never_appear_in_plaintext(run: RunProgram) -> None:
             "monitoring",
             {
                 **BASE,
+                "crds": crd_releases(),
                 "slack_channel": "#ml-alerts",
                 "slack_webhook_url": pulumi.Output.secret(WEBHOOK),
                 "pagerduty_routing_key": pulumi.Output.secret("pd-routing-key-not-real"),
@@ -138,6 +155,7 @@ def test_prod_storage_is_persistent_and_encrypted(run: RunProgram) -> None:
         ({"slack_channel": "#x"}, "slack_channel needs slack_webhook_url"),
         ({"retention_days": 0}, "retention_days must be 1-365"),
         ({"monthly_gpu_budget_usd": 100.0}, "needs gpu_instance_types"),
+        ({}, "crds is required: pass cluster.crds"),
     ],
 )
 def test_bad_arguments_declare_nothing(run: RunProgram, change: dict[str, Any], fragment: str) -> None:
@@ -149,4 +167,7 @@ def test_bad_arguments_declare_nothing(run: RunProgram, change: dict[str, Any], 
 
 
 def test_one_topic(run: RunProgram) -> None:
-    assert len(of_type(run(lambda: MonitoringStack("monitoring", BASE)), "aws:sns/topic:Topic")) == 1
+    topics = of_type(
+        run(lambda: MonitoringStack("monitoring", {**BASE, "crds": crd_releases()})), "aws:sns/topic:Topic"
+    )
+    assert len(topics) == 1

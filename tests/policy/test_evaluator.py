@@ -107,10 +107,19 @@ def test_required_tags_are_configurable() -> None:
 def test_stack_pack_configs_set_the_levels() -> None:
     dev = json.loads((CONFIG_DIR / "dev.json").read_text())
     prod = json.loads((CONFIG_DIR / "prod.json").read_text())
-    assert {enforcement_level(p, prod) for p in POLICIES} == {EnforcementLevel.MANDATORY}
-    assert {p.name: enforcement_level(p, dev).value for p in POLICIES if p.name != "stateful-resources-protected"} == {
-        p.name: "advisory" for p in POLICIES if p.name != "stateful-resources-protected"
+    # The version-support rule is a warning everywhere: a version nearing its end is not a deploy blocker.
+    warning = "eks-version-supported"
+    assert {enforcement_level(p, prod) for p in POLICIES if p.name != warning} == {EnforcementLevel.MANDATORY}
+    assert enforcement_level(next(p for p in POLICIES if p.name == warning), prod) is EnforcementLevel.ADVISORY
+    # Deploy readiness blocks dev too (a broken first `pulumi up` is broken in any stack); the rest advise.
+    readiness = {
+        "k8s-custom-objects-after-crds",
+        "k8s-autoscaling-metrics-served",
+        "gpu-workloads-schedulable",
+        "k8s-await-covers-startup",
     }
+    levels = {p.name: enforcement_level(p, dev).value for p in POLICIES if p.name != "stateful-resources-protected"}
+    assert levels == {name: "mandatory" if name in readiness else "advisory" for name in levels}
     # Dev stacks are meant to be destroyed: unprotected data is expected there.
     assert enforcement_level(next(p for p in POLICIES if p.name == "stateful-resources-protected"), dev).value == (
         "disabled"

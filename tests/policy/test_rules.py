@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from components import pins
 from components.plan.monitor import Registration
 from components.plan.policy import evaluate
 from policies import POLICIES
@@ -41,6 +42,7 @@ GOOD_REPO = {
     "encryptionConfigurations": [{"encryptionType": "KMS"}],
 }
 GOOD_CLUSTER = {
+    "version": pins.DEFAULT_KUBERNETES_VERSION,
     "encryptionConfig": {"resources": ["secrets"]},
     "enabledClusterLogTypes": ["api", "audit", "authenticator"],
     "vpcConfig": {"endpointPublicAccess": False},

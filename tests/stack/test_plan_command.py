@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -21,6 +22,26 @@ def mlops(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(MLOPS), *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
 
 
+def test_deploy_estimate_orders_every_resource_after_what_it_waits_for(tmp_path: Path) -> None:
+    assert mlops("plan", "--stack", "prod", "--out", str(tmp_path)).returncode == 0
+    plan = json.loads((tmp_path / "plan.json").read_text())
+    deploy = plan["deploy"]
+    assert set(deploy) == {"criticalPathMinutes", "waves", "criticalPath"}
+    custom = {r["urn"]: r for r in plan["resources"] if r["custom"]}
+    wave_of = {urn: index for index, wave in enumerate(deploy["waves"]) for urn in wave}
+    assert sorted(wave_of) == sorted(custom) and sum(map(len, deploy["waves"])) == len(custom)
+    for urn, resource in custom.items():
+        upstream = [u for u in [*resource["dependencies"], resource["provider"]] if u in custom]
+        assert all(wave_of[u] < wave_of[urn] for u in upstream), resource["name"]
+    chain = deploy["criticalPath"]
+    for before, after in itertools.pairwise(chain):
+        assert before in [*custom[after]["dependencies"], custom[after]["provider"]]
+    names = [custom[urn]["name"] for urn in chain]
+    # The longest chain runs through the control plane to a GPU endpoint waiting for its node.
+    assert "eks-cluster" in names and names[-1].startswith("llm-chat")
+    assert 20 < deploy["criticalPathMinutes"] < 90
+
+
 def test_prod_plan_json_matches_the_contract(tmp_path: Path) -> None:
     result = mlops("plan", "--stack", "prod", "--format", "json", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
@@ -34,6 +55,7 @@ def test_prod_plan_json_matches_the_contract(tmp_path: Path) -> None:
         "violations",
         "outputs",
         "cost",
+        "deploy",
     }
     assert (plan["schemaVersion"], plan["project"], plan["stack"]) == (1, "mlops-platform", "prod")
     urns = {r["urn"] for r in plan["resources"]}

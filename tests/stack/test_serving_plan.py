@@ -57,7 +57,7 @@ def test_dev_serves_one_small_llm(dev_plan: dict[str, Any]) -> None:
     assert objects(dev_plan, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler") == {}
 
 
-def test_prod_serves_triton_and_vllm_with_hpa_and_pdb(prod_plan: dict[str, Any]) -> None:
+def test_prod_serves_triton_and_vllm_with_autoscaling_and_pdb(prod_plan: dict[str, Any]) -> None:
     deployments = objects(prod_plan, "kubernetes:apps/v1:Deployment")
     assert set(deployments) == {"fraud-detector", "llm-chat"}
     triton, vllm = deployments["fraud-detector"], deployments["llm-chat"]
@@ -69,10 +69,9 @@ def test_prod_serves_triton_and_vllm_with_hpa_and_pdb(prod_plan: dict[str, Any])
         images = [c["image"] for c in pod["containers"] + pod.get("initContainers", [])]
         assert all("@sha256:" in image and ".dkr.ecr." in image for image in images), images
         assert pod["topologySpreadConstraints"][0]["topologyKey"] == "topology.kubernetes.io/zone"
-    assert set(objects(prod_plan, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")) == {
-        "fraud-detector",
-        "llm-chat",
-    }
+    # Triton scales on CPU (metrics-server); vLLM on its request queue through KEDA, which owns its HPA.
+    assert set(objects(prod_plan, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")) == {"fraud-detector"}
+    assert set(objects(prod_plan, "kubernetes:keda.sh/v1alpha1:ScaledObject")) == {"llm-chat"}
     assert set(objects(prod_plan, "kubernetes:policy/v1:PodDisruptionBudget")) == {
         "fraud-detector",
         "llm-chat",

@@ -114,7 +114,8 @@ INVALID = [
     ("network.azCount", 1, "platform.network.azCount", "greater than or equal to 2"),
     ("network.natGateways", "single", "platform.network.natGateways", "must be 'perAz' in prod"),
     ("network.flowLogs", False, "platform.network.flowLogs", "must be true in prod"),
-    ("cluster.version", "1.20", "platform.cluster.version", "Input should be"),
+    ("cluster.version", "1.20", "platform.cluster.version", "must be one of 1.32, 1.33, 1.34, 1.35"),
+    ("cluster.supportType", "FOREVER", "platform.cluster.supportType", "Input should be"),
     (
         "cluster.endpointPublicAccess",
         True,
@@ -253,7 +254,7 @@ INVALID = [
         "endpoints.0.registry",
         "serving",
         "platform.endpoints[0].image",
-        "set exactly one of image or registry",
+        "set one of image or registry, not both",
     ),
     ("endpoints.0.cpu", "two", "platform.endpoints[0].cpu", "should match pattern"),
 ]

@@ -1,0 +1,56 @@
+"""Typical durations of what a first ``pulumi up`` creates and waits for, in seconds.
+
+One table feeds both the await timeouts the components set (a GPU Deployment must not time
+out while its node scales up from zero) and the deploy estimate of ``mlops plan``
+(``plan.json`` ``deploy``). They are assumptions, not promises: each entry says where its
+figure comes from, and a slow region, an empty spot market or a large model takes longer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Timing:
+    """A typical duration and where it comes from."""
+
+    seconds: float
+    source: str
+
+
+BY_TYPE: dict[str, Timing] = {
+    "aws:eks/cluster:Cluster": Timing(600, "EKS control plane creation: 8-12 min (EKS user guide, create-cluster)"),
+    "aws:eks/nodeGroup:NodeGroup": Timing(240, "managed node group to ACTIVE with min nodes: 3-5 min (observed)"),
+    "aws:eks/addon:Addon": Timing(90, "managed add-on to ACTIVE: 1-2 min (CoreDNS waits for nodes)"),
+    "aws:ec2/natGateway:NatGateway": Timing(120, "NAT gateway to available: 1-2 min (VPC user guide)"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": Timing(90, "interface endpoint to available: about 1-2 min"),
+    "aws:kms/key:Key": Timing(5, "KMS CreateKey: seconds"),
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": Timing(5, "IAM: seconds"),
+    "aws:ecr/repository:Repository": Timing(5, "ECR: seconds"),
+    "docker:index/image:Image": Timing(600, "build and push of a GPU serving image (5-15 GB): about 10 min"),
+    "kubernetes:helm.sh/v3:Release": Timing(120, "Helm install with atomic wait: 1-3 min per chart (observed)"),
+    "kubernetes:apps/v1:DaemonSet": Timing(60, "DaemonSet rollout on existing nodes: about 1 min"),
+}
+"""Per resource type; anything not listed counts :data:`DEFAULT`."""
+
+DEFAULT = Timing(10, "most AWS and Kubernetes API objects: seconds")
+
+GPU_NODE_FROM_ZERO = Timing(
+    360, "cluster-autoscaler scale-up of a GPU group from zero: detection, EC2 launch, join, driver: 4-8 min"
+)
+IMAGE_PULL = Timing(420, "pull of a 10 GB serving image at about 25 MB/s per node: about 7 min")
+MODEL_COPY = Timing(420, "copy of a 10-20 GB model from S3 through the VPC endpoint: about 5-7 min")
+
+MODEL_LOAD = Timing(300, "a multi-GB model loaded into GPU memory and warmed up: 2-8 min (vLLM, Triton)")
+WORKLOAD_READY = Timing(60, "a CPU Deployment's rollout to ready on existing nodes: about 1 min")
+
+DEPLOYMENT_DEFAULT_AWAIT = 600
+"""pulumi-kubernetes waits this long for a Deployment unless ``pulumi.com/timeoutSeconds`` says
+otherwise (``pulumi.com/skipAwait: "true"`` skips the wait)."""
+
+
+def gpu_scheduling_allowance(copies_model: bool) -> int:
+    """Seconds before a GPU pod's startup probe starts: node from zero, image pull, model copy."""
+    extra = MODEL_COPY.seconds if copies_model else 0.0
+    return int(GPU_NODE_FROM_ZERO.seconds + IMAGE_PULL.seconds + extra)

@@ -1,0 +1,424 @@
+"""Deploy-readiness rules: what a real ``pulumi up`` would trip over although every object is
+valid on its own. Stack validators, so ``pulumi preview --policy-pack`` reports them as
+``mlops plan`` does; each is a plain function of ``(args, report_violation)`` over the
+resources' inputs and dependency graph.
+
+- a custom object must be created after what defines its kind (a CRD or a chart that ships it);
+- an autoscaler's metric must be served by an installed metrics API;
+- a GPU request needs a device plugin and a node group whose nodes can run it;
+- an awaited workload's timeout must cover its startup budget.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from pulumi_policy import PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs
+
+from components import catalog, pins, timings
+from policies.values import as_mapping, items
+
+BUILT_IN_GROUPS = frozenset(
+    {
+        "",
+        "admissionregistration.k8s.io",
+        "apiextensions.k8s.io",
+        "apiregistration.k8s.io",
+        "apps",
+        "authentication.k8s.io",
+        "authorization.k8s.io",
+        "autoscaling",
+        "batch",
+        "certificates.k8s.io",
+        "coordination.k8s.io",
+        "discovery.k8s.io",
+        "events.k8s.io",
+        "flowcontrol.apiserver.k8s.io",
+        "networking.k8s.io",
+        "node.k8s.io",
+        "policy",
+        "rbac.authorization.k8s.io",
+        "resource.k8s.io",
+        "scheduling.k8s.io",
+        "storage.k8s.io",
+        "storagemigration.k8s.io",
+    }
+)
+"""API groups a Kubernetes 1.35 API server serves without any CRD."""
+RELEASE = "kubernetes:helm.sh/v3:Release"
+CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+ADDON = "aws:eks/addon:Addon"
+POD_TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicaSet")
+AWAITED_KINDS = ("Deployment", "StatefulSet")
+"""Kinds pulumi-kubernetes waits on until ready (10 minutes unless annotated)."""
+TIMEOUT_ANNOTATION = "pulumi.com/timeoutSeconds"
+SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait"
+NVIDIA, NEURON = (
+    catalog.DEVICE_RESOURCE[catalog.Accelerator.NVIDIA],
+    catalog.DEVICE_RESOURCE[catalog.Accelerator.NEURON],
+)
+DEVICE_PLUGIN_IMAGES = {NVIDIA: ("k8s-device-plugin", "gpu-operator"), NEURON: ("neuron-device-plugin",)}
+DEVICE_PLUGIN_CHARTS = {NVIDIA: ("nvidia-device-plugin", "gpu-operator"), NEURON: ("neuron-helm-chart",)}
+"""What installs each accelerator's device plugin: a DaemonSet image or a chart."""
+METRICS_SERVER = "metrics-server"
+CUSTOM_METRICS_CHARTS = ("prometheus-adapter",)
+EXTERNAL_METRICS_CHARTS = ("keda", "prometheus-adapter")
+PROMETHEUS_CHARTS = ("kube-prometheus-stack",)
+
+
+def _kind_and_group(resource: PolicyResource) -> tuple[str, str] | None:
+    """``(kind, group)`` of a Kubernetes object (None for releases, providers, AWS resources)."""
+    if not resource.resource_type.startswith("kubernetes:"):
+        return None
+    api_version, kind = resource.props.get("apiVersion"), resource.props.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        return None
+    return kind, api_version.rpartition("/")[0]
+
+
+def _chart(resource: PolicyResource) -> str | None:
+    if resource.resource_type != RELEASE:
+        return None
+    chart = resource.props.get("chart")
+    return chart.rsplit("/", 1)[-1] if isinstance(chart, str) else None
+
+
+def _releases(resources: Iterable[PolicyResource], charts: Sequence[str]) -> list[PolicyResource]:
+    return [r for r in resources if _chart(r) in charts]
+
+
+def defined_groups(resource: PolicyResource) -> set[str]:
+    """API groups whose CRDs this resource installs."""
+    if resource.resource_type == CRD:
+        group = as_mapping(resource.props.get("spec")).get("group")
+        return {group} if isinstance(group, str) else set()
+    chart = _chart(resource)
+    if chart is None:
+        return set()
+    if (
+        chart == "kube-prometheus-stack"
+        and as_mapping(as_mapping(resource.props.get("values")).get("crds")).get("enabled") is False
+    ):
+        return set()
+    return set(pins.CRD_GROUPS.get(chart, ()))
+
+
+def ancestors(resource: PolicyResource, by_urn: Mapping[str, PolicyResource]) -> set[str]:
+    """URNs of everything ``resource`` waits for, directly or through its dependencies."""
+    seen: set[str] = set()
+    stack = [d.urn for d in resource.dependencies]
+    while stack:
+        urn = stack.pop()
+        if urn in seen:
+            continue
+        seen.add(urn)
+        other = by_urn.get(urn)
+        if other is not None:
+            stack += [d.urn for d in other.dependencies]
+    return seen
+
+
+def validate_custom_objects_after_crds(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    """Every custom object depends on what defines its kind (CRD or chart shipping it)."""
+    by_urn = {r.urn: r for r in args.resources}
+    definers = {r.urn: defined_groups(r) for r in args.resources}
+    installed: set[str] = set[str]().union(*definers.values())
+    for resource in args.resources:
+        kind_group = _kind_and_group(resource)
+        if kind_group is None or kind_group[1] in BUILT_IN_GROUPS:
+            continue
+        kind, group = kind_group
+        waits_for = ancestors(resource, by_urn)
+        if any(group in definers.get(urn, set()) for urn in waits_for):
+            continue
+        where = "is installed in this stack but" if group in installed else "is installed nowhere in this stack and"
+        report_violation(
+            f"{kind} ({group}) would be applied before its CRD exists: the CRD {where} {resource.name} does "
+            "not depend on it; add depends_on on the release or CRD that defines it (cluster.crds)",
+            resource.urn,
+        )
+
+
+def _has_metrics_server(resources: Sequence[PolicyResource]) -> bool:
+    return any(r.resource_type == ADDON and r.props.get("addonName") == METRICS_SERVER for r in resources) or bool(
+        _releases(resources, (METRICS_SERVER,))
+    )
+
+
+def _prometheus_namespaces(resources: Sequence[PolicyResource]) -> set[str]:
+    return {str(r.props.get("namespace") or "default") for r in _releases(resources, PROMETHEUS_CHARTS)}
+
+
+def _service_namespace(address: str) -> str | None:
+    """The namespace in ``http://<service>.<namespace>.svc[...]:port``."""
+    host = address.partition("://")[2].partition("/")[0].partition(":")[0]
+    parts = host.split(".")
+    return parts[1] if len(parts) >= 3 and parts[2] == "svc" else None
+
+
+def validate_autoscaling_metrics_served(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    """Every HPA metric and KEDA trigger is served by a metrics API the stack installs."""
+    resources = args.resources
+    has_resource_api = _has_metrics_server(resources)
+    has_custom_api = bool(_releases(resources, CUSTOM_METRICS_CHARTS))
+    has_external_api = bool(_releases(resources, EXTERNAL_METRICS_CHARTS))
+    prometheus = _prometheus_namespaces(resources)
+    for resource in resources:
+        kind_group = _kind_and_group(resource)
+        if kind_group is None:
+            continue
+        spec = as_mapping(resource.props.get("spec"))
+        if kind_group == ("HorizontalPodAutoscaler", "autoscaling"):
+            for metric in map(as_mapping, items(spec.get("metrics"))):
+                kind = str(metric.get("type"))
+                served = {
+                    "Resource": has_resource_api,
+                    "ContainerResource": has_resource_api,
+                    "Pods": has_custom_api,
+                    "Object": has_custom_api,
+                    "External": has_external_api,
+                }.get(kind, False)
+                if not served:
+                    api = {"Pods": "custom.metrics.k8s.io", "Object": "custom.metrics.k8s.io"}.get(
+                        kind, "external.metrics.k8s.io" if kind == "External" else "metrics.k8s.io (metrics-server)"
+                    )
+                    report_violation(
+                        f"HPA {resource.name} scales on a {kind} metric but nothing serves {api} in this stack: "
+                        "it can never read the metric (scale on a Prometheus metric through KEDA instead)",
+                        resource.urn,
+                    )
+        elif kind_group == ("ScaledObject", "keda.sh"):
+            for trigger in map(as_mapping, items(spec.get("triggers"))):
+                kind = str(trigger.get("type"))
+                if kind in ("cpu", "memory") and not has_resource_api:
+                    report_violation(
+                        f"ScaledObject {resource.name} has a {kind} trigger but no metrics-server is installed",
+                        resource.urn,
+                    )
+                if kind == "prometheus":
+                    address = str(as_mapping(trigger.get("metadata")).get("serverAddress", ""))
+                    namespace = _service_namespace(address)
+                    if namespace not in prometheus:
+                        report_violation(
+                            f"ScaledObject {resource.name} queries Prometheus at {address!r}, but this stack "
+                            f"installs kube-prometheus-stack in {', '.join(sorted(prometheus)) or 'no namespace'}",
+                            resource.urn,
+                        )
+
+
+def pod_spec_of(resource: PolicyResource) -> Mapping[str, Any] | None:
+    """The pod spec of a workload or bare Pod (None for anything else)."""
+    kind_group = _kind_and_group(resource)
+    if kind_group is None:
+        return None
+    spec = as_mapping(resource.props.get("spec"))
+    if kind_group == ("Pod", ""):
+        return spec
+    if kind_group == ("CronJob", "batch"):
+        job = as_mapping(as_mapping(spec.get("jobTemplate")).get("spec"))
+        return as_mapping(as_mapping(job.get("template")).get("spec"))
+    if kind_group[0] in POD_TEMPLATE_KINDS:
+        return as_mapping(as_mapping(spec.get("template")).get("spec"))
+    return None
+
+
+def device_requests(pod: Mapping[str, Any]) -> dict[str, int]:
+    """Accelerator resource -> count a pod asks for (the largest container, as the scheduler counts)."""
+    wanted: dict[str, int] = {}
+    for container in map(as_mapping, items(pod.get("containers")) + items(pod.get("initContainers"))):
+        resources = as_mapping(container.get("resources"))
+        for section in ("limits", "requests"):
+            for key, value in as_mapping(resources.get(section)).items():
+                if key in (NVIDIA, NEURON):
+                    try:
+                        count = int(float(value))
+                    except (TypeError, ValueError):
+                        continue
+                    wanted[key] = max(wanted.get(key, 0), count)
+    return wanted
+
+
+def _tolerates(tolerations: Sequence[Mapping[str, Any]], taint: Mapping[str, Any]) -> bool:
+    effect = "".join(part.capitalize() for part in str(taint.get("effect", "")).split("_"))
+    for toleration in tolerations:
+        if toleration.get("effect") not in (None, "", effect):
+            continue
+        if toleration.get("operator") == "Exists" and toleration.get("key") in (None, "", taint.get("key")):
+            return True
+        if toleration.get("key") == taint.get("key") and toleration.get("value", "") == taint.get("value", ""):
+            return True
+    return False
+
+
+def node_group_fit(pod: Mapping[str, Any], group: PolicyResource, resource: str, count: int) -> str | None:
+    """Why a pod cannot run on a node group's nodes (None when it can)."""
+    labels = as_mapping(group.props.get("labels"))
+    selector = as_mapping(pod.get("nodeSelector"))
+    missing = {k: v for k, v in selector.items() if labels.get(k) != v}
+    if missing:
+        return f"labels {dict(missing)} not on its nodes"
+    tolerations = [as_mapping(t) for t in items(pod.get("tolerations"))]
+    untolerated = [
+        as_mapping(t) for t in items(group.props.get("taints")) if not _tolerates(tolerations, as_mapping(t))
+    ]
+    if untolerated:
+        return f"taint {untolerated[0].get('key')} not tolerated"
+    specs = [catalog.accelerated().get(str(t)) for t in items(group.props.get("instanceTypes"))]
+    kinds = {catalog.DEVICE_RESOURCE[s.accelerator] for s in specs if s is not None}
+    if resource not in kinds:
+        return f"its instance types have no {resource}"
+    per_node = min(s.accelerators for s in specs if s is not None)
+    if per_node < count:
+        return f"its nodes have {per_node} {resource}, the pod asks for {count}"
+    return None
+
+
+def _plugin_covers(plugin: PolicyResource, group: PolicyResource) -> bool:
+    """A device-plugin DaemonSet runs on a node group's nodes (its selector matches their labels)."""
+    pod = pod_spec_of(plugin) or {}
+    labels = as_mapping(group.props.get("labels"))
+    return all(labels.get(k) == v for k, v in as_mapping(pod.get("nodeSelector")).items())
+
+
+def device_plugin_for(group: PolicyResource, resources: Sequence[PolicyResource]) -> str | None:
+    """Which extended resource a node group's nodes need a plugin for, when no plugin covers them."""
+    ami = str(group.props.get("amiType", ""))
+    if "BOTTLEROCKET" in ami and "NVIDIA" in ami:
+        return None  # Bottlerocket's NVIDIA variants ship the device plugin.
+    if "NVIDIA" in ami or ami == "AL2_x86_64_GPU":
+        resource = NVIDIA
+    elif "NEURON" in ami:
+        resource = NEURON
+    else:
+        return None
+    if _releases(resources, DEVICE_PLUGIN_CHARTS[resource]):
+        return None
+    for candidate in resources:
+        if _kind_and_group(candidate) != ("DaemonSet", "apps"):
+            continue
+        pod = pod_spec_of(candidate) or {}
+        images = [str(as_mapping(c).get("image", "")) for c in items(pod.get("containers"))]
+        if any(marker in image for image in images for marker in DEVICE_PLUGIN_IMAGES[resource]) and _plugin_covers(
+            candidate, group
+        ):
+            return None
+    return resource
+
+
+def validate_gpu_workloads_schedulable(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    """Accelerator nodes have a device plugin; every accelerator request fits some node group."""
+    resources = args.resources
+    groups = [r for r in resources if r.resource_type == NODE_GROUP]
+    for group in groups:
+        missing = device_plugin_for(group, resources)
+        if missing is not None:
+            report_violation(
+                f"node group {group.name} ({group.props.get('amiType')}) has no device plugin: its nodes advertise "
+                f"no {missing} and accelerator pods stay Pending; add NvidiaDevicePlugin (or use Bottlerocket)",
+                group.urn,
+            )
+    for resource in resources:
+        pod = pod_spec_of(resource)
+        if pod is None:
+            continue
+        for device, count in device_requests(pod).items():
+            reasons = {g.name: node_group_fit(pod, g, device, count) for g in groups}
+            fits = [g for g in groups if reasons[g.name] is None]
+            if not fits:
+                why = "; ".join(f"{name}: {reason}" for name, reason in reasons.items()) or "no node groups"
+                report_violation(
+                    f"{resource.name} requests {count} {device} but no node group can run it ({why})",
+                    resource.urn,
+                )
+            elif all(device_plugin_for(g, resources) == device for g in fits):
+                report_violation(
+                    f"{resource.name} requests {device} but no device plugin runs on "
+                    f"{', '.join(g.name for g in fits)}: it would stay Pending",
+                    resource.urn,
+                )
+
+
+def startup_budget_seconds(pod: Mapping[str, Any]) -> int:
+    """The longest a container may take to start: its startup probe's window, else readiness."""
+    budget = 0
+    for container in map(as_mapping, items(pod.get("containers"))):
+        probe = as_mapping(container.get("startupProbe")) or as_mapping(container.get("readinessProbe"))
+        if not probe:
+            continue
+        window = float(probe.get("initialDelaySeconds", 0)) + float(probe.get("periodSeconds", 10)) * float(
+            probe.get("failureThreshold", 3)
+        )
+        budget = max(budget, int(window))
+    return budget
+
+
+def required_await_seconds(pod: Mapping[str, Any]) -> int:
+    """Startup budget plus, for accelerator pods, a node from zero, the image pull and a model copy."""
+    budget = startup_budget_seconds(pod)
+    if device_requests(pod):
+        budget += timings.gpu_scheduling_allowance(copies_model=bool(items(pod.get("initContainers"))))
+    return budget
+
+
+def validate_await_covers_startup(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    """Every workload pulumi-kubernetes awaits has a timeout covering its startup budget."""
+    for resource in args.resources:
+        kind_group = _kind_and_group(resource)
+        if kind_group is None or kind_group[0] not in AWAITED_KINDS:
+            continue
+        annotations = as_mapping(as_mapping(resource.props.get("metadata")).get("annotations"))
+        if str(annotations.get(SKIP_AWAIT_ANNOTATION, "")).lower() == "true":
+            continue
+        try:
+            timeout = int(float(annotations.get(TIMEOUT_ANNOTATION, timings.DEPLOYMENT_DEFAULT_AWAIT)))
+        except (TypeError, ValueError):
+            timeout = timings.DEPLOYMENT_DEFAULT_AWAIT
+        needed = required_await_seconds(pod_spec_of(resource) or {})
+        if timeout < needed:
+            report_violation(
+                f"{kind_group[0]} {resource.name}: pulumi up waits {timeout} s but it may need {needed} s to become "
+                f"ready (startup probe window, plus GPU scale-up, image pull and model copy); set "
+                f"{TIMEOUT_ANNOTATION} to at least {needed}, or {SKIP_AWAIT_ANNOTATION}",
+                resource.urn,
+            )
+
+
+WARN_DAYS = 90
+
+
+def eks_version_problems(version: str, support_type: str, today: datetime.date, warn_days: int) -> list[str]:
+    """What to say about a cluster's Kubernetes version on ``today``."""
+    window = pins.KUBERNETES_VERSIONS.get(version)
+    if window is None:
+        return [f"Kubernetes {version} is not a version this platform knows ({', '.join(pins.KUBERNETES_VERSIONS)})"]
+    status = pins.support_status(version, today)
+    if status == "ended":
+        return [f"Kubernetes {version} left EKS support on {window.extended_support_end}"]
+    if status == "extended":
+        if support_type == "EXTENDED":
+            return [
+                f"Kubernetes {version} left standard support on {window.standard_support_end}: the control plane "
+                f"bills extended support (6x) until you upgrade (extended support ends {window.extended_support_end})"
+            ]
+        return [f"Kubernetes {version} left standard support on {window.standard_support_end}: EKS upgrades it"]
+    days = (window.standard_support_end - today).days
+    if days <= warn_days:
+        then = "bills extended support (6x)" if support_type == "EXTENDED" else "is upgraded by EKS"
+        return [
+            f"Kubernetes {version} leaves standard support on {window.standard_support_end} ({days} days): "
+            f"upgrade before then, or the control plane {then}"
+        ]
+    return []
+
+
+def validate_eks_version(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """EKS clusters run a version in standard support, with warning before it ends."""
+    if args.resource_type != "aws:eks/cluster:Cluster":
+        return
+    support = str(as_mapping(args.props.get("upgradePolicy")).get("supportType", "EXTENDED"))
+    warn_days = int(args.get_config().get("warnDays", WARN_DAYS))
+    for problem in eks_version_problems(str(args.props.get("version", "")), support, pins.today(), warn_days):
+        report_violation(problem, None)

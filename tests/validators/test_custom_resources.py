@@ -1,0 +1,98 @@
+"""Every custom object in the dev and prod plans, validated against the CRD schema of the
+operator version the pinned charts install (vendored under tests/vendor/crds with their
+source), strictly: a field the CRD does not define is an error, as kubernetes-validate
+--strict treats built-in kinds."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any, cast
+
+import jsonschema
+import pytest
+
+from components.plan.document import manifests
+from tests.conftest import ROOT, stack_recording
+
+pytestmark = pytest.mark.validators
+
+CRDS = ROOT / "tests" / "vendor" / "crds"
+
+
+def strict(schema: Any) -> Any:
+    """An OpenAPI v3 CRD schema as JSON Schema that refuses unknown fields (what the API
+    server's pruning would silently drop)."""
+    if isinstance(schema, list):
+        return [strict(s) for s in cast(list[Any], schema)]
+    if not isinstance(schema, dict):
+        return schema
+    node = {k: strict(v) for k, v in cast(dict[str, Any], schema).items() if not k.startswith("x-kubernetes")}
+    if (
+        "properties" in node
+        and "additionalProperties" not in node
+        and not schema.get("x-kubernetes-preserve-unknown-fields")
+    ):
+        node["additionalProperties"] = False
+    if schema.get("x-kubernetes-int-or-string"):
+        node.pop("type", None)
+        node["anyOf"] = [{"type": "integer"}, {"type": "string"}]
+    return node
+
+
+@cache
+def schemas() -> dict[tuple[str, str], dict[str, Any]]:
+    """(apiVersion, kind) -> strict schema, from every vendored CRD."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for path in sorted(CRDS.glob("*.json")):
+        crd = json.loads(path.read_text())
+        for version, schema in crd["versions"].items():
+            found[(f"{crd['group']}/{version}", crd["kind"])] = strict(schema)
+    return found
+
+
+def errors(obj: dict[str, Any]) -> list[str]:
+    schema = schemas()[(obj["apiVersion"], obj["kind"])]
+    validator = jsonschema.Draft7Validator(schema)
+    return [f"{'.'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in validator.iter_errors(obj)]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_custom_objects_match_their_crd_schemas(stack: str) -> None:
+    custom = {
+        name: obj
+        for name, obj in manifests(stack_recording(stack).resources).items()
+        if obj["apiVersion"].partition("/")[0] in {"monitoring.coreos.com", "keda.sh"}
+    }
+    kinds = {(o["apiVersion"], o["kind"]) for o in custom.values()}
+    expected = {("monitoring.coreos.com/v1", "ServiceMonitor"), ("monitoring.coreos.com/v1", "PrometheusRule")}
+    if stack == "prod":
+        expected.add(("keda.sh/v1alpha1", "ScaledObject"))
+    assert kinds == expected
+    assert {name: errors(obj) for name, obj in custom.items()} == {name: [] for name in custom}
+
+
+def test_the_schemas_refuse_unknown_and_mistyped_fields() -> None:
+    monitor = {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "ServiceMonitor",
+        "metadata": {"name": "x"},
+        "spec": {"selector": {}, "endpoints": [{"port": "http", "intervall": "30s"}]},
+    }
+    assert any("intervall" in e for e in errors(monitor))
+    scaled = {
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "ScaledObject",
+        "metadata": {"name": "x"},
+        "spec": {"scaleTargetRef": {"name": "x"}, "minReplicaCount": "two", "triggers": []},
+    }
+    assert any(e.startswith("spec.minReplicaCount") for e in errors(scaled))
+    assert any("scaleTargetRef" in e for e in errors({**scaled, "spec": {"triggers": []}}))
+
+
+def test_vendored_crds_say_where_they_come_from() -> None:
+    for path in CRDS.glob("*.json"):
+        source = json.loads(path.read_text())["source"]
+        assert source.startswith("github.com/") and " tag " in source, path.name
+    assert len(list(Path(CRDS).glob("*.json"))) == 3
