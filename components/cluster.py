@@ -25,6 +25,7 @@ import pulumi_kubernetes as k8s
 
 from components import pins
 from components.catalog import POOL_LABEL
+from components.helm import pinned_release
 from components.iam import document, irsa_role, service_role
 from components.kms import account_key
 from components.naming import slug
@@ -302,7 +303,6 @@ class Cluster(pulumi.ComponentResource):
 
         early_addons = [self._addon(name, addon, []) for addon in ADDONS_BEFORE_NODES]
         system_nodes = self._system_nodes(name, args, early_addons)
-        self._system_nodes_group = system_nodes
         for addon in ADDONS_AFTER_NODES:
             self._addon(name, addon, [system_nodes])
         self._ebs_csi_driver(name, system_nodes)
@@ -315,10 +315,23 @@ class Cluster(pulumi.ComponentResource):
         self.provider = k8s.Provider(
             f"{name}-k8s", kubeconfig=self.kubeconfig, enable_server_side_apply=True, opts=child
         )
-        self._autoscaler(name, cluster_name, region, version)
-        prometheus_crds = self._release(name, "prometheus-crds", "prometheus-operator-crds", "kube-system", {}, [])
+        self._autoscaler(name, cluster_name, region, version, system_nodes)
+        prometheus_crds = pinned_release(
+            f"{name}-prometheus-crds",
+            "prometheus-operator-crds",
+            namespace="kube-system",
+            values={},
+            opts=self._in_cluster(system_nodes),
+        )
         # KEDA's own ServiceMonitors need the Prometheus operator's CRDs.
-        keda = self._release(name, "keda", "keda", "keda", keda_values(), [prometheus_crds], create_namespace=True)
+        keda = pinned_release(
+            f"{name}-keda",
+            "keda",
+            namespace="keda",
+            values=keda_values(),
+            opts=self._in_cluster(system_nodes, prometheus_crds),
+            create_namespace=True,
+        )
         self.crds = [prometheus_crds, keda]
         self.register_outputs(
             {
@@ -391,7 +404,13 @@ class Cluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=[DESIRED_SIZE], depends_on=depends_on),
         )
 
-    def _autoscaler(self, name: str, cluster_name: str, region: str, version: str) -> None:
+    def _in_cluster(self, *after: pulumi.Resource) -> pulumi.ResourceOptions:
+        """Options of an in-cluster child: this cluster's provider, after ``after``."""
+        return pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=list(after))
+
+    def _autoscaler(
+        self, name: str, cluster_name: str, region: str, version: str, system_nodes: aws.eks.NodeGroup
+    ) -> None:
         invoke = pulumi.InvokeOutputOptions(parent=self)
         identity = aws.get_caller_identity_output(opts=invoke)
         partition = aws.get_partition_output(opts=invoke)
@@ -407,39 +426,10 @@ class Cluster(pulumi.ComponentResource):
             policy=policy,
             parent=self,
         )
-        self._release(
-            name,
+        pinned_release(
+            f"{name}-cluster-autoscaler",
             "cluster-autoscaler",
-            "cluster-autoscaler",
-            "kube-system",
-            role.arn.apply(lambda arn: autoscaler_values(cluster_name, region, version, arn)),
-            [],
-        )
-
-    def _release(
-        self,
-        name: str,
-        suffix: str,
-        chart: str,
-        namespace: str,
-        values: pulumi.Input[Mapping[str, object]],
-        after: list[pulumi.Resource],
-        *,
-        create_namespace: bool = False,
-    ) -> k8s.helm.v3.Release:
-        """A pinned chart (:mod:`components.pins`) on the system nodes, rolled back if it fails."""
-        pinned = pins.chart(chart)
-        return k8s.helm.v3.Release(
-            f"{name}-{suffix}",
-            name=pinned.name,
-            chart=pinned.name,
-            version=pinned.version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=pinned.repository),
-            namespace=namespace,
-            create_namespace=create_namespace,
-            values=values,
-            atomic=True,
-            opts=pulumi.ResourceOptions(
-                parent=self, provider=self.provider, depends_on=[self._system_nodes_group, *after]
-            ),
+            namespace="kube-system",
+            values=role.arn.apply(lambda arn: autoscaler_values(cluster_name, region, version, arn)),
+            opts=self._in_cluster(system_nodes),
         )

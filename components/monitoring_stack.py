@@ -16,14 +16,13 @@ given), ``grafana-admin``, ``alerts-key``, ``alerts-topic`` (+ ``-policy``, ``em
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, NotRequired, TypedDict, cast
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from components import pins
 from components.alerting import (
     RECEIVER_SECRET,
     EndpointAlerts,
@@ -35,6 +34,7 @@ from components.alerting import (
     serving_dashboard,
 )
 from components.catalog import ACCELERATOR_LABEL, POOL_LABEL
+from components.helm import pinned_release
 from components.iam import document, irsa_role
 from components.kms import account_key
 from components.naming import slug
@@ -352,14 +352,26 @@ class MonitoringStack(pulumi.ComponentResource):
             )
         )
         crds = list(args["crds"])
-        stack = self._release(name, "kube-prometheus-stack", namespace, values, [ns, *crds])
+        stack = pinned_release(
+            f"{name}-kube-prometheus-stack",
+            "kube-prometheus-stack",
+            namespace=namespace,
+            values=values,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[ns, *crds]),
+        )
         k8s.core.v1.ConfigMap(
             f"{name}-dcgm-counters",
             metadata={"name": "dcgm-exporter-counters", "namespace": namespace},
             data={"counters.csv": DCGM_COUNTERS},
             opts=in_ns,
         )
-        self._release(name, "dcgm-exporter", namespace, dcgm_values(), [stack])
+        pinned_release(
+            f"{name}-dcgm-exporter",
+            "dcgm-exporter",
+            namespace=namespace,
+            values=dcgm_values(),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[stack]),
+        )
 
         self.rule_groups = rule_groups(args["endpoints"], args["pools"], args.get("burn_rate_alerts", False))
         for group in self.rule_groups:
@@ -392,27 +404,6 @@ class MonitoringStack(pulumi.ComponentResource):
         if "monthly_gpu_budget_usd" in args:
             self._budget(name, args["monthly_gpu_budget_usd"], list(args.get("gpu_instance_types", [])), topic.arn)
         self.register_outputs({"topicArn": self.topic_arn, "grafanaAdminPassword": self.grafana_admin_password})
-
-    def _release(
-        self,
-        name: str,
-        release: str,
-        namespace: str,
-        values: pulumi.Input[Mapping[str, Any]],
-        depends_on: list[pulumi.Resource],
-    ) -> k8s.helm.v3.Release:
-        chart = pins.chart(release)
-        return k8s.helm.v3.Release(
-            f"{name}-{release}",
-            name=release,
-            chart=chart.name,
-            version=chart.version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=chart.repository),
-            namespace=namespace,
-            values=cast(Any, values),
-            atomic=True,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
-        )
 
     def _capacity_alarm(self, name: str, alarm: GpuCapacityAlarm, topic_arn: pulumi.Output[str]) -> None:
         usage_class = alarm["usage_class"]

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as k8s
 import pytest
 
 from components import pins
+from components.helm import pinned_release
 from components.plan.cli import make_plan
 from components.plan.monitor import Registration
 from components.plan.runner import (
@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PROJECT = "mlops-platform"
 
 RunProgram = Callable[..., Recording]
+CRD_CHARTS = ("prometheus-operator-crds", "keda")
 PLAN_DATE = "2026-12-01"
 """The date every test judges EKS support windows on (``MLOPS_TODAY``), so a test's result
 does not change with the calendar; tests of the windows themselves pass their own dates."""
@@ -121,9 +122,5 @@ def of_type(recording: Recording, type_: str) -> list[Registration]:
 def crd_releases() -> list[pulumi.Resource]:
     """What a Cluster's ``crds`` are, for components tested without a cluster: the pinned
     prometheus-operator-crds and KEDA releases (declare inside ``run``)."""
-    return [
-        k8s.helm.v3.Release(
-            name, chart=pins.chart(name).name, version=pins.chart(name).version, namespace="kube-system"
-        )
-        for name in ("prometheus-operator-crds", "keda")
-    ]
+    opts = pulumi.ResourceOptions()
+    return [pinned_release(name, name, namespace="kube-system", values={}, opts=opts) for name in CRD_CHARTS]

@@ -11,7 +11,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components import GpuNodePool, ModelServingEndpoint, NvidiaDevicePlugin, pins
+from components import GpuNodePool, ModelServingEndpoint, NvidiaDevicePlugin
+from components.helm import pinned_release
 from components.model_serving_endpoint import placement
 
 mistakes = pulumi.Config().require_bool("mistakes")
@@ -32,14 +33,7 @@ pool = GpuNodePool(
     opts,
 )
 crds = [
-    k8s.helm.v3.Release(
-        name,
-        chart=pins.chart(name).name,
-        version=pins.chart(name).version,
-        repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=pins.chart(name).repository),
-        namespace="kube-system",
-        opts=opts,
-    )
+    pinned_release(name, name, namespace="kube-system", values={}, opts=opts)
     for name in ("prometheus-operator-crds", "keda")
 ]
 if not mistakes:

@@ -1,0 +1,36 @@
+"""Helm releases of the charts pinned in :mod:`components.pins`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, cast
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import pins
+
+
+def pinned_release(
+    resource_name: str,
+    chart: str,
+    *,
+    namespace: str,
+    values: pulumi.Input[Mapping[str, Any]],
+    opts: pulumi.ResourceOptions,
+    create_namespace: bool = False,
+) -> k8s.helm.v3.Release:
+    """A Helm v3 release of a pinned chart, named after the chart, rolled back if it fails."""
+    pinned = pins.chart(chart)
+    return k8s.helm.v3.Release(
+        resource_name,
+        name=pinned.name,
+        chart=pinned.name,
+        version=pinned.version,
+        repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=pinned.repository),
+        namespace=namespace,
+        create_namespace=create_namespace or None,
+        values=cast(Any, values),
+        atomic=True,
+        opts=opts,
+    )
