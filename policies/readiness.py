@@ -69,14 +69,18 @@ EXTERNAL_METRICS_CHARTS = ("keda", "prometheus-adapter")
 PROMETHEUS_CHARTS = ("kube-prometheus-stack",)
 
 
-def _kind_and_group(resource: PolicyResource) -> tuple[str, str] | None:
+def kind_and_group(resource_type: str, props: Mapping[str, Any]) -> tuple[str, str] | None:
     """``(kind, group)`` of a Kubernetes object (None for releases, providers, AWS resources)."""
-    if not resource.resource_type.startswith("kubernetes:"):
+    if not resource_type.startswith("kubernetes:"):
         return None
-    api_version, kind = resource.props.get("apiVersion"), resource.props.get("kind")
+    api_version, kind = props.get("apiVersion"), props.get("kind")
     if not isinstance(api_version, str) or not isinstance(kind, str):
         return None
     return kind, api_version.rpartition("/")[0]
+
+
+def _kind_and_group(resource: PolicyResource) -> tuple[str, str] | None:
+    return kind_and_group(resource.resource_type, resource.props)
 
 
 def _chart(resource: PolicyResource) -> str | None:
@@ -211,10 +215,15 @@ def validate_autoscaling_metrics_served(args: StackValidationArgs, report_violat
 
 def pod_spec_of(resource: PolicyResource) -> Mapping[str, Any] | None:
     """The pod spec of a workload or bare Pod (None for anything else)."""
-    kind_group = _kind_and_group(resource)
+    return workload_pod(resource.resource_type, resource.props)
+
+
+def workload_pod(resource_type: str, props: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The pod spec in a workload's or bare Pod's inputs (None for anything else)."""
+    kind_group = kind_and_group(resource_type, props)
     if kind_group is None:
         return None
-    spec = as_mapping(resource.props.get("spec"))
+    spec = as_mapping(props.get("spec"))
     if kind_group == ("Pod", ""):
         return spec
     if kind_group == ("CronJob", "batch"):
@@ -355,23 +364,37 @@ def startup_budget_seconds(pod: Mapping[str, Any]) -> int:
     return budget
 
 
+def copies_model(pod: Mapping[str, Any]) -> bool:
+    """Whether a pod fetches its model before starting (it has init containers)."""
+    return bool(items(pod.get("initContainers")))
+
+
 def required_await_seconds(pod: Mapping[str, Any]) -> int:
     """Startup budget plus, for accelerator pods, a node from zero, the image pull and a model copy."""
     budget = startup_budget_seconds(pod)
     if device_requests(pod):
-        budget += timings.gpu_scheduling_allowance(copies_model=bool(items(pod.get("initContainers"))))
+        budget += timings.gpu_scheduling_allowance(copies_model(pod))
     return budget
+
+
+def _annotations(props: Mapping[str, Any]) -> Mapping[str, Any]:
+    return as_mapping(as_mapping(props.get("metadata")).get("annotations"))
+
+
+def awaited(resource_type: str, props: Mapping[str, Any]) -> bool:
+    """Whether pulumi-kubernetes waits for this object to become ready (no ``skipAwait``)."""
+    kind_group = kind_and_group(resource_type, props)
+    if kind_group is None or kind_group[0] not in AWAITED_KINDS:
+        return False
+    return str(_annotations(props).get(SKIP_AWAIT_ANNOTATION, "")).lower() != "true"
 
 
 def validate_await_covers_startup(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     """Every workload pulumi-kubernetes awaits has a timeout covering its startup budget."""
     for resource in args.resources:
-        kind_group = _kind_and_group(resource)
-        if kind_group is None or kind_group[0] not in AWAITED_KINDS:
+        if not awaited(resource.resource_type, resource.props):
             continue
-        annotations = as_mapping(as_mapping(resource.props.get("metadata")).get("annotations"))
-        if str(annotations.get(SKIP_AWAIT_ANNOTATION, "")).lower() == "true":
-            continue
+        annotations = _annotations(resource.props)
         try:
             timeout = int(float(annotations.get(TIMEOUT_ANNOTATION, timings.DEPLOYMENT_DEFAULT_AWAIT)))
         except (TypeError, ValueError):
@@ -379,8 +402,8 @@ def validate_await_covers_startup(args: StackValidationArgs, report_violation: R
         needed = required_await_seconds(pod_spec_of(resource) or {})
         if timeout < needed:
             report_violation(
-                f"{kind_group[0]} {resource.name}: pulumi up waits {timeout} s but it may need {needed} s to become "
-                f"ready (startup probe window, plus GPU scale-up, image pull and model copy); set "
+                f"{resource.props.get('kind')} {resource.name}: pulumi up waits {timeout} s but it may need "
+                f"{needed} s to become ready (startup probe window, plus GPU scale-up, image pull and model copy); set "
                 f"{TIMEOUT_ANNOTATION} to at least {needed}, or {SKIP_AWAIT_ANNOTATION}",
                 resource.urn,
             )

@@ -14,23 +14,16 @@ from typing import Any
 
 from components import timings
 from components.plan.monitor import Registration
-from policies.readiness import device_requests
-from policies.values import as_mapping, items
-
-AWAITED = ("kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet")
+from policies.readiness import awaited, copies_model, device_requests, workload_pod
 
 
 def duration_seconds(resource: Registration) -> float:
     """Typical creation time of one resource (an awaited GPU workload waits for its node,
     image pull, model copy and model load)."""
-    if resource.type in AWAITED:
-        annotations = as_mapping(as_mapping(resource.inputs.get("metadata")).get("annotations"))
-        if str(annotations.get("pulumi.com/skipAwait", "")).lower() == "true":
-            return timings.DEFAULT.seconds
-        pod = as_mapping(as_mapping(as_mapping(resource.inputs.get("spec")).get("template")).get("spec"))
+    if awaited(resource.type, resource.inputs):
+        pod = workload_pod(resource.type, resource.inputs) or {}
         if device_requests(pod):
-            copies = bool(items(pod.get("initContainers")))
-            return timings.gpu_scheduling_allowance(copies) + timings.MODEL_LOAD.seconds
+            return timings.gpu_scheduling_allowance(copies_model(pod)) + timings.MODEL_LOAD.seconds
         return timings.WORKLOAD_READY.seconds
     return timings.BY_TYPE.get(resource.type, timings.DEFAULT).seconds
 
