@@ -32,7 +32,6 @@ from components.naming import slug
 from components.node_group import DESIRED_SIZE, launch_template, node_role
 
 SUPPORTED_VERSIONS = tuple(pins.KUBERNETES_VERSIONS)
-SUPPORT_TYPES = ("STANDARD", "EXTENDED")
 LOG_TYPES = ["api", "audit", "authenticator"]
 ADDONS_BEFORE_NODES = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
 ADDONS_AFTER_NODES = ("coredns", "metrics-server")
@@ -84,7 +83,7 @@ def validate_cluster(args: ClusterArgs) -> list[str]:
     version = args.get("version", pins.DEFAULT_KUBERNETES_VERSION)
     if version not in SUPPORTED_VERSIONS:
         problems.append(f"version must be one of {', '.join(SUPPORTED_VERSIONS)} (got {version!r})")
-    if args.get("support_type", "STANDARD") not in SUPPORT_TYPES:
+    if args.get("support_type", "STANDARD") not in pins.SUPPORT_TYPES:
         problems.append(f"support_type must be STANDARD or EXTENDED (got {args.get('support_type')!r})")
     public, cidrs = args.get("endpoint_public_access", False), list(args.get("public_access_cidrs", []))
     if public and not cidrs:

@@ -206,6 +206,12 @@ KUBERNETES_VERSIONS: dict[str, KubernetesVersion] = {
 DEFAULT_KUBERNETES_VERSION = "1.35"
 """The newest listed version: the one in standard support longest."""
 
+SUPPORT_TYPES = ("STANDARD", "EXTENDED")
+"""EKS ``upgradePolicy.supportType`` values: upgraded by EKS when standard support ends, or kept
+(billed at the extended-support rate) until extended support ends."""
+UNSET_SUPPORT_TYPE = "EXTENDED"
+"""What EKS applies to a cluster that does not set ``upgradePolicy.supportType``."""
+
 
 TODAY_VARIABLE = "MLOPS_TODAY"
 

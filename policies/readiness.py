@@ -441,7 +441,7 @@ def validate_eks_version(args: ResourceValidationArgs, report_violation: ReportV
     """EKS clusters run a version in standard support, with warning before it ends."""
     if args.resource_type != "aws:eks/cluster:Cluster":
         return
-    support = str(as_mapping(args.props.get("upgradePolicy")).get("supportType", "EXTENDED"))
+    support = str(as_mapping(args.props.get("upgradePolicy")).get("supportType", pins.UNSET_SUPPORT_TYPE))
     warn_days = int(args.get_config().get("warnDays", WARN_DAYS))
     for problem in eks_version_problems(str(args.props.get("version", "")), support, pins.today(), warn_days):
         report_violation(problem, None)

@@ -46,28 +46,14 @@ def control_plane_cost(name: str, inputs: dict[str, Any], today: datetime.date) 
     if window is None:
         return cost_item(name, EKS_CONTROL_PLANE_HOURLY, EKS_EXTENDED_SUPPORT_HOURLY, f"EKS {version}: unknown version")
     policy: dict[str, Any] = inputs.get("upgradePolicy") or {}
-    support = str(policy.get("supportType", "EXTENDED"))
-    status = pins.support_status(version, today)
-    if status == "standard":
-        return cost_item(
-            name,
-            EKS_CONTROL_PLANE_HOURLY,
-            EKS_CONTROL_PLANE_HOURLY,
-            f"EKS {version} control plane, standard support until {window.standard_support_end}",
-        )
-    if support == "EXTENDED":
-        return cost_item(
-            name,
-            EKS_EXTENDED_SUPPORT_HOURLY,
-            EKS_EXTENDED_SUPPORT_HOURLY,
-            f"EKS {version} control plane in extended support since {window.standard_support_end}",
-        )
-    return cost_item(
-        name,
-        EKS_CONTROL_PLANE_HOURLY,
-        EKS_CONTROL_PLANE_HOURLY,
-        f"EKS {version} control plane, past standard support: EKS upgrades it (supportType STANDARD)",
-    )
+    support = str(policy.get("supportType", pins.UNSET_SUPPORT_TYPE))
+    hourly, detail = EKS_CONTROL_PLANE_HOURLY, f", standard support until {window.standard_support_end}"
+    if pins.support_status(version, today) != "standard":
+        if support == "EXTENDED":
+            hourly, detail = EKS_EXTENDED_SUPPORT_HOURLY, f" in extended support since {window.standard_support_end}"
+        else:
+            detail = ", past standard support: EKS upgrades it (supportType STANDARD)"
+    return cost_item(name, hourly, hourly, f"EKS {version} control plane{detail}")
 
 
 def estimate(resources: Sequence[Registration], today: datetime.date) -> dict[str, Any]:
