@@ -27,7 +27,7 @@ from components import pins, timings
 from components.catalog import POOL_LABEL, Taint
 from components.gpu_node_pool import GpuNodePool
 from components.iam import irsa_role
-from components.naming import key_prefix_problems, pinned_image_problems
+from components.naming import PROMETHEUS_METRIC_NAME, key_prefix_problems, pinned_image_problems
 
 RUNTIMES = ("triton", "vllm", "custom")
 USER_ID = 10001
@@ -38,7 +38,7 @@ AWS_CLI_IMAGE = pins.image("aws-cli")
 prod passes a digest-pinned copy from its own registry (``copier_image``)."""
 DEFAULT_IMAGES = {"triton": pins.image("tritonserver"), "vllm": pins.image("vllm-openai")}
 """Server image of each runtime when none is given (``custom`` needs one)."""
-METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+METRIC_NAME = re.compile(PROMETHEUS_METRIC_NAME)
 SHM_LIMIT = "8Gi"
 
 
@@ -189,6 +189,11 @@ class ModelServingEndpointArgs(TypedDict):
     """Image with the AWS CLI that copies the model from S3 (default :data:`AWS_CLI_IMAGE`)."""
 
 
+def server_image(args: ModelServingEndpointArgs) -> pulumi.Input[str] | None:
+    """The server image: the one given, else the runtime's pinned release (None for custom)."""
+    return args.get("image", DEFAULT_IMAGES.get(args["runtime"]))
+
+
 def validate_endpoint(args: ModelServingEndpointArgs) -> list[str]:
     """Everything wrong with the arguments (empty when valid)."""
     problems: list[str] = []
@@ -196,7 +201,7 @@ def validate_endpoint(args: ModelServingEndpointArgs) -> list[str]:
         problems.append(f"runtime must be one of {', '.join(RUNTIMES)} (got {args['runtime']!r})")
     if "crds" not in args:
         problems.append("crds is required: pass cluster.crds (the releases installing the CRDs it uses)")
-    image = args.get("image", DEFAULT_IMAGES.get(args["runtime"]))
+    image = server_image(args)
     if image is None:
         problems.append("image is required for the custom runtime")
     elif isinstance(image, str):
@@ -534,8 +539,7 @@ class ModelServingEndpoint(pulumi.ComponentResource):
             opts=child,
         )
         copier = args.get("copier_image", AWS_CLI_IMAGE)
-        image = args.get("image", DEFAULT_IMAGES.get(runtime, ""))
-        template = pulumi.Output.all(image, args["bucket_name"], copier).apply(
+        template = pulumi.Output.all(server_image(args) or "", args["bucket_name"], copier).apply(
             lambda v: {"metadata": {"labels": labels}, "spec": pod_spec(name, args, v[0], v[1], v[2])}
         )
         deployment = k8s.apps.v1.Deployment(

@@ -10,6 +10,8 @@ _BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 _BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 _ECR_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 _PREFIX = re.compile(r"^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*/$")
+PROMETHEUS_METRIC_NAME = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
+"""Prometheus metric names (data model: letters, digits, underscores and colons)."""
 
 
 def bucket_name_problems(name: str) -> list[str]:

@@ -33,6 +33,7 @@ from components import catalog, pins
 from components.catalog import NodeOs
 from components.errors import ConfigError, Problem
 from components.naming import (
+    PROMETHEUS_METRIC_NAME,
     bucket_name_problems,
     check,
     ecr_repository_name_problems,
@@ -191,7 +192,7 @@ def _base_image(value: str) -> str:
     return value
 
 
-MetricName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")]
+MetricName = Annotated[str, StringConstraints(pattern=PROMETHEUS_METRIC_NAME)]
 
 
 class ClusterConfig(_Model):

@@ -26,7 +26,7 @@ def test_control_plane_price(version: str, support: str | None, day: str, hourly
     item = control_plane_cost("eks", inputs, datetime.date.fromisoformat(day))
     assert (item["hourlyMin"], item["hourlyMax"]) == (hourly, hourly)
     assert detail in item["detail"]
-    assert EKS_EXTENDED_SUPPORT_HOURLY == pytest.approx(6 * EKS_CONTROL_PLANE_HOURLY)
+    assert pytest.approx(6 * EKS_CONTROL_PLANE_HOURLY) == EKS_EXTENDED_SUPPORT_HOURLY
 
 
 def test_an_unknown_version_is_priced_as_a_range() -> None:
