@@ -292,7 +292,7 @@ def _plugin_covers(plugin: PolicyResource, group: PolicyResource) -> bool:
     return all(labels.get(k) == v for k, v in as_mapping(pod.get("nodeSelector")).items())
 
 
-def device_plugin_for(group: PolicyResource, resources: Sequence[PolicyResource]) -> str | None:
+def missing_device_plugin(group: PolicyResource, resources: Sequence[PolicyResource]) -> str | None:
     """Which extended resource a node group's nodes need a plugin for, when no plugin covers them."""
     ami = str(group.props.get("amiType", ""))
     if "BOTTLEROCKET" in ami and "NVIDIA" in ami:
@@ -321,8 +321,9 @@ def validate_gpu_workloads_schedulable(args: StackValidationArgs, report_violati
     """Accelerator nodes have a device plugin; every accelerator request fits some node group."""
     resources = args.resources
     groups = [r for r in resources if r.resource_type == NODE_GROUP]
+    missing_plugin = {group.urn: missing_device_plugin(group, resources) for group in groups}
     for group in groups:
-        missing = device_plugin_for(group, resources)
+        missing = missing_plugin[group.urn]
         if missing is not None:
             report_violation(
                 f"node group {group.name} ({group.props.get('amiType')}) has no device plugin: its nodes advertise "
@@ -342,7 +343,7 @@ def validate_gpu_workloads_schedulable(args: StackValidationArgs, report_violati
                     f"{resource.name} requests {count} {device} but no node group can run it ({why})",
                     resource.urn,
                 )
-            elif all(device_plugin_for(g, resources) == device for g in fits):
+            elif all(missing_plugin[g.urn] == device for g in fits):
                 report_violation(
                     f"{resource.name} requests {device} but no device plugin runs on "
                     f"{', '.join(g.name for g in fits)}: it would stay Pending",
