@@ -110,33 +110,37 @@ def defined_groups(resource: PolicyResource) -> set[str]:
     return set(pins.CRD_GROUPS.get(chart, ()))
 
 
-def ancestors(resource: PolicyResource, by_urn: Mapping[str, PolicyResource]) -> set[str]:
-    """URNs of everything ``resource`` waits for, directly or through its dependencies."""
-    seen: set[str] = set()
-    stack = [d.urn for d in resource.dependencies]
-    while stack:
-        urn = stack.pop()
-        if urn in seen:
-            continue
-        seen.add(urn)
-        other = by_urn.get(urn)
-        if other is not None:
-            stack += [d.urn for d in other.dependencies]
-    return seen
+def groups_defined_before(resources: Sequence[PolicyResource]) -> dict[str, frozenset[str]]:
+    """Per URN, the API groups installed by something it waits for, directly or transitively
+    (each resource's answer computed once from its dependencies' answers)."""
+    by_urn = {r.urn: r for r in resources}
+    before: dict[str, frozenset[str]] = {}
+
+    def visit(urn: str) -> frozenset[str]:
+        if urn not in before:
+            before[urn] = frozenset()  # a dependency cycle ends here instead of recursing forever
+            groups: set[str] = set()
+            for dependency in by_urn[urn].dependencies if urn in by_urn else ():
+                if dependency.urn in by_urn:
+                    groups |= defined_groups(by_urn[dependency.urn]) | visit(dependency.urn)
+            before[urn] = frozenset(groups)
+        return before[urn]
+
+    for resource in resources:
+        visit(resource.urn)
+    return before
 
 
 def validate_custom_objects_after_crds(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     """Every custom object depends on what defines its kind (CRD or chart shipping it)."""
-    by_urn = {r.urn: r for r in args.resources}
-    definers = {r.urn: defined_groups(r) for r in args.resources}
-    installed: set[str] = set[str]().union(*definers.values())
+    installed: set[str] = set[str]().union(*(defined_groups(r) for r in args.resources))
+    before = groups_defined_before(args.resources)
     for resource in args.resources:
         kind_group = _kind_and_group(resource)
         if kind_group is None or kind_group[1] in BUILT_IN_GROUPS:
             continue
         kind, group = kind_group
-        waits_for = ancestors(resource, by_urn)
-        if any(group in definers.get(urn, set()) for urn in waits_for):
+        if group in before[resource.urn]:
             continue
         where = "is installed in this stack but" if group in installed else "is installed nowhere in this stack and"
         report_violation(

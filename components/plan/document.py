@@ -18,6 +18,8 @@ SCHEMA_VERSION = 1
 MASKED_ANNOTATION = "mlops-platform/plan-masked-fields"
 """Set on a manifest whose secret fields the offline plan left out."""
 STACK_TYPE = "pulumi:pulumi:Stack"
+# libyaml's emitter writes the same YAML as the pure-Python one, ten times faster.
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def integers(value: Any) -> Any:
@@ -118,7 +120,7 @@ def unmask(obj: dict[str, Any]) -> dict[str, Any]:
 
 def dumps_manifest(obj: dict[str, Any]) -> str:
     """A manifest as YAML, keys in a stable order."""
-    return yaml.safe_dump(obj, sort_keys=True, default_flow_style=False)
+    return yaml.dump(obj, Dumper=_DUMPER, sort_keys=True, default_flow_style=False)
 
 
 def mermaid(resources: Sequence[Registration]) -> str:

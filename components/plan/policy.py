@@ -90,8 +90,7 @@ def evaluate(
     policies: Sequence[Policy], resources: Sequence[Registration], pack_config: Mapping[str, Any]
 ) -> list[Violation]:
     """Every violation the policies report on ``resources``, sorted."""
-    by_urn = {r.urn: r for r in resources}
-    custom = [r for r in resources if r.custom]
+    view = _PackView(resources)
     violations: list[Violation] = []
     for policy in policies:
         level = enforcement_level(policy, pack_config)
@@ -100,13 +99,66 @@ def evaluate(
         settings = policy_config(policy, pack_config)
         found: list[tuple[str | None, str]] = []
         if isinstance(policy, ResourceValidationPolicy):
-            for resource in custom:
-                _validate(policy, _resource_args(resource, by_urn, settings), found, resource.urn)
+            for resource in view.custom:
+                _validate(policy, view.resource_args(resource, settings), found, resource.urn)
         elif isinstance(policy, StackValidationPolicy):
-            resources_ = [_policy_resource(r, by_urn) for r in custom]
-            _validate(policy, StackValidationArgs(resources=resources_, config=settings), found, None)
+            _validate(policy, StackValidationArgs(resources=view.stack_resources(), config=settings), found, None)
         violations += [Violation(policy.name, level.value, urn, message) for urn, message in found]
     return sorted(set(violations))
+
+
+class _PackView:
+    """The recording as policies see it, each resource's view built once for the whole pack."""
+
+    def __init__(self, resources: Sequence[Registration]) -> None:
+        self.by_urn = {r.urn: r for r in resources}
+        self.custom = [r for r in resources if r.custom]
+        self.options = {r.urn: _options(r) for r in resources}
+        self._stack: list[PolicyResource] | None = None
+
+    def provider(self, resource: Registration) -> PolicyProviderResource | None:
+        provider = self.by_urn.get(resource.provider or "")
+        if provider is None:
+            return None
+        return PolicyProviderResource(provider.type, provider.inputs, provider.urn, provider.name)
+
+    def resource_args(self, resource: Registration, settings: Mapping[str, Any]) -> ResourceValidationArgs:
+        return ResourceValidationArgs(
+            resource.type,
+            resource.inputs,
+            resource.urn,
+            resource.name,
+            self.options[resource.urn],
+            self.provider(resource),
+            config=settings,
+        )
+
+    def stack_resources(self) -> list[PolicyResource]:
+        """Stack-policy views of the custom resources, with parent and dependencies one level deep."""
+        if self._stack is None:
+            self._stack = [self._policy_resource(r) for r in self.custom]
+        return self._stack
+
+    def _shallow(self, urn: str) -> PolicyResource | None:
+        other = self.by_urn.get(urn)
+        if other is None:
+            return None
+        options = self.options[urn]
+        return PolicyResource(other.type, other.inputs, other.urn, other.name, options, None, None, [], {})
+
+    def _policy_resource(self, resource: Registration) -> PolicyResource:
+        dependencies = [d for d in (self._shallow(urn) for urn in resource.dependencies) if d is not None]
+        return PolicyResource(
+            resource.type,
+            resource.inputs,
+            resource.urn,
+            resource.name,
+            self.options[resource.urn],
+            self.provider(resource),
+            parent=self._shallow(resource.parent or ""),
+            dependencies=dependencies,
+            property_dependencies={},
+        )
 
 
 def _validate(policy: Policy, args: object, found: list[tuple[str | None, str]], default_urn: str | None) -> None:
@@ -141,48 +193,4 @@ def _options(resource: Registration) -> PolicyResourceOptions:
         custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
         additional_secret_outputs=[],
         parent=resource.parent,
-    )
-
-
-def _provider(resource: Registration, by_urn: Mapping[str, Registration]) -> PolicyProviderResource | None:
-    provider = by_urn.get(resource.provider or "")
-    if provider is None:
-        return None
-    return PolicyProviderResource(provider.type, provider.inputs, provider.urn, provider.name)
-
-
-def _resource_args(
-    resource: Registration, by_urn: Mapping[str, Registration], settings: Mapping[str, Any]
-) -> ResourceValidationArgs:
-    return ResourceValidationArgs(
-        resource.type,
-        resource.inputs,
-        resource.urn,
-        resource.name,
-        _options(resource),
-        _provider(resource, by_urn),
-        config=settings,
-    )
-
-
-def _policy_resource(resource: Registration, by_urn: Mapping[str, Registration]) -> PolicyResource:
-    """A stack-policy view of a resource, with its parent and dependencies (one level deep)."""
-
-    def shallow(urn: str) -> PolicyResource | None:
-        other = by_urn.get(urn)
-        if other is None:
-            return None
-        return PolicyResource(other.type, other.inputs, other.urn, other.name, _options(other), None, None, [], {})
-
-    dependencies = [d for d in (shallow(urn) for urn in resource.dependencies) if d is not None]
-    return PolicyResource(
-        resource.type,
-        resource.inputs,
-        resource.urn,
-        resource.name,
-        _options(resource),
-        _provider(resource, by_urn),
-        parent=shallow(resource.parent or ""),
-        dependencies=dependencies,
-        property_dependencies={},
     )

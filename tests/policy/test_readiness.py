@@ -43,6 +43,14 @@ def test_custom_object_after_its_crds_release() -> None:
     assert readiness(crds, middle, monitor([middle.urn])) == []
 
 
+def test_dependency_cycles_end_the_crd_search() -> None:
+    first_urn, second_urn = (f"urn:pulumi:prod::p::kubernetes:core/v1:Namespace::{n}" for n in ("a", "b"))
+    namespace = {"apiVersion": "v1", "kind": "Namespace"}
+    first = reg("a", "kubernetes:core/v1:Namespace", namespace, deps=[second_urn])
+    second = reg("b", "kubernetes:core/v1:Namespace", namespace, deps=[first_urn])
+    assert [p for p, _, _ in readiness(first, second, monitor([first.urn]))] == ["k8s-custom-objects-after-crds"]
+
+
 def test_custom_object_before_its_crds_is_flagged() -> None:
     crds = release("crds", "prometheus-operator-crds")
     [(policy, name, message)] = readiness(crds, monitor([]))
