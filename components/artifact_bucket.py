@@ -14,6 +14,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from components.errors import argument_type_problems
 from components.kms import account_key
 from components.naming import bucket_name_problems, check, key_prefix_problems
 
@@ -176,6 +177,8 @@ class ArtifactBucket(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         args = args or {}
+        if wrong_types := argument_type_problems(args, ArtifactBucketArgs):
+            raise ValueError(f"ArtifactBucket {name}: " + "; ".join(wrong_types))
         if "bucket_name" in args:
             check(bucket_name_problems(args["bucket_name"]), "bucket_name", args["bucket_name"])
         rules = lifecycle_rules(

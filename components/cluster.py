@@ -25,6 +25,7 @@ import pulumi_kubernetes as k8s
 
 from components import pins
 from components.catalog import POOL_LABEL
+from components.errors import argument_type_problems
 from components.helm import pinned_release
 from components.iam import document, irsa_role, service_role
 from components.kms import account_key
@@ -79,6 +80,8 @@ class ClusterArgs(TypedDict):
 
 def validate_cluster(args: ClusterArgs) -> list[str]:
     """Everything wrong with the arguments (empty when valid)."""
+    if wrong_types := argument_type_problems(args, ClusterArgs):
+        return wrong_types
     problems: list[str] = []
     version = args.get("version", pins.DEFAULT_KUBERNETES_VERSION)
     if version not in SUPPORTED_VERSIONS:

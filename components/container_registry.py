@@ -18,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_docker as docker
 
+from components.errors import argument_type_problems
 from components.kms import account_key
 from components.naming import check, ecr_repository_name_problems
 
@@ -158,6 +159,8 @@ def _validate(repositories: Sequence[Repository]) -> None:
     names = [r["name"] for r in repositories]
     for repo in repositories:
         check(ecr_repository_name_problems(repo["name"]), "repository", repo["name"])
+        if wrong_types := argument_type_problems(repo, Repository):
+            raise ValueError(f"repository {repo['name']}: " + "; ".join(wrong_types))
         lifecycle_policy(repo.get("keep_tagged_images", 30), repo.get("untagged_expiry_days", 7))
         pull_policy(repo.get("pull_account_ids", []))
     duplicates = sorted({n for n in names if names.count(n) > 1})

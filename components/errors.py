@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -36,3 +38,37 @@ class ConfigError(pulumi.RunError):
         head = f"invalid configuration ({count} problem{'s' if count != 1 else ''}):"
         lines = [f"{prefix}: {p.path}: {p.message}" for p in self.problems]
         return "\n".join([head, *lines])
+
+
+_SCALARS: dict[str, tuple[str, tuple[type, ...]]] = {
+    "int": ("an integer", (int,)),
+    "float": ("a number", (int, float)),
+    "bool": ("True or False", (bool,)),
+}
+
+
+@functools.cache
+def _scalar_fields(args_type: type) -> dict[str, tuple[str, tuple[type, ...]]]:
+    # The annotations as written: evaluating them needs names (pulumi.Input's parameters) that
+    # only type checkers import.
+    fields: dict[str, tuple[str, tuple[type, ...]]] = {}
+    for key, hint in args_type.__annotations__.items():
+        text = str(getattr(hint, "__forward_arg__", hint if isinstance(hint, str) else getattr(hint, "__name__", "")))
+        if text.startswith(("NotRequired[", "Required[")):
+            text = text.split("[", 1)[1].removesuffix("]")
+        if text in _SCALARS:
+            fields[key] = _SCALARS[text]
+    return fields
+
+
+def argument_type_problems(args: Mapping[str, object], args_type: type) -> list[str]:
+    """Arguments whose value is not of the ``int``, ``float`` or ``bool`` type that the
+    component's TypedDict ``args_type`` declares: ``True`` is not 1, ``"2"`` is not 2."""
+    problems: list[str] = []
+    for key, (wanted, types) in _scalar_fields(args_type).items():
+        value = args.get(key)
+        if key not in args or value is None:
+            continue
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            problems.append(f"{key} must be {wanted} (got {value!r})")
+    return problems

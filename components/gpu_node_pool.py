@@ -20,6 +20,7 @@ import pulumi_aws as aws
 
 from components import catalog
 from components.catalog import NodeOs
+from components.errors import argument_type_problems
 from components.naming import slug
 from components.node_group import DESIRED_SIZE, launch_template, node_role
 
@@ -74,6 +75,8 @@ class GpuNodePoolArgs(TypedDict):
 
 def validate_pool(args: GpuNodePoolArgs) -> list[str]:
     """Everything wrong with the arguments (empty when valid)."""
+    if wrong_types := argument_type_problems(args, GpuNodePoolArgs):
+        return wrong_types
     types = list(args["instance_types"])
     problems = [p for p in (catalog.instance_problems(t) for t in types) if p]
     os = NodeOs(args.get("os", NodeOs.AL2023.value))

@@ -25,6 +25,7 @@ import pulumi_kubernetes as k8s
 
 from components import pins, timings
 from components.catalog import POOL_LABEL, Taint
+from components.errors import argument_type_problems
 from components.gpu_node_pool import GpuNodePool
 from components.iam import irsa_role
 from components.naming import PROMETHEUS_METRIC_NAME, key_prefix_problems, pinned_image_problems
@@ -196,6 +197,8 @@ def server_image(args: ModelServingEndpointArgs) -> pulumi.Input[str] | None:
 
 def validate_endpoint(args: ModelServingEndpointArgs) -> list[str]:
     """Everything wrong with the arguments (empty when valid)."""
+    if wrong_types := argument_type_problems(args, ModelServingEndpointArgs):
+        return wrong_types
     problems: list[str] = []
     if args["runtime"] not in RUNTIMES:
         problems.append(f"runtime must be one of {', '.join(RUNTIMES)} (got {args['runtime']!r})")

@@ -34,6 +34,7 @@ from components.alerting import (
     serving_dashboard,
 )
 from components.catalog import ACCELERATOR_LABEL, POOL_LABEL
+from components.errors import argument_type_problems
 from components.helm import pinned_release
 from components.iam import document, irsa_role
 from components.kms import account_key
@@ -115,6 +116,8 @@ class MonitoringStackArgs(TypedDict):
 
 def validate_monitoring(args: MonitoringStackArgs) -> list[str]:
     """Everything wrong with the arguments (empty when valid)."""
+    if wrong_types := argument_type_problems(args, MonitoringStackArgs):
+        return wrong_types
     problems: list[str] = []
     if "crds" not in args:
         problems.append("crds is required: pass cluster.crds (the release installing the Prometheus operator CRDs)")

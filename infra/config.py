@@ -14,6 +14,7 @@ problem of the pass that failed.
 from __future__ import annotations
 
 import ipaddress
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -92,6 +94,15 @@ def _not_latest(tag: str) -> str:
     return tag
 
 
+def _exact_int(value: object) -> object:
+    # Literal[1, 2] alone takes true as 1 and 2.0 as 2 (they compare equal).
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be an integer")
+    return value
+
+
+ExactInt = BeforeValidator(_exact_int)
+"""For ``Literal`` sets of integers: strict mode covers ``int`` fields, not literals."""
 Cidr = Annotated[str, AfterValidator(_cidr)]
 ImageTag = Annotated[
     str,
@@ -139,7 +150,10 @@ class Runtime(StrEnum):
 
 
 class _Model(BaseModel):
+    # strict: a boolean is never a number, a number never a string (validated from JSON, where
+    # strict mode still reads enum values from their strings).
     model_config = ConfigDict(
+        strict=True,
         extra="forbid",
         frozen=True,
         alias_generator=to_camel,
@@ -218,7 +232,7 @@ class ClusterConfig(_Model):
         default_factory=list, description="IAM roles granted cluster-admin through access entries."
     )
     name: DnsLabel | None = Field(default=None, description="EKS cluster name; default mlops-<environment>.")
-    log_retention_days: Literal[7, 14, 30, 60, 90, 180, 365, 731, 1827, 3653] = Field(
+    log_retention_days: Annotated[Literal[7, 14, 30, 60, 90, 180, 365, 731, 1827, 3653], ExactInt] = Field(
         default=90, description="Control-plane log retention (a CloudWatch Logs retention value)."
     )
     system_instance_types: list[InstanceType] = Field(
@@ -250,7 +264,7 @@ class GpuPoolConfig(_Model):
     max_size: int = Field(ge=1, le=1000, description="Maximum nodes the autoscaler may add.")
     os: NodeOs = Field(default=NodeOs.AL2023, description="Node OS: al2023 or bottlerocket.")
     disk_size_gib: int = Field(default=100, ge=20, le=16384, description="Encrypted gp3 root volume size.")
-    imds_hop_limit: Literal[1, 2] = Field(
+    imds_hop_limit: Annotated[Literal[1, 2], ExactInt] = Field(
         default=1,
         description="IMDSv2 hop limit; 1 keeps pods off the node role, 2 for legacy agents.",
     )
@@ -470,7 +484,7 @@ def load_platform_config(raw: object, source: str, root: Path | None = None) -> 
             [Problem(CONFIG_KEY, "required: set `mlops-platform:platform` in the stack file")],
         )
     try:
-        config = PlatformConfig.model_validate(raw)
+        config = PlatformConfig.model_validate_json(json.dumps(raw))
     except ValidationError as exc:
         raise ConfigError(source, [_problem(err) for err in exc.errors()]) from None
     problems = check_rules(config)
@@ -724,10 +738,50 @@ def _problem(error: Mapping[str, Any]) -> Problem:
         return Problem(path, f"unknown key; allowed keys: {', '.join(allowed)}")
     if kind == "missing":
         return Problem(path, "required")
+    if kind in _TYPE_MESSAGES:
+        return Problem(path, f"{_TYPE_MESSAGES[kind]}, not {_json_kind(error.get('input'))}")
     message = str(error["msg"]).removeprefix("Value error, ")
     if "input" in error and not isinstance(error["input"], dict | list):
-        message += f" (got {error['input']!r})"
+        message += f" (got {_spelled(error['input'])})"
     return Problem(path, message)
+
+
+def _spelled(value: object) -> str:
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+_TYPE_MESSAGES = {
+    "int_type": "must be an integer",
+    "int_from_float": "must be an integer",
+    "float_type": "must be a number",
+    "bool_type": "must be true or false",
+    "string_type": "must be a string (quote it in YAML)",
+    "list_type": "must be a list",
+    "dict_type": "must be a mapping",
+    "model_type": "must be a mapping",
+    "model_attributes_type": "must be a mapping",
+}
+"""pydantic's type errors, in the words of the stack file."""
+
+
+def _json_kind(value: object) -> str:
+    """How a YAML/JSON value reads: ``a boolean (true)``, ``a number (2.5)``, ``a string ("x")``."""
+    if isinstance(value, bool):
+        return f"a boolean ({json.dumps(value)})"
+    if isinstance(value, int | float):
+        return f"a number ({value!r})"
+    if isinstance(value, str):
+        return f"a string ({json.dumps(value)})"
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
 
 
 def _allowed_keys(loc: tuple[str | int, ...]) -> list[str]:

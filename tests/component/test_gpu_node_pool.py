@@ -150,6 +150,10 @@ def test_node_template_tags_describe_a_node() -> None:
         ({"capacity_type": "RESERVED"}, "capacity_type must be ON_DEMAND or SPOT"),
         ({"spot_discount": 0.95}, "spot_discount must be 0-0.9"),
         ({"imds_hop_limit": 3}, "imds_hop_limit must be 1 or 2"),
+        # True is not 1 and "4" is not 4, even where Python would compare them as numbers.
+        ({"min_size": True}, r"min_size must be an integer \(got True\)"),
+        ({"max_size": "4"}, r"max_size must be an integer \(got '4'\)"),
+        ({"spot_discount": False}, "spot_discount must be a number"),
     ],
 )
 def test_bad_arguments_are_refused(run: RunProgram, change: dict[str, object], fragment: str) -> None:
