@@ -6,8 +6,12 @@ Exit status: 0 no mandatory violation, 1 mandatory violations, 2 invalid config 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import shutil
+import signal
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -105,15 +109,55 @@ def make_plan(recording: Recording) -> dict[str, Any]:
 
 
 def write_plan(plan: dict[str, Any], recording: Recording, out_dir: Path) -> None:
-    """Write ``plan.json``, ``graph.mmd`` and a fresh ``manifests/`` into ``out_dir``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "plan.json").write_text(document.dumps_plan(plan))
-    (out_dir / "graph.mmd").write_text(document.mermaid(recording.resources))
-    manifest_dir = out_dir / "manifests"
-    shutil.rmtree(manifest_dir, ignore_errors=True)
-    manifest_dir.mkdir()
-    for name, obj in document.manifests(recording.resources).items():
-        (manifest_dir / name).write_text(document.dumps_manifest(obj))
+    """Write ``plan.json``, ``graph.mmd`` and ``manifests/`` as a new ``out_dir``, all at once.
+
+    Everything is written to a temporary sibling directory first and renamed into place, so
+    an interrupted or failed plan leaves the previous output whole, and plans of different
+    stacks (different directories) can run at the same time.
+    """
+    _check_replaceable(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".new", dir=out_dir.parent))
+    try:
+        (staging / "plan.json").write_text(document.dumps_plan(plan))
+        (staging / "graph.mmd").write_text(document.mermaid(recording.resources))
+        manifest_dir = staging / "manifests"
+        manifest_dir.mkdir()
+        for name, obj in document.manifests(recording.resources).items():
+            (manifest_dir / name).write_text(document.dumps_manifest(obj))
+        _swap_in(staging, out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _check_replaceable(out_dir: Path) -> None:
+    """Refuse to replace a directory that is neither empty nor an earlier plan's output."""
+    if out_dir.resolve() in (Path.cwd(), *Path.cwd().parents):
+        raise PlanError(f"{out_dir}: is the working directory or above it; choose another --out")
+    if out_dir.is_file() or (out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / "plan.json").is_file()):
+        raise PlanError(f"{out_dir}: exists and is not a plan output directory (no plan.json); choose another --out")
+
+
+def _swap_in(staging: Path, out_dir: Path) -> None:
+    """Rename ``staging`` to ``out_dir``, moving the old one aside first; Ctrl-C waits until both
+    renames are done, so ``out_dir`` is never missing after an interrupt."""
+    retired = out_dir.parent / f"{staging.name.removesuffix('.new')}.old"
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        for _ in range(10):  # another plan of the same directory may swap in between
+            with contextlib.suppress(FileNotFoundError):
+                out_dir.rename(retired)
+            try:
+                staging.rename(out_dir)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                    raise
+        else:
+            raise PlanError(f"{out_dir}: another process keeps replacing it")
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+        shutil.rmtree(retired, ignore_errors=True)
 
 
 def _stack_config(stack: str, program: Path, root: Path, config_file: Path | None, project: str) -> StackConfig:
