@@ -1,6 +1,7 @@
 """``mlops plan``: render a stack offline, check it against the policy pack, write the plan.
 
-Exit status: 0 no mandatory violation, 1 mandatory violations, 2 invalid config or program.
+Exit status: 0 no mandatory violation, 1 mandatory violations, 2 invalid config or program,
+3 (with ``--compare``, and ``mlops diff``) the change destroys a stateful or protected resource.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import json
 import shutil
 import signal
 import sys
@@ -15,11 +17,11 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from components import pins
 from components.errors import ConfigError
-from components.plan import cost, deploy, document
+from components.plan import cost, deploy, diff, document
 from components.plan.policy import evaluate, read_pack_config
 from components.plan.runner import (
     PlanError,
@@ -31,7 +33,7 @@ from components.plan.runner import (
 )
 from policies import CONFIG_DIR, POLICIES
 
-EXIT_OK, EXIT_VIOLATIONS, EXIT_INVALID = 0, 1, 2
+EXIT_OK, EXIT_VIOLATIONS, EXIT_INVALID, EXIT_DESTROYS = 0, 1, 2, 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,6 +55,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     plan.add_argument("--out", type=Path, help="output directory (default: build/plan/<stack>)")
     plan.add_argument("--format", choices=("text", "json"), default="text", help="what to print")
+    plan.add_argument(
+        "--compare",
+        type=Path,
+        metavar="OLD",
+        help="an earlier plan.json (or its directory): list what this plan adds, removes and changes, "
+        "write diff.json, exit 3 if it deletes or replaces a stateful or protected resource",
+    )
+    compare = commands.add_parser(
+        "diff",
+        help="compare two plan.json files (exit 3 if the change destroys stateful or protected resources)",
+        description="List what NEW adds, removes and changes against OLD, and which stateful or protected "
+        "resources it would delete or replace.",
+    )
+    compare.add_argument("old", type=Path, help="the earlier plan.json (or its directory)")
+    compare.add_argument("new", type=Path, help="the later plan.json (or its directory)")
+    compare.add_argument("--format", choices=("text", "json"), default="text", help="what to print")
     return parser
 
 
@@ -60,19 +78,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mlops`` console command."""
     args = _parser().parse_args(argv)
     try:
-        return plan_command(args.stack, args.program, args.config, args.out, args.format)
+        if args.command == "diff":
+            return diff_command(args.old, args.new, args.format)
+        return plan_command(args.stack, args.program, args.config, args.out, args.format, args.compare)
     except ConfigError as exc:
         print(exc.render(), file=sys.stderr)
     except ValueError as exc:
-        print(f"mlops plan: {exc}", file=sys.stderr)
+        print(f"mlops {args.command}: {exc}", file=sys.stderr)
     except PlanError as exc:
-        print(f"mlops plan: {exc}", file=sys.stderr)
+        print(f"mlops {args.command}: {exc}", file=sys.stderr)
     return EXIT_INVALID
 
 
-def plan_command(stack: str, program: Path, config_file: Path | None, out: Path | None, fmt: str) -> int:
+def plan_command(
+    stack: str, program: Path, config_file: Path | None, out: Path | None, fmt: str, compare: Path | None = None
+) -> int:
     """Plan ``program`` for ``stack``, write the files, print a summary; returns the exit status."""
     started = time.perf_counter()
+    old_plan = read_plan(compare) if compare is not None else None
     project, root = find_project(program)
     config = _stack_config(stack, program, root, config_file, project)
     try:
@@ -84,16 +107,46 @@ def plan_command(stack: str, program: Path, config_file: Path | None, out: Path 
     except Exception as exc:
         raise PlanError(f"{program}: the program failed: {type(exc).__name__}: {exc}") from None
     plan = make_plan(recording)
+    changes = diff.compare(old_plan, plan) if old_plan is not None else None
     out_dir = out or Path("build") / "plan" / stack
-    write_plan(plan, recording, out_dir)
+    write_plan(plan, recording, out_dir, changes)
     if fmt == "json":
         sys.stdout.write(document.dumps_plan(plan))
     else:
         sys.stdout.write(document.render_text(plan))
+        if changes is not None:
+            sys.stdout.write(diff.render_text(changes, str(compare)))
         elapsed = time.perf_counter() - started
-        print(f"\nWrote {out_dir}/plan.json, manifests/, graph.mmd in {elapsed:.1f} s")
+        written = "plan.json, manifests/, graph.mmd" + (", diff.json" if changes is not None else "")
+        print(f"\nWrote {out_dir}/{written} in {elapsed:.1f} s")
+    if changes is not None and changes.destroyed:
+        return EXIT_DESTROYS
     mandatory = [v for v in plan["violations"] if v["enforcementLevel"] == "mandatory"]
     return EXIT_VIOLATIONS if mandatory else EXIT_OK
+
+
+def diff_command(old: Path, new: Path, fmt: str) -> int:
+    """Compare two plan files; exit 3 when the change destroys a stateful or protected resource."""
+    changes = diff.compare(read_plan(old), read_plan(new))
+    if fmt == "json":
+        sys.stdout.write(document.dumps_plan(changes.as_json()))
+    else:
+        sys.stdout.write(diff.render_text(changes, str(old)).lstrip("\n"))
+    return EXIT_DESTROYS if changes.destroyed else EXIT_OK
+
+
+def read_plan(path: Path) -> dict[str, Any]:
+    """A ``plan.json`` (or the directory holding one), checked to be a plan."""
+    file = path / "plan.json" if path.is_dir() else path
+    try:
+        data: Any = json.loads(file.read_text())
+    except OSError as exc:
+        raise PlanError(f"{file}: cannot read ({exc.strerror})") from None
+    except json.JSONDecodeError as exc:
+        raise PlanError(f"{file}: not JSON ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(cast(dict[str, Any], data).get("resources"), list):
+        raise PlanError(f"{file}: not a plan.json (no resources list)")
+    return cast(dict[str, Any], data)
 
 
 def make_plan(recording: Recording) -> dict[str, Any]:
@@ -108,8 +161,9 @@ def make_plan(recording: Recording) -> dict[str, Any]:
     )
 
 
-def write_plan(plan: dict[str, Any], recording: Recording, out_dir: Path) -> None:
-    """Write ``plan.json``, ``graph.mmd`` and ``manifests/`` as a new ``out_dir``, all at once.
+def write_plan(plan: dict[str, Any], recording: Recording, out_dir: Path, changes: diff.Diff | None = None) -> None:
+    """Write ``plan.json``, ``graph.mmd``, ``manifests/`` (and ``diff.json`` when ``changes`` are
+    given) as a new ``out_dir``, all at once.
 
     Everything is written to a temporary sibling directory first and renamed into place, so
     an interrupted or failed plan leaves the previous output whole, and plans of different
@@ -121,6 +175,8 @@ def write_plan(plan: dict[str, Any], recording: Recording, out_dir: Path) -> Non
     try:
         (staging / "plan.json").write_text(document.dumps_plan(plan))
         (staging / "graph.mmd").write_text(document.mermaid(recording.resources))
+        if changes is not None:
+            (staging / "diff.json").write_text(document.dumps_plan(changes.as_json()))
         manifest_dir = staging / "manifests"
         manifest_dir.mkdir()
         for name, obj in document.manifests(recording.resources).items():

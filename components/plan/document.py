@@ -49,6 +49,7 @@ def resource_json(resource: Registration) -> dict[str, Any]:
             "retainOnDelete": resource.retain_on_delete,
             "ignoreChanges": resource.ignore_changes,
             "deleteBeforeReplace": resource.delete_before_replace,
+            "aliases": resource.aliases,
         },
     }
 

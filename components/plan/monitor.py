@@ -35,6 +35,8 @@ class Registration:
     retain_on_delete: bool = False
     ignore_changes: list[str] = field(default_factory=list[str])
     delete_before_replace: bool = False
+    aliases: list[str] = field(default_factory=list[str])
+    """URNs this resource was known by before (``aliases=``): not a delete and a create."""
 
 
 def plain(value: Any) -> Any:
@@ -56,6 +58,29 @@ def plain(value: Any) -> Any:
     if value == _UNKNOWN:
         return "[unknown]"
     return value
+
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+def alias_urns(request: Any, urn: str, parent: str | None) -> list[str]:
+    """The URNs a registration's aliases stand for, computed as the engine does from each alias
+    spec's name, type, stack, project and parent (a field left out keeps the resource's own)."""
+    stack, project = urn.removeprefix("urn:pulumi:").split("::")[:2]
+    found = list(request.aliasURNs)
+    for alias in request.aliases:
+        if alias.WhichOneof("alias") == "urn":
+            found.append(alias.urn)
+            continue
+        spec = alias.spec
+        alias_parent = None if spec.noParent else (spec.parentUrn or parent)
+        type_ = spec.type or request.type
+        parent_type = alias_parent.split("::")[2] if alias_parent else STACK_TYPE
+        qualified = type_ if parent_type.endswith(STACK_TYPE) else f"{parent_type}${type_}"
+        found.append(
+            f"urn:pulumi:{spec.stack or stack}::{spec.project or project}::{qualified}::{spec.name or request.name}"
+        )
+    return sorted(set(found) - {urn})
 
 
 def provider_urn(reference: str) -> str | None:
@@ -98,5 +123,6 @@ class GraphMonitor(MockMonitor):
             retain_on_delete=bool(request.retainOnDelete),
             ignore_changes=sorted(request.ignoreChanges),
             delete_before_replace=bool(request.deleteBeforeReplace),
+            aliases=alias_urns(request, response.urn, parent),
         )
         return response

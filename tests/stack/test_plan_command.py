@@ -83,7 +83,9 @@ def test_prod_plan_json_matches_the_contract(tmp_path: Path) -> None:
             "retainOnDelete",
             "ignoreChanges",
             "deleteBeforeReplace",
+            "aliases",
         }
+        assert all(alias.startswith("urn:pulumi:prod::") for alias in resource["options"]["aliases"])
     assert [r["parent"] for r in plan["resources"]].count(None) == 1
     for violation in plan["violations"]:
         assert set(violation) == {"policy", "enforcementLevel", "urn", "message"}

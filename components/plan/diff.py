@@ -1,0 +1,255 @@
+"""Compare two plans: what a change adds, removes and changes, and which data it destroys.
+
+A resource is matched by URN, or through the new plan's ``aliases`` (a child inherits its
+parent's), so a refactor with aliases is a change, not a delete and a create. A *destruction* is
+a stateful resource (bucket, KMS key, ECR repository, EKS cluster) or a protected one that the
+new plan removes, renames without an alias, or changes in an input the provider can only
+apply by replacing the resource. Input values that are or look secret are masked.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from components.plan.monitor import SECRET_PLACEHOLDER, STACK_TYPE
+
+STATEFUL_TYPES = {
+    "aws:s3/bucket:Bucket": "bucket",
+    "aws:kms/key:Key": "KMS key",
+    "aws:ecr/repository:Repository": "ECR repository",
+    "aws:eks/cluster:Cluster": "EKS cluster",
+}
+"""Resource types whose deletion loses data (objects, encrypted data, images, the cluster)."""
+
+REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
+    "aws:s3/bucket:Bucket": ("bucket", "bucketPrefix", "objectLockEnabled"),
+    "aws:kms/key:Key": ("customerMasterKeySpec", "keyUsage", "multiRegion", "customKeyStoreId", "xksKeyId"),
+    "aws:ecr/repository:Repository": ("name",),
+    "aws:eks/cluster:Cluster": ("name",),
+}
+"""Inputs the provider cannot update in place (``ForceNew`` in terraform-provider-aws
+``internal/service/{s3/bucket.go,kms/key.go,ecr/repository.go,eks/cluster.go}``, read 2026-12-01)."""
+
+_SECRET_NAME = re.compile(r"(password|secret|token|private_?key|credential)", re.IGNORECASE)
+_SHOWN = 120
+"""Characters of a changed value shown in the text report."""
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One input that differs, by path (``tags.team``, ``vpcConfig.subnetIds``)."""
+
+    path: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class Change:
+    """A resource in both plans whose inputs or options differ."""
+
+    urn: str
+    type: str
+    old_urn: str
+    fields: list[FieldChange]
+    replaced_by: list[str]
+    """Changed inputs that force the provider to replace the resource."""
+
+
+@dataclass(frozen=True)
+class Destruction:
+    """A stateful or protected resource the change would delete or replace."""
+
+    urn: str
+    type: str
+    what: str
+    reason: str
+
+
+@dataclass
+class Diff:
+    """Everything that differs between two plans."""
+
+    added: list[str] = field(default_factory=list[str])
+    removed: list[str] = field(default_factory=list[str])
+    changed: list[Change] = field(default_factory=list[Change])
+    destroyed: list[Destruction] = field(default_factory=list[Destruction])
+
+    def as_json(self) -> dict[str, Any]:
+        """``diff.json``: the same content, secrets masked."""
+        return {
+            "added": self.added,
+            "removed": self.removed,
+            "changed": [
+                {
+                    "urn": c.urn,
+                    "oldUrn": c.old_urn,
+                    "type": c.type,
+                    "replacedBy": c.replaced_by,
+                    "fields": [{"path": f.path, "old": f.old, "new": f.new} for f in c.fields],
+                }
+                for c in self.changed
+            ],
+            "destroyed": [{"urn": d.urn, "type": d.type, "what": d.what, "reason": d.reason} for d in self.destroyed],
+        }
+
+
+def _resources(plan: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    items = cast(list[dict[str, Any]], plan.get("resources") or [])
+    return {r["urn"]: r for r in items if r.get("type") != STACK_TYPE}
+
+
+def effective_aliases(resources: Mapping[str, Mapping[str, Any]]) -> dict[str, set[str]]:
+    """Per URN, every earlier URN it answers to: its own aliases and, as the engine derives
+    them, its URN under each alias of its parent (same name, the parent's old type chain)."""
+    found: dict[str, set[str]] = {}
+
+    def of(urn: str) -> set[str]:
+        if urn in found:
+            return found[urn]
+        found[urn] = set()
+        resource = resources[urn]
+        aliases = set(cast(list[str], resource.get("options", {}).get("aliases") or []))
+        parent = resource.get("parent")
+        if isinstance(parent, str) and parent in resources:
+            stem, _, name = urn.rpartition("::")
+            type_ = stem.split("::")[2].rsplit("$", 1)[-1]
+            for parent_alias in of(parent):
+                prefix, qualified = parent_alias.split("::")[:2], parent_alias.split("::")[2]
+                aliases.add(f"{prefix[0]}::{prefix[1]}::{qualified}${type_}::{name}")
+        found[urn] = aliases
+        return aliases
+
+    for urn in resources:
+        of(urn)
+    return found
+
+
+def compare(old_plan: Mapping[str, Any], new_plan: Mapping[str, Any]) -> Diff:
+    """What changes from ``old_plan`` to ``new_plan`` (two ``plan.json`` documents)."""
+    old, new = _resources(old_plan), _resources(new_plan)
+    matched: dict[str, str] = {urn: urn for urn in new if urn in old}
+    for urn, aliases in effective_aliases(new).items():
+        if urn not in matched:
+            earlier = sorted(a for a in aliases if a in old and a not in new)
+            if earlier:
+                matched[urn] = earlier[0]
+    diff = Diff()
+    diff.added = sorted(urn for urn in new if urn not in matched)
+    diff.removed = sorted(set(old) - set(matched.values()))
+    for urn, old_urn in sorted(matched.items()):
+        change = _change(old[old_urn], new[urn])
+        if change is not None:
+            diff.changed.append(change)
+    diff.destroyed = _destructions(diff, old, new)
+    return diff
+
+
+def _change(old: Mapping[str, Any], new: Mapping[str, Any]) -> Change | None:
+    fields = list(_field_changes("", old.get("inputs", {}), new.get("inputs", {})))
+    old_options, new_options = old.get("options", {}), new.get("options", {})
+    for option in ("protect", "retainOnDelete", "deleteBeforeReplace", "ignoreChanges"):
+        if old_options.get(option) != new_options.get(option):
+            fields.append(FieldChange(f"options.{option}", old_options.get(option), new_options.get(option)))
+    if old["urn"] != new["urn"]:
+        fields.append(FieldChange("urn", old["urn"], new["urn"]))
+    if not fields:
+        return None
+    forcing = REPLACE_ON_CHANGE.get(new["type"], ())
+    replaced_by = sorted({f.path for f in fields if f.path.split(".")[0].split("[")[0] in forcing})
+    return Change(new["urn"], new["type"], old["urn"], fields, replaced_by)
+
+
+def _field_changes(path: str, old: Any, new: Any) -> Iterator[FieldChange]:
+    if old == new:
+        return
+    if isinstance(old, dict) and isinstance(new, dict):
+        old_map, new_map = cast(dict[str, Any], old), cast(dict[str, Any], new)
+        for key in sorted(set(old_map) | set(new_map)):
+            yield from _field_changes(f"{path}.{key}" if path else key, old_map.get(key), new_map.get(key))
+        return
+    if isinstance(old, list) and isinstance(new, list) and len(cast(list[Any], old)) == len(cast(list[Any], new)):
+        for index, (before, after) in enumerate(zip(cast(list[Any], old), cast(list[Any], new), strict=True)):
+            yield from _field_changes(f"{path}[{index}]", before, after)
+        return
+    old_doc, new_doc = _json_document(old), _json_document(new)
+    if old_doc is not None and new_doc is not None:  # an IAM policy, a dashboard: diff the document
+        yield from _field_changes(f"{path}(json)", old_doc, new_doc)
+        return
+    secret = SECRET_PLACEHOLDER in (old, new) or bool(_SECRET_NAME.search(path.rsplit(".", 1)[-1]))
+    yield FieldChange(path, SECRET_PLACEHOLDER if secret else old, SECRET_PLACEHOLDER if secret else new)
+
+
+def _json_document(value: Any) -> Any:
+    if not isinstance(value, str) or not value.lstrip().startswith(("{", "[")):
+        return None
+    try:
+        return json.loads(value)
+    except ValueError:
+        return None
+
+
+def _destructions(
+    diff: Diff, old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]
+) -> list[Destruction]:
+    found: list[Destruction] = []
+    for urn in diff.removed:
+        resource = old[urn]
+        if not _precious(resource):
+            continue
+        successors = [u for u in diff.added if new[u]["type"] == resource["type"]]
+        reason = "removed"
+        if successors:
+            reason += (
+                f"; if it is now {new[successors[0]]['name']!r}, that is a rename: add "
+                f"aliases=[pulumi.Alias(urn={urn!r})] to keep it"
+            )
+        found.append(Destruction(urn, resource["type"], _what(resource), reason))
+    for change in diff.changed:
+        if change.replaced_by and _precious(old[change.old_urn]):
+            reason = f"replaced: {', '.join(change.replaced_by)} cannot change in place"
+            found.append(Destruction(change.urn, change.type, _what(old[change.old_urn]), reason))
+    return found
+
+
+def _precious(resource: Mapping[str, Any]) -> bool:
+    return resource["type"] in STATEFUL_TYPES or bool(resource.get("options", {}).get("protect"))
+
+
+def _what(resource: Mapping[str, Any]) -> str:
+    kind = STATEFUL_TYPES.get(resource["type"], resource["type"])
+    protected = " (protected)" if resource.get("options", {}).get("protect") else ""
+    return f"{kind} {resource['name']}{protected}"
+
+
+def render_text(diff: Diff, old_label: str) -> str:
+    """The report ``mlops plan --compare`` prints."""
+    lines = [
+        f"\nCompared with {old_label}: {len(diff.added)} to add, {len(diff.removed)} to remove, "
+        f"{len(diff.changed)} to change"
+    ]
+    lines += [f"  + {_short(urn)}" for urn in diff.added]
+    lines += [f"  - {_short(urn)}" for urn in diff.removed]
+    for change in diff.changed:
+        lines.append(f"  ~ {_short(change.urn)}")
+        lines += [f"      {f.path}: {_shown(f.old)} -> {_shown(f.new)}" for f in change.fields]
+    if diff.destroyed:
+        lines.append(f"DESTROYS {len(diff.destroyed)} stateful or protected resource(s):")
+        lines += [f"  ! {d.what}: {d.reason}" for d in diff.destroyed]
+    else:
+        lines.append("Destroys no stateful or protected resource.")
+    return "\n".join(lines) + "\n"
+
+
+def _short(urn: str) -> str:
+    stem, _, name = urn.rpartition("::")
+    return f"{stem.rsplit('::', 1)[-1].rsplit('$', 1)[-1]} {name}"
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True)
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
