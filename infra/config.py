@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
@@ -731,7 +732,7 @@ def _names(names: set[str]) -> str:
 
 def _problem(error: Mapping[str, Any]) -> Problem:
     loc: tuple[str | int, ...] = tuple(error["loc"])
-    path = CONFIG_KEY + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
+    path = CONFIG_KEY + "".join(_path_part(part) for part in loc)
     kind = error["type"]
     if kind == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1])
@@ -744,6 +745,16 @@ def _problem(error: Mapping[str, Any]) -> Problem:
     if "input" in error and not isinstance(error["input"], dict | list):
         message += f" (got {_spelled(error['input'])})"
     return Problem(path, message)
+
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _path_part(part: str | int) -> str:
+    """``[1]``, ``.maxSize``, or a JSON-quoted ``["odd key"]`` (one problem stays one line)."""
+    if isinstance(part, int):
+        return f"[{part}]"
+    return f".{part}" if _PLAIN_KEY.match(part) else f"[{json.dumps(part)}]"
 
 
 def _spelled(value: object) -> str:

@@ -240,6 +240,8 @@ INVALID = [
         "must be a number, not a boolean",
     ),
     ("gpuPools", {"name": "gpu"}, "platform.gpuPools", "must be a list, not a mapping"),
+    # A key that is not a plain word is quoted, so each problem stays on one line.
+    ("new\x1ekey", 1, 'platform["new\\u001ekey"]', "unknown key; allowed keys: buckets"),
     ("clusterr", {}, "platform.clusterr", "unknown key; allowed keys: buckets, cluster, endpoints"),
     (
         "gpuPools.0.instanceTypes",
