@@ -249,11 +249,15 @@ class Cluster(pulumi.ComponentResource):
         secrets_key = account_key(
             f"{name}-secrets-key", f"Kubernetes secrets of {cluster_name}", parent=self, protect=protect
         )
+        logs_key = account_key(
+            f"{name}-logs-key", f"Control-plane logs of {cluster_name}", parent=self, protect=protect, for_logs=True
+        )
         # Created first so EKS writes into a group with retention instead of one without.
         logs = aws.cloudwatch.LogGroup(
             f"{name}-control-plane-logs",
             name=f"/aws/eks/{cluster_name}/cluster",
             retention_in_days=args.get("log_retention_days", 90),
+            kms_key_id=logs_key.arn,
             opts=child,
         )
         self.cluster = aws.eks.Cluster(

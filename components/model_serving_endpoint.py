@@ -398,6 +398,10 @@ def model_copier(image: str, bucket: str, prefix: str, region: str) -> dict[str,
     }
 
 
+INTERNET_FACING_ANNOTATION = "mlops-platform/internet-facing"
+"""Marks a LoadBalancer Service whose internet-facing scheme was explicitly allowed."""
+
+
 def service_spec(name: str, runtime_ports: Sequence[Port], load_balancer: str) -> tuple[dict[str, str], dict[str, Any]]:
     """Annotations and spec of the Service: ClusterIP, or an NLB of the given scheme."""
     spec: dict[str, Any] = {
@@ -413,6 +417,8 @@ def service_spec(name: str, runtime_ports: Sequence[Port], load_balancer: str) -
             "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
             "service.beta.kubernetes.io/aws-load-balancer-scheme": load_balancer,
         }
+        if load_balancer == "internet-facing":  # only with allow_internet_facing: say so to the policy pack
+            annotations[INTERNET_FACING_ANNOTATION] = "allowed"
     return annotations, spec
 
 

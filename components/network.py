@@ -16,6 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.iam import document
+from components.kms import account_key
 
 NAT_LAYOUTS = ("single", "perAz")
 INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "sts")
@@ -39,6 +40,8 @@ class NetworkArgs(TypedDict):
     """VPC flow logs to CloudWatch Logs (default True)."""
     flow_log_retention_days: NotRequired[int]
     """Retention of the flow log group (default 90)."""
+    protect: NotRequired[bool]
+    """Protect (and retain on delete) the KMS key of the flow logs (default True)."""
 
 
 def subnet_cidrs(cidr: str, az_count: int) -> tuple[list[str], list[str]]:
@@ -192,7 +195,7 @@ class Network(pulumi.ComponentResource):
         if args.get("vpc_endpoints", True):
             self._endpoints(name, args["cidr"], vpc, private, private_rts)
         if args.get("flow_logs", True):
-            self._flow_logs(name, vpc, args.get("flow_log_retention_days", 90))
+            self._flow_logs(name, vpc, args.get("flow_log_retention_days", 90), args.get("protect", True))
 
         self.vpc_id = vpc.id
         self.public_subnet_ids = [s.id for s in public]
@@ -251,10 +254,15 @@ class Network(pulumi.ComponentResource):
                 opts=child,
             )
 
-    def _flow_logs(self, name: str, vpc: aws.ec2.Vpc, retention_days: int) -> None:
+    def _flow_logs(self, name: str, vpc: aws.ec2.Vpc, retention_days: int, protect: bool) -> None:
         child = pulumi.ResourceOptions(parent=self)
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
-        group = aws.cloudwatch.LogGroup(f"{name}-flow-logs", retention_in_days=retention_days, opts=child)
+        key = account_key(
+            f"{name}-flow-logs-key", f"VPC flow logs of {name}", parent=self, protect=protect, for_logs=True
+        )
+        group = aws.cloudwatch.LogGroup(
+            f"{name}-flow-logs", retention_in_days=retention_days, kms_key_id=key.arn, opts=child
+        )
         role = aws.iam.Role(
             f"{name}-flow-logs-role", assume_role_policy=account.apply(flow_log_trust_policy), opts=child
         )

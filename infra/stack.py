@@ -153,6 +153,7 @@ def network(config: PlatformConfig, opts: pulumi.ResourceOptions) -> tuple[pulum
             "vpc_endpoints": net.vpc_endpoints,
             "flow_logs": net.flow_logs,
             "cluster_name": config.cluster_name,
+            "protect": config.is_prod,
         },
         opts,
     )

@@ -2,6 +2,6 @@
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-from policies.rules import POLICIES
+from policies.pack import POLICIES
 
 PolicyPack(name="mlops-platform", enforcement_level=EnforcementLevel.ADVISORY, policies=POLICIES)

@@ -1,28 +1,25 @@
-"""Policy rules: plain validators wrapped as CrossGuard policies.
+"""Tag, hardening and data-safety rules (the pack's list is :mod:`policies.pack`).
 
 Each validator is a plain function of ``(args, report_violation)`` so tests can call it with
-hand-built arguments; enforcement levels per stack come from ``policies/config/<stack>.json``
-(dev: advisory, prod: mandatory).
+hand-built arguments.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+import pulumi_aws
 from pulumi_policy import (
-    EnforcementLevel,
-    Policy,
-    PolicyConfigSchema,
     PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
-from policies import readiness
 from policies.values import as_mapping, items
 
 DEFAULT_REQUIRED_TAGS = ["team", "cost-center", "environment"]
@@ -33,7 +30,6 @@ STATEFUL_TYPES = (
     "aws:eks/cluster:Cluster",
 )
 """Resources whose deletion loses data: protected in prod."""
-WORKLOAD_KINDS = ("Deployment", "DaemonSet", "StatefulSet", "Job", "CronJob")
 
 
 def effective_tags(args: ResourceValidationArgs) -> dict[str, str]:
@@ -46,14 +42,30 @@ def effective_tags(args: ResourceValidationArgs) -> dict[str, str]:
     return tags
 
 
+_TOKEN = re.compile(r"super\(\w+, __self__\).__init__\(\s*'(aws:[^']+)'")
+
+
+@functools.cache
+def taggable_types() -> frozenset[str]:
+    """Type tokens of the pulumi_aws resources that take tags (those with a ``tags_all`` output),
+    read from the installed SDK's sources once."""
+    root = Path(pulumi_aws.__file__).parent
+    found: set[str] = set()
+    for source in root.glob("*/*.py"):
+        text = source.read_text(encoding="utf-8")
+        if "def tags_all(" in text:
+            found.update(_TOKEN.findall(text))
+    return frozenset(found)
+
+
 def validate_required_tags(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    """Every AWS resource carries the required tags, from provider default tags or its own."""
+    """Every taggable AWS resource carries the required tags, from provider default tags or its own."""
     if not args.resource_type.startswith("aws:"):
         return
     required: list[str] = list(args.get_config().get("requiredTags", DEFAULT_REQUIRED_TAGS))
     tags = effective_tags(args)
     missing = [key for key in required if not str(tags.get(key, "")).strip()]
-    if missing:
+    if missing and args.resource_type in taggable_types():
         where = "its provider has no defaultTags" if args.provider is None else "neither provider nor resource"
         report_violation(
             f"missing required tags {', '.join(missing)} ({where}); pass an aws.Provider with "
@@ -109,19 +121,6 @@ def validate_eks_cluster(args: ResourceValidationArgs, report_violation: ReportV
             report_violation("the API endpoint is public to the whole internet (0.0.0.0/0)", None)
 
 
-def validate_pinned_images(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    """Kubernetes workloads run pinned images: a version tag or a digest, never latest."""
-    if not args.resource_type.startswith("kubernetes:") or args.props.get("kind") not in WORKLOAD_KINDS:
-        return
-    spec = as_mapping(as_mapping(as_mapping(args.props.get("spec")).get("template")).get("spec"))
-    containers = items(spec.get("containers")) + items(spec.get("initContainers"))
-    for container in map(as_mapping, containers):
-        image = str(container.get("image", ""))
-        tag = image.rsplit("/", 1)[-1].partition(":")[2]
-        if "@sha256:" not in image and (not tag or tag == "latest"):
-            report_violation(f"container {container.get('name')} runs unpinned image {image!r}", None)
-
-
 def validate_bucket_companions(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     """Every S3 bucket has versioning, SSE-KMS and a full public access block attached."""
     by_bucket: dict[str, list[PolicyResource]] = {}
@@ -166,72 +165,3 @@ def validate_stateful_protected(args: StackValidationArgs, report_violation: Rep
                 f"{resource.resource_type} {resource.name} is not protected: a destroy or a replace deletes data",
                 resource.urn,
             )
-
-
-def _resource_policy(name: str, description: str, validate: Any) -> ResourceValidationPolicy:
-    return ResourceValidationPolicy(name, description, validate, EnforcementLevel.MANDATORY)
-
-
-required_tags = ResourceValidationPolicy(
-    name="aws-required-tags",
-    description="AWS resources carry the team, cost-center and environment tags.",
-    validate=validate_required_tags,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    config_schema=PolicyConfigSchema(
-        properties={"requiredTags": {"type": "array", "items": {"type": "string"}, "default": DEFAULT_REQUIRED_TAGS}}
-    ),
-)
-
-POLICIES: list[Policy] = [
-    required_tags,
-    _resource_policy(
-        "ec2-launch-template-hardened", "IMDSv2, encrypted volumes, no public IP.", validate_launch_template
-    ),
-    _resource_policy("ecr-repository-hardened", "Immutable tags, scan on push, KMS.", validate_ecr_repository),
-    _resource_policy("eks-cluster-hardened", "Encrypted secrets, audit logs, no open endpoint.", validate_eks_cluster),
-    _resource_policy("k8s-pinned-images", "Workloads run version- or digest-pinned images.", validate_pinned_images),
-    StackValidationPolicy(
-        "s3-bucket-secure",
-        "Buckets are versioned, SSE-KMS encrypted and not public.",
-        validate_bucket_companions,
-        EnforcementLevel.MANDATORY,
-    ),
-    StackValidationPolicy(
-        "stateful-resources-protected",
-        "Data-holding resources are protected from deletion.",
-        validate_stateful_protected,
-        EnforcementLevel.MANDATORY,
-    ),
-    StackValidationPolicy(
-        "k8s-custom-objects-after-crds",
-        "Custom objects depend on the CRD or chart that defines their kind.",
-        readiness.validate_custom_objects_after_crds,
-        EnforcementLevel.MANDATORY,
-    ),
-    StackValidationPolicy(
-        "k8s-autoscaling-metrics-served",
-        "Every HPA metric and KEDA trigger is served by an installed metrics API.",
-        readiness.validate_autoscaling_metrics_served,
-        EnforcementLevel.MANDATORY,
-    ),
-    StackValidationPolicy(
-        "gpu-workloads-schedulable",
-        "Accelerator nodes have a device plugin; every GPU request fits a node group.",
-        readiness.validate_gpu_workloads_schedulable,
-        EnforcementLevel.MANDATORY,
-    ),
-    StackValidationPolicy(
-        "k8s-await-covers-startup",
-        "Awaited workloads have a timeout covering their startup budget.",
-        readiness.validate_await_covers_startup,
-        EnforcementLevel.MANDATORY,
-    ),
-    ResourceValidationPolicy(
-        name="eks-version-supported",
-        description="EKS runs a Kubernetes version in standard support; warns 90 days before it ends.",
-        validate=readiness.validate_eks_version,
-        enforcement_level=EnforcementLevel.ADVISORY,
-        config_schema=PolicyConfigSchema(properties={"warnDays": {"type": "integer", "default": readiness.WARN_DAYS}}),
-    ),
-]
-"""Every policy of the pack, in the order the CLI reports them."""

@@ -42,7 +42,21 @@ def test_control_plane_is_private_encrypted_and_audited(run: RunProgram) -> None
     assert (cluster.protect, cluster.retain_on_delete) == (True, True)
     assert (r["eks-secrets-key"].protect, r["eks-secrets-key"].inputs["enableKeyRotation"]) == (True, True)
     logs = r["eks-control-plane-logs"]
-    assert logs.inputs == {"name": "/aws/eks/mlops-prod/cluster", "retentionInDays": 90}
+    assert logs.inputs == {
+        "name": "/aws/eks/mlops-prod/cluster",
+        "retentionInDays": 90,
+        "kmsKeyId": logs.inputs["kmsKeyId"],
+    }
+    logs_key = r["eks-logs-key"]
+    assert logs_key.urn in logs.dependencies  # kmsKeyId is the logs key's ARN
+    [logs_grant] = [
+        s for s in json.loads(logs_key.inputs["policy"])["Statement"] if s["Sid"] == "CloudWatchLogsForThisAccount"
+    ]
+    assert logs_grant["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
+    assert logs_grant["Condition"] == {
+        "ArnLike": {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:123456789012:log-group:*"}
+    }
+    assert (logs_key.protect, logs_key.inputs["enableKeyRotation"]) == (True, True)
     assert logs.urn in cluster.dependencies
 
     oidc = r["eks-oidc"].inputs

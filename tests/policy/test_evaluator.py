@@ -19,7 +19,8 @@ from pulumi_policy import (
 from components.plan.monitor import Registration
 from components.plan.policy import enforcement_level, evaluate, policy_config
 from policies import CONFIG_DIR, POLICIES
-from policies.rules import required_tags
+
+required_tags = next(p for p in POLICIES if p.name == "aws-required-tags")
 
 pytestmark = pytest.mark.policy
 
@@ -111,15 +112,19 @@ def test_stack_pack_configs_set_the_levels() -> None:
     warning = "eks-version-supported"
     assert {enforcement_level(p, prod) for p in POLICIES if p.name != warning} == {EnforcementLevel.MANDATORY}
     assert enforcement_level(next(p for p in POLICIES if p.name == warning), prod) is EnforcementLevel.ADVISORY
-    # Deploy readiness blocks dev too (a broken first `pulumi up` is broken in any stack); the rest advise.
-    readiness = {
-        "k8s-custom-objects-after-crds",
-        "k8s-autoscaling-metrics-served",
-        "gpu-workloads-schedulable",
-        "k8s-await-covers-startup",
-    }
+    # Dev enforces security and deploy readiness as prod does; it is looser only where a dev stack
+    # should be: cost caps and version support advise, databases may go without deletion
+    # protection, GPU pools may be spot, images need no digest, data need not be protected.
+    looser = {"gpu-cost-capped", "eks-version-supported"}
     levels = {p.name: enforcement_level(p, dev).value for p in POLICIES if p.name != "stateful-resources-protected"}
-    assert levels == {name: "mandatory" if name in readiness else "advisory" for name in levels}
+    assert levels == {name: "advisory" if name in looser else "mandatory" for name in levels}
+    by_name = {p.name: p for p in POLICIES}
+    assert policy_config(by_name["gpu-spot-allowed"], dev)["allowSpot"] is True
+    assert policy_config(by_name["gpu-spot-allowed"], prod)["allowSpot"] is False
+    assert policy_config(by_name["rds-hardened"], dev)["requireDeletionProtection"] is False
+    assert policy_config(by_name["rds-hardened"], prod)["requireDeletionProtection"] is True
+    assert policy_config(by_name["k8s-pinned-images"], prod)["requireDigest"] is True
+    assert policy_config(by_name["k8s-pinned-images"], dev)["requireDigest"] is False
     # Dev stacks are meant to be destroyed: unprotected data is expected there.
     assert enforcement_level(next(p for p in POLICIES if p.name == "stateful-resources-protected"), dev).value == (
         "disabled"

@@ -10,6 +10,7 @@ from components import pins
 from components.plan.monitor import Registration
 from components.plan.policy import evaluate
 from policies import POLICIES
+from policies.rules import taggable_types
 
 pytestmark = pytest.mark.policy
 
@@ -50,7 +51,19 @@ GOOD_CLUSTER = {
 
 
 def deployment(image: str) -> dict[str, Any]:
-    return {"kind": "Deployment", "spec": {"template": {"spec": {"containers": [{"name": "server", "image": image}]}}}}
+    """A Deployment every workload rule accepts, running ``image``."""
+    container = {
+        "name": "server",
+        "image": image,
+        "securityContext": {"runAsNonRoot": True, "allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True},
+        "resources": {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
+    }
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "ep", "namespace": "serving"},
+        "spec": {"template": {"spec": {"containers": [container]}}},
+    }
 
 
 def bucket_with(*skip: str) -> list[Registration]:
@@ -154,7 +167,7 @@ def test_good_resources_pass() -> None:
         ),
         (reg("ep", "kubernetes:apps/v1:Deployment", deployment("nginx")), "k8s-pinned-images", "unpinned image"),
         (
-            reg("key", "aws:kms/key:Key", {}, protect=False),
+            reg("key", "aws:kms/key:Key", {"enableKeyRotation": True}, protect=False),
             "stateful-resources-protected",
             "aws:kms/key:Key key is not protected",
         ),
@@ -178,3 +191,30 @@ def test_buckets_need_their_companions(skip: str, fragment: str) -> None:
     [(policy, name, message)] = violations(*bucket_with(skip))
     assert (policy, name) == ("s3-bucket-secure", "data")
     assert message == fragment
+
+
+def test_only_taggable_resources_need_tags() -> None:
+    types = taggable_types()
+    assert {"aws:s3/bucket:Bucket", "aws:eks/nodeGroup:NodeGroup", "aws:sqs/queue:Queue"} <= types
+    assert "aws:iam/rolePolicyAttachment:RolePolicyAttachment" not in types  # the AWS API takes no tags
+    untagged = Registration(
+        "urn:pulumi:prod::p::aws:iam/rolePolicyAttachment:RolePolicyAttachment::a",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "a", True, None, None, [],
+        {"role": "r", "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"},
+    )  # fmt: skip
+    assert [p for p, _, _ in violations(untagged)] == []
+
+
+@pytest.mark.parametrize(
+    ("type_", "inputs"),
+    [
+        ("aws:iam/policy:Policy", {"policy": "[unknown]"}),
+        ("aws:iam/role:Role", {"assumeRolePolicy": None}),
+        ("aws:ec2/securityGroup:SecurityGroup", {"ingress": "[unknown]"}),
+        ("kubernetes:apps/v1:Deployment", {"apiVersion": "apps/v1", "kind": "Deployment", "spec": "[unknown]"}),
+        ("aws:eks/nodeGroup:NodeGroup", {"instanceTypes": "[unknown]", "scalingConfig": None}),
+    ],
+)
+def test_unknown_values_are_never_violations(type_: str, inputs: dict[str, Any]) -> None:
+    resource = Registration(f"urn:pulumi:prod::p::{type_}::x", type_, "x", True, None, PROVIDER, [], inputs)
+    assert [p for p, _, _ in violations(resource)] == []

@@ -68,8 +68,9 @@ def test_every_bucket_has_its_companions(stack_plan: tuple[Any, dict[str, Any]])
 def test_prod_protects_and_retains_all_stateful_resources(prod_plan: dict[str, Any]) -> None:
     stateful = [r for r in prod_plan["resources"] if r["type"] in STATEFUL]
     assert sorted(r["name"] for r in stateful) == [
-        "datasets-bucket", "datasets-key", "eks-cluster", "eks-secrets-key", "models-bucket", "models-key",
-        "monitoring-alerts-key", "registry-key", "registry-llm-serving-repository",
+        "datasets-bucket", "datasets-key", "eks-cluster", "eks-logs-key", "eks-secrets-key", "models-bucket",
+        "models-key", "monitoring-alerts-key", "network-flow-logs-key", "registry-key",
+        "registry-llm-serving-repository",
         "registry-model-copier-repository", "registry-serving-repository", "registry-training-repository",
     ]  # fmt: skip
     unprotected = [r["name"] for r in stateful if not (r["options"]["protect"] and r["options"]["retainOnDelete"])]

@@ -71,7 +71,15 @@ if mistakes:
                         {
                             "name": "scorer",
                             "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/scorer@sha256:" + "c" * 64,
-                            "resources": {"limits": {"nvidia.com/gpu": "1"}},
+                            "securityContext": {
+                                "runAsNonRoot": True,
+                                "allowPrivilegeEscalation": False,
+                                "readOnlyRootFilesystem": True,
+                            },
+                            "resources": {
+                                "requests": {"cpu": "2", "memory": "8Gi", "nvidia.com/gpu": "1"},
+                                "limits": {"cpu": "2", "memory": "8Gi", "nvidia.com/gpu": "1"},
+                            },
                         }
                     ],
                 },

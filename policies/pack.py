@@ -1,0 +1,327 @@
+"""Every rule of the pack with what it checks, how to fix it and its settings, in one table.
+
+The same :data:`POLICIES` are served to the Pulumi CLI (``policies/__main__.py``) and evaluated
+in-process by ``mlops plan``; levels per stack come from ``policies/config/<stack>.json``.
+``python -m policies.readme`` rewrites the README's rule table from this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyConfigSchema,
+    ResourceValidationPolicy,
+    StackValidationPolicy,
+)
+
+from components.plan.policy import enforcement_level, read_pack_config
+from policies import encryption, gpu, iam, network, readiness, rules, workloads
+
+CONFIG_DIR = Path(__file__).parent / "config"
+EXEMPT_DEVICE_PLUGIN = {"exemptions": workloads.EXEMPTIONS_SCHEMA}
+NO_EXEMPTIONS = {"exemptions": {**workloads.EXEMPTIONS_SCHEMA, "default": []}}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One policy: its name, category, what it checks, the fix, and its validator."""
+
+    name: str
+    category: str
+    checks: str
+    remediation: str
+    validate: Callable[..., None]
+    stack: bool = False
+    """A stack validator (sees every resource) rather than a per-resource one."""
+    config: Mapping[str, Any] = field(default_factory=dict[str, Any])
+    """JSON-schema properties of its settings, with defaults."""
+    level: EnforcementLevel = EnforcementLevel.MANDATORY
+
+    def policy(self) -> Policy:
+        """The CrossGuard policy."""
+        schema = PolicyConfigSchema(properties=dict(self.config)) if self.config else None
+        kind = StackValidationPolicy if self.stack else ResourceValidationPolicy
+        return kind(
+            name=self.name,
+            description=f"{self.checks} Fix: {self.remediation}",
+            validate=self.validate,
+            enforcement_level=self.level,
+            config_schema=schema,
+        )
+
+
+def _list(default: list[Any], kind: str = "string") -> dict[str, Any]:
+    return {"type": "array", "items": {"type": kind}, "default": default}
+
+
+RULES: list[Rule] = [
+    # IAM
+    Rule(
+        "iam-no-wildcard-admin",
+        "IAM",
+        "Identity and inline policies allow neither `*` nor `service:*` (sensitive services) on `*`.",
+        "Grant the actions the workload calls on the ARNs it uses.",
+        iam.validate_no_wildcard_admin,
+        config={"sensitiveServices": _list(iam.SENSITIVE_SERVICES)},
+    ),
+    Rule(
+        "iam-no-admin-policies",
+        "IAM",
+        "No AdministratorAccess, PowerUserAccess or IAMFullAccess attachment.",
+        "Attach a policy scoped to the job.",
+        iam.validate_no_admin_policies,
+        config={"deniedManagedPolicies": _list(iam.ADMIN_POLICIES)},
+    ),
+    Rule(
+        "iam-no-public-principal",
+        "IAM",
+        "Trust and resource policies never allow principal `*` without an account, organisation or network condition.",
+        "Name the principals, or add aws:SourceAccount / aws:PrincipalOrgID.",
+        iam.validate_no_public_principal,
+    ),
+    Rule(
+        "iam-irsa-trust-scoped",
+        "IAM",
+        "IRSA trust policies pin `sub` to one service account and `aud` to sts.amazonaws.com.",
+        "Use StringEquals on <issuer>:sub = system:serviceaccount:<ns>:<name> and <issuer>:aud.",
+        iam.validate_irsa_trust_scoped,
+    ),
+    # Network
+    Rule(
+        "ec2-no-world-ingress",
+        "Network",
+        "Security groups admit nothing from 0.0.0.0/0 or ::/0, except 80/443 on a load balancer's group.",
+        f"Allow the VPC or known CIDRs; tag a load balancer's group {network.LOAD_BALANCER_TAG}=true.",
+        network.validate_no_world_ingress,
+        config={"publicPorts": _list(network.PUBLIC_PORTS, "integer")},
+    ),
+    Rule(
+        "k8s-load-balancers-internal",
+        "Network",
+        "LoadBalancer Services, ALB Ingresses and AWS load balancers are internal unless explicitly allowed.",
+        f"Use the internal scheme, or mark the decision with {network.INTERNET_FACING_ANNOTATION}: allowed.",
+        network.validate_internal_load_balancers,
+        config={"allowMarkedInternetFacing": {"type": "boolean", "default": True}},
+    ),
+    Rule(
+        "ec2-no-public-ips",
+        "Network",
+        "Instances get no public IP and subnets do not assign them on launch.",
+        "Reach instances through load balancers, SSM or a VPN.",
+        network.validate_no_public_ips,
+    ),
+    Rule(
+        "eks-cluster-hardened",
+        "Network",
+        "EKS: secrets encrypted with KMS, api/audit/authenticator logs on, API endpoint not open to 0.0.0.0/0.",
+        "Set encryption_config, enabled_cluster_log_types and a private endpoint (or known CIDRs).",
+        rules.validate_eks_cluster,
+    ),
+    Rule(
+        "ec2-launch-template-hardened",
+        "Network",
+        "Launch templates require IMDSv2 (hop limit <= 2), encrypted volumes and no public IP.",
+        "Use metadata_options http_tokens=required and encrypted block devices.",
+        rules.validate_launch_template,
+    ),
+    # Encryption and keys
+    Rule(
+        "storage-encrypted",
+        "Encryption",
+        "EBS volumes, instance disks, RDS/Aurora, EFS, SNS, SQS and CloudWatch log groups are encrypted at rest.",
+        "Turn encryption on with a customer-managed KMS key (components/kms.py account_key).",
+        encryption.validate_storage_encrypted,
+    ),
+    Rule(
+        "s3-bucket-secure",
+        "Encryption",
+        "Buckets are versioned, SSE-KMS encrypted and blocked from public access.",
+        "Use ArtifactBucket, or attach versioning, SSE-KMS and a full public access block.",
+        rules.validate_bucket_companions,
+        stack=True,
+    ),
+    Rule(
+        "ecr-repository-hardened",
+        "Encryption",
+        "ECR repositories: immutable tags, scan on push, KMS encryption.",
+        "Use ContainerRegistry, or set those three settings.",
+        rules.validate_ecr_repository,
+    ),
+    Rule(
+        "kms-key-rotation",
+        "Encryption",
+        "Symmetric KMS keys rotate yearly.",
+        "Set enable_key_rotation=True.",
+        encryption.validate_kms_rotation,
+    ),
+    Rule(
+        "rds-hardened",
+        "Encryption",
+        "Databases are private, protected from deletion and keep backups.",
+        "Set publicly_accessible=False, deletion_protection=True and backup_retention_period.",
+        encryption.validate_rds_hardened,
+        config={
+            "requireDeletionProtection": {"type": "boolean", "default": True},
+            "minBackupRetentionDays": {"type": "integer", "default": 7},
+        },
+    ),
+    # Kubernetes workloads
+    Rule(
+        "k8s-no-host-access",
+        "Kubernetes workloads",
+        "No privileged containers, host network/PID/IPC or hostPath volumes.",
+        "Drop them; a system workload that needs one gets an exemption with its reason.",
+        workloads.validate_no_host_access,
+        config=EXEMPT_DEVICE_PLUGIN,
+    ),
+    Rule(
+        "k8s-least-privilege",
+        "Kubernetes workloads",
+        "Containers run as non-root, without privilege escalation or added capabilities, read-only root filesystem.",
+        "Set runAsNonRoot, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true; mount emptyDirs to write.",
+        workloads.validate_least_privilege,
+        config={**EXEMPT_DEVICE_PLUGIN, "allowedCapabilities": _list([])},
+    ),
+    Rule(
+        "k8s-resources-set",
+        "Kubernetes workloads",
+        "Every container sets CPU and memory requests and limits; GPU requests have equal limits.",
+        "Set resources.requests and resources.limits.",
+        workloads.validate_resources_set,
+        config=NO_EXEMPTIONS,
+    ),
+    Rule(
+        "k8s-server-probes",
+        "Kubernetes workloads",
+        "Deployments and StatefulSets serving ports have readiness and liveness probes.",
+        "Add readinessProbe and livenessProbe (and a startupProbe for slow model loads).",
+        workloads.validate_server_probes,
+        config=NO_EXEMPTIONS,
+    ),
+    Rule(
+        "k8s-pinned-images",
+        "Kubernetes workloads",
+        "Workloads run version- or digest-pinned images, never `latest` or untagged; digests where required.",
+        "Pin a version, and a digest (image@sha256:...) in prod.",
+        workloads.validate_pinned_images,
+        config={**NO_EXEMPTIONS, "requireDigest": {"type": "boolean", "default": False}},
+    ),
+    # GPU and cost
+    Rule(
+        "gpu-nodes-tainted",
+        "GPU and cost",
+        "Accelerator node groups carry their device's NoSchedule taint.",
+        "Add the nvidia.com/gpu (or aws.amazon.com/neuron) NO_SCHEDULE taint; GpuNodePool does.",
+        gpu.validate_gpu_nodes_tainted,
+    ),
+    Rule(
+        "gpu-instance-types-allowed",
+        "GPU and cost",
+        "Accelerator node groups use instance types from the allow-list (default: the catalog).",
+        "Pick an allowed type or extend allowedInstanceTypes.",
+        gpu.validate_gpu_instance_types,
+        config={"allowedInstanceTypes": _list([])},
+    ),
+    Rule(
+        "gpu-spot-allowed",
+        "GPU and cost",
+        "GPU node groups run on demand unless the stack allows spot.",
+        "Use ON_DEMAND, or set allowSpot for stacks that tolerate interruptions.",
+        gpu.validate_gpu_spot,
+        config={"allowSpot": {"type": "boolean", "default": False}},
+    ),
+    Rule(
+        "gpu-cost-capped",
+        "GPU and cost",
+        "At maximum scale the stack stays under a GPU count and an hourly cost cap (the plan's cost model).",
+        "Lower pools' maxSize or raise maxGpus / maxHourlyUsd deliberately.",
+        gpu.validate_gpu_caps,
+        stack=True,
+        config={
+            "maxGpus": {"type": "integer", "default": gpu.MAX_GPUS},
+            "maxHourlyUsd": {"type": "number", "default": gpu.MAX_HOURLY_USD},
+        },
+    ),
+    Rule(
+        "gpu-workloads-schedulable",
+        "GPU and cost",
+        "Accelerator nodes have a device plugin; every GPU request fits some node group (taints, labels, size).",
+        "Install the device plugin (cluster.crds / NvidiaDevicePlugin) and match tolerations and selectors.",
+        readiness.validate_gpu_workloads_schedulable,
+        stack=True,
+    ),
+    # Tags
+    Rule(
+        "aws-required-tags",
+        "Tags",
+        "AWS resources carry the team, cost-center and environment tags (provider default tags or their own).",
+        "Pass an aws.Provider with default_tags to the components' opts.providers.",
+        rules.validate_required_tags,
+        config={"requiredTags": _list(rules.DEFAULT_REQUIRED_TAGS)},
+    ),
+    # Data safety and deploy readiness
+    Rule(
+        "stateful-resources-protected",
+        "Data safety",
+        "Buckets, KMS keys, ECR repositories and clusters are protected from deletion.",
+        "Set protect (the components do in prod).",
+        rules.validate_stateful_protected,
+        stack=True,
+    ),
+    Rule(
+        "k8s-custom-objects-after-crds",
+        "Deploy readiness",
+        "Custom objects depend on the CRD or chart that defines their kind.",
+        "Add depends_on on cluster.crds.",
+        readiness.validate_custom_objects_after_crds,
+        stack=True,
+    ),
+    Rule(
+        "k8s-autoscaling-metrics-served",
+        "Deploy readiness",
+        "Every HPA metric and KEDA trigger is served by an installed metrics API.",
+        "Install metrics-server, KEDA or an adapter for the metric.",
+        readiness.validate_autoscaling_metrics_served,
+        stack=True,
+    ),
+    Rule(
+        "k8s-await-covers-startup",
+        "Deploy readiness",
+        "Awaited workloads have a timeout covering their startup budget.",
+        "Set pulumi.com/timeoutSeconds to the budget, or pulumi.com/skipAwait.",
+        readiness.validate_await_covers_startup,
+        stack=True,
+    ),
+    Rule(
+        "eks-version-supported",
+        "Deploy readiness",
+        "EKS runs a Kubernetes version in standard support; warns 90 days before it ends.",
+        "Upgrade the cluster (cluster.version) or choose EXTENDED support deliberately.",
+        readiness.validate_eks_version,
+        config={"warnDays": {"type": "integer", "default": readiness.WARN_DAYS}},
+        level=EnforcementLevel.ADVISORY,
+    ),
+]
+"""Every rule, grouped by category, in the order the README lists them."""
+
+POLICIES: list[Policy] = [rule.policy() for rule in RULES]
+"""Every policy of the pack, in the order the CLI reports them."""
+
+
+def level(rule: Rule, stack: str) -> str:
+    """The rule's enforcement level in ``policies/config/<stack>.json`` (its own entry, then all)."""
+    config = read_pack_config(CONFIG_DIR / f"{stack}.json")
+    return enforcement_level(rule.policy(), config).value
+
+
+def table() -> str:
+    """The README's rule table."""
+    lines = ["| category | rule | checks | dev | prod |", "|---|---|---|---|---|"]
+    lines += [f"| {r.category} | `{r.name}` | {r.checks} | {level(r, 'dev')} | {level(r, 'prod')} |" for r in RULES]
+    return "\n".join(lines)

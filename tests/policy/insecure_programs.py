@@ -1,0 +1,300 @@
+"""Small programs another team might write with pulumi_aws and pulumi_kubernetes directly, each
+with one classic mistake (and otherwise right: tagged, protected, hardened), for the policy pack.
+
+``PROGRAMS`` maps a mistake to ``(program, the rule that must name it)``; ``SECURE`` builds the
+same resources done right. ``tests/programs/insecure`` plans any of them through the CLI.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+TAGS = {"team": "vision", "cost-center": "cc-7", "environment": "prod"}
+OIDC = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC"
+ISSUER = "oidc.eks.us-east-1.amazonaws.com/id/ABC"
+DIGEST = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:" + "a" * 64
+
+
+_OPTS: dict[int, pulumi.ResourceOptions] = {}
+
+
+def _opts() -> pulumi.ResourceOptions:
+    """Tagged providers, created once per program run; every resource protected (prod)."""
+    run = id(pulumi.runtime.get_root_resource())
+    if run not in _OPTS:
+        _OPTS.clear()
+        tags = aws.ProviderDefaultTagsArgs(tags=TAGS)
+        providers = {"aws": aws.Provider("aws", region="us-east-1", default_tags=tags)}
+        providers["kubernetes"] = k8s.Provider("k8s", kubeconfig="{}")
+        _OPTS[run] = pulumi.ResourceOptions(providers=providers, protect=True)
+    return _OPTS[run]
+
+
+def _doc(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def _policy(action: Any, resource: Any = "*") -> Callable[[], None]:
+    def program() -> None:
+        statement = {"Effect": "Allow", "Action": action, "Resource": resource}
+        aws.iam.Policy("app-policy", policy=_doc(statement), opts=_opts())
+
+    return program
+
+
+def _irsa_trust(sub: str = "system:serviceaccount:serving:app", operator: str = "StringEquals") -> str:
+    return _doc(
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": OIDC},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {operator: {f"{ISSUER}:sub": sub, f"{ISSUER}:aud": "sts.amazonaws.com"}},
+        }
+    )
+
+
+def _role(trust: str) -> Callable[[], None]:
+    return lambda: aws.iam.Role("app-role", assume_role_policy=trust, opts=_opts())
+
+
+def _admin_attachment() -> None:
+    opts = _opts()
+    role = aws.iam.Role("app-role", assume_role_policy=_irsa_trust(), opts=opts)
+    aws.iam.RolePolicyAttachment(
+        "app-admin", role=role.name, policy_arn="arn:aws:iam::aws:policy/AdministratorAccess", opts=opts
+    )
+
+
+def _public_bucket_policy() -> None:
+    read = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::site/*"}
+    aws.s3.BucketPolicy("site-policy", bucket="site", policy=_doc(read), opts=_opts())
+
+
+def _security_group(cidr: str = "10.0.0.0/16", port: int = 443, tags: dict[str, str] | None = None) -> None:
+    rule = {"protocol": "tcp", "from_port": port, "to_port": port}
+    rule |= {"ipv6_cidr_blocks": [cidr]} if ":" in cidr else {"cidr_blocks": [cidr]}
+    aws.ec2.SecurityGroup("app-sg", vpc_id="vpc-0123456789abcdef0", ingress=[rule], tags=tags, opts=_opts())
+
+
+def _ingress_rule() -> None:
+    aws.vpc.SecurityGroupIngressRule(
+        "app-ssh", security_group_id="sg-0123456789abcdef0", cidr_ipv6="::/0", from_port=22, to_port=22,
+        ip_protocol="tcp", opts=_opts(),
+    )  # fmt: skip
+
+
+def _service(annotations: dict[str, str]) -> Callable[[], None]:
+    def program() -> None:
+        k8s.core.v1.Service(
+            "app-service",
+            metadata={"name": "app", "namespace": "serving", "annotations": annotations},
+            spec={"type": "LoadBalancer", "selector": {"app": "app"}, "ports": [{"port": 443}]},
+            opts=_opts(),
+        )
+
+    return program
+
+
+def _instance(public_ip: bool = False, encrypted: bool = True) -> Callable[[], None]:
+    def program() -> None:
+        aws.ec2.Instance(
+            "bastion",
+            ami="ami-0123456789abcdef0",
+            instance_type="t3.micro",
+            subnet_id="subnet-0123456789abcdef0",
+            associate_public_ip_address=public_ip,
+            metadata_options={"http_tokens": "required"},
+            root_block_device={"encrypted": encrypted},
+            opts=_opts(),
+        )
+
+    return program
+
+
+def _volume(encrypted: bool) -> Callable[[], None]:
+    return lambda: aws.ebs.Volume("data", availability_zone="us-east-1a", size=100, encrypted=encrypted, opts=_opts())
+
+
+def _database(**overrides: Any) -> Callable[[], None]:
+    settings: dict[str, Any] = {
+        "storage_encrypted": True,
+        "publicly_accessible": False,
+        "deletion_protection": True,
+        "backup_retention_period": 14,
+    } | overrides
+
+    def program() -> None:
+        aws.rds.Instance(
+            "features",
+            engine="postgres",
+            instance_class="db.t4g.medium",
+            allocated_storage=50,
+            username="app",
+            manage_master_user_password=True,
+            **settings,
+            opts=_opts(),
+        )
+
+    return program
+
+
+def _topic(encrypted: bool) -> Callable[[], None]:
+    key = "alias/aws/sns" if encrypted else None
+    return lambda: aws.sns.Topic("alerts", kms_master_key_id=key, opts=_opts())
+
+
+def _key(rotation: bool) -> Callable[[], None]:
+    return lambda: aws.kms.Key("data-key", enable_key_rotation=rotation, opts=_opts())
+
+
+def _container(**overrides: Any) -> dict[str, Any]:
+    return {
+        "name": "app",
+        "image": DIGEST,
+        "ports": [{"containerPort": 8080}],
+        "readinessProbe": {"httpGet": {"path": "/ready", "port": 8080}},
+        "livenessProbe": {"httpGet": {"path": "/health", "port": 8080}},
+        "securityContext": {"runAsNonRoot": True, "allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True},
+        "resources": {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
+    } | overrides
+
+
+def _deployment(
+    pod: dict[str, Any] | None = None, annotations: dict[str, str] | None = None, **container: Any
+) -> Callable[[], None]:
+    def program() -> None:
+        k8s.apps.v1.Deployment(
+            "app",
+            metadata={"name": "app", "namespace": "serving", "annotations": annotations or {}},
+            spec={
+                "selector": {"matchLabels": {"app": "app"}},
+                "template": {
+                    "metadata": {"labels": {"app": "app"}},
+                    "spec": {"containers": [_container(**container)]} | (pod or {}),
+                },
+            },
+            opts=_opts(),
+        )
+
+    return program
+
+
+def _privileged_pod() -> None:
+    context = {
+        "privileged": True,
+        "runAsNonRoot": True,
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+    }
+    k8s.core.v1.Pod(
+        "debug",
+        metadata={"name": "debug", "namespace": "serving"},
+        spec={"containers": [_container(securityContext=context)]},
+        opts=_opts(),
+    )
+
+
+def _node_group(
+    instance_type: str = "g6.xlarge", *, taint: bool = True, capacity: str = "ON_DEMAND", max_size: int = 4
+) -> Callable[[], None]:
+    def program() -> None:
+        aws.eks.NodeGroup(
+            "gpu",
+            cluster_name="shared",
+            node_role_arn="arn:aws:iam::123456789012:role/nodes",
+            subnet_ids=["subnet-0123456789abcdef0"],
+            instance_types=[instance_type],
+            ami_type="BOTTLEROCKET_x86_64_NVIDIA",  # ships the device plugin
+            capacity_type=capacity,
+            scaling_config={"min_size": 0, "max_size": max_size, "desired_size": 0},
+            labels={"pool": "gpu"},
+            taints=[{"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}] if taint else None,
+            opts=_opts(),
+        )
+
+    return program
+
+
+def _unschedulable_gpu_workload() -> None:
+    _node_group()()
+    resources = {
+        "requests": {"cpu": "1", "memory": "1Gi", "nvidia.com/gpu": "8"},
+        "limits": {"cpu": "1", "memory": "1Gi", "nvidia.com/gpu": "8"},
+    }
+    pod = {
+        "nodeSelector": {"pool": "gpu"},
+        "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}],
+    }
+    # The await covers a GPU node's scale-up, so the one mistake is the request no node fits.
+    _deployment(pod, {"pulumi.com/timeoutSeconds": "1800"}, resources=resources)()
+
+
+def _untagged() -> None:
+    bare = aws.Provider("bare-aws", region="us-east-1")
+    aws.sqs.Queue("jobs", sqs_managed_sse_enabled=True, opts=pulumi.ResourceOptions(provider=bare))
+
+
+ANYONE_ASSUMES = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
+ANY_SERVICE_ACCOUNT = "system:serviceaccount:*:*"
+HOST_PATH = {"name": "docker", "hostPath": {"path": "/var/run"}}
+MAYBE_ROOT = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True}
+NET_ADMIN = {**MAYBE_ROOT, "runAsNonRoot": True, "capabilities": {"add": ["NET_ADMIN"]}}
+
+PROGRAMS: dict[str, tuple[Callable[[], None], str]] = {
+    "iam-star-on-star": (_policy("*"), "iam-no-wildcard-admin"),
+    "iam-service-star-on-star": (_policy(["s3:*"]), "iam-no-wildcard-admin"),
+    "iam-admin-attachment": (_admin_attachment, "iam-no-admin-policies"),
+    "iam-public-trust": (_role(_doc(ANYONE_ASSUMES)), "iam-no-public-principal"),
+    "s3-public-bucket-policy": (_public_bucket_policy, "iam-no-public-principal"),
+    "irsa-any-service-account": (_role(_irsa_trust(ANY_SERVICE_ACCOUNT, "StringLike")), "iam-irsa-trust-scoped"),
+    "sg-ssh-from-world": (lambda: _security_group("0.0.0.0/0", 22), "ec2-no-world-ingress"),
+    "sg-https-world-not-lb": (lambda: _security_group("0.0.0.0/0", 443), "ec2-no-world-ingress"),
+    "sg-rule-ipv6-world": (_ingress_rule, "ec2-no-world-ingress"),
+    "internet-facing-service": (_service({}), "k8s-load-balancers-internal"),
+    "instance-public-ip": (_instance(public_ip=True), "ec2-no-public-ips"),
+    "instance-unencrypted-disk": (_instance(encrypted=False), "storage-encrypted"),
+    "ebs-unencrypted": (_volume(False), "storage-encrypted"),
+    "rds-unencrypted": (_database(storage_encrypted=False), "storage-encrypted"),
+    "rds-public": (_database(publicly_accessible=True), "rds-hardened"),
+    "rds-no-backups": (_database(backup_retention_period=0), "rds-hardened"),
+    "sns-unencrypted": (_topic(False), "storage-encrypted"),
+    "kms-no-rotation": (_key(False), "kms-key-rotation"),
+    "privileged-pod": (_privileged_pod, "k8s-no-host-access"),
+    "host-network": (_deployment({"hostNetwork": True}), "k8s-no-host-access"),
+    "host-path-volume": (_deployment({"volumes": [HOST_PATH]}), "k8s-no-host-access"),
+    "root-container": (_deployment(securityContext=MAYBE_ROOT), "k8s-least-privilege"),
+    "added-capability": (_deployment(securityContext=NET_ADMIN), "k8s-least-privilege"),
+    "no-resources": (_deployment(resources={}), "k8s-resources-set"),
+    "no-probes": (_deployment(readinessProbe=None, livenessProbe=None), "k8s-server-probes"),
+    "latest-image": (_deployment(image="vllm/vllm-openai:latest"), "k8s-pinned-images"),
+    "tag-not-digest": (_deployment(image="registry.example/app:1.4.2"), "k8s-pinned-images"),
+    "gpu-pool-untainted": (_node_group(taint=False), "gpu-nodes-tainted"),
+    "gpu-pool-spot": (_node_group(capacity="SPOT"), "gpu-spot-allowed"),
+    "gpu-over-budget": (_node_group("p5.48xlarge", max_size=20), "gpu-cost-capped"),
+    "gpu-workload-no-node-fits": (_unschedulable_gpu_workload, "gpu-workloads-schedulable"),
+    "missing-tags": (_untagged, "aws-required-tags"),
+}  # fmt: skip
+"""Mistake -> (program, the one rule that must refuse it)."""
+
+SECURE: dict[str, Callable[[], None]] = {
+    "iam-scoped-policy": _policy(["s3:GetObject"], "arn:aws:s3:::models/*"),
+    "irsa-one-service-account": _role(_irsa_trust()),
+    "sg-from-vpc": _security_group,
+    "sg-lb-https-from-world": lambda: _security_group("0.0.0.0/0", 443, {"mlops-platform/load-balancer": "true"}),
+    "internal-service": _service({"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal"}),
+    "allowed-internet-facing-service": _service({"mlops-platform/internet-facing": "allowed"}),
+    "private-encrypted-instance": _instance(),
+    "encrypted-volume": _volume(True),
+    "hardened-database": _database(),
+    "encrypted-topic": _topic(True),
+    "rotating-key": _key(True),
+    "hardened-deployment": _deployment(),
+    "tainted-gpu-pool": _node_group(),
+}
+"""The same resources done right: the pack must accept each."""
