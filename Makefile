@@ -12,7 +12,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 # bytecode ever gets it: compile at install, or every plan recompiles the SDKs (twice as slow).
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: setup plan test lint fmt clean prometheus-tools
+.PHONY: setup plan test lint fmt clean prometheus-tools bench
 
 setup: $(VENV)/bin/mlops
 
@@ -40,6 +40,11 @@ prometheus-tools:
 
 test: setup $(CHECKOV) prometheus-tools
 	$(VENV)/bin/pytest
+
+# Plan time, memory and policy throughput (minutes; never part of make test): writes
+# benchmarks/results.json and the README's table.
+bench: setup
+	$(VENV)/bin/python -m benchmarks.run
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -146,7 +146,7 @@ def mocked_runtime(
         asyncio.set_event_loop(None)
 
 
-# Measured on a 2,333-resource plan (benchmarks/README.md): the cyclic GC rescanning a heap that
+# Measured on a 2,333-resource plan (README, Performance): the cyclic GC rescanning a heap that
 # only grows took 45% of the program's run, and the per-registration stack trace (a source
 # position for the engine, which an offline plan never shows) another 13%.
 _GC_THRESHOLD = (50_000, 20, 100)
