@@ -20,15 +20,14 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
+from components.plan.diff import STATEFUL
 from policies.values import as_mapping, items
 
+BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+"""Current and deprecated bucket tokens (pulumi-aws 7 still ships BucketV2 and its V2 companions)."""
+
 DEFAULT_REQUIRED_TAGS = ["team", "cost-center", "environment"]
-STATEFUL_TYPES = (
-    "aws:s3/bucket:Bucket",
-    "aws:kms/key:Key",
-    "aws:ecr/repository:Repository",
-    "aws:eks/cluster:Cluster",
-)
+STATEFUL_TYPES = tuple(STATEFUL)
 """Resources whose deletion loses data: protected in prod."""
 
 
@@ -127,7 +126,7 @@ def validate_bucket_companions(args: StackValidationArgs, report_violation: Repo
     for resource in args.resources:
         for dependency in resource.dependencies:
             by_bucket.setdefault(dependency.urn, []).append(resource)
-    for bucket in (r for r in args.resources if r.resource_type == "aws:s3/bucket:Bucket"):
+    for bucket in (r for r in args.resources if r.resource_type in BUCKETS):
         companions = by_bucket.get(bucket.urn, [])
         problems = _bucket_problems(companions)
         if problems:
@@ -136,7 +135,10 @@ def validate_bucket_companions(args: StackValidationArgs, report_violation: Repo
 
 def _bucket_problems(companions: Sequence[PolicyResource]) -> list[str]:
     def of(type_: str) -> list[Mapping[str, Any]]:
-        return [c.props for c in companions if c.resource_type == type_]
+        """Companions of the type, or of its deprecated ``V2`` token."""
+        module, name = type_.rsplit(":", 1)[0], type_.rsplit(":", 1)[1]
+        deprecated = f"{module}V2:{name}V2"
+        return [c.props for c in companions if c.resource_type in (type_, deprecated)]
 
     problems: list[str] = []
     versioning = of("aws:s3/bucketVersioning:BucketVersioning")

@@ -17,8 +17,9 @@ from typing import Any, cast
 
 from components.plan.monitor import SECRET_PLACEHOLDER, STACK_TYPE
 
-STATEFUL_TYPES = {
+STATEFUL = {
     "aws:s3/bucket:Bucket": "bucket",
+    "aws:s3/bucketV2:BucketV2": "bucket",
     "aws:kms/key:Key": "KMS key",
     "aws:ecr/repository:Repository": "ECR repository",
     "aws:eks/cluster:Cluster": "EKS cluster",
@@ -27,6 +28,7 @@ STATEFUL_TYPES = {
 
 REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
     "aws:s3/bucket:Bucket": ("bucket", "bucketPrefix", "objectLockEnabled"),
+    "aws:s3/bucketV2:BucketV2": ("bucket", "bucketPrefix", "objectLockEnabled"),
     "aws:kms/key:Key": ("customerMasterKeySpec", "keyUsage", "multiRegion", "customKeyStoreId", "xksKeyId"),
     "aws:ecr/repository:Repository": ("name",),
     "aws:eks/cluster:Cluster": ("name",),
@@ -217,11 +219,11 @@ def _destructions(
 
 
 def _precious(resource: Mapping[str, Any]) -> bool:
-    return resource["type"] in STATEFUL_TYPES or bool(resource.get("options", {}).get("protect"))
+    return resource["type"] in STATEFUL or bool(resource.get("options", {}).get("protect"))
 
 
 def _what(resource: Mapping[str, Any]) -> str:
-    kind = STATEFUL_TYPES.get(resource["type"], resource["type"])
+    kind = STATEFUL.get(resource["type"], resource["type"])
     protected = " (protected)" if resource.get("options", {}).get("protect") else ""
     return f"{kind} {resource['name']}{protected}"
 

@@ -235,6 +235,29 @@ def _unschedulable_gpu_workload() -> None:
     _deployment(pod, {"pulumi.com/timeoutSeconds": "1800"}, resources=resources)()
 
 
+def _deprecated_bucket(encrypted: bool) -> Callable[[], None]:
+    """The deprecated BucketV2 tokens are matched as the current ones are."""
+
+    def program() -> None:
+        opts = _opts()
+        bucket = aws.s3.BucketV2("legacy", opts=opts)
+        aws.s3.BucketVersioningV2(
+            "legacy-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=opts
+        )
+        aws.s3.BucketPublicAccessBlock(
+            "legacy-public-access-block", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
+            ignore_public_acls=True, restrict_public_buckets=True, opts=opts,
+        )  # fmt: skip
+        if encrypted:
+            default = {"sse_algorithm": "aws:kms", "kms_master_key_id": "alias/data"}
+            aws.s3.BucketServerSideEncryptionConfigurationV2(
+                "legacy-encryption", bucket=bucket.id, rules=[{"apply_server_side_encryption_by_default": default}],
+                opts=opts,
+            )  # fmt: skip
+
+    return program
+
+
 def _untagged() -> None:
     bare = aws.Provider("bare-aws", region="us-east-1")
     aws.sqs.Queue("jobs", sqs_managed_sse_enabled=True, opts=pulumi.ResourceOptions(provider=bare))
@@ -279,6 +302,7 @@ PROGRAMS: dict[str, tuple[Callable[[], None], str]] = {
     "gpu-over-budget": (_node_group("p5.48xlarge", max_size=20), "gpu-cost-capped"),
     "gpu-workload-no-node-fits": (_unschedulable_gpu_workload, "gpu-workloads-schedulable"),
     "missing-tags": (_untagged, "aws-required-tags"),
+    "deprecated-bucket-v2-unencrypted": (_deprecated_bucket(False), "s3-bucket-secure"),
 }  # fmt: skip
 """Mistake -> (program, the one rule that must refuse it)."""
 
@@ -296,5 +320,6 @@ SECURE: dict[str, Callable[[], None]] = {
     "rotating-key": _key(True),
     "hardened-deployment": _deployment(),
     "tainted-gpu-pool": _node_group(),
+    "deprecated-bucket-v2-encrypted": _deprecated_bucket(True),
 }
 """The same resources done right: the pack must accept each."""
