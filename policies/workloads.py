@@ -7,7 +7,7 @@ entry with its reason; the default names the NVIDIA device plugin.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
@@ -71,13 +71,22 @@ def host_access(pod: Mapping[str, Any]) -> list[str]:
     return found
 
 
+def _report(
+    args: ResourceValidationArgs,
+    report_violation: ReportViolation,
+    problems_of: Callable[[Mapping[str, Any]], list[str]],
+    consequence: str = "",
+) -> None:
+    """Report each problem ``problems_of`` finds in the workload's pod (none when exempt)."""
+    found = workload(args)
+    for problem in problems_of(found[1]) if found is not None else []:
+        report_violation(problem + consequence, None)
+
+
 def validate_no_host_access(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """No privileged containers, host network/PID/IPC or hostPath volumes."""
-    found = workload(args)
-    if found is None:
-        return
-    for problem in host_access(found[1]):
-        report_violation(f"{problem}: the pod can take over its node; drop it or add a reasoned exemption", None)
+    consequence = ": the pod can take over its node; drop it or add a reasoned exemption"
+    _report(args, report_violation, host_access, consequence)
 
 
 def privilege_problems(pod: Mapping[str, Any], allowed_capabilities: list[str]) -> list[str]:
@@ -101,12 +110,8 @@ def privilege_problems(pod: Mapping[str, Any], allowed_capabilities: list[str]) 
 def validate_least_privilege(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Containers run as non-root, without privilege escalation or added capabilities (beyond a
     configurable list), on a read-only root filesystem."""
-    found = workload(args)
-    if found is None:
-        return
     allowed = [str(c) for c in args.get_config().get("allowedCapabilities", [])]
-    for problem in privilege_problems(found[1], allowed):
-        report_violation(problem, None)
+    _report(args, report_violation, lambda pod: privilege_problems(pod, allowed))
 
 
 def resource_problems(pod: Mapping[str, Any]) -> list[str]:
@@ -131,11 +136,7 @@ def resource_problems(pod: Mapping[str, Any]) -> list[str]:
 
 def validate_resources_set(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Every container sets CPU and memory requests and limits; GPU requests have GPU limits."""
-    found = workload(args)
-    if found is None:
-        return
-    for problem in resource_problems(found[1]):
-        report_violation(f"{problem}: the scheduler cannot place it safely", None)
+    _report(args, report_violation, resource_problems, ": the scheduler cannot place it safely")
 
 
 def validate_server_probes(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -168,8 +169,5 @@ def image_problems(pod: Mapping[str, Any], require_digest: bool) -> list[str]:
 
 def validate_pinned_images(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Workloads run version- or digest-pinned images, never latest; digests when required (prod)."""
-    found = workload(args)
-    if found is None:
-        return
-    for problem in image_problems(found[1], bool(args.get_config().get("requireDigest", False))):
-        report_violation(problem, None)
+    require_digest = bool(args.get_config().get("requireDigest", False))
+    _report(args, report_violation, lambda pod: image_problems(pod, require_digest))

@@ -122,16 +122,21 @@ class _PackView:
             return None
         return PolicyProviderResource(provider.type, provider.inputs, provider.urn, provider.name)
 
-    def resource_args(self, resource: Registration, settings: Mapping[str, Any]) -> ResourceValidationArgs:
-        return ResourceValidationArgs(
+    def _common(
+        self, resource: Registration
+    ) -> tuple[str, dict[str, Any], str, str, PolicyResourceOptions, PolicyProviderResource | None]:
+        """What both views share: type, inputs, URN, name, options and provider."""
+        return (
             resource.type,
             resource.inputs,
             resource.urn,
             resource.name,
             self.options[resource.urn],
             self.provider(resource),
-            config=settings,
         )
+
+    def resource_args(self, resource: Registration, settings: Mapping[str, Any]) -> ResourceValidationArgs:
+        return ResourceValidationArgs(*self._common(resource), config=settings)
 
     def stack_resources(self) -> list[PolicyResource]:
         """Stack-policy views of the custom resources, with parent and dependencies one level deep."""
@@ -149,12 +154,7 @@ class _PackView:
     def _policy_resource(self, resource: Registration) -> PolicyResource:
         dependencies = [d for d in (self._shallow(urn) for urn in resource.dependencies) if d is not None]
         return PolicyResource(
-            resource.type,
-            resource.inputs,
-            resource.urn,
-            resource.name,
-            self.options[resource.urn],
-            self.provider(resource),
+            *self._common(resource),
             parent=self._shallow(resource.parent or ""),
             dependencies=dependencies,
             property_dependencies={},
