@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from components.monitoring_stack import MonitoringStack, MonitoringStackArgs
     from components.network import Network, NetworkArgs
     from components.nvidia_device_plugin import NvidiaDevicePlugin, NvidiaDevicePluginArgs
+    from components.state_backend import StateBackend, StateBackendArgs
 
 _MODULES = {
     "ArtifactBucket": "artifact_bucket",
@@ -37,6 +38,8 @@ _MODULES = {
     "NetworkArgs": "network",
     "NvidiaDevicePlugin": "nvidia_device_plugin",
     "NvidiaDevicePluginArgs": "nvidia_device_plugin",
+    "StateBackend": "state_backend",
+    "StateBackendArgs": "state_backend",
 }
 
 __all__ = [
@@ -56,6 +59,8 @@ __all__ = [
     "NetworkArgs",
     "NvidiaDevicePlugin",
     "NvidiaDevicePluginArgs",
+    "StateBackend",
+    "StateBackendArgs",
 ]
 
 

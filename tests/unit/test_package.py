@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
+from pathlib import Path
 
+import pulumi
 import pytest
 
 import components
@@ -16,8 +19,19 @@ def test_every_component_is_exported() -> None:
     for name in components.__all__:
         value = getattr(components, name)
         assert value.__name__ == name
-    component_classes = [n for n in components.__all__ if not n.endswith("Args")]
-    assert len(component_classes) == 8
+    # Every ComponentResource a components module defines is exported, with its Args.
+    defined = set()
+    for path in sorted(Path(components.__file__).parent.glob("*.py")):
+        module = importlib.import_module(f"components.{path.stem}")
+        defined |= {
+            name
+            for name, value in vars(module).items()
+            if isinstance(value, type) and issubclass(value, pulumi.ComponentResource)
+            and value.__module__ == module.__name__
+        }  # fmt: skip
+    exported = [n for n in components.__all__ if not n.endswith("Args")]
+    assert set(exported) == defined
+    assert all(f"{name}Args" in components.__all__ for name in exported)
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
         _ = components.Nope  # type: ignore[attr-defined]
 
