@@ -5,8 +5,6 @@ same rule groups to ``promtool check rules`` / ``promtool test rules`` and the A
 configuration to ``amtool check-config``.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass

@@ -5,8 +5,6 @@ Children (``<name>-<suffix>``): ``bucket``, ``key`` (unless a key is passed in),
 ``lifecycle`` and, when asked for, ``logging`` and ``object-lock``.
 """
 
-from __future__ import annotations
-
 import json
 from enum import StrEnum
 from typing import Any, NotRequired, TypedDict
@@ -155,6 +153,10 @@ def lifecycle_rules(
     return rules
 
 
+NO_ARGS: ArtifactBucketArgs = {}
+"""Every argument at its default (never mutated). Not ``None``: schema inference needs the TypedDict."""
+
+
 class ArtifactBucket(pulumi.ComponentResource):
     """A private, versioned, SSE-KMS encrypted, TLS-only S3 bucket with lifecycle rules.
 
@@ -173,10 +175,10 @@ class ArtifactBucket(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        args: ArtifactBucketArgs | None = None,
+        args: ArtifactBucketArgs = NO_ARGS,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        args = args or {}
+        args = args or NO_ARGS  # None still means "all defaults", as it did
         if wrong_types := argument_type_problems(args, ArtifactBucketArgs):
             raise ValueError(f"ArtifactBucket {name}: " + "; ".join(wrong_types))
         if "bucket_name" in args:

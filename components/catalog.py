@@ -3,8 +3,6 @@ which EKS AMI type a GPU pool needs, its taint and labels, and whether its insta
 share one pool. Pure functions; tests check every entry against botocore's EC2 and EKS models.
 """
 
-from __future__ import annotations
-
 import json
 import re
 from dataclasses import dataclass

@@ -13,8 +13,6 @@ release, and KEDA (``ScaledObject``, and the external metrics API its autoscalin
 :attr:`Cluster.crds` is what every custom object depends on.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Mapping, Sequence
 from typing import NotRequired, TypedDict
@@ -227,7 +225,7 @@ class Cluster(pulumi.ComponentResource):
     """Kubeconfig (a secret) using ``aws eks get-token``."""
     provider: k8s.Provider
     """Kubernetes provider for this cluster: pass it to in-cluster components."""
-    crds: list[pulumi.Resource]
+    crds: list[k8s.helm.v3.Release]
     """The releases that install the cluster's CustomResourceDefinitions (Prometheus operator,
     KEDA): pass them to ModelServingEndpoint and MonitoringStack, whose custom objects wait on them."""
     version: str

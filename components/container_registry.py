@@ -6,8 +6,6 @@ becomes ``-``): ``<name>-<repo>-repository``, ``<name>-<repo>-lifecycle``,
 builds one).
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 from collections.abc import Mapping, Sequence

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NotRequired, Required, get_args, get_origin
 
 import pulumi
 
@@ -49,13 +50,18 @@ _SCALARS: dict[str, tuple[str, tuple[type, ...]]] = {
 
 @functools.cache
 def _scalar_fields(args_type: type) -> dict[str, tuple[str, tuple[type, ...]]]:
-    # The annotations as written: evaluating them needs names (pulumi.Input's parameters) that
-    # only type checkers import.
+    # The annotations as written: objects in modules without ``from __future__ import
+    # annotations`` (the components, for schema inference), strings or ForwardRefs elsewhere;
+    # evaluating strings would need names (pulumi.Input's parameters) only type checkers import.
     fields: dict[str, tuple[str, tuple[type, ...]]] = {}
-    for key, hint in args_type.__annotations__.items():
-        text = str(getattr(hint, "__forward_arg__", hint if isinstance(hint, str) else getattr(hint, "__name__", "")))
-        if text.startswith(("NotRequired[", "Required[")):
-            text = text.split("[", 1)[1].removesuffix("]")
+    for key, written in args_type.__annotations__.items():
+        hint = get_args(written)[0] if get_origin(written) in (NotRequired, Required) else written
+        if isinstance(hint, type):
+            text = hint.__name__
+        else:
+            text = str(getattr(hint, "__forward_arg__", hint))
+            if text.startswith(("NotRequired[", "Required[")):
+                text = text.split("[", 1)[1].removesuffix("]")
         if text in _SCALARS:
             fields[key] = _SCALARS[text]
     return fields

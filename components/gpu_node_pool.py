@@ -10,8 +10,6 @@ Children (``<name>-<suffix>``): ``node-role`` (+ one attachment per managed poli
 node-template entry.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from typing import NotRequired, TypedDict
 

@@ -13,8 +13,6 @@ Deploy readiness, by construction: the ServiceMonitor and ScaledObject depend on
 a GPU node scaling up from zero, the image pull, the model copy and the startup budget.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -123,7 +121,7 @@ class ModelServingEndpointArgs(TypedDict):
 
     runtime: str
     """``triton``, ``vllm`` or ``custom``."""
-    crds: Sequence[pulumi.Resource]
+    crds: Sequence[k8s.helm.v3.Release]
     """What installs the ServiceMonitor and ScaledObject CRDs: the cluster's ``Cluster.crds``.
     The endpoint's custom objects depend on them, so a first ``pulumi up`` never applies one early."""
     image: NotRequired[pulumi.Input[str]]

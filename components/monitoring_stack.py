@@ -13,8 +13,6 @@ given), ``grafana-admin``, ``alerts-key``, ``alerts-topic`` (+ ``-policy``, ``em
 ``gpu-budget``.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
@@ -77,7 +75,7 @@ class MonitoringStackArgs(TypedDict):
     """Cluster OIDC provider (Alertmanager's IRSA role)."""
     oidc_issuer_url: pulumi.Input[str]
     """Cluster OIDC issuer URL."""
-    crds: Sequence[pulumi.Resource]
+    crds: Sequence[k8s.helm.v3.Release]
     """What installs the Prometheus operator's CRDs: the cluster's ``Cluster.crds``. The chart's
     own copy is turned off (two releases cannot own one CRD) and every release and rule waits on them."""
     endpoints: Sequence[EndpointAlerts]

@@ -7,8 +7,6 @@ per AZ), ``private-rt-<i>`` (+ ``private-rta-<i>``); with endpoints ``s3-endpoin
 flow logs ``flow-logs`` (log group), ``flow-logs-role`` (+ ``-policy``) and ``flow-log``.
 """
 
-from __future__ import annotations
-
 import ipaddress
 from typing import NotRequired, TypedDict
 

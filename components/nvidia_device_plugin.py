@@ -6,8 +6,6 @@ carry the selector label and get no pod. Children: ``<name>-daemonset`` and
 ``<name>-deny-ingress`` (a NetworkPolicy: the plugin serves no network port).
 """
 
-from __future__ import annotations
-
 from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
@@ -74,6 +72,10 @@ def daemonset_spec(image: str) -> dict[str, Any]:
     }
 
 
+NO_ARGS: NvidiaDevicePluginArgs = {}
+"""Every argument at its default (never mutated). Not ``None``: schema inference needs the TypedDict."""
+
+
 class NvidiaDevicePlugin(pulumi.ComponentResource):
     """The NVIDIA device plugin DaemonSet (pass the cluster's Kubernetes provider in opts)."""
 
@@ -83,10 +85,10 @@ class NvidiaDevicePlugin(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        args: NvidiaDevicePluginArgs | None = None,
+        args: NvidiaDevicePluginArgs = NO_ARGS,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        args = args or {}
+        args = args or NO_ARGS  # None still means "all defaults", as it did
         image = args.get("image", IMAGE)
         check(pinned_image_problems(image), "device plugin", image)
         super().__init__("mlops:index:NvidiaDevicePlugin", name, None, opts)

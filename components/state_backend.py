@@ -6,8 +6,6 @@ protected) for ``pulumi login s3://...``, and per stack a KMS key with an alias 
 a local backend (the state of the state bucket stays on the operator's machine or in git).
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from typing import NotRequired, TypedDict
 

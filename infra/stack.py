@@ -86,7 +86,7 @@ def build(config: PlatformConfig, region: str, secrets: dict[str, pulumi.Output[
     }
     k8s_opts = pulumi.ResourceOptions(providers={"aws": aws_provider, "kubernetes": cluster.provider})
     if any(pool.needs_device_plugin for pool in pools.values()):
-        NvidiaDevicePlugin("nvidia-device-plugin", None, k8s_opts)
+        NvidiaDevicePlugin("nvidia-device-plugin", {}, k8s_opts)
 
     buckets = {b.name: ArtifactBucket(b.name, bucket_args(b, protect), opts) for b in config.buckets}
     registry = (

@@ -37,7 +37,7 @@ crds = [
     for name in ("prometheus-operator-crds", "keda")
 ]
 if not mistakes:
-    NvidiaDevicePlugin("nvidia-device-plugin", None, opts)
+    NvidiaDevicePlugin("nvidia-device-plugin", {}, opts)
     aws.eks.Addon("metrics-server", cluster_name="shared", addon_name="metrics-server", opts=opts)
 ModelServingEndpoint(
     "detector",
