@@ -375,6 +375,16 @@ def alertmanager_config(receivers: Receivers) -> dict[str, Any]:
     }
 
 
+def ref_id(index: int) -> str:
+    """Grafana's query letters: A..Z, then AA, AB, ... (spreadsheet columns), for any number of endpoints."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
 def _panel(title: str, exprs: dict[str, str], unit: str, position: int) -> dict[str, Any]:
     return {
         "id": position + 1,
@@ -383,8 +393,7 @@ def _panel(title: str, exprs: dict[str, str], unit: str, position: int) -> dict[
         "gridPos": {"h": 8, "w": 12, "x": 12 * (position % 2), "y": 8 * (position // 2)},
         "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
         "targets": [
-            {"refId": chr(ord("A") + i), "expr": expr, "legendFormat": legend}
-            for i, (legend, expr) in enumerate(exprs.items())
+            {"refId": ref_id(i), "expr": expr, "legendFormat": legend} for i, (legend, expr) in enumerate(exprs.items())
         ],
     }
 
