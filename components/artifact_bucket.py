@@ -153,6 +153,18 @@ def lifecycle_rules(
     return rules
 
 
+class ModelSource(TypedDict):
+    """Where an endpoint reads its model (:meth:`ArtifactBucket.model_source`); spread it into
+    the endpoint's arguments."""
+
+    bucket_name: pulumi.Input[str]
+    """The bucket holding the model."""
+    model_prefix: str
+    """Key prefix of the model, ending in ``/``."""
+    model_policy: pulumi.Input[str]
+    """Read-only IAM policy for that prefix (with the bucket key's decrypt permission)."""
+
+
 NO_ARGS: ArtifactBucketArgs = {}
 """Every argument at its default (never mutated). Not ``None``: schema inference needs the TypedDict."""
 
@@ -285,6 +297,11 @@ class ArtifactBucket(pulumi.ComponentResource):
         self.arn = self.bucket.arn
         self.kms_key_arn = key_arn
         self.register_outputs({"bucketName": self.bucket_name, "arn": self.arn, "kmsKeyArn": self.kms_key_arn})
+
+    def model_source(self, prefix: str) -> ModelSource:
+        """An endpoint's model in this bucket under ``prefix``, with the read-only policy its role
+        gets: ``ModelServingEndpoint("chat", {**models.model_source("models/chat/"), ...})``."""
+        return {"bucket_name": self.bucket_name, "model_prefix": prefix, "model_policy": self.policy_document(prefix)}
 
     def policy_document(self, prefix: str, access: Access = Access.READ_ONLY) -> pulumi.Output[str]:
         """IAM policy JSON granting ``access`` to objects under ``prefix`` (e.g. ``models/fraud/``).

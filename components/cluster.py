@@ -41,6 +41,28 @@ AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler"
 SYSTEM_POOL = "system"
 
 
+class NodePoolWiring(TypedDict):
+    """What a :class:`~components.gpu_node_pool.GpuNodePool` takes from its cluster
+    (:meth:`Cluster.for_node_pools`); spread it into the pool's arguments."""
+
+    cluster_name: pulumi.Input[str]
+    """The EKS cluster the pool joins."""
+    node_security_group_id: pulumi.Input[str]
+    """The cluster security group, which the nodes use."""
+
+
+class WorkloadWiring(TypedDict):
+    """What an in-cluster component (ModelServingEndpoint, MonitoringStack) takes from its
+    cluster (:meth:`Cluster.for_workloads`); spread it into the component's arguments."""
+
+    crds: Sequence[k8s.helm.v3.Release]
+    """The releases installing the CRDs its custom objects need."""
+    oidc_provider_arn: pulumi.Input[str]
+    """The cluster's IAM OIDC provider, which its IRSA roles trust."""
+    oidc_issuer_url: pulumi.Input[str]
+    """The OIDC issuer URL the trust conditions name."""
+
+
 class ClusterArgs(TypedDict):
     """Arguments of :class:`Cluster`."""
 
@@ -230,6 +252,20 @@ class Cluster(pulumi.ComponentResource):
     KEDA): pass them to ModelServingEndpoint and MonitoringStack, whose custom objects wait on them."""
     version: str
     """Kubernetes minor version of the control plane."""
+
+    def for_node_pools(self) -> NodePoolWiring:
+        """The arguments every GpuNodePool of this cluster shares:
+        ``GpuNodePool("gpu", {**cluster.for_node_pools(), "subnet_ids": ..., ...})``."""
+        return {"cluster_name": self.cluster_name, "node_security_group_id": self.security_group_id}
+
+    def for_workloads(self) -> WorkloadWiring:
+        """The arguments in-cluster components share: CRDs to wait on and the OIDC provider for
+        IRSA. ``ModelServingEndpoint("chat", {**cluster.for_workloads(), ...}, opts)``."""
+        return {
+            "crds": self.crds,
+            "oidc_provider_arn": self.oidc_provider_arn,
+            "oidc_issuer_url": self.oidc_issuer_url,
+        }
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         problems = validate_cluster(args)

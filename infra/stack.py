@@ -165,8 +165,7 @@ def pool_args(
 ) -> GpuNodePoolArgs:
     """GpuNodePool arguments from a ``gpuPools[]`` entry."""
     args: GpuNodePoolArgs = {
-        "cluster_name": cluster.cluster_name,
-        "node_security_group_id": cluster.security_group_id,
+        **cluster.for_node_pools(),
         "subnet_ids": subnets,
         "instance_types": list(pool.instance_types),
         "min_size": pool.min_size,
@@ -198,14 +197,10 @@ def endpoint_args(
     """ModelServingEndpoint arguments from an ``endpoints[]`` entry (references already checked)."""
     bucket = buckets[endpoint.bucket]
     args: ModelServingEndpointArgs = {
+        **cluster.for_workloads(),
+        **bucket.model_source(endpoint.model_prefix),
         "runtime": endpoint.runtime.value,
-        "crds": cluster.crds,
         "pool": placement(pools[endpoint.pool]),
-        "bucket_name": bucket.bucket_name,
-        "model_prefix": endpoint.model_prefix,
-        "model_policy": bucket.policy_document(endpoint.model_prefix),
-        "oidc_provider_arn": cluster.oidc_provider_arn,
-        "oidc_issuer_url": cluster.oidc_issuer_url,
         "namespace": endpoint.namespace,
         "gpus": endpoint.gpus,
         "replicas": endpoint.replicas,
@@ -258,11 +253,9 @@ def monitoring_args(
         for e in config.endpoints
     ]
     args: MonitoringStackArgs = {
-        "crds": cluster.crds,
+        **cluster.for_workloads(),
         "cluster_name": config.cluster_name,
         "region": region,
-        "oidc_provider_arn": cluster.oidc_provider_arn,
-        "oidc_issuer_url": cluster.oidc_issuer_url,
         "endpoints": endpoints,
         "pools": [{"name": p.name, "max_size": p.max_size} for p in config.gpu_pools],
         "retention_days": monitoring.retention_days,

@@ -1,0 +1,87 @@
+"""A whole ML platform in one program: network, cluster, a GPU pool, a model bucket, a vLLM
+endpoint and monitoring. Each component takes what it builds on from the components
+themselves (``cluster.for_node_pools()``, ``cluster.for_workloads()``,
+``models.model_source(prefix)``, ``placement(pool)``), not fields copied out of them.
+
+    mlops plan --stack dev --program examples/gpu-platform
+"""
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from components import (
+    ArtifactBucket,
+    Cluster,
+    GpuNodePool,
+    ModelServingEndpoint,
+    MonitoringStack,
+    Network,
+    NvidiaDevicePlugin,
+)
+from components.model_serving_endpoint import placement
+
+stack = pulumi.get_stack()
+region = pulumi.Config("aws").require("region")
+tags = {"team": pulumi.Config().require("team"), "cost-center": "cc-0042", "environment": stack}
+aws_provider = aws.Provider("aws", region=region, default_tags=aws.ProviderDefaultTagsArgs(tags=tags))
+opts = pulumi.ResourceOptions(providers={"aws": aws_provider})
+protect = stack == "prod"
+name = f"vision-{stack}"
+
+network = Network(
+    "network",
+    {"cidr": "10.40.0.0/16", "az_count": 2, "nat_gateways": "single", "cluster_name": name, "protect": protect},
+    opts,
+)
+cluster = Cluster(
+    "eks", {"cluster_name": name, "subnet_ids": network.private_subnet_ids, "region": region, "protect": protect}, opts
+)
+gpu = GpuNodePool(
+    "gpu",
+    {
+        **cluster.for_node_pools(),
+        "subnet_ids": network.private_subnet_ids,
+        "instance_types": ["g6.xlarge"],
+        "max_size": 2,
+        "tags": tags,
+    },
+    opts,
+)
+models = ArtifactBucket("models", {"protect": protect}, opts)
+
+in_cluster = pulumi.ResourceOptions(providers={"aws": aws_provider, "kubernetes": cluster.provider})
+NvidiaDevicePlugin("nvidia-device-plugin", {}, in_cluster)
+serving = k8s.core.v1.Namespace(
+    "namespace-serving",
+    metadata={"name": "serving", "labels": {"pod-security.kubernetes.io/enforce": "restricted"}},
+    opts=in_cluster,
+)
+chat = ModelServingEndpoint(
+    "chat",
+    {
+        **cluster.for_workloads(),
+        **models.model_source("models/chat/"),
+        "runtime": "vllm",
+        "pool": placement(gpu),
+        "region": region,
+    },
+    pulumi.ResourceOptions.merge(in_cluster, pulumi.ResourceOptions(depends_on=[serving])),
+)
+MonitoringStack(
+    "monitoring",
+    {
+        **cluster.for_workloads(),
+        "cluster_name": name,
+        "region": region,
+        "endpoints": [{"name": "chat", "namespace": "serving", "runtime": "vllm"}],
+        "pools": [{"name": "gpu", "max_size": 2}],
+        "persistent_storage": False,
+        "protect": protect,
+    },
+    in_cluster,
+)
+
+pulumi.export("clusterName", cluster.cluster_name)
+pulumi.export("modelsBucket", models.bucket_name)
+pulumi.export("chatRole", chat.role_arn)
