@@ -30,11 +30,26 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
     "aws:s3/bucket:Bucket": ("bucket", "bucketPrefix", "objectLockEnabled"),
     "aws:s3/bucketV2:BucketV2": ("bucket", "bucketPrefix", "objectLockEnabled"),
     "aws:kms/key:Key": ("customerMasterKeySpec", "keyUsage", "multiRegion", "customKeyStoreId", "xksKeyId"),
-    "aws:ecr/repository:Repository": ("name",),
-    "aws:eks/cluster:Cluster": ("name",),
+    "aws:ecr/repository:Repository": ("name", "encryptionConfigurations"),
+    "aws:eks/cluster:Cluster": (
+        "name",
+        "roleArn",
+        "bootstrapSelfManagedAddons",
+        "accessConfig.bootstrapClusterCreatorAdminPermissions",
+        "kubernetesNetworkConfig.ipFamily",
+        "kubernetesNetworkConfig.serviceIpv4Cidr",
+        "remoteNetworkConfig",
+        "outpostConfig",
+    ),
 }
-"""Inputs the provider cannot update in place (``ForceNew`` in terraform-provider-aws
-``internal/service/{s3/bucket.go,kms/key.go,ecr/repository.go,eks/cluster.go}``, read 2026-12-01)."""
+"""Inputs (paths) the provider cannot update in place: ``ForceNew`` in terraform-provider-aws
+``internal/service/{s3/bucket.go,kms/key.go,ecr/repository.go,eks/cluster.go}``, read 2026-12-01."""
+
+
+def forces_replacement(path: str, forcing: tuple[str, ...]) -> bool:
+    """Whether a changed input path is, or lies inside, one of the ``forcing`` paths."""
+    return any(path == f or path.startswith((f"{f}.", f"{f}[")) for f in forcing)
+
 
 _SECRET_NAME = re.compile(r"(password|secret|token|private_?key|credential)", re.IGNORECASE)
 _SHOWN = 120
@@ -162,7 +177,7 @@ def _change(old: Mapping[str, Any], new: Mapping[str, Any]) -> Change | None:
     if not fields:
         return None
     forcing = REPLACE_ON_CHANGE.get(new["type"], ())
-    replaced_by = sorted({f.path for f in fields if f.path.split(".")[0].split("[")[0] in forcing})
+    replaced_by = sorted({f.path for f in fields if forces_replacement(f.path, forcing)})
     return Change(new["urn"], new["type"], old["urn"], fields, replaced_by)
 
 

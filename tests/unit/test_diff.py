@@ -130,3 +130,26 @@ def test_the_recording_turns_alias_specs_into_the_urns_the_engine_would_use() ->
     aliases = {r.name: r.aliases for r in recording.resources}
     assert aliases["renamed"] == ["urn:pulumi:prod::p::aws:s3/bucket:Bucket::original"]
     assert aliases["moved"] == ["urn:pulumi:prod::p::aws:s3/bucket:Bucket::moved"]
+
+
+@pytest.mark.parametrize(
+    ("path", "replaces"),
+    [
+        ("roleArn", True),
+        ("accessConfig.bootstrapClusterCreatorAdminPermissions", True),
+        ("accessConfig.authenticationMode", False),  # updated in place
+        ("kubernetesNetworkConfig.serviceIpv4Cidr", True),
+        ("vpcConfig.publicAccessCidrs[0]", False),
+        ("outpostConfig.controlPlaneInstanceType", True),
+    ],
+)
+def test_which_cluster_inputs_replace_it(path: str, replaces: bool) -> None:
+    assert diff.forces_replacement(path, diff.REPLACE_ON_CHANGE["aws:eks/cluster:Cluster"]) is replaces
+
+
+def test_changing_a_repository_key_replaces_it() -> None:
+    repository = "aws:ecr/repository:Repository"
+    old = plan(res(repository, "serving", {"name": "serving", "encryptionConfigurations": [{"kmsKey": "a"}]}))
+    new = plan(res(repository, "serving", {"name": "serving", "encryptionConfigurations": [{"kmsKey": "b"}]}))
+    [destroyed] = diff.compare(old, new).destroyed
+    assert destroyed.reason == "replaced: encryptionConfigurations[0].kmsKey cannot change in place"
