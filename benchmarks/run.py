@@ -33,11 +33,13 @@ from typing import Any
 from benchmarks.configs import ROOT, write_sized_stack
 from components.plan.policy import evaluate, read_pack_config
 from components.plan.runner import read_stack_file, run_program_dir
+from components.reference import with_marked_section
 from policies import CONFIG_DIR, POLICIES
 
 RESULTS = ROOT / "benchmarks" / "results.json"
 README = ROOT / "README.md"
-START, END = "<!-- benchmarks:start -->", "<!-- benchmarks:end -->"
+SECTION = "benchmarks"
+"""The README's ``<!-- benchmarks:start -->`` ... ``<!-- benchmarks:end -->`` markers."""
 ENDPOINTS = (1, 10, 50, 200)
 POOLS = (1, 5, 20)
 FLOOR = ROOT / "benchmarks" / "floor"
@@ -200,11 +202,8 @@ def table(results: dict[str, Any]) -> str:
 
 
 def update_readme(results: dict[str, Any], readme: Path = README) -> None:
-    """Replace the text between the README's benchmark markers with :func:`table`."""
-    text = readme.read_text()
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    readme.write_text(f"{head}{START}\n{table(results)}\n{END}{tail}")
+    """Replace the README's benchmark section with :func:`table`."""
+    readme.write_text(with_marked_section(readme.read_text(), SECTION, table(results)))
 
 
 def main() -> None:

@@ -26,7 +26,12 @@ from components.catalog import POOL_LABEL, Taint
 from components.errors import argument_type_problems
 from components.gpu_node_pool import GpuNodePool
 from components.iam import irsa_role
-from components.naming import PROMETHEUS_METRIC_NAME, key_prefix_problems, pinned_image_problems
+from components.naming import (
+    INTERNET_FACING_ANNOTATION,
+    PROMETHEUS_METRIC_NAME,
+    key_prefix_problems,
+    pinned_image_problems,
+)
 
 RUNTIMES = ("triton", "vllm", "custom")
 USER_ID = 10001
@@ -394,10 +399,6 @@ def model_copier(image: str, bucket: str, prefix: str, region: str) -> dict[str,
         },
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}, {"name": "models", "mountPath": MODEL_DIR}],
     }
-
-
-INTERNET_FACING_ANNOTATION = "mlops-platform/internet-facing"
-"""Marks a LoadBalancer Service whose internet-facing scheme was explicitly allowed."""
 
 
 def service_spec(name: str, runtime_ports: Sequence[Port], load_balancer: str) -> tuple[dict[str, str], dict[str, Any]]:

@@ -12,6 +12,9 @@ _ECR_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-
 _PREFIX = re.compile(r"^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*/$")
 PROMETHEUS_METRIC_NAME = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
 """Prometheus metric names (data model: letters, digits, underscores and colons)."""
+INTERNET_FACING_ANNOTATION = "mlops-platform/internet-facing"
+"""Marks a load balancer whose internet-facing scheme was explicitly allowed (value ``allowed``);
+the endpoint sets it, the policy pack accepts it."""
 
 
 def bucket_name_problems(name: str) -> list[str]:

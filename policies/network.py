@@ -7,6 +7,8 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
+from components.naming import INTERNET_FACING_ANNOTATION
+from policies.readiness import metadata_annotations
 from policies.values import as_mapping, items
 
 WORLD = ("0.0.0.0/0", "::/0")
@@ -14,7 +16,6 @@ PUBLIC_PORTS = [80, 443]
 """Ports a load balancer's security group may open to the world."""
 LOAD_BALANCER_TAG = "mlops-platform/load-balancer"
 """Tag (value "true") marking a security group as an internet-facing load balancer's."""
-INTERNET_FACING_ANNOTATION = "mlops-platform/internet-facing"
 SCHEME_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-scheme"
 LEGACY_INTERNAL_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-internal"
 ALB_SCHEME_ANNOTATION = "alb.ingress.kubernetes.io/scheme"
@@ -72,20 +73,16 @@ def validate_no_world_ingress(args: ResourceValidationArgs, report_violation: Re
             )
 
 
-def _annotations(props: Mapping[str, Any]) -> Mapping[str, Any]:
-    return as_mapping(as_mapping(props.get("metadata")).get("annotations"))
-
-
 def internet_facing(resource_type: str, props: Mapping[str, Any]) -> bool:
     """Whether a Service, Ingress or AWS load balancer faces the internet."""
-    annotations = _annotations(props)
+    given = metadata_annotations(props)
     if resource_type == "kubernetes:core/v1:Service":
         if as_mapping(props.get("spec")).get("type") != "LoadBalancer":
             return False
-        legacy_internal = str(annotations.get(LEGACY_INTERNAL_ANNOTATION, "")).lower() in ("true", "0.0.0.0/0")
-        return annotations.get(SCHEME_ANNOTATION) != "internal" and not legacy_internal
+        legacy_internal = str(given.get(LEGACY_INTERNAL_ANNOTATION, "")).lower() in ("true", "0.0.0.0/0")
+        return given.get(SCHEME_ANNOTATION) != "internal" and not legacy_internal
     if resource_type == "kubernetes:networking.k8s.io/v1:Ingress":
-        return annotations.get(ALB_SCHEME_ANNOTATION) == "internet-facing"
+        return given.get(ALB_SCHEME_ANNOTATION) == "internet-facing"
     if resource_type in ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"):
         return props.get("internal") is not True
     return False
@@ -96,7 +93,7 @@ def validate_internal_load_balancers(args: ResourceValidationArgs, report_violat
     ``mlops-platform/internet-facing: allowed``)."""
     if not internet_facing(args.resource_type, args.props):
         return
-    allowed = _annotations(args.props).get(INTERNET_FACING_ANNOTATION) == "allowed" or (
+    allowed = metadata_annotations(args.props).get(INTERNET_FACING_ANNOTATION) == "allowed" or (
         as_mapping(args.props.get("tags")).get(INTERNET_FACING_ANNOTATION) == "allowed"
     )
     if not (allowed and args.get_config().get("allowMarkedInternetFacing", True)):

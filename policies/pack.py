@@ -20,6 +20,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from components.naming import INTERNET_FACING_ANNOTATION
 from components.plan.policy import enforcement_level, read_pack_config
 from policies import encryption, gpu, iam, network, readiness, rules, workloads
 
@@ -105,7 +106,7 @@ RULES: list[Rule] = [
         "k8s-load-balancers-internal",
         "Network",
         "LoadBalancer Services, ALB Ingresses and AWS load balancers are internal unless explicitly allowed.",
-        f"Use the internal scheme, or mark the decision with {network.INTERNET_FACING_ANNOTATION}: allowed.",
+        f"Use the internal scheme, or mark the decision with {INTERNET_FACING_ANNOTATION}: allowed.",
         network.validate_internal_load_balancers,
         config={"allowMarkedInternetFacing": {"type": "boolean", "default": True}},
     ),
@@ -314,14 +315,13 @@ POLICIES: list[Policy] = [rule.policy() for rule in RULES]
 """Every policy of the pack, in the order the CLI reports them."""
 
 
-def level(rule: Rule, stack: str) -> str:
-    """The rule's enforcement level in ``policies/config/<stack>.json`` (its own entry, then all)."""
-    config = read_pack_config(CONFIG_DIR / f"{stack}.json")
-    return enforcement_level(rule.policy(), config).value
-
-
 def table() -> str:
-    """The README's rule table."""
+    """The README's rule table: each rule with its level in the dev and prod pack configs."""
+    dev, prod = (read_pack_config(CONFIG_DIR / f"{stack}.json") for stack in ("dev", "prod"))
     lines = ["| category | rule | checks | dev | prod |", "|---|---|---|---|---|"]
-    lines += [f"| {r.category} | `{r.name}` | {r.checks} | {level(r, 'dev')} | {level(r, 'prod')} |" for r in RULES]
+    lines += [
+        f"| {r.category} | `{r.name}` | {r.checks} | {enforcement_level(p, dev).value} | "
+        f"{enforcement_level(p, prod).value} |"
+        for r, p in zip(RULES, POLICIES, strict=True)
+    ]
     return "\n".join(lines)

@@ -110,9 +110,11 @@ def defined_groups(resource: PolicyResource) -> set[str]:
     return set(pins.CRD_GROUPS.get(chart, ()))
 
 
-def groups_defined_before(resources: Sequence[PolicyResource]) -> dict[str, frozenset[str]]:
-    """Per URN, the API groups installed by something it waits for, directly or transitively
-    (each resource's answer computed once from its dependencies' answers)."""
+def groups_defined_before(
+    resources: Sequence[PolicyResource], definers: Mapping[str, set[str]]
+) -> dict[str, frozenset[str]]:
+    """Per URN, the API groups installed (``definers``: URN -> groups it installs) by something
+    it waits for, directly or transitively; each answer computed once from its dependencies'."""
     by_urn = {r.urn: r for r in resources}
     before: dict[str, frozenset[str]] = {}
 
@@ -122,7 +124,7 @@ def groups_defined_before(resources: Sequence[PolicyResource]) -> dict[str, froz
             groups: set[str] = set()
             for dependency in by_urn[urn].dependencies if urn in by_urn else ():
                 if dependency.urn in by_urn:
-                    groups |= defined_groups(by_urn[dependency.urn]) | visit(dependency.urn)
+                    groups |= definers[dependency.urn] | visit(dependency.urn)
             before[urn] = frozenset(groups)
         return before[urn]
 
@@ -133,8 +135,9 @@ def groups_defined_before(resources: Sequence[PolicyResource]) -> dict[str, froz
 
 def validate_custom_objects_after_crds(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     """Every custom object depends on what defines its kind (CRD or chart shipping it)."""
-    installed: set[str] = set[str]().union(*(defined_groups(r) for r in args.resources))
-    before = groups_defined_before(args.resources)
+    definers = {r.urn: defined_groups(r) for r in args.resources}
+    installed: set[str] = set[str]().union(*definers.values())
+    before = groups_defined_before(args.resources, definers)
     for resource in args.resources:
         kind_group = _kind_and_group(resource)
         if kind_group is None or kind_group[1] in BUILT_IN_GROUPS:
@@ -382,7 +385,8 @@ def required_await_seconds(pod: Mapping[str, Any]) -> int:
     return budget
 
 
-def _annotations(props: Mapping[str, Any]) -> Mapping[str, Any]:
+def metadata_annotations(props: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A Kubernetes object's ``metadata.annotations`` (empty when unset or unknown)."""
     return as_mapping(as_mapping(props.get("metadata")).get("annotations"))
 
 
@@ -391,7 +395,7 @@ def awaited(resource_type: str, props: Mapping[str, Any]) -> bool:
     kind_group = kind_and_group(resource_type, props)
     if kind_group is None or kind_group[0] not in AWAITED_KINDS:
         return False
-    return str(_annotations(props).get(SKIP_AWAIT_ANNOTATION, "")).lower() != "true"
+    return str(metadata_annotations(props).get(SKIP_AWAIT_ANNOTATION, "")).lower() != "true"
 
 
 def validate_await_covers_startup(args: StackValidationArgs, report_violation: ReportViolation) -> None:
@@ -399,9 +403,9 @@ def validate_await_covers_startup(args: StackValidationArgs, report_violation: R
     for resource in args.resources:
         if not awaited(resource.resource_type, resource.props):
             continue
-        annotations = _annotations(resource.props)
+        given = metadata_annotations(resource.props)
         try:
-            timeout = int(float(annotations.get(TIMEOUT_ANNOTATION, timings.DEPLOYMENT_DEFAULT_AWAIT)))
+            timeout = int(float(given.get(TIMEOUT_ANNOTATION, timings.DEPLOYMENT_DEFAULT_AWAIT)))
         except (TypeError, ValueError):
             timeout = timings.DEPLOYMENT_DEFAULT_AWAIT
         needed = required_await_seconds(pod_spec_of(resource) or {})

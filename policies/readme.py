@@ -5,23 +5,17 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from components.reference import with_marked_section
 from policies.pack import RULES, table
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-START, END = "<!-- policies:start -->", "<!-- policies:end -->"
-
-
-def section(readme: str) -> str:
-    """The text between the README's policy markers."""
-    return readme.split(START, 1)[1].split(END, 1)[0].strip()
+SECTION = "policies"
+"""The README's ``<!-- policies:start -->`` ... ``<!-- policies:end -->`` markers."""
 
 
 def main() -> None:
     """Replace the README's rule table."""
-    text = README.read_text()
-    head, rest = text.split(START, 1)
-    tail = rest.split(END, 1)[1]
-    README.write_text(f"{head}{START}\n{table()}\n{END}{tail}")
+    README.write_text(with_marked_section(README.read_text(), SECTION, table()))
     print(f"{README}: {len(RULES)} rules", file=sys.stderr)
 
 

@@ -83,9 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return plan_command(args.stack, args.program, args.config, args.out, args.format, args.compare)
     except ConfigError as exc:
         print(exc.render(), file=sys.stderr)
-    except ValueError as exc:
-        print(f"mlops {args.command}: {exc}", file=sys.stderr)
-    except PlanError as exc:
+    except (ValueError, PlanError) as exc:
         print(f"mlops {args.command}: {exc}", file=sys.stderr)
     return EXIT_INVALID
 

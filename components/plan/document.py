@@ -17,7 +17,6 @@ from components.plan.runner import Recording
 SCHEMA_VERSION = 1
 MASKED_ANNOTATION = "mlops-platform/plan-masked-fields"
 """Set on a manifest whose secret fields the offline plan left out."""
-STACK_TYPE = "pulumi:pulumi:Stack"
 # libyaml's emitter writes the same YAML as the pure-Python one, ten times faster.
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from components.plan.policy import evaluate, read_pack_config
+from components.reference import marked_section
 from policies import CONFIG_DIR, POLICIES, readme
 from policies.pack import RULES, table
 from tests.conftest import ROOT, RunProgram
@@ -75,7 +76,7 @@ def test_mlops_plan_refuses_an_insecure_program_naming_the_rule(tmp_path: Path) 
 
 
 def test_the_readme_table_is_generated_from_the_pack() -> None:
-    assert readme.section((ROOT / "README.md").read_text()) == table()
+    assert marked_section((ROOT / "README.md").read_text(), readme.SECTION) == table()
     assert len(RULES) == len(POLICIES) == len({r.name for r in RULES})
     categories = {r.category for r in RULES}
     assert {"IAM", "Network", "Encryption", "Kubernetes workloads", "GPU and cost", "Tags"} <= categories

@@ -8,7 +8,8 @@ import json
 import pytest
 
 from benchmarks.configs import PLATFORM_KEY, sized_stack
-from benchmarks.run import END, README, RESULTS, START, Case, slope_ms, table
+from benchmarks.run import README, RESULTS, SECTION, Case, slope_ms, table
+from components.reference import marked_section
 from infra.config import load_platform_config
 
 pytestmark = pytest.mark.unit
@@ -27,6 +28,5 @@ def test_the_slope_is_the_least_squares_fit() -> None:
 
 def test_the_readme_shows_the_recorded_results() -> None:
     results = json.loads(RESULTS.read_text())
-    section = README.read_text().split(START, 1)[1].split(END, 1)[0]
-    assert section.strip() == table(results).strip()
+    assert marked_section(README.read_text(), SECTION) == table(results).strip()
     assert {c["name"] for c in results["cases"]} >= {"dev", "prod", "endpoints-200", "floor-trivial-200"}
