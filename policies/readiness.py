@@ -12,7 +12,7 @@ resources' inputs and dependency graph.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from pulumi_policy import PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs
@@ -241,10 +241,16 @@ def workload_pod(resource_type: str, props: Mapping[str, Any]) -> Mapping[str, A
     return None
 
 
+def containers(pod: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """``(name, container)`` for every container and init container of a pod spec."""
+    for container in map(as_mapping, items(pod.get("containers")) + items(pod.get("initContainers"))):
+        yield str(container.get("name", "?")), container
+
+
 def device_requests(pod: Mapping[str, Any]) -> dict[str, int]:
     """Accelerator resource -> count a pod asks for (the largest container, as the scheduler counts)."""
     wanted: dict[str, int] = {}
-    for container in map(as_mapping, items(pod.get("containers")) + items(pod.get("initContainers"))):
+    for _, container in containers(pod):
         resources = as_mapping(container.get("resources"))
         for section in ("limits", "requests"):
             for key, value in as_mapping(resources.get(section)).items():

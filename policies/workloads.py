@@ -7,12 +7,12 @@ entry with its reason; the default names the NVIDIA device plugin.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
-from policies.readiness import NEURON, NVIDIA, kind_and_group, workload_pod
+from policies.readiness import NEURON, NVIDIA, containers, kind_and_group, workload_pod
 from policies.values import as_mapping, items
 
 DEVICE_PLUGIN_EXEMPTION = {
@@ -49,12 +49,6 @@ def workload(args: ResourceValidationArgs) -> tuple[str, Mapping[str, Any]] | No
         if (entry.get("kind"), entry.get("namespace"), entry.get("name")) == identity:
             return None
     return kind_group[0], pod
-
-
-def containers(pod: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    """``(name, container)`` for every container and init container."""
-    for container in map(as_mapping, items(pod.get("containers")) + items(pod.get("initContainers"))):
-        yield str(container.get("name", "?")), container
 
 
 def host_access(pod: Mapping[str, Any]) -> list[str]:

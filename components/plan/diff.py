@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from components.plan.monitor import SECRET_PLACEHOLDER, STACK_TYPE
+from components.plan.monitor import SECRET_PLACEHOLDER, STACK_TYPE, qualified_type
 
 STATEFUL = {
     "aws:s3/bucket:Bucket": "bucket",
@@ -136,8 +136,8 @@ def effective_aliases(resources: Mapping[str, Mapping[str, Any]]) -> dict[str, s
             stem, _, name = urn.rpartition("::")
             type_ = stem.split("::")[2].rsplit("$", 1)[-1]
             for parent_alias in of(parent):
-                prefix, qualified = parent_alias.split("::")[:2], parent_alias.split("::")[2]
-                aliases.add(f"{prefix[0]}::{prefix[1]}::{qualified}${type_}::{name}")
+                stack, project = parent_alias.split("::")[:2]
+                aliases.add(f"{stack}::{project}::{qualified_type(parent_alias, type_)}::{name}")
         found[urn] = aliases
         return aliases
 

@@ -63,6 +63,13 @@ def plain(value: Any) -> Any:
 STACK_TYPE = "pulumi:pulumi:Stack"
 
 
+def qualified_type(parent: str | None, type_: str) -> str:
+    """A child's type chain in its URN: the parent's chain, ``$``, its own type (children of the
+    stack, or of no parent, have only their own)."""
+    parent_type = parent.split("::")[2] if parent else STACK_TYPE
+    return type_ if parent_type.endswith(STACK_TYPE) else f"{parent_type}${type_}"
+
+
 def alias_urns(request: Any, urn: str, parent: str | None) -> list[str]:
     """The URNs a registration's aliases stand for, computed as the engine does from each alias
     spec's name, type, stack, project and parent (a field left out keeps the resource's own)."""
@@ -74,9 +81,7 @@ def alias_urns(request: Any, urn: str, parent: str | None) -> list[str]:
             continue
         spec = alias.spec
         alias_parent = None if spec.noParent else (spec.parentUrn or parent)
-        type_ = spec.type or request.type
-        parent_type = alias_parent.split("::")[2] if alias_parent else STACK_TYPE
-        qualified = type_ if parent_type.endswith(STACK_TYPE) else f"{parent_type}${type_}"
+        qualified = qualified_type(alias_parent, spec.type or request.type)
         found.append(
             f"urn:pulumi:{spec.stack or stack}::{spec.project or project}::{qualified}::{spec.name or request.name}"
         )
