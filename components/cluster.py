@@ -250,6 +250,11 @@ class Cluster(pulumi.ComponentResource):
     crds: list[k8s.helm.v3.Release]
     """The releases that install the cluster's CustomResourceDefinitions (Prometheus operator,
     KEDA): pass them to ModelServingEndpoint and MonitoringStack, whose custom objects wait on them."""
+    crd_groups: list[str]
+    """API groups whose CRDs ``crds`` install."""
+    metrics_apis: list[str]
+    """Metrics APIs the cluster serves: ``metrics.k8s.io`` (the metrics-server add-on) and
+    ``external.metrics.k8s.io`` (KEDA)."""
     version: str
     """Kubernetes minor version of the control plane."""
 
@@ -373,6 +378,10 @@ class Cluster(pulumi.ComponentResource):
             create_namespace=True,
         )
         self.crds = [prometheus_crds, keda]
+        self.crd_groups = sorted(
+            {group for chart in ("prometheus-operator-crds", "keda") for group in pins.CRD_GROUPS[chart]}
+        )
+        self.metrics_apis = ["external.metrics.k8s.io", "metrics.k8s.io"]
         self.register_outputs(
             {
                 "clusterName": self.cluster_name,

@@ -127,6 +127,8 @@ class GpuNodePool(pulumi.ComponentResource):
     """The managed node group."""
     ami_type: str
     """EKS AMI type chosen from the instance types and OS."""
+    instance_types: list[str]
+    """EC2 instance types of its nodes."""
     labels: dict[str, str]
     """Node labels (workloads select the pool with them)."""
     taints: list[catalog.Taint]
@@ -149,6 +151,7 @@ class GpuNodePool(pulumi.ComponentResource):
         os = NodeOs(args.get("os", NodeOs.AL2023.value))
         spec = catalog.accelerated()[types[0]]
         self.ami_type = catalog.ami_type(types, os)
+        self.instance_types = types
         self.labels = {**catalog.pool_labels(name, types, os), **dict(args.get("labels", {}))}
         self.taints = node_taints(types, args.get("taints", []))
         self.accelerators_per_node = catalog.accelerators_per_node(types)

@@ -128,12 +128,14 @@ class ModelServingEndpointArgs(TypedDict):
     """``triton``, ``vllm`` or ``custom``."""
     crds: Sequence[k8s.helm.v3.Release]
     """What installs the ServiceMonitor and ScaledObject CRDs: the cluster's ``Cluster.crds``.
-    The endpoint's custom objects depend on them, so a first ``pulumi up`` never applies one early."""
+    The endpoint's custom objects depend on them, so a first ``pulumi up`` never applies one early.
+    Empty when a platform stack installed them (``PlatformStack.for_workloads()``)."""
     image: NotRequired[pulumi.Input[str]]
     """Server image, pinned by version or digest (``latest`` is refused); default: the pinned
     release of the runtime (:data:`DEFAULT_IMAGES`); required for ``custom``."""
-    pool: PoolPlacement
-    """The GPU pool that runs it."""
+    pool: pulumi.Input[PoolPlacement]
+    """The GPU pool that runs it: ``placement(pool)`` of a pool in this program, or
+    ``PlatformStack.placement(name)`` of one in a platform stack (an Output, checked when known)."""
     bucket_name: pulumi.Input[str]
     """Bucket holding the model."""
     model_prefix: str
@@ -218,12 +220,9 @@ def validate_endpoint(args: ModelServingEndpointArgs) -> list[str]:
     if metric is not None and "max_replicas" not in args:
         problems.append("autoscaling_metric needs max_replicas")
     problems += key_prefix_problems(args["model_prefix"])
-    gpus, pool = args.get("gpus", 1), args["pool"]
-    if not 1 <= gpus <= pool["accelerators_per_node"]:
-        problems.append(
-            f"gpus must be 1..{pool['accelerators_per_node']} (pool {pool['name']!r} nodes have "
-            f"{pool['accelerators_per_node']}; got {gpus})"
-        )
+    pool = args["pool"]
+    if isinstance(pool, dict):  # an Output (another stack's pool) is checked once known
+        problems += placement_problems(args, pool)
     replicas = args.get("replicas", 1)
     if replicas < 1 or args.get("max_replicas", replicas) < replicas:
         problems.append(f"replicas must be >= 1 and <= max_replicas (got {replicas}, {args.get('max_replicas')})")
@@ -235,6 +234,24 @@ def validate_endpoint(args: ModelServingEndpointArgs) -> list[str]:
     if "model_id" in args and args["runtime"] != "vllm":
         problems.append("model_id is for the vllm runtime only")
     return problems
+
+
+def placement_problems(args: ModelServingEndpointArgs, pool: PoolPlacement) -> list[str]:
+    """Whether the pod fits the pool: its accelerators per pod within the pool's per node."""
+    gpus = args.get("gpus", 1)
+    if 1 <= gpus <= pool["accelerators_per_node"]:
+        return []
+    return [
+        f"gpus must be 1..{pool['accelerators_per_node']} (pool {pool['name']!r} nodes have "
+        f"{pool['accelerators_per_node']}; got {gpus})"
+    ]
+
+
+def checked_placement(name: str, args: ModelServingEndpointArgs, pool: PoolPlacement) -> PoolPlacement:
+    """``pool`` once its value is known; raises ValueError when the endpoint does not fit it."""
+    if problems := placement_problems(args, pool):
+        raise ValueError(f"ModelServingEndpoint {name}: " + "; ".join(problems))
+    return pool
 
 
 def labels_for(name: str, runtime: str) -> dict[str, str]:
@@ -299,14 +316,20 @@ def hardened(container: dict[str, Any]) -> dict[str, Any]:
 
 
 def pod_spec(
-    name: str, args: ModelServingEndpointArgs, image: str, bucket: str, copier_image: str = AWS_CLI_IMAGE
+    name: str,
+    args: ModelServingEndpointArgs,
+    image: str,
+    bucket: str,
+    copier_image: str = AWS_CLI_IMAGE,
+    pool: PoolPlacement | None = None,
 ) -> dict[str, Any]:
-    """The pod template spec (plain values: the caller resolves image and bucket)."""
+    """The pod template spec (plain values: the caller resolves image, bucket and, when it is an
+    Output, the pool's placement)."""
     runtime = args["runtime"]
     spec = runtime_spec(
         runtime, args.get("port", 8000), args.get("ready_path", "/health"), args.get("live_path", "/health")
     )
-    pool = args["pool"]
+    pool = pool if pool is not None else cast(PoolPlacement, args["pool"])
     gpus = args.get("gpus", 1)
     cpu, memory = args.get("cpu", "2"), args.get("memory", "8Gi")
     resources = {"cpu": cpu, "memory": memory, pool["device_resource"]: str(gpus)}
@@ -547,8 +570,11 @@ class ModelServingEndpoint(pulumi.ComponentResource):
             opts=child,
         )
         copier = args.get("copier_image", AWS_CLI_IMAGE)
-        template = pulumi.Output.all(server_image(args) or "", args["bucket_name"], copier).apply(
-            lambda v: {"metadata": {"labels": labels}, "spec": pod_spec(name, args, v[0], v[1], v[2])}
+        template = pulumi.Output.all(server_image(args) or "", args["bucket_name"], copier, args["pool"]).apply(
+            lambda v: {
+                "metadata": {"labels": labels},
+                "spec": pod_spec(name, args, v[0], v[1], v[2], checked_placement(name, args, v[3])),
+            }
         )
         deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",

@@ -254,6 +254,8 @@ def dcgm_values() -> dict[str, Any]:
 class MonitoringStack(pulumi.ComponentResource):
     """Prometheus, Alertmanager, Grafana, DCGM exporter, alert rules and AWS notifications."""
 
+    namespace: str
+    """Namespace of Prometheus, Alertmanager and Grafana."""
     topic_arn: pulumi.Output[str]
     """SNS topic that receives the alerts."""
     grafana_admin_password: pulumi.Output[str]
@@ -267,6 +269,7 @@ class MonitoringStack(pulumi.ComponentResource):
             raise ValueError(f"MonitoringStack {name}: " + "; ".join(problems))
         super().__init__("mlops:index:MonitoringStack", name, None, opts)
         namespace = args.get("namespace", "monitoring")
+        self.namespace = namespace
         protect = args.get("protect", True)
         child = pulumi.ResourceOptions(parent=self)
         # node-exporter and the DCGM exporter need host access: this namespace cannot be restricted.

@@ -13,6 +13,10 @@ _PREFIX = re.compile(r"^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*/$")
 PROMETHEUS_METRIC_NAME = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
 """Prometheus metric names (data model: letters, digits, underscores and colons)."""
 INTERNET_FACING_ANNOTATION = "mlops-platform/internet-facing"
+PLATFORM_OUTPUT = "platform"
+"""The stack output holding a platform stack's contract (components.platform_stack)."""
+PLATFORM_CONTRACT_VERSION = 1
+"""Version of that contract: bumped when a field changes meaning or goes away."""
 """Marks a load balancer whose internet-facing scheme was explicitly allowed (value ``allowed``);
 the endpoint sets it, the policy pack accepts it."""
 

@@ -13,9 +13,11 @@ import ast
 import importlib
 import inspect
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, is_typeddict
+from types import ModuleType
+from typing import Any, cast, is_typeddict
 
 import components
 
@@ -62,6 +64,45 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+def _typed_dicts(module: ModuleType) -> list[str]:
+    """A table of each TypedDict defined in ``module``."""
+    lines: list[str] = []
+    for key, value in vars(module).items():
+        if not (is_typeddict(value) and value.__module__ == module.__name__ and not key.startswith("_")):
+            continue
+        lines += [f"### `{value.__name__}`", "", _first_paragraph(value), ""]
+        lines += ["| argument | type | required | description |", "|---|---|---|---|"]
+        lines += [
+            f"| `{f.name}` | `{_cell(f.annotation)}` | {'yes' if f.required else 'no'} | {_cell(f.doc)} |"
+            for f in fields(value)
+        ]
+        lines.append("")
+    return lines
+
+
+def _outputs(cls: type) -> list[str]:
+    outputs = fields(cls)
+    if not outputs:
+        return []
+    lines = ["### Outputs", "", "| attribute | type | description |", "|---|---|---|"]
+    lines += [f"| `{f.name}` | `{_cell(f.annotation)}` | {_cell(f.doc)} |" for f in outputs]
+    return [*lines, ""]
+
+
+def _methods(cls: type) -> list[str]:
+    public = [
+        (n, m) for n, m in vars(cls).items() if not n.startswith("_") and (callable(m) or isinstance(m, property))
+    ]
+    if not public:
+        return []
+    lines = ["### Methods and properties", "", "| name | description |", "|---|---|"]
+    for name, member in public:
+        target = cast(Callable[..., Any], member.fget if isinstance(member, property) else member)
+        signature = "" if isinstance(member, property) else str(inspect.signature(target)).split(" -> ")[0]
+        lines.append(f"| `{name}{_cell(signature)}` | {_cell(_first_paragraph(target))} |")
+    return [*lines, ""]
+
+
 def render() -> str:
     """The reference as Markdown."""
     names = [n for n in components.__all__ if not n.endswith("Args")]
@@ -76,24 +117,19 @@ def render() -> str:
         module = importlib.import_module(component.__module__)
         lines += [f"## {name}", "", f"`{component.__module__}` · type token `mlops:index:{name}`", ""]
         lines += [_first_paragraph(component), ""]
-        typed_dicts = [
-            value
-            for key, value in vars(module).items()
-            if is_typeddict(value) and value.__module__ == module.__name__ and not key.startswith("_")
-        ]
-        for args in typed_dicts:
-            lines += [f"### `{args.__name__}`", "", _first_paragraph(args), ""]
-            lines += ["| argument | type | required | description |", "|---|---|---|---|"]
-            lines += [
-                f"| `{f.name}` | `{_cell(f.annotation)}` | {'yes' if f.required else 'no'} | {_cell(f.doc)} |"
-                for f in fields(args)
-            ]
-            lines.append("")
-        outputs = fields(component)
-        if outputs:
-            lines += ["### Outputs", "", "| attribute | type | description |", "|---|---|---|"]
-            lines += [f"| `{f.name}` | `{_cell(f.annotation)}` | {_cell(f.doc)} |" for f in outputs]
-            lines.append("")
+        lines += _typed_dicts(module)
+        lines += _outputs(component)
+    platform = importlib.import_module("components.platform_stack")
+    lines += ["## Platform contract", "", f"`{platform.__name__}` (a helper, not a component)", ""]
+    lines += [_first_paragraph(platform), ""]
+    lines += ["### `PlatformStack`", "", _first_paragraph(platform.PlatformStack), ""]
+    lines += _outputs(platform.PlatformStack) + _methods(platform.PlatformStack) + _typed_dicts(platform)
+    lines += ["### Functions", "", "| name | description |", "|---|---|"]
+    lines += [
+        f"| `{name}` | {_cell(_first_paragraph(value))} |"
+        for name, value in vars(platform).items()
+        if inspect.isfunction(value) and value.__module__ == platform.__name__ and not name.startswith("_")
+    ]
     return "\n".join(lines).rstrip() + "\n"
 
 

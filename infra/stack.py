@@ -20,6 +20,7 @@ from components.monitoring_stack import GpuCapacityAlarm, MonitoringStack, Monit
 from components.network import Network
 from components.nvidia_device_plugin import NvidiaDevicePlugin
 from components.plan.runner import find_project
+from components.platform_stack import export_platform
 from infra.config import (
     CONFIG_KEY,
     SECRET_KEYS,
@@ -120,16 +121,18 @@ def build(config: PlatformConfig, region: str, secrets: dict[str, pulumi.Output[
         for endpoint in config.endpoints
     }
 
+    monitoring = None
     if config.monitoring.enabled:
         monitoring = MonitoringStack("monitoring", monitoring_args(config, cluster, region, secrets), k8s_opts)
         pulumi.export("alertTopicArn", monitoring.topic_arn)
         pulumi.export("grafanaAdminPassword", monitoring.grafana_admin_password)
 
+    # The contract app teams' stacks read (PlatformStack), and the kubeconfig as a secret.
+    export_platform(cluster, region=region, pools=pools, buckets=buckets, registry=registry, monitoring=monitoring)
     pulumi.export("environment", config.environment.value)
     pulumi.export("region", region)
     pulumi.export("vpcId", vpc_id)
     pulumi.export("clusterName", cluster.cluster_name)
-    pulumi.export("kubeconfig", cluster.kubeconfig)
     pulumi.export("gpuPools", {name: pool.ami_type for name, pool in pools.items()})
     pulumi.export("endpoints", {e.name: f"{e.name}.{e.namespace}.svc.cluster.local" for e in config.endpoints})
     pulumi.export("endpointRoles", {name: endpoint.role_arn for name, endpoint in endpoints.items()})

@@ -7,17 +7,23 @@ resources' inputs and dependency graph.
 - an autoscaler's metric must be served by an installed metrics API;
 - a GPU request needs a device plugin and a node group whose nodes can run it;
 - an awaited workload's timeout must cover its startup budget.
+
+What a platform stack provides (its CRDs, metrics APIs, Prometheus and GPU pools) counts as
+installed in an app stack that reads it: the rules read the platform contract in the outputs
+of the stack's StackReferences (``components.platform_stack``).
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pulumi_policy import PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs
 
 from components import catalog, pins, timings
+from components.naming import PLATFORM_CONTRACT_VERSION, PLATFORM_OUTPUT
 from policies.values import as_mapping, items
 
 BUILT_IN_GROUPS = frozenset(
@@ -67,6 +73,44 @@ METRICS_SERVER = "metrics-server"
 CUSTOM_METRICS_CHARTS = ("prometheus-adapter",)
 EXTERNAL_METRICS_CHARTS = ("keda", "prometheus-adapter")
 PROMETHEUS_CHARTS = ("kube-prometheus-stack",)
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+RESOURCE_METRICS_API, CUSTOM_METRICS_API, EXTERNAL_METRICS_API = (
+    "metrics.k8s.io",
+    "custom.metrics.k8s.io",
+    "external.metrics.k8s.io",
+)
+
+
+@dataclass(frozen=True)
+class Provided:
+    """What the platform stacks an app stack reads have installed for it."""
+
+    crd_groups: frozenset[str] = frozenset()
+    metrics_apis: frozenset[str] = frozenset()
+    prometheus_namespaces: frozenset[str] = frozenset()
+    pools: tuple[tuple[str, Mapping[str, Any]], ...] = ()
+    """``(name, node group-like props)``: labels, taints and instanceTypes of each GPU pool."""
+
+
+def provided_by_platforms(resources: Iterable[PolicyResource]) -> Provided:
+    """The union of the contracts (``outputs.platform``, a version this pack reads) of the
+    stack's StackReferences."""
+    groups: set[str] = set()
+    apis: set[str] = set()
+    prometheus: set[str] = set()
+    pools: list[tuple[str, Mapping[str, Any]]] = []
+    for resource in resources:
+        if resource.resource_type != STACK_REFERENCE:
+            continue
+        contract = as_mapping(as_mapping(resource.props.get("outputs")).get(PLATFORM_OUTPUT))
+        if contract.get("version") != PLATFORM_CONTRACT_VERSION:
+            continue
+        groups.update(map(str, items(contract.get("crdGroups"))))
+        apis.update(map(str, items(contract.get("metricsApis"))))
+        if isinstance(namespace := contract.get("monitoringNamespace"), str):
+            prometheus.add(namespace)
+        pools += [(str(name), as_mapping(pool)) for name, pool in as_mapping(contract.get("pools")).items()]
+    return Provided(frozenset(groups), frozenset(apis), frozenset(prometheus), tuple(pools))
 
 
 def kind_and_group(resource_type: str, props: Mapping[str, Any]) -> tuple[str, str] | None:
@@ -138,9 +182,10 @@ def validate_custom_objects_after_crds(args: StackValidationArgs, report_violati
     definers = {r.urn: defined_groups(r) for r in args.resources}
     installed: set[str] = set[str]().union(*definers.values())
     before = groups_defined_before(args.resources, definers)
+    provided = provided_by_platforms(args.resources).crd_groups
     for resource in args.resources:
         kind_group = _kind_and_group(resource)
-        if kind_group is None or kind_group[1] in BUILT_IN_GROUPS:
+        if kind_group is None or kind_group[1] in BUILT_IN_GROUPS | provided:
             continue
         kind, group = kind_group
         if group in before[resource.urn]:
@@ -173,10 +218,13 @@ def _service_namespace(address: str) -> str | None:
 def validate_autoscaling_metrics_served(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     """Every HPA metric and KEDA trigger is served by a metrics API the stack installs."""
     resources = args.resources
-    has_resource_api = _has_metrics_server(resources)
-    has_custom_api = bool(_releases(resources, CUSTOM_METRICS_CHARTS))
-    has_external_api = bool(_releases(resources, EXTERNAL_METRICS_CHARTS))
-    prometheus = _prometheus_namespaces(resources)
+    provided = provided_by_platforms(resources)
+    has_resource_api = _has_metrics_server(resources) or RESOURCE_METRICS_API in provided.metrics_apis
+    has_custom_api = bool(_releases(resources, CUSTOM_METRICS_CHARTS)) or CUSTOM_METRICS_API in provided.metrics_apis
+    has_external_api = (
+        bool(_releases(resources, EXTERNAL_METRICS_CHARTS)) or EXTERNAL_METRICS_API in provided.metrics_apis
+    )
+    prometheus = _prometheus_namespaces(resources) | provided.prometheus_namespaces
     for resource in resources:
         kind_group = _kind_and_group(resource)
         if kind_group is None:
@@ -214,8 +262,9 @@ def validate_autoscaling_metrics_served(args: StackValidationArgs, report_violat
                     namespace = _service_namespace(address)
                     if namespace not in prometheus:
                         report_violation(
-                            f"ScaledObject {resource.name} queries Prometheus at {address!r}, but this stack "
-                            f"installs kube-prometheus-stack in {', '.join(sorted(prometheus)) or 'no namespace'}",
+                            f"ScaledObject {resource.name} queries Prometheus at {address!r}, but this stack (and "
+                            "the platform stacks it reads) installs kube-prometheus-stack in "
+                            f"{', '.join(sorted(prometheus)) or 'no namespace'}",
                             resource.urn,
                         )
 
@@ -275,20 +324,19 @@ def _tolerates(tolerations: Sequence[Mapping[str, Any]], taint: Mapping[str, Any
     return False
 
 
-def node_group_fit(pod: Mapping[str, Any], group: PolicyResource, resource: str, count: int) -> str | None:
-    """Why a pod cannot run on a node group's nodes (None when it can)."""
-    labels = as_mapping(group.props.get("labels"))
+def node_group_fit(pod: Mapping[str, Any], group: Mapping[str, Any], resource: str, count: int) -> str | None:
+    """Why a pod cannot run on the nodes of a node group (its props, or a platform pool's
+    contract entry: labels, taints, instanceTypes); None when it can."""
+    labels = as_mapping(group.get("labels"))
     selector = as_mapping(pod.get("nodeSelector"))
     missing = {k: v for k, v in selector.items() if labels.get(k) != v}
     if missing:
         return f"labels {dict(missing)} not on its nodes"
     tolerations = [as_mapping(t) for t in items(pod.get("tolerations"))]
-    untolerated = [
-        as_mapping(t) for t in items(group.props.get("taints")) if not _tolerates(tolerations, as_mapping(t))
-    ]
+    untolerated = [as_mapping(t) for t in items(group.get("taints")) if not _tolerates(tolerations, as_mapping(t))]
     if untolerated:
         return f"taint {untolerated[0].get('key')} not tolerated"
-    specs = [catalog.accelerated().get(str(t)) for t in items(group.props.get("instanceTypes"))]
+    specs = [catalog.accelerated().get(str(t)) for t in items(group.get("instanceTypes"))]
     kinds = {catalog.DEVICE_RESOURCE[s.accelerator] for s in specs if s is not None}
     if resource not in kinds:
         return f"its instance types have no {resource}"
@@ -343,23 +391,26 @@ def validate_gpu_workloads_schedulable(args: StackValidationArgs, report_violati
                 f"no {missing} and accelerator pods stay Pending; add NvidiaDevicePlugin (or use Bottlerocket)",
                 group.urn,
             )
+    # (name, props, the device plugin it lacks); a platform's pools passed its own stack's check.
+    candidates = [(g.name, g.props, missing_plugin[g.urn]) for g in groups]
+    candidates += [(f"platform pool {name}", pool, None) for name, pool in provided_by_platforms(resources).pools]
     for resource in resources:
         pod = pod_spec_of(resource)
         if pod is None:
             continue
         for device, count in device_requests(pod).items():
-            reasons = {g.name: node_group_fit(pod, g, device, count) for g in groups}
-            fits = [g for g in groups if reasons[g.name] is None]
+            reasons = {name: node_group_fit(pod, props, device, count) for name, props, _ in candidates}
+            fits = [(name, missing) for name, _, missing in candidates if reasons[name] is None]
             if not fits:
                 why = "; ".join(f"{name}: {reason}" for name, reason in reasons.items()) or "no node groups"
                 report_violation(
                     f"{resource.name} requests {count} {device} but no node group can run it ({why})",
                     resource.urn,
                 )
-            elif all(missing_plugin[g.urn] == device for g in fits):
+            elif all(missing == device for _, missing in fits):
                 report_violation(
                     f"{resource.name} requests {device} but no device plugin runs on "
-                    f"{', '.join(g.name for g in fits)}: it would stay Pending",
+                    f"{', '.join(name for name, _ in fits)}: it would stay Pending",
                     resource.urn,
                 )
 

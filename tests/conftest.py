@@ -57,7 +57,8 @@ def platform_raw(stack: str) -> dict[str, Any]:
 def run() -> RunProgram:
     """Run a callable that declares resources under mocks; returns the Recording.
 
-    ``run(fn, stack="dev", config={"mlops-platform:key": "value"}, secret_keys=[...])``.
+    ``run(fn, stack="dev", config={"mlops-platform:key": "value"}, secret_keys=[...],
+    stack_outputs={"org/platform/prod": {...}})`` (``stack_outputs`` answer StackReferences).
     """
 
     def _run(
@@ -66,13 +67,14 @@ def run() -> RunProgram:
         stack: str = "dev",
         config: Mapping[str, str] | None = None,
         secret_keys: list[str] | None = None,
+        stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> Recording:
         stack_config = StackConfig(
             source="test",
             values=dict(config or {"aws:region": "us-east-1"}),
             secret_keys=secret_keys or [],
         )
-        return run_program(program, project=PROJECT, stack=stack, config=stack_config)
+        return run_program(program, project=PROJECT, stack=stack, config=stack_config, stack_outputs=stack_outputs)
 
     return _run
 

@@ -15,6 +15,7 @@ import signal
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -22,11 +23,13 @@ from typing import Any, cast
 from components import pins
 from components.errors import ConfigError
 from components.plan import cost, deploy, diff, document
+from components.plan.mocks import ANY_STACK, UnknownStackError
 from components.plan.policy import evaluate, read_pack_config
 from components.plan.runner import (
     PlanError,
     Recording,
     StackConfig,
+    StackOutputs,
     find_project,
     read_stack_file,
     run_program_dir,
@@ -62,6 +65,14 @@ def _parser() -> argparse.ArgumentParser:
         help="an earlier plan.json (or its directory): list what this plan adds, removes and changes, "
         "write diff.json, exit 3 if it deletes or replaces a stateful or protected resource",
     )
+    plan.add_argument(
+        "--stack-outputs",
+        action="append",
+        default=[],
+        metavar="[STACK=]PLAN",
+        help="answer the program's StackReferences to STACK (without STACK=: to any stack) with the outputs "
+        "of PLAN, a plan.json (or its directory) of that stack, e.g. build/plan/prod/plan.json; repeatable",
+    )
     compare = commands.add_parser(
         "diff",
         help="compare two plan.json files (exit 3 if the change destroys stateful or protected resources)",
@@ -77,10 +88,20 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mlops`` console command."""
     args = _parser().parse_args(argv)
+    # A program that fails part-way leaves the SDK's coroutines unawaited; its error says why.
+    warnings.filterwarnings("ignore", "coroutine .* was never awaited", RuntimeWarning)
     try:
         if args.command == "diff":
             return diff_command(args.old, args.new, args.format)
-        return plan_command(args.stack, args.program, args.config, args.out, args.format, args.compare)
+        return plan_command(
+            args.stack,
+            args.program,
+            args.config,
+            args.out,
+            args.format,
+            args.compare,
+            read_stack_outputs(args.stack_outputs),
+        )
     except ConfigError as exc:
         print(exc.render(), file=sys.stderr)
     except (ValueError, PlanError) as exc:
@@ -89,21 +110,30 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def plan_command(
-    stack: str, program: Path, config_file: Path | None, out: Path | None, fmt: str, compare: Path | None = None
+    stack: str,
+    program: Path,
+    config_file: Path | None,
+    out: Path | None,
+    fmt: str,
+    compare: Path | None = None,
+    stack_outputs: StackOutputs | None = None,
 ) -> int:
-    """Plan ``program`` for ``stack``, write the files, print a summary; returns the exit status."""
+    """Plan ``program`` for ``stack``, write the files, print a summary; returns the exit status.
+    ``stack_outputs`` answer the program's StackReferences (:func:`read_stack_outputs`)."""
     started = time.perf_counter()
     old_plan = read_plan(compare) if compare is not None else None
     project, root = find_project(program)
     config = _stack_config(stack, program, root, config_file, project)
     try:
-        recording = run_program_dir(program, stack=stack, config=config, project=project)
+        recording = run_program_dir(program, stack=stack, config=config, project=project, stack_outputs=stack_outputs)
     except ConfigError as exc:
         raise ConfigError(config.source, exc.problems) from None
     except PlanError:
         raise
+    except UnknownStackError as exc:
+        raise PlanError(f"{program}: {exc}") from None
     except Exception as exc:
-        raise PlanError(f"{program}: the program failed: {type(exc).__name__}: {exc}") from None
+        raise PlanError(f"{program}: the program failed: {type(exc).__name__}: {root_cause(exc)}") from None
     plan = make_plan(recording)
     changes = diff.compare(old_plan, plan) if old_plan is not None else None
     out_dir = out or Path("build") / "plan" / stack
@@ -145,6 +175,29 @@ def read_plan(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(cast(dict[str, Any], data).get("resources"), list):
         raise PlanError(f"{file}: not a plan.json (no resources list)")
     return cast(dict[str, Any], data)
+
+
+def root_cause(exc: Exception) -> str:
+    """The message of what went wrong first: the SDK wraps an error raised inside an apply in
+    one "While processing ..." line per resource and input it passed through."""
+    return str(exc).rsplit(" has risen: ", 1)[-1]
+
+
+def read_stack_outputs(specs: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """``[STACK=]PLAN`` arguments -> stack name (``*`` without STACK=) -> that plan's outputs."""
+    found: dict[str, dict[str, Any]] = {}
+    for spec in specs:
+        stack, given, path = spec.partition("=")  # stack names have no "="
+        if not given:
+            stack, path = "", spec
+        key = stack or ANY_STACK
+        if key in found:
+            raise PlanError(f"--stack-outputs: {key if stack else 'a PLAN without STACK='} given twice")
+        outputs = read_plan(Path(path)).get("outputs")
+        if not isinstance(outputs, dict):
+            raise PlanError(f"{path}: a plan.json without outputs")
+        found[key] = cast(dict[str, Any], outputs)
+    return found
 
 
 def make_plan(recording: Recording) -> dict[str, Any]:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
 import pulumi
+
+from components.plan.monitor import SECRET_PLACEHOLDER
 
 ACCOUNT_ID = "123456789012"
 """The account every offline plan pretends to run in."""
@@ -264,15 +266,52 @@ def _invoke_results(token: str, args: dict[str, Any], region: str, account: str)
     return {}
 
 
-class RecordingMocks(pulumi.runtime.Mocks):
-    """Mocks whose outputs look like the real cloud's, consistent for each resource type."""
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+ANY_STACK = "*"
+"""Key of :class:`RecordingMocks` ``stack_outputs`` answering a StackReference to any stack."""
 
-    def __init__(self, region: str = "us-east-1", account: str = ACCOUNT_ID) -> None:
+
+class UnknownStackError(Exception):
+    """A program reads a stack whose outputs the plan was not given."""
+
+
+def stack_reference_state(stack: str, stack_outputs: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """What the engine returns for a StackReference: the stack's outputs and which are secret."""
+    outputs = stack_outputs.get(stack, stack_outputs.get(ANY_STACK))
+    if outputs is None:
+        given = ", ".join(sorted(stack_outputs)) or "none"
+        raise UnknownStackError(
+            f"the program reads stack {stack!r} (a StackReference), whose outputs this plan was not given "
+            f"(given: {given}); pass --stack-outputs {stack}=PATH, PATH a plan.json of that stack"
+        )
+    return {
+        "name": stack,
+        "outputs": dict(outputs),
+        "secretOutputNames": sorted(k for k, v in outputs.items() if v == SECRET_PLACEHOLDER),
+    }
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Mocks whose outputs look like the real cloud's, consistent for each resource type.
+
+    ``stack_outputs`` answers StackReferences: stack name (or :data:`ANY_STACK`) -> its outputs.
+    """
+
+    def __init__(
+        self,
+        region: str = "us-east-1",
+        account: str = ACCOUNT_ID,
+        stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
         self.region = region
         self.account = account
+        self.stack_outputs = dict(stack_outputs or {})
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = cast(dict[str, Any], args.inputs)  # pyright: ignore[reportUnknownMemberType]
+        if args.typ == STACK_REFERENCE:
+            stack = str(inputs.get("name") or args.name)
+            return stack, stack_reference_state(stack, self.stack_outputs)
         ctx = _Ctx(args.typ, args.name, inputs, self.region, self.account)
         handler = _HANDLERS.get(args.typ)
         if handler is not None:

@@ -131,3 +131,20 @@ class GraphMonitor(MockMonitor):
             aliases=alias_urns(request, response.urn, parent),
         )
         return response
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        """A read (``get`` or StackReference) is in the stack too, with the state it read."""
+        response = super().ReadResource(request)  # pyright: ignore[reportUnknownMemberType]
+        parent = request.parent or None
+        state = json_format.MessageToDict(response.properties, preserving_proto_field_name=True)
+        self.registrations[response.urn] = Registration(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            custom=True,
+            parent=parent,
+            provider=provider_urn(request.provider),
+            dependencies=sorted(set(request.dependencies) - {parent or ""}),
+            inputs=plain(state),
+        )
+        return response

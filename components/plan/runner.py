@@ -29,6 +29,8 @@ from components.plan.mocks import RecordingMocks
 from components.plan.monitor import SECRET_PLACEHOLDER, GraphMonitor, Registration
 
 DEFAULT_REGION = "us-east-1"
+StackOutputs = Mapping[str, Mapping[str, Any]]
+"""Outputs of the stacks a program reads through StackReferences, by stack name (``*``: any)."""
 
 
 class PlanError(Exception):
@@ -126,12 +128,13 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 @contextmanager
 def mocked_runtime(
-    project: str, stack: str, config: StackConfig
+    project: str, stack: str, config: StackConfig, stack_outputs: StackOutputs | None = None
 ) -> Generator[tuple[asyncio.AbstractEventLoop, GraphMonitor]]:
-    """A fresh event loop and Pulumi runtime under recording mocks; reset on exit."""
+    """A fresh event loop and Pulumi runtime under recording mocks (``stack_outputs`` answer
+    StackReferences); reset on exit."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    monitor = GraphMonitor(RecordingMocks(region=config.region))
+    monitor = GraphMonitor(RecordingMocks(region=config.region, stack_outputs=stack_outputs))
     try:
         with _lean_sdk():
             pulumi_settings.reset_options(project=project, stack=stack)
@@ -179,13 +182,21 @@ def _drain(loop: asyncio.AbstractEventLoop) -> None:
     loop.run_until_complete(loop.shutdown_default_executor())
 
 
-def run_program(program: Callable[[], object], *, project: str, stack: str, config: StackConfig) -> Recording:
-    """Run ``program`` (it declares resources) under mocks and return what it declared."""
+def run_program(
+    program: Callable[[], object],
+    *,
+    project: str,
+    stack: str,
+    config: StackConfig,
+    stack_outputs: StackOutputs | None = None,
+) -> Recording:
+    """Run ``program`` (it declares resources) under mocks and return what it declared;
+    ``stack_outputs`` (stack name, or ``*`` for any, -> outputs) answer its StackReferences."""
 
     def main() -> None:
         program()
 
-    with mocked_runtime(project, stack, config) as (loop, monitor):
+    with mocked_runtime(project, stack, config, stack_outputs) as (loop, monitor):
         loop.run_until_complete(run_pulumi_func(main))
         root = pulumi_settings.get_root_resource()
         exported: dict[str, Any] = getattr(root, "outputs", {})
@@ -194,7 +205,9 @@ def run_program(program: Callable[[], object], *, project: str, stack: str, conf
     return Recording(project=project, stack=stack, resources=resources, outputs=outputs)
 
 
-def run_program_dir(program_dir: Path, *, stack: str, config: StackConfig, project: str) -> Recording:
+def run_program_dir(
+    program_dir: Path, *, stack: str, config: StackConfig, project: str, stack_outputs: StackOutputs | None = None
+) -> Recording:
     """Run the ``__main__.py`` of a Pulumi Python program directory as the Pulumi CLI does:
     from that directory, with it first on ``sys.path``."""
     directory = program_dir.resolve()
@@ -210,6 +223,7 @@ def run_program_dir(program_dir: Path, *, stack: str, config: StackConfig, proje
             project=project,
             stack=stack,
             config=config,
+            stack_outputs=stack_outputs,
         )
     finally:
         os.chdir(previous)

@@ -20,6 +20,7 @@ from components import (
     NvidiaDevicePlugin,
 )
 from components.model_serving_endpoint import placement
+from components.platform_stack import export_platform
 
 stack = pulumi.get_stack()
 region = pulumi.Config("aws").require("region")
@@ -68,7 +69,7 @@ chat = ModelServingEndpoint(
     },
     pulumi.ResourceOptions.merge(in_cluster, pulumi.ResourceOptions(depends_on=[serving])),
 )
-MonitoringStack(
+monitoring = MonitoringStack(
     "monitoring",
     {
         **cluster.for_workloads(),
@@ -82,6 +83,8 @@ MonitoringStack(
     in_cluster,
 )
 
+# The contract app teams' programs read (examples/app-team), and the kubeconfig as a secret.
+export_platform(cluster, region=region, pools={"gpu": gpu}, buckets={"models": models}, monitoring=monitoring)
 pulumi.export("clusterName", cluster.cluster_name)
 pulumi.export("modelsBucket", models.bucket_name)
 pulumi.export("chatRole", chat.role_arn)

@@ -1,0 +1,258 @@
+"""The platform contract: what a platform stack exports for app teams, and their typed view of it.
+
+A platform stack (``infra/``, or any program that builds the cluster) calls
+:func:`export_platform`; it exports one plain output, ``platform`` (a versioned
+:class:`PlatformContract`), and ``kubeconfig`` as a secret. An app team's program reads it with
+:class:`PlatformStack` (a ``pulumi.StackReference`` underneath) and declares its own endpoints
+and buckets on that cluster::
+
+    platform = PlatformStack("acme/mlops-platform/prod")
+    ModelServingEndpoint("chat", {**platform.for_workloads(), "pool": platform.placement("llm"), ...},
+                         pulumi.ResourceOptions(providers={"kubernetes": platform.provider}))
+
+The contract also says what the platform serves (CRD groups, metrics APIs, Prometheus), so the
+policy pack's deploy-readiness rules accept an app stack's custom objects and accelerator pods
+that rely on it. ``mlops plan --stack-outputs build/plan/prod/plan.json`` plans such a program
+offline against a platform plan's outputs.
+"""
+
+from collections.abc import Callable, Mapping
+from typing import Any, NotRequired, TypedDict, TypeVar, cast
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.artifact_bucket import ArtifactBucket
+from components.catalog import POOL_LABEL, Taint
+from components.cluster import Cluster, WorkloadWiring
+from components.container_registry import ContainerRegistry
+from components.gpu_node_pool import GpuNodePool
+from components.model_serving_endpoint import PoolPlacement
+from components.monitoring_stack import MonitoringStack
+from components.naming import PLATFORM_CONTRACT_VERSION as CONTRACT_VERSION
+from components.naming import PLATFORM_OUTPUT as CONTRACT_OUTPUT
+
+T = TypeVar("T")
+KUBECONFIG_OUTPUT = "kubeconfig"
+"""The (secret) stack output holding the cluster's kubeconfig."""
+
+
+class PoolContract(TypedDict):
+    """A GPU pool as the contract describes it: enough to place pods on it and check they fit."""
+
+    labels: dict[str, str]
+    """Node labels (``mlops-platform/pool`` selects the pool)."""
+    taints: list[dict[str, str]]
+    """Node taints in the EKS spelling (``{"key", "value", "effect": "NO_SCHEDULE"}``)."""
+    instanceTypes: list[str]
+    """EC2 instance types of the nodes."""
+    amiType: str
+    """EKS AMI type."""
+    deviceResource: str
+    """Extended resource pods request (``nvidia.com/gpu``)."""
+    acceleratorsPerNode: int
+    """Accelerators per node: the most one pod can request."""
+
+
+class PlatformContract(TypedDict):
+    """What a platform stack promises the stacks built on it (the ``platform`` output)."""
+
+    version: int
+    """:data:`CONTRACT_VERSION` of the writer."""
+    clusterName: str
+    """EKS cluster name."""
+    region: str
+    """AWS region."""
+    oidcProviderArn: str
+    """IAM OIDC provider of the cluster (IRSA roles trust it)."""
+    oidcIssuerUrl: str
+    """OIDC issuer URL (trust conditions name it)."""
+    crdGroups: list[str]
+    """API groups whose CRDs the platform installed (custom objects of these kinds can be applied)."""
+    metricsApis: list[str]
+    """Metrics APIs the cluster serves (``metrics.k8s.io``, ``external.metrics.k8s.io``)."""
+    pools: dict[str, PoolContract]
+    """GPU pools by name."""
+    buckets: dict[str, str]
+    """Artifact bucket names by logical name."""
+    repositories: dict[str, str]
+    """ECR repository URLs by name."""
+    monitoringNamespace: NotRequired[str]
+    """Namespace of kube-prometheus-stack (its Prometheus scrapes ServiceMonitors and serves KEDA)."""
+    alertTopicArn: NotRequired[str]
+    """SNS topic the platform's alerts go to."""
+
+
+def pool_contract(pool: GpuNodePool) -> PoolContract:
+    """A pool's entry in the contract."""
+    return {
+        "labels": dict(pool.labels),
+        "taints": [{"key": t.key, "value": t.value, "effect": t.effect} for t in pool.taints],
+        "instanceTypes": list(pool.instance_types),
+        "amiType": pool.ami_type,
+        "deviceResource": pool.device_resource,
+        "acceleratorsPerNode": pool.accelerators_per_node,
+    }
+
+
+def platform_contract(
+    cluster: Cluster,
+    *,
+    region: str,
+    pools: Mapping[str, GpuNodePool] | None = None,
+    buckets: Mapping[str, ArtifactBucket] | None = None,
+    registry: ContainerRegistry | None = None,
+    monitoring: MonitoringStack | None = None,
+) -> pulumi.Output[PlatformContract]:
+    """The contract of a platform built from these components (no secret in it)."""
+    contract: dict[str, Any] = {
+        "version": CONTRACT_VERSION,
+        "clusterName": cluster.cluster_name,
+        "region": region,
+        "oidcProviderArn": cluster.oidc_provider_arn,
+        "oidcIssuerUrl": cluster.oidc_issuer_url,
+        "crdGroups": list(cluster.crd_groups),
+        "metricsApis": list(cluster.metrics_apis),
+        "pools": {name: pool_contract(pool) for name, pool in (pools or {}).items()},
+        "buckets": {name: bucket.bucket_name for name, bucket in (buckets or {}).items()},
+        "repositories": dict(registry.repository_urls) if registry is not None else {},
+    }
+    if monitoring is not None:
+        contract["monitoringNamespace"] = monitoring.namespace
+        contract["alertTopicArn"] = monitoring.topic_arn
+    return cast(pulumi.Output[PlatformContract], pulumi.Output.from_input(contract))
+
+
+def export_platform(
+    cluster: Cluster,
+    *,
+    region: str,
+    pools: Mapping[str, GpuNodePool] | None = None,
+    buckets: Mapping[str, ArtifactBucket] | None = None,
+    registry: ContainerRegistry | None = None,
+    monitoring: MonitoringStack | None = None,
+) -> None:
+    """Export the ``platform`` contract and the ``kubeconfig`` secret from the stack."""
+    contract = platform_contract(
+        cluster, region=region, pools=pools, buckets=buckets, registry=registry, monitoring=monitoring
+    )
+    pulumi.export(CONTRACT_OUTPUT, contract)
+    pulumi.export(KUBECONFIG_OUTPUT, cluster.kubeconfig)
+
+
+_REQUIRED = tuple(key for key in PlatformContract.__required_keys__ if key != "version")
+
+
+def contract_problems(value: object) -> list[str]:
+    """What is wrong with a ``platform`` output read from another stack (empty when usable)."""
+    if not isinstance(value, dict):
+        return [f"its {CONTRACT_OUTPUT!r} output is not an object (got {type(value).__name__})"]
+    contract = cast(dict[str, Any], value)
+    version = contract.get("version")
+    if isinstance(version, float) and version.is_integer():  # JSON numbers arrive as floats
+        version = int(version)
+    if version != CONTRACT_VERSION:
+        return [f"contract version {version!r} is not the one this package reads ({CONTRACT_VERSION})"]
+    missing = sorted(key for key in _REQUIRED if key not in contract)
+    return [f"contract has no {', '.join(missing)}"] if missing else []
+
+
+def placement_of(contract: PlatformContract, pool: str) -> PoolPlacement:
+    """The placement of a contract's pool, as :func:`~components.model_serving_endpoint.placement`
+    gives it for a pool in the same program; raises ValueError for a pool it does not have."""
+    pools = contract["pools"]
+    if pool not in pools:
+        raise ValueError(f"has no GPU pool {pool!r} (it has: {', '.join(sorted(pools)) or 'none'})")
+    entry = pools[pool]
+    return {
+        "name": entry["labels"].get(POOL_LABEL, pool),
+        "taints": [Taint(t["key"], t.get("value", ""), t["effect"]) for t in entry["taints"]],
+        "device_resource": entry["deviceResource"],
+        "accelerators_per_node": int(entry["acceleratorsPerNode"]),  # JSON numbers arrive as floats
+    }
+
+
+def _entry(table: str, contract: PlatformContract, name: str) -> str:
+    entries = cast(dict[str, str], contract[table])
+    if name not in entries:
+        raise ValueError(f"has no {table[:-1]} {name!r} (it has: {', '.join(sorted(entries)) or 'none'})")
+    return entries[name]
+
+
+class PlatformStack:
+    """A platform stack as an app team's program sees it: its contract, typed, through a
+    ``pulumi.StackReference``, and a Kubernetes provider for its cluster.
+
+    Reading a pool, bucket or repository the platform does not export fails the update with the
+    stack's name and what it does export.
+    """
+
+    reference: pulumi.StackReference
+    """The StackReference underneath."""
+    contract: pulumi.Output[PlatformContract]
+    """The platform's ``platform`` output, checked to be a contract this package reads."""
+    kubeconfig: pulumi.Output[str]
+    """The cluster's kubeconfig (a secret)."""
+    provider: k8s.Provider
+    """Kubernetes provider for the platform's cluster: pass it to in-cluster components."""
+
+    def __init__(self, stack_name: str, name: str = "platform", opts: pulumi.ResourceOptions | None = None) -> None:
+        """Read ``stack_name`` (``org/project/stack``); ``name`` names the StackReference and
+        (``<name>-kubernetes``) the provider."""
+        self.stack_name = stack_name
+        self.reference = pulumi.StackReference(name, stack_name=stack_name, opts=opts)
+        self.contract = self.reference.get_output(CONTRACT_OUTPUT).apply(self._checked)
+        self.kubeconfig = pulumi.Output.secret(self.reference.require_output(KUBECONFIG_OUTPUT))
+        self.provider = k8s.Provider(
+            f"{name}-kubernetes", kubeconfig=self.kubeconfig, enable_server_side_apply=True, opts=opts
+        )
+
+    def _checked(self, value: object) -> PlatformContract:
+        if value is None:
+            raise ValueError(
+                f"platform stack {self.stack_name}: exports no {CONTRACT_OUTPUT!r} contract "
+                "(its program must call components.platform_stack.export_platform)"
+            )
+        if problems := contract_problems(value):
+            raise ValueError(f"platform stack {self.stack_name}: " + "; ".join(problems))
+        return cast(PlatformContract, value)
+
+    def _get(self, read: Callable[[PlatformContract], T]) -> pulumi.Output[T]:
+        def apply(contract: PlatformContract) -> T:
+            try:
+                return read(contract)
+            except ValueError as exc:
+                raise ValueError(f"platform stack {self.stack_name}: {exc}") from None
+
+        return self.contract.apply(apply)
+
+    @property
+    def cluster_name(self) -> pulumi.Output[str]:
+        """The EKS cluster name."""
+        return self.contract.apply(lambda c: c["clusterName"])
+
+    @property
+    def region(self) -> pulumi.Output[str]:
+        """The platform's AWS region."""
+        return self.contract.apply(lambda c: c["region"])
+
+    def for_workloads(self) -> WorkloadWiring:
+        """What :meth:`Cluster.for_workloads` gives in the platform's own program: the OIDC
+        provider, and no CRD releases to wait on (the platform stack installed them)."""
+        return {
+            "crds": [],
+            "oidc_provider_arn": self.contract.apply(lambda c: c["oidcProviderArn"]),
+            "oidc_issuer_url": self.contract.apply(lambda c: c["oidcIssuerUrl"]),
+        }
+
+    def placement(self, pool: str) -> pulumi.Output[PoolPlacement]:
+        """Where an endpoint on the platform's pool ``pool`` runs (``ModelServingEndpointArgs.pool``)."""
+        return self._get(lambda c: placement_of(c, pool))
+
+    def bucket_name(self, name: str) -> pulumi.Output[str]:
+        """The name of the platform's artifact bucket ``name``."""
+        return self._get(lambda c: _entry("buckets", c, name))
+
+    def repository_url(self, name: str) -> pulumi.Output[str]:
+        """The URL of the platform's ECR repository ``name``."""
+        return self._get(lambda c: _entry("repositories", c, name))
