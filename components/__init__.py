@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from components.cluster import Cluster, ClusterArgs
     from components.container_registry import ContainerRegistry, ContainerRegistryArgs
     from components.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
+    from components.model_registry import ModelRegistry, ModelRegistryArgs
     from components.model_serving_endpoint import ModelServingEndpoint, ModelServingEndpointArgs
     from components.monitoring_stack import MonitoringStack, MonitoringStackArgs
     from components.network import Network, NetworkArgs
@@ -30,6 +31,8 @@ _MODULES = {
     "ContainerRegistryArgs": "container_registry",
     "GpuNodePool": "gpu_node_pool",
     "GpuNodePoolArgs": "gpu_node_pool",
+    "ModelRegistry": "model_registry",
+    "ModelRegistryArgs": "model_registry",
     "ModelServingEndpoint": "model_serving_endpoint",
     "ModelServingEndpointArgs": "model_serving_endpoint",
     "MonitoringStack": "monitoring_stack",
@@ -51,6 +54,8 @@ __all__ = [
     "ContainerRegistryArgs",
     "GpuNodePool",
     "GpuNodePoolArgs",
+    "ModelRegistry",
+    "ModelRegistryArgs",
     "ModelServingEndpoint",
     "ModelServingEndpointArgs",
     "MonitoringStack",

@@ -289,6 +289,36 @@ def platform_rules(pools: Sequence[PoolAlerts], serving_namespaces: Sequence[str
     return {"name": "platform", "rules": rules}
 
 
+def registry_rules(namespace: str) -> dict[str, Any]:
+    """The model registry's server: down, and the share of its requests failing."""
+    job = f'namespace="{namespace}", service="mlflow"'
+    return {
+        "name": "model-registry",
+        "rules": [
+            _alert(
+                "ModelRegistryDown",
+                f"max by (namespace) (up{{{job}}}) < 1 or absent(up{{{job}}})",
+                "5m",
+                "critical",
+                "The MLflow model registry in {{ $labels.namespace }} is down",
+                "No server answers its scrape: runs cannot be logged and endpoints resolving registered models "
+                "cannot start.",
+                "kubectl -n mlflow logs deploy/mlflow -c server (and -c db-credentials); check the RDS instance",
+            ),
+            _alert(
+                "ModelRegistryErrorRatioHigh",
+                f'sum(rate(flask_http_request_total{{{job}, status=~"5.."}}[10m])) '
+                f"/ sum(rate(flask_http_request_total{{{job}}}[10m])) > 0.05",
+                "10m",
+                "warning",
+                "Over 5% of model registry requests fail",
+                "The server answers 5xx: usually its database (connections, storage) or the artifact bucket.",
+                "Check the RDS alarms and the server logs; S3 access goes through its IRSA role",
+            ),
+        ],
+    }
+
+
 def _label_name(label: str) -> str:
     """kube-state-metrics exposes node label ``a/b-c`` as ``label_a_b_c``."""
     return "".join(c if c.isalnum() else "_" for c in label)

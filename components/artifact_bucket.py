@@ -153,6 +153,18 @@ def lifecycle_rules(
     return rules
 
 
+class ArtifactStore(TypedDict):
+    """Where a model registry keeps artifacts (:meth:`ArtifactBucket.artifact_store`); spread it
+    into :class:`~components.model_registry.ModelRegistryArgs`."""
+
+    bucket_name: pulumi.Input[str]
+    """The bucket."""
+    artifact_prefix: str
+    """Key prefix of the artifacts, ending in ``/``."""
+    artifact_policy: pulumi.Input[str]
+    """Read-write IAM policy for that prefix (with the bucket key's permissions)."""
+
+
 class ModelSource(TypedDict):
     """Where an endpoint reads its model (:meth:`ArtifactBucket.model_source`); spread it into
     the endpoint's arguments."""
@@ -302,6 +314,15 @@ class ArtifactBucket(pulumi.ComponentResource):
         """An endpoint's model in this bucket under ``prefix``, with the read-only policy its role
         gets: ``ModelServingEndpoint("chat", {**models.model_source("models/chat/"), ...})``."""
         return {"bucket_name": self.bucket_name, "model_prefix": prefix, "model_policy": self.policy_document(prefix)}
+
+    def artifact_store(self, prefix: str) -> ArtifactStore:
+        """A model registry's artifacts in this bucket under ``prefix``, read-write for its server:
+        ``ModelRegistry("registry", {**models.artifact_store("mlflow/"), ...})``."""
+        return {
+            "bucket_name": self.bucket_name,
+            "artifact_prefix": prefix,
+            "artifact_policy": self.policy_document(prefix, Access.READ_WRITE),
+        }
 
     def policy_document(self, prefix: str, access: Access = Access.READ_ONLY) -> pulumi.Output[str]:
         """IAM policy JSON granting ``access`` to objects under ``prefix`` (e.g. ``models/fraud/``).

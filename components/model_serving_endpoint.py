@@ -28,6 +28,7 @@ from components.gpu_node_pool import GpuNodePool
 from components.iam import irsa_role
 from components.naming import (
     INTERNET_FACING_ANNOTATION,
+    MODEL_URI_ANNOTATION,
     PROMETHEUS_METRIC_NAME,
     key_prefix_problems,
     pinned_image_problems,
@@ -44,6 +45,8 @@ DEFAULT_IMAGES = {"triton": pins.image("tritonserver"), "vllm": pins.image("vllm
 """Server image of each runtime when none is given (``custom`` needs one)."""
 METRIC_NAME = re.compile(PROMETHEUS_METRIC_NAME)
 SHM_LIMIT = "8Gi"
+REGISTRY_CREDENTIALS_DIR = "/run/mlflow-reader"
+"""Where a registered model's downloader finds the registry account (its Secret, mounted)."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,43 @@ class PoolPlacement(TypedDict):
     """Accelerators per node: the most one pod can request."""
 
 
+class RegisteredModel(TypedDict):
+    """A model version in a :class:`~components.model_registry.ModelRegistry`, by version or
+    alias (``registry.registered("fraud-detector", alias="champion")``)."""
+
+    tracking_uri: str
+    """The registry's URL (``http://mlflow.mlflow.svc:5000``)."""
+    name: str
+    """Registered model name."""
+    version: NotRequired[int]
+    """Model version (``models:/NAME/VERSION``)."""
+    alias: NotRequired[str]
+    """Model alias, e.g. ``champion`` (``models:/NAME@ALIAS``); resolved when a pod starts."""
+    client_image: pulumi.Input[str]
+    """Image with the MLflow client that downloads it (the registry's own image)."""
+    credentials_secret: str
+    """Secret in the endpoint's namespace with the registry account (``username``, ``password``)."""
+
+
+def model_uri(model: RegisteredModel) -> str:
+    """The registry URI of a registered model: ``models:/NAME/VERSION`` or ``models:/NAME@ALIAS``."""
+    if "alias" in model:
+        return f"models:/{model['name']}@{model['alias']}"
+    return f"models:/{model['name']}/{model.get('version', 0)}"
+
+
+def registered_model_problems(model: RegisteredModel) -> list[str]:
+    """What is wrong with a registered model reference."""
+    if ("version" in model) == ("alias" in model):
+        return [f"registered_model {model.get('name')!r} needs exactly one of version and alias"]
+    version: object = model.get("version", 1)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        return [f"registered_model version must be an integer >= 1 (got {version!r})"]
+    if "alias" in model and not re.match(r"^[A-Za-z0-9_-]{1,255}$", model["alias"]):
+        return [f"registered_model alias must be letters, digits, _ or - (got {model['alias']!r})"]
+    return []
+
+
 class ModelServingEndpointArgs(TypedDict):
     """Arguments of :class:`ModelServingEndpoint`."""
 
@@ -136,12 +176,15 @@ class ModelServingEndpointArgs(TypedDict):
     pool: pulumi.Input[PoolPlacement]
     """The GPU pool that runs it: ``placement(pool)`` of a pool in this program, or
     ``PlatformStack.placement(name)`` of one in a platform stack (an Output, checked when known)."""
-    bucket_name: pulumi.Input[str]
-    """Bucket holding the model."""
-    model_prefix: str
+    bucket_name: NotRequired[pulumi.Input[str]]
+    """Bucket holding the model (with ``model_prefix`` and ``model_policy``: ``bucket.model_source(prefix)``)."""
+    model_prefix: NotRequired[str]
     """Key prefix of the model, e.g. ``models/fraud-detector/``."""
-    model_policy: pulumi.Input[str]
+    model_policy: NotRequired[pulumi.Input[str]]
     """IAM policy JSON for the IRSA role: the bucket's read-only document for the prefix."""
+    registered_model: NotRequired[RegisteredModel]
+    """Serve a version or alias from a model registry instead of a bucket prefix: an init container
+    downloads it with the namespace's registry account before the server starts."""
     oidc_provider_arn: pulumi.Input[str]
     """Cluster OIDC provider ARN."""
     oidc_issuer_url: pulumi.Input[str]
@@ -219,7 +262,20 @@ def validate_endpoint(args: ModelServingEndpointArgs) -> list[str]:
         problems.append(f"autoscaling_metric must be a Prometheus metric name (got {metric!r})")
     if metric is not None and "max_replicas" not in args:
         problems.append("autoscaling_metric needs max_replicas")
-    problems += key_prefix_problems(args["model_prefix"])
+    source = [key for key in ("bucket_name", "model_prefix", "model_policy") if key in args]
+    if "registered_model" in args:
+        if source:
+            problems.append(f"registered_model replaces {', '.join(source)}: give one model source")
+        problems += registered_model_problems(args["registered_model"])
+        if "model_id" in args:
+            problems.append("model_id and registered_model are two model sources: give one")
+    elif len(source) != 3:
+        problems.append(
+            "the model needs bucket_name, model_prefix and model_policy (bucket.model_source(prefix)), "
+            "or registered_model"
+        )
+    else:
+        problems += key_prefix_problems(args.get("model_prefix", ""))
     pool = args["pool"]
     if isinstance(pool, dict):  # an Output (another stack's pool) is checked once known
         problems += placement_problems(args, pool)
@@ -276,8 +332,13 @@ def server_command(args: ModelServingEndpointArgs, bucket: str) -> tuple[list[st
     extra = list(args.get("args", []))
     runtime = args["runtime"]
     if runtime == "triton":
+        repository = (
+            f"{MODEL_DIR}/model"
+            if "registered_model" in args
+            else f"s3://{bucket}/{args.get('model_prefix', '').rstrip('/')}"
+        )
         return ["tritonserver"], [
-            f"--model-repository=s3://{bucket}/{args['model_prefix'].rstrip('/')}",
+            f"--model-repository={repository}",
             "--http-port=8000",
             "--grpc-port=8001",
             "--metrics-port=8002",
@@ -295,8 +356,9 @@ def server_command(args: ModelServingEndpointArgs, bucket: str) -> tuple[list[st
 
 
 def copies_model(args: ModelServingEndpointArgs) -> bool:
-    """vLLM and custom servers read the model from local disk: an init container copies it."""
-    return args["runtime"] != "triton" and "model_id" not in args
+    """vLLM and custom servers read the model from local disk, and a registered model is
+    downloaded for any runtime: an init container copies it."""
+    return "registered_model" in args or (args["runtime"] != "triton" and "model_id" not in args)
 
 
 def hardened(container: dict[str, Any]) -> dict[str, Any]:
@@ -392,9 +454,13 @@ def pod_spec(
         "containers": [hardened(server)],
         "volumes": volumes,
     }
-    if copies_model(args):
+    if "registered_model" in args:
+        pod["initContainers"] = [hardened(model_downloader(args["registered_model"], copier_image))]
+        secret = {"secretName": args["registered_model"]["credentials_secret"], "defaultMode": 0o440}
+        volumes.append({"name": "registry-credentials", "secret": secret})
+    elif copies_model(args):
         pod["initContainers"] = [
-            hardened(model_copier(copier_image, bucket, args["model_prefix"], env["AWS_DEFAULT_REGION"]))
+            hardened(model_copier(copier_image, bucket, args.get("model_prefix", ""), env["AWS_DEFAULT_REGION"]))
         ]
     if args.get("zone_spread", False):
         pod["topologySpreadConstraints"] = [
@@ -421,6 +487,35 @@ def model_copier(image: str, bucket: str, prefix: str, region: str) -> dict[str,
             "limits": {"cpu": "1", "memory": "1Gi"},
         },
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}, {"name": "models", "mountPath": MODEL_DIR}],
+    }
+
+
+def model_downloader(model: RegisteredModel, image: str) -> dict[str, Any]:
+    """Init container downloading a registered model through the registry (``--serve-artifacts``:
+    no S3 access needed) with the namespace's registry account, read from its mounted Secret."""
+    login = " ".join(
+        f'MLFLOW_TRACKING_{key.upper()}="$(cat {REGISTRY_CREDENTIALS_DIR}/{key})"' for key in ("username", "password")
+    )
+    return {
+        "name": "download-model",
+        "image": image,
+        "imagePullPolicy": "Always",
+        "command": ["sh", "-c"],
+        "args": [f'{login} exec mlflow artifacts download --artifact-uri "$MODEL_URI" --dst-path {MODEL_DIR}/model'],
+        "env": [
+            {"name": "MODEL_URI", "value": model_uri(model)},
+            {"name": "MLFLOW_TRACKING_URI", "value": model["tracking_uri"]},
+            {"name": "HOME", "value": "/tmp"},
+        ],
+        "resources": {
+            "requests": {"cpu": "500m", "memory": "512Mi"},
+            "limits": {"cpu": "1", "memory": "2Gi"},
+        },
+        "volumeMounts": [
+            {"name": "tmp", "mountPath": "/tmp"},
+            {"name": "models", "mountPath": MODEL_DIR},
+            {"name": "registry-credentials", "mountPath": REGISTRY_CREDENTIALS_DIR, "readOnly": True},
+        ],
     }
 
 
@@ -560,7 +655,7 @@ class ModelServingEndpoint(pulumi.ComponentResource):
             issuer_url=args["oidc_issuer_url"],
             namespace=namespace,
             service_account=name,
-            policy=args["model_policy"],
+            policy=args.get("model_policy"),  # none for a registered model: the registry serves it
             parent=self,
         )
         account = k8s.core.v1.ServiceAccount(
@@ -569,8 +664,10 @@ class ModelServingEndpoint(pulumi.ComponentResource):
             automount_service_account_token=False,
             opts=child,
         )
-        copier = args.get("copier_image", AWS_CLI_IMAGE)
-        template = pulumi.Output.all(server_image(args) or "", args["bucket_name"], copier, args["pool"]).apply(
+        registered = args.get("registered_model")
+        copier = registered["client_image"] if registered else args.get("copier_image", AWS_CLI_IMAGE)
+        bucket = args.get("bucket_name", "")
+        template = pulumi.Output.all(server_image(args) or "", bucket, copier, args["pool"]).apply(
             lambda v: {
                 "metadata": {"labels": labels},
                 "spec": pod_spec(name, args, v[0], v[1], v[2], checked_placement(name, args, v[3])),
@@ -579,7 +676,14 @@ class ModelServingEndpoint(pulumi.ComponentResource):
         deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
             metadata=cast(
-                Any, {**meta, "annotations": {"pulumi.com/timeoutSeconds": str(await_timeout_seconds(args))}}
+                Any,
+                {
+                    **meta,
+                    "annotations": {
+                        "pulumi.com/timeoutSeconds": str(await_timeout_seconds(args)),
+                        **({MODEL_URI_ANNOTATION: model_uri(registered)} if registered else {}),
+                    },
+                },
             ),
             spec=cast(
                 Any,

@@ -13,6 +13,8 @@ _PREFIX = re.compile(r"^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*/$")
 PROMETHEUS_METRIC_NAME = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
 """Prometheus metric names (data model: letters, digits, underscores and colons)."""
 INTERNET_FACING_ANNOTATION = "mlops-platform/internet-facing"
+MODEL_URI_ANNOTATION = "mlops-platform/model-uri"
+"""On the Deployment of an endpoint serving a registered model: the registry URI it resolves."""
 PLATFORM_OUTPUT = "platform"
 """The stack output holding a platform stack's contract (components.platform_stack)."""
 PLATFORM_CONTRACT_VERSION = 1

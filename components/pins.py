@@ -122,6 +122,11 @@ CHARTS: dict[str, Chart] = {
 }
 """Helm charts by name."""
 
+POSTGRES_MAJOR = "17"
+"""RDS for PostgreSQL major version of the model registry's database: RDS picks its newest minor
+and upgrades minors in the maintenance window. Not read online (no AWS API here): confirm with
+``aws rds describe-db-engine-versions --engine postgres --default-only``."""
+
 CRD_GROUPS: dict[str, tuple[str, ...]] = {
     "prometheus-operator-crds": ("monitoring.coreos.com",),
     "kube-prometheus-stack": ("monitoring.coreos.com",),
@@ -154,6 +159,13 @@ IMAGES: dict[str, Image] = {
         "v0.33.0",
         "PyPI vllm 0.33.0 (newest release; the image is tagged v<release>); flags and metric names read "
         "from that wheel",
+        "2026-11",
+    ),
+    "mlflow": Image(
+        "ghcr.io/mlflow/mlflow",
+        "v3.18.0-full",
+        "PyPI mlflow 3.18.0 (newest release); the -full variant (PostgreSQL drivers, boto3, auth) per "
+        "github.com/mlflow/mlflow docker/README.md",
         "2026-11",
     ),
 }

@@ -31,6 +31,7 @@ BY_TYPE: dict[str, Timing] = {
     "docker:index/image:Image": Timing(600, "build and push of a GPU serving image (5-15 GB): about 10 min"),
     "kubernetes:helm.sh/v3:Release": Timing(120, "Helm install with atomic wait: 1-3 min per chart (observed)"),
     "kubernetes:apps/v1:DaemonSet": Timing(60, "DaemonSet rollout on existing nodes: about 1 min"),
+    "aws:rds/instance:Instance": Timing(900, "RDS PostgreSQL instance to available: 10-20 min, Multi-AZ longer"),
 }
 """Per resource type; anything not listed counts :data:`DEFAULT`."""
 
@@ -44,6 +45,10 @@ MODEL_COPY = Timing(420, "copy of a 10-20 GB model from S3 through the VPC endpo
 
 MODEL_LOAD = Timing(300, "a multi-GB model loaded into GPU memory and warmed up: 2-8 min (vLLM, Triton)")
 WORKLOAD_READY = Timing(60, "a CPU Deployment's rollout to ready on existing nodes: about 1 min")
+
+REGISTRY_AWAIT_SECONDS = 900
+"""The model registry's rollout: a 1-2 GB image pulled, the secret read, migrations run on a
+new database (its startup probe allows 5 minutes of them)."""
 
 DEPLOYMENT_DEFAULT_AWAIT = 600
 """pulumi-kubernetes waits this long for a Deployment unless ``pulumi.com/timeoutSeconds`` says

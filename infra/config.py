@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal, cast, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -29,8 +29,10 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    model_validator,
 )
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
 from components import catalog, pins
 from components.catalog import NodeOs
@@ -339,16 +341,79 @@ class RegistryConfig(_Model):
     build: ImageBuild | None = Field(default=None, description="Optional image build and push.")
 
 
+class RegisteredModelConfig(_Model):
+    """``endpoints[].model``: a registered model version or alias to serve."""
+
+    registry: DnsLabel = Field(description="Name of the model registry (modelRegistry.name).")
+    name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,255}$")] = Field(
+        description="Registered model name."
+    )
+    version: int | None = Field(default=None, ge=1, description="Model version; or give alias.")
+    alias: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,255}$")] | None = Field(
+        default=None, description="Model alias (e.g. champion), resolved when a pod starts; or give version."
+    )
+
+
+class ModelRegistryConfig(_Model):
+    """``modelRegistry``: MLflow tracking and model registry, with an RDS PostgreSQL store."""
+
+    name: DnsLabel = Field(default="mlflow", description="Registry name; endpoints' model.registry names it.")
+    bucket: DnsLabel = Field(description="Name of the bucket holding its artifacts.")
+    artifact_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*/$")] = (
+        Field(default="mlflow/", description="Key prefix of the artifacts.")
+    )
+    namespace: DnsLabel = Field(default="mlflow", description="Kubernetes namespace of the server.")
+    instance_class: Annotated[str, StringConstraints(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")] = Field(
+        default="db.t4g.small", description="RDS instance class."
+    )
+    storage_gib: int = Field(default=20, ge=20, le=65536, description="Allocated gp3 storage.")
+    max_storage_gib: int = Field(default=100, ge=20, le=65536, description="Storage autoscaling ceiling.")
+    backup_retention_days: int | None = Field(
+        default=None, ge=0, le=35, description="Automated backup retention; default 7 in dev, 30 in prod."
+    )
+    multi_az: bool | None = Field(default=None, description="A standby in another zone; default: in prod.")
+    replicas: int | None = Field(default=None, ge=1, le=10, description="Server replicas; default 1, 2 in prod.")
+    allowed_namespaces: list[DnsLabel] = Field(
+        default_factory=list[str],
+        description="Namespaces that may call it (endpoints serving its models are added).",
+    )
+    load_balancer: Literal["none", "internal"] = Field(default="none", description="none or an internal NLB.")
+    image: Image | None = Field(default=None, description="MLflow image; default the pinned release.")
+    registry: str | None = Field(
+        default=None, description="Name of a registry whose built MLflow image to run (required in prod)."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_password(cls, data: object) -> object:
+        keys = [str(k) for k in cast(dict[str, Any], data)] if isinstance(data, dict) else []
+        if found := sorted(k for k in keys if "password" in k.lower()):
+            raise PydanticCustomError(
+                "secret_in_config",
+                "{keys}: a password never goes in the platform object; set it with "
+                "`pulumi config set --secret modelRegistryAdminPassword <value>`",
+                {"keys": ", ".join(found)},
+            )
+        return cast(object, data)
+
+    def backups(self, prod: bool) -> int:
+        """Backup retention days (the environment's default when unset)."""
+        return self.backup_retention_days if self.backup_retention_days is not None else (30 if prod else 7)
+
+
 class EndpointConfig(_Model):
     """A model-serving endpoint on the cluster."""
 
     name: DnsLabel = Field(description="Endpoint name, unique in the stack; the Kubernetes app name.")
     runtime: Runtime = Field(description="Model server: triton, vllm or custom.")
     pool: DnsLabel = Field(description="Name of the GPU pool that runs it.")
-    bucket: DnsLabel = Field(description="Name of the bucket that holds the model.")
-    model_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*/$")] = Field(
-        description="Key prefix of the model in the bucket, ending in '/'."
+    bucket: DnsLabel | None = Field(default=None, description="Name of the bucket that holds the model.")
+    model: RegisteredModelConfig | None = Field(
+        default=None, description="Serve a registered model version or alias instead of bucket and modelPrefix."
     )
+    model_prefix: (
+        Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*/$")] | None
+    ) = Field(default=None, description="Key prefix of the model in the bucket, ending in '/'.")
     image: Image | None = Field(
         default=None,
         description="Explicit image; prod requires a digest. Default: the runtime's pinned release "
@@ -456,6 +521,9 @@ class PlatformConfig(_Model):
         default_factory=list[EndpointConfig], description="Model-serving endpoints."
     )
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig, description="Monitoring.")
+    model_registry: ModelRegistryConfig | None = Field(
+        default=None, description="MLflow tracking and model registry (RDS PostgreSQL store)."
+    )
     model_copier_registry: str | None = Field(
         default=None,
         description="Registry whose built image (with the AWS CLI) copies models from S3 for vLLM "
@@ -496,7 +564,7 @@ def load_platform_config(raw: object, source: str, root: Path | None = None) -> 
     return config
 
 
-SECRET_KEYS = ("slackWebhookUrl", "pagerdutyRoutingKey", "grafanaAdminPassword")
+SECRET_KEYS = ("slackWebhookUrl", "pagerdutyRoutingKey", "grafanaAdminPassword", "modelRegistryAdminPassword")
 """Secret config keys, set with ``pulumi config set --secret <key> <value>``, never in the platform object."""
 
 
@@ -506,7 +574,7 @@ def secret_problems(config: PlatformConfig, present: set[str], project: str = "m
         "slackWebhookUrl": config.monitoring.slack_channel is not None,
         "pagerdutyRoutingKey": config.monitoring.pagerduty,
     }
-    return [
+    problems = [
         Problem(
             f"{project}:{key}",
             f"required by platform.monitoring; set it with `pulumi config set --secret {key} <value>`",
@@ -514,6 +582,7 @@ def secret_problems(config: PlatformConfig, present: set[str], project: str = "m
         for key, wanted in needed.items()
         if wanted and config.monitoring.enabled and key not in present
     ]
+    return problems
 
 
 def check_rules(config: PlatformConfig) -> list[Problem]:
@@ -533,6 +602,7 @@ def check_rules(config: PlatformConfig) -> list[Problem]:
     problems += _check_pools(config)
     problems += _check_endpoints(config)
     problems += _check_model_copier(config)
+    problems += _check_model_registry(config)
     return problems
 
 
@@ -640,8 +710,7 @@ def _check_endpoints(config: PlatformConfig) -> Iterable[Problem]:
                     f"{base}.gpus",
                     f"pool {pool.name!r} nodes have {per_node} accelerator(s); a pod cannot request {endpoint.gpus}",
                 )
-        if endpoint.bucket not in buckets:
-            yield Problem(f"{base}.bucket", f"unknown bucket {endpoint.bucket!r}; defined: {_names(buckets)}")
+        yield from _check_model_source(config, endpoint, base, buckets)
         if endpoint.image is not None and endpoint.registry is not None:
             yield Problem(f"{base}.image", "set one of image or registry, not both")
         if endpoint.image is None and endpoint.registry is None and endpoint.runtime is Runtime.CUSTOM:
@@ -679,7 +748,7 @@ def _check_endpoints(config: PlatformConfig) -> Iterable[Problem]:
                     f"{base}.memory",
                     f"must fit 85% of {smallest.instance_type}'s {smallest.memory_gib}Gi (got {endpoint.memory})",
                 )
-        copies = endpoint.runtime is not Runtime.TRITON and endpoint.model_id is None
+        copies = endpoint.model is None and endpoint.runtime is not Runtime.TRITON and endpoint.model_id is None
         if copies and config.is_prod and config.model_copier_registry is None:
             yield Problem(
                 f"{CONFIG_KEY}.modelCopierRegistry",
@@ -694,6 +763,73 @@ def _check_endpoints(config: PlatformConfig) -> Iterable[Problem]:
                     f"{base}.image",
                     "must be pinned by digest (repo@sha256:...) in prod, or served from a registry",
                 )
+
+
+def _check_model_source(
+    config: PlatformConfig, endpoint: EndpointConfig, base: str, buckets: set[str]
+) -> Iterable[Problem]:
+    """A bucket and prefix, or a registered model of a defined registry, by version or alias."""
+    model = endpoint.model
+    if model is None:
+        if endpoint.bucket is None or endpoint.model_prefix is None:
+            yield Problem(base, "needs bucket and modelPrefix, or model (a registered model)")
+        elif endpoint.bucket not in buckets:
+            yield Problem(f"{base}.bucket", f"unknown bucket {endpoint.bucket!r}; defined: {_names(buckets)}")
+        return
+    for key, value in (
+        ("bucket", endpoint.bucket),
+        ("modelPrefix", endpoint.model_prefix),
+        ("modelId", endpoint.model_id),
+    ):
+        if value is not None:
+            yield Problem(f"{base}.{key}", "not with model: the registered model is the model source")
+    registries = {config.model_registry.name} if config.model_registry is not None else set[str]()
+    if model.registry not in registries:
+        yield Problem(
+            f"{base}.model.registry", f"unknown model registry {model.registry!r}; defined: {_names(registries)}"
+        )
+    if (model.version is None) == (model.alias is None):
+        yield Problem(f"{base}.model", "needs exactly one of version and alias")
+
+
+def _check_model_registry(config: PlatformConfig) -> Iterable[Problem]:
+    registry = config.model_registry
+    if registry is None:
+        return
+    base = f"{CONFIG_KEY}.modelRegistry"
+    if registry.bucket not in {b.name for b in config.buckets}:
+        yield Problem(
+            f"{base}.bucket", f"unknown bucket {registry.bucket!r}; defined: {_names({b.name for b in config.buckets})}"
+        )
+    if registry.max_storage_gib < registry.storage_gib:
+        yield Problem(
+            f"{base}.maxStorageGib", f"must be >= storageGib (got {registry.max_storage_gib} < {registry.storage_gib})"
+        )
+    backups = registry.backups(config.is_prod)
+    if backups < 1:
+        yield Problem(
+            f"{base}.backupRetentionDays", "must be >= 1: 0 turns off automated backups and point-in-time recovery"
+        )
+    elif config.is_prod and backups < 7:
+        yield Problem(f"{base}.backupRetentionDays", f"must be >= 7 in prod (got {backups})")
+    if registry.image is not None and registry.registry is not None:
+        yield Problem(f"{base}.image", "set one of image or registry, not both")
+    if registry.registry is not None:
+        built = {r.name for r in config.registries if r.build is not None}
+        if registry.registry not in built:
+            yield Problem(
+                f"{base}.registry",
+                f"must name a registry with a build (got {registry.registry!r}); defined: {_names(built)}",
+            )
+    if config.is_prod:
+        if registry.multi_az is False:
+            yield Problem(f"{base}.multiAz", "must be true in prod (a standby in another zone)")
+        if registry.replicas is not None and registry.replicas < 2:
+            yield Problem(f"{base}.replicas", f"must be >= 2 in prod (got {registry.replicas})")
+        if registry.registry is None and "@sha256:" not in (registry.image or ""):
+            yield Problem(
+                f"{base}.image", "must be pinned by digest (repo@sha256:...) in prod, or built into a registry"
+            )
 
 
 def _check_model_copier(config: PlatformConfig) -> Iterable[Problem]:

@@ -15,6 +15,7 @@ from components.cluster import Cluster
 from components.container_registry import ContainerRegistry, ImageBuild, Repository
 from components.errors import ConfigError
 from components.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
+from components.model_registry import ModelRegistry, ModelRegistryArgs
 from components.model_serving_endpoint import ModelServingEndpoint, ModelServingEndpointArgs, placement
 from components.monitoring_stack import GpuCapacityAlarm, MonitoringStack, MonitoringStackArgs
 from components.network import Network
@@ -104,6 +105,20 @@ def build(config: PlatformConfig, region: str, secrets: dict[str, pulumi.Output[
         )
         for ns in sorted({endpoint.namespace for endpoint in config.endpoints})
     }
+    monitoring = None
+    if config.monitoring.enabled:
+        monitoring = MonitoringStack("monitoring", monitoring_args(config, cluster, region, secrets), k8s_opts)
+        pulumi.export("alertTopicArn", monitoring.topic_arn)
+        pulumi.export("grafanaAdminPassword", monitoring.grafana_admin_password)
+    model_registry = None
+    if config.model_registry is not None:
+        model_registry = ModelRegistry(
+            config.model_registry.name,
+            registry_args(config, cluster, buckets, registry, vpc_id, private_subnets, monitoring, secrets, region),
+            pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=list(namespaces.values()))),
+        )
+        pulumi.export("modelRegistryUri", model_registry.tracking_uri)
+        pulumi.export("modelRegistryAdminPassword", model_registry.admin_password)
     endpoints = {
         endpoint.name: ModelServingEndpoint(
             endpoint.name,
@@ -114,18 +129,13 @@ def build(config: PlatformConfig, region: str, secrets: dict[str, pulumi.Output[
                 pools=pools,
                 buckets=buckets,
                 registry=registry,
+                model_registry=model_registry,
                 region=region,
             ),
             pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=[namespaces[endpoint.namespace]])),
         )
         for endpoint in config.endpoints
     }
-
-    monitoring = None
-    if config.monitoring.enabled:
-        monitoring = MonitoringStack("monitoring", monitoring_args(config, cluster, region, secrets), k8s_opts)
-        pulumi.export("alertTopicArn", monitoring.topic_arn)
-        pulumi.export("grafanaAdminPassword", monitoring.grafana_admin_password)
 
     # The contract app teams' stacks read (PlatformStack), and the kubeconfig as a secret.
     export_platform(cluster, region=region, pools=pools, buckets=buckets, registry=registry, monitoring=monitoring)
@@ -195,13 +205,12 @@ def endpoint_args(
     pools: dict[str, GpuNodePool],
     buckets: dict[str, ArtifactBucket],
     registry: ContainerRegistry | None,
+    model_registry: ModelRegistry | None,
     region: str,
 ) -> ModelServingEndpointArgs:
     """ModelServingEndpoint arguments from an ``endpoints[]`` entry (references already checked)."""
-    bucket = buckets[endpoint.bucket]
     args: ModelServingEndpointArgs = {
         **cluster.for_workloads(),
-        **bucket.model_source(endpoint.model_prefix),
         "runtime": endpoint.runtime.value,
         "pool": placement(pools[endpoint.pool]),
         "namespace": endpoint.namespace,
@@ -221,6 +230,13 @@ def endpoint_args(
         "allowed_namespaces": list(endpoint.allowed_namespaces),
         "region": region,
     }
+    if endpoint.model is not None and model_registry is not None:
+        model = endpoint.model
+        args["registered_model"] = model_registry.registered(model.name, version=model.version, alias=model.alias)
+    elif endpoint.bucket is not None and endpoint.model_prefix is not None:
+        source = buckets[endpoint.bucket].model_source(endpoint.model_prefix)
+        args["bucket_name"], args["model_prefix"] = source["bucket_name"], source["model_prefix"]
+        args["model_policy"] = source["model_policy"]
     if endpoint.registry is not None and registry is not None:
         args["image"] = registry.image_refs[endpoint.registry]
     elif endpoint.image is not None:
@@ -233,6 +249,63 @@ def endpoint_args(
         args["copier_image"] = registry.image_refs[config.model_copier_registry]
     if endpoint.autoscaling_metric is not None:
         args["autoscaling_metric"] = endpoint.autoscaling_metric
+    return args
+
+
+def registry_namespaces(config: PlatformConfig) -> list[str]:
+    """Namespaces that may call the model registry: the configured ones and those of endpoints
+    serving its models."""
+    registry = config.model_registry
+    if registry is None:
+        return []
+    serving = {e.namespace for e in config.endpoints if e.model is not None and e.model.registry == registry.name}
+    return sorted({*registry.allowed_namespaces, *serving})
+
+
+def registry_args(
+    config: PlatformConfig,
+    cluster: Cluster,
+    buckets: dict[str, ArtifactBucket],
+    registry: ContainerRegistry | None,
+    vpc_id: pulumi.Input[str],
+    subnets: list[pulumi.Input[str]],
+    monitoring: MonitoringStack | None,
+    secrets: dict[str, pulumi.Output[str]],
+    region: str,
+) -> ModelRegistryArgs:
+    """ModelRegistry arguments from the ``modelRegistry`` section (references already checked)."""
+    section = config.model_registry
+    assert section is not None
+    prod = config.is_prod
+    args: ModelRegistryArgs = {
+        **cluster.for_workloads(),
+        **buckets[section.bucket].artifact_store(section.artifact_prefix),
+        "vpc_id": vpc_id,
+        "subnet_ids": subnets,
+        "node_security_group_id": cluster.security_group_id,
+        "namespace": section.namespace,
+        "replicas": section.replicas or (2 if prod else 1),
+        "allowed_namespaces": registry_namespaces(config),
+        "load_balancer": section.load_balancer,
+        "instance_class": section.instance_class,
+        "storage_gib": section.storage_gib,
+        "max_storage_gib": section.max_storage_gib,
+        "backup_retention_days": section.backups(prod),
+        "multi_az": section.multi_az if section.multi_az is not None else prod,
+        "region": region,
+        "protect": prod,
+    }
+    if section.registry is not None and registry is not None:
+        args["image"] = registry.image_refs[section.registry]
+    elif section.image is not None:
+        args["image"] = section.image
+    if config.model_copier_registry is not None and registry is not None:
+        args["copier_image"] = registry.image_refs[config.model_copier_registry]
+    if "modelRegistryAdminPassword" in secrets:
+        args["admin_password"] = secrets["modelRegistryAdminPassword"]
+    if monitoring is not None:
+        args["alarm_topic_arn"] = monitoring.topic_arn
+        args["monitoring_namespace"] = monitoring.namespace
     return args
 
 

@@ -69,7 +69,8 @@ DATABASES = ("aws:rds/instance:Instance", "aws:rds/cluster:Cluster")
 
 
 def validate_rds_hardened(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    """Databases are not publicly accessible, are protected from deletion and keep backups."""
+    """Databases are private, encrypted with their own key, keep no password in the state, are
+    protected from deletion with a final snapshot, keep backups and, where required, a standby."""
     props = args.props
     if (
         args.resource_type in (*DATABASES, "aws:rds/clusterInstance:ClusterInstance")
@@ -78,9 +79,24 @@ def validate_rds_hardened(args: ResourceValidationArgs, report_violation: Report
         report_violation("the database is publicly accessible; keep it in private subnets", None)
     if args.resource_type not in DATABASES:
         return
+    if not props.get("kmsKeyId"):
+        report_violation("encrypted with the AWS-managed key at best; pass kms_key_id (a customer-managed key)", None)
+    if props.get("password"):
+        report_violation(
+            "the master password is an input, so it is in the state; use manage_master_user_password=True", None
+        )
+    if props.get("performanceInsightsEnabled") is True and not props.get("performanceInsightsKmsKeyId"):
+        report_violation(
+            "Performance Insights data uses the AWS-managed key; pass performance_insights_kms_key_id", None
+        )
     config = args.get_config()
-    if config.get("requireDeletionProtection", True) and props.get("deletionProtection") is not True:
-        report_violation("deletion protection is off (deletion_protection=True)", None)
+    if config.get("requireDeletionProtection", True):
+        if props.get("deletionProtection") is not True:
+            report_violation("deletion protection is off (deletion_protection=True)", None)
+        if props.get("skipFinalSnapshot") is True:
+            report_violation("no final snapshot on delete (skip_final_snapshot=False, final_snapshot_identifier)", None)
+    if config.get("requireMultiAz", False) and props.get("multiAz") is not True:
+        report_violation("no Multi-AZ standby: one zone's outage takes the database down (multi_az=True)", None)
     minimum = int(config.get("minBackupRetentionDays", 7))
     try:
         retention = int(float(props.get("backupRetentionPeriod", 1)))

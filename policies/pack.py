@@ -164,12 +164,16 @@ RULES: list[Rule] = [
     Rule(
         "rds-hardened",
         "Encryption",
-        "Databases are private, protected from deletion and keep backups.",
-        "Set publicly_accessible=False, deletion_protection=True and backup_retention_period.",
+        "Databases are private, encrypted with a customer-managed key (Performance Insights too), have no "
+        "password in the state, are protected from deletion with a final snapshot, keep backups and (where "
+        "required) a Multi-AZ standby.",
+        "Set publicly_accessible=False, kms_key_id, manage_master_user_password=True, deletion_protection=True, "
+        "final_snapshot_identifier, backup_retention_period and multi_az (ModelRegistry does in prod).",
         encryption.validate_rds_hardened,
         config={
             "requireDeletionProtection": {"type": "boolean", "default": True},
             "minBackupRetentionDays": {"type": "integer", "default": 7},
+            "requireMultiAz": {"type": "boolean", "default": False},
         },
     ),
     # Kubernetes workloads

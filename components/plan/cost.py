@@ -2,10 +2,11 @@
 
 Only resources that bill by the hour whatever their traffic are priced: EKS node groups
 (from the instance catalog, at their minimum and maximum size), the EKS control plane (at the
-standard or extended-support rate its Kubernetes version is billed at on the plan's date) and
-NAT gateways. Spot capacity is priced at the on-demand price unless the node group carries
-an expected discount (tag ``mlops-platform/spot-discount``). Usage-priced services (S3,
-data transfer, EBS) are left out.
+standard or extended-support rate its Kubernetes version is billed at on the plan's date),
+NAT gateways and RDS instances (instance hours and allocated gp3 storage, Multi-AZ twice).
+Spot capacity is priced at the on-demand price unless the node group carries an expected
+discount (tag ``mlops-platform/spot-discount``). Usage-priced services (S3, data transfer,
+EBS) are left out.
 """
 
 from __future__ import annotations
@@ -23,6 +24,36 @@ EKS_EXTENDED_SUPPORT_HOURLY = 0.60
 """EKS cluster whose version is in extended support: six times the standard rate."""
 NAT_GATEWAY_HOURLY = 0.045
 """NAT gateway, per gateway-hour (data processing not included)."""
+RDS_POSTGRES_HOURLY = {
+    "db.t4g.micro": 0.016,
+    "db.t4g.small": 0.032,
+    "db.t4g.medium": 0.065,
+    "db.t4g.large": 0.129,
+    "db.m7g.large": 0.168,
+    "db.m7g.xlarge": 0.336,
+    "db.r7g.large": 0.239,
+    "db.r7g.xlarge": 0.478,
+}
+"""RDS for PostgreSQL Single-AZ on-demand instance-hours, us-east-1 (aws.amazon.com/rds/postgresql/pricing,
+as last read in 2025: the page is not reachable from our machines, so re-check before budgeting)."""
+RDS_GP3_GB_MONTH = 0.115
+"""RDS gp3 storage per GB-month, Single-AZ (Multi-AZ bills twice)."""
+HOURS_PER_MONTH = 730
+
+
+def database_cost(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """An RDS instance: its class's hours and allocated storage (up to the autoscaling ceiling)."""
+    instance_class = str(inputs.get("instanceClass", ""))
+    copies = 2 if inputs.get("multiAz") is True else 1
+    allocated = float(inputs.get("allocatedStorage", 0))
+    ceiling = float(inputs.get("maxAllocatedStorage") or allocated)
+    hourly = RDS_POSTGRES_HOURLY.get(instance_class)
+    if hourly is None:
+        return cost_item(name, 0.0, 0.0, f"{instance_class}: no price in the table")
+    low = copies * (hourly + allocated * RDS_GP3_GB_MONTH / HOURS_PER_MONTH)
+    high = copies * (hourly + ceiling * RDS_GP3_GB_MONTH / HOURS_PER_MONTH)
+    detail = f"{instance_class}{' Multi-AZ' if copies == 2 else ''}, {allocated:g}-{ceiling:g} GiB gp3"
+    return cost_item(name, low, high, detail)
 
 
 def cost_item(name: str, hourly_min: float, hourly_max: float, detail: str) -> dict[str, Any]:
@@ -66,6 +97,8 @@ def estimate(resources: Sequence[Registration], today: datetime.date) -> dict[st
             items.append(cost_item(resource.name, NAT_GATEWAY_HOURLY, NAT_GATEWAY_HOURLY, "NAT gateway"))
         elif resource.type == "aws:eks/nodeGroup:NodeGroup":
             items.append(node_group_cost(resource.name, resource.inputs))
+        elif resource.type == "aws:rds/instance:Instance":
+            items.append(database_cost(resource.name, resource.inputs))
     return {
         "currency": "USD",
         "pricesTaken": catalog.prices_taken(),

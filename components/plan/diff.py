@@ -23,8 +23,9 @@ STATEFUL = {
     "aws:kms/key:Key": "KMS key",
     "aws:ecr/repository:Repository": "ECR repository",
     "aws:eks/cluster:Cluster": "EKS cluster",
+    "aws:rds/instance:Instance": "RDS database",
 }
-"""Resource types whose deletion loses data (objects, encrypted data, images, the cluster)."""
+"""Resource types whose deletion loses data (objects, encrypted data, images, the cluster, a database)."""
 
 REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
     "aws:s3/bucket:Bucket": ("bucket", "bucketPrefix", "objectLockEnabled"),

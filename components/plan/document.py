@@ -10,6 +10,7 @@ from typing import Any, cast
 
 import yaml
 
+from components.naming import MODEL_URI_ANNOTATION
 from components.plan.monitor import SECRET_PLACEHOLDER, Registration
 from components.plan.policy import Violation
 from components.plan.runner import Recording
@@ -156,12 +157,28 @@ def render_text(plan: dict[str, Any]) -> str:
     for root in roots:
         lines += _tree(root, children, "")
     lines.append("")
+    lines += _models_text(resources)
     lines += _violations_text(plan["violations"])
     lines.append("")
     lines += _cost_text(plan["cost"])
     lines.append("")
     lines += _deploy_text(plan["deploy"], {r["urn"]: r["name"] for r in resources})
     return "\n".join(lines) + "\n"
+
+
+def _models_text(resources: list[dict[str, Any]]) -> list[str]:
+    """The registered models the endpoints serve, by the URI each resolves."""
+    served: list[str] = []
+    for resource in resources:
+        if resource["type"] != "kubernetes:apps/v1:Deployment":
+            continue
+        metadata = cast(dict[str, Any], resource["inputs"].get("metadata") or {})
+        uri = cast(dict[str, Any], metadata.get("annotations") or {}).get(MODEL_URI_ANNOTATION)
+        if uri:
+            served.append(f"  {metadata.get('namespace', 'default')}/{metadata.get('name')}: {uri}")
+    if not served:
+        return []
+    return ["Registered models served (resolved through the model registry when a pod starts):", *served, ""]
 
 
 def _deploy_text(deploy: dict[str, Any], names: dict[str, str]) -> list[str]:

@@ -184,6 +184,26 @@ def _docker_image(c: _Ctx) -> tuple[str, Outputs]:
     return f"{image}-{sha[:12]}", {"repoDigest": f"{repo}@sha256:{sha}", "imageName": image}
 
 
+def _rds_instance(c: _Ctx) -> tuple[str, Outputs]:
+    identifier = c.physical("identifier")
+    address = f"{identifier}.c{digest('rds', c.name, length=11)}.{c.region}.rds.amazonaws.com"
+    secret = {
+        "secretArn": c.arn(
+            "secretsmanager", f"secret:rds!db-{digest('rds-secret', c.name, length=32)}-{digest(c.name, length=6)}"
+        ),
+        "kmsKeyId": c.inputs.get("masterUserSecretKmsKeyId", ""),
+        "secretStatus": "active",
+    }
+    return identifier, {
+        "identifier": identifier,
+        "arn": c.arn("rds", f"db:{identifier}"),
+        "address": address,
+        "endpoint": f"{address}:5432",
+        "port": 5432,
+        "masterUserSecrets": [secret] if c.inputs.get("manageMasterUserPassword") else [],
+    }
+
+
 def _random_password(c: _Ctx) -> tuple[str, Outputs]:
     length = int(c.inputs.get("length", 32))
     secret = (digest("password", c.name, length=64) * 2)[:length]
@@ -225,6 +245,9 @@ _HANDLERS: dict[str, _Handler] = {
     "aws:eks/addon:Addon": _named_arn("eks", "addon", key="addonName"),
     "docker:index/image:Image": _docker_image,
     "random:index/randomPassword:RandomPassword": _random_password,
+    "aws:rds/instance:Instance": _rds_instance,
+    "aws:rds/subnetGroup:SubnetGroup": _named_arn("rds", "subgrp", sep=":"),
+    "aws:rds/parameterGroup:ParameterGroup": _named_arn("rds", "pg", sep=":"),
 }
 
 

@@ -124,8 +124,12 @@ def _volume(encrypted: bool) -> Callable[[], None]:
 def _database(**overrides: Any) -> Callable[[], None]:
     settings: dict[str, Any] = {
         "storage_encrypted": True,
+        "kms_key_id": "arn:aws:kms:us-east-1:123456789012:key/0f5a8d1e-1111-2222-3333-444455556666",
         "publicly_accessible": False,
         "deletion_protection": True,
+        "final_snapshot_identifier": "features-final",
+        "multi_az": True,
+        "manage_master_user_password": True,
         "backup_retention_period": 14,
     } | overrides
 
@@ -136,7 +140,6 @@ def _database(**overrides: Any) -> Callable[[], None]:
             instance_class="db.t4g.medium",
             allocated_storage=50,
             username="app",
-            manage_master_user_password=True,
             **settings,
             opts=_opts(),
         )
@@ -286,6 +289,11 @@ PROGRAMS: dict[str, tuple[Callable[[], None], str]] = {
     "rds-unencrypted": (_database(storage_encrypted=False), "storage-encrypted"),
     "rds-public": (_database(publicly_accessible=True), "rds-hardened"),
     "rds-no-backups": (_database(backup_retention_period=0), "rds-hardened"),
+    "rds-aws-managed-key": (_database(kms_key_id=None), "rds-hardened"),
+    "rds-password-in-state": (_database(manage_master_user_password=None, password="hunter2hunter2"), "rds-hardened"),
+    "rds-insights-default-key": (_database(performance_insights_enabled=True), "rds-hardened"),
+    "rds-single-az": (_database(multi_az=False), "rds-hardened"),
+    "rds-no-final-snapshot": (_database(final_snapshot_identifier=None, skip_final_snapshot=True), "rds-hardened"),
     "sns-unencrypted": (_topic(False), "storage-encrypted"),
     "kms-no-rotation": (_key(False), "kms-key-rotation"),
     "privileged-pod": (_privileged_pod, "k8s-no-host-access"),

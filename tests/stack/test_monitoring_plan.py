@@ -33,7 +33,11 @@ def test_monitoring_in_both_plans(stack_plan: tuple[Any, dict[str, Any]]) -> Non
     names = {r["name"]: r for r in plan["resources"]}
     for child in ("kube-prometheus-stack", "dcgm-exporter", "alerts-topic", "rules-gpu-health", "rules-platform"):
         assert f"monitoring-{child}" in names, child
-    endpoints = {r["inputs"]["metadata"]["name"] for r in plan["resources"] if r["type"].endswith(":Deployment")}
+    endpoints = {
+        r["inputs"]["metadata"]["name"]
+        for r in plan["resources"]
+        if r["type"].endswith(":Deployment") and "ModelServingEndpoint" in (r["parent"] or "")
+    }
     rule_groups = {n.removeprefix("monitoring-rules-") for n in names if n.startswith("monitoring-rules-")}
     assert {f"endpoint-{e}" for e in endpoints} <= rule_groups
     assert plan["outputs"]["grafanaAdminPassword"] == "[secret]"
@@ -48,7 +52,11 @@ def test_prod_has_burn_rate_alerts_persistent_storage_and_a_budget(prod_plan: di
         "warning",
     ]
     assert "monitoring-storage-class" in names and "monitoring-gpu-budget" in names
-    alarms = [r["inputs"] for r in prod_plan["resources"] if r["type"] == "aws:cloudwatch/metricAlarm:MetricAlarm"]
+    alarms = [
+        r["inputs"]
+        for r in prod_plan["resources"]
+        if r["type"] == "aws:cloudwatch/metricAlarm:MetricAlarm" and r["inputs"]["namespace"] == "AWS/Usage"
+    ]
     # gpu: 8 x g6.xlarge (4 vCPU) + large-models: 2 x g6e.12xlarge (48 vCPU), both G/OnDemand.
     assert [(a["dimensions"]["Class"], a["threshold"]) for a in alarms] == [("G/OnDemand", 128)]
 

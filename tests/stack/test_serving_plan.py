@@ -10,7 +10,12 @@ pytestmark = pytest.mark.stack
 
 
 def objects(plan: dict[str, Any], type_: str) -> dict[str, dict[str, Any]]:
-    return {r["inputs"]["metadata"]["name"]: r["inputs"] for r in plan["resources"] if r["type"] == type_}
+    """The endpoints' objects of a type, by name (the model registry's are tested on their own)."""
+    return {
+        r["inputs"]["metadata"]["name"]: r["inputs"]
+        for r in plan["resources"]
+        if r["type"] == type_ and "mlops:index:ModelServingEndpoint" in (r["parent"] or "")
+    }
 
 
 def node_groups(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -78,5 +83,9 @@ def test_prod_serves_triton_and_vllm_with_autoscaling_and_pdb(prod_plan: dict[st
     }
     services = objects(prod_plan, "kubernetes:core/v1:Service")
     assert {s["spec"]["type"] for s in services.values()} == {"ClusterIP"}
-    namespaces = objects(prod_plan, "kubernetes:core/v1:Namespace")
+    namespaces = {
+        r["inputs"]["metadata"]["name"]: r["inputs"]
+        for r in prod_plan["resources"]
+        if r["type"] == "kubernetes:core/v1:Namespace"
+    }
     assert namespaces["serving"]["metadata"]["labels"] == {"pod-security.kubernetes.io/enforce": "restricted"}

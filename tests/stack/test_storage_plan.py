@@ -13,6 +13,7 @@ STATEFUL = {
     "aws:kms/key:Key",
     "aws:ecr/repository:Repository",
     "aws:eks/cluster:Cluster",
+    "aws:rds/instance:Instance",
 }
 COMPANIONS = {
     "versioning": "aws:s3/bucketVersioning:BucketVersioning",
@@ -35,6 +36,8 @@ PINNED_URNS = [
     "urn:pulumi:{stack}::mlops-platform::mlops:index:Cluster$aws:eks/cluster:Cluster::eks-cluster",
     "urn:pulumi:{stack}::mlops-platform::mlops:index:Cluster$aws:kms/key:Key::eks-secrets-key",
     "urn:pulumi:{stack}::mlops-platform::mlops:index:MonitoringStack$aws:kms/key:Key::monitoring-alerts-key",
+    "urn:pulumi:{stack}::mlops-platform::mlops:index:ModelRegistry$aws:rds/instance:Instance::mlflow-db",
+    "urn:pulumi:{stack}::mlops-platform::mlops:index:ModelRegistry$aws:kms/key:Key::mlflow-db-key",
 ]
 
 
@@ -68,9 +71,9 @@ def test_every_bucket_has_its_companions(stack_plan: tuple[Any, dict[str, Any]])
 def test_prod_protects_and_retains_all_stateful_resources(prod_plan: dict[str, Any]) -> None:
     stateful = [r for r in prod_plan["resources"] if r["type"] in STATEFUL]
     assert sorted(r["name"] for r in stateful) == [
-        "datasets-bucket", "datasets-key", "eks-cluster", "eks-logs-key", "eks-secrets-key", "models-bucket",
-        "models-key", "monitoring-alerts-key", "network-flow-logs-key", "registry-key",
-        "registry-llm-serving-repository",
+        "datasets-bucket", "datasets-key", "eks-cluster", "eks-logs-key", "eks-secrets-key", "mlflow-db",
+        "mlflow-db-key", "models-bucket", "models-key", "monitoring-alerts-key", "network-flow-logs-key",
+        "registry-key", "registry-llm-serving-repository", "registry-mlflow-repository",
         "registry-model-copier-repository", "registry-serving-repository", "registry-training-repository",
     ]  # fmt: skip
     unprotected = [r["name"] for r in stateful if not (r["options"]["protect"] and r["options"]["retainOnDelete"])]
@@ -99,7 +102,7 @@ def test_prod_keeps_versions_longer_and_locks_released_models(
 def test_repositories_in_the_plan(stack_plan: tuple[Any, dict[str, Any]]) -> None:
     _, plan = stack_plan
     repos = [r for r in plan["resources"] if r["type"] == "aws:ecr/repository:Repository"]
-    names = {"serving", "training"} | ({"llm-serving", "model-copier"} if plan["stack"] == "prod" else set())
+    names = {"serving", "training"} | ({"llm-serving", "model-copier", "mlflow"} if plan["stack"] == "prod" else set())
     assert {r["inputs"]["name"] for r in repos} == names
     for repo in repos:
         assert repo["inputs"]["imageTagMutability"] == "IMMUTABLE"

@@ -363,3 +363,68 @@ def test_enabled_receivers_need_their_secrets() -> None:
     ]
     assert secret_problems(config, {"slackWebhookUrl", "pagerdutyRoutingKey"}) == []
     assert secret_problems(load_platform_config(BASE, "Pulumi.prod.yaml"), set()) == []
+
+
+def with_registry(**section: Any) -> dict[str, Any]:
+    """BASE with a model registry, and its fraud endpoint serving the registry's champion."""
+    raw = copy.deepcopy(BASE)
+    raw["registries"] = [
+        {"name": "serving"},
+        {"name": "mlflow", "build": {"context": "images/mlflow", "baseImage": "mlflow"}},
+    ]
+    raw["modelRegistry"] = {"bucket": "models", "registry": "mlflow", **section}
+    endpoint = raw["endpoints"][0]
+    del endpoint["bucket"], endpoint["modelPrefix"]
+    endpoint["model"] = {"registry": "mlflow", "name": "fraud", "alias": "champion"}
+    return raw
+
+
+def test_a_registered_model_and_its_registry_validate() -> None:
+    config = load_platform_config(with_registry(), "Pulumi.prod.yaml")
+    assert config.model_registry is not None and config.model_registry.backups(config.is_prod) == 30
+    assert config.endpoints[0].model is not None and config.endpoints[0].model.alias == "champion"
+
+
+REGISTRY_INVALID: list[tuple[str, dict[str, Any], str, str]] = [
+    ("unknown registry", {"endpoints.0.model.registry": "tracking"}, "platform.endpoints[0].model.registry",
+     "unknown model registry 'tracking'; defined: mlflow"),
+    ("version and alias", {"endpoints.0.model.version": 7}, "platform.endpoints[0].model",
+     "needs exactly one of version and alias"),
+    ("bucket too", {"endpoints.0.bucket": "models"}, "platform.endpoints[0].bucket",
+     "not with model: the registered model is the model source"),
+    ("password in plain config", {"modelRegistry.adminPassword": "hunter2hunter2"}, "platform.modelRegistry",
+     "adminPassword: a password never goes in the platform object; set it with `pulumi config set --secret "
+     "modelRegistryAdminPassword"),
+    ("no backups", {"modelRegistry.backupRetentionDays": 0}, "platform.modelRegistry.backupRetentionDays",
+     "must be >= 1: 0 turns off automated backups"),
+    ("short backups in prod", {"modelRegistry.backupRetentionDays": 3}, "platform.modelRegistry.backupRetentionDays",
+     "must be >= 7 in prod (got 3)"),
+    ("single AZ in prod", {"modelRegistry.multiAz": False}, "platform.modelRegistry.multiAz", "must be true in prod"),
+    ("one replica in prod", {"modelRegistry.replicas": 1}, "platform.modelRegistry.replicas", "must be >= 2 in prod"),
+    ("tag in prod", {"modelRegistry.registry": DELETE}, "platform.modelRegistry.image", "must be pinned by digest"),
+    ("unknown bucket", {"modelRegistry.bucket": "nope"}, "platform.modelRegistry.bucket", "unknown bucket 'nope'"),
+    ("bad class", {"modelRegistry.instanceClass": "t4g.small"}, "platform.modelRegistry.instanceClass",
+     "should match pattern"),
+    ("no model source", {"endpoints.0.model": DELETE}, "platform.endpoints[0]",
+     "needs bucket and modelPrefix, or model"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("change", "path", "fragment"), [c[1:] for c in REGISTRY_INVALID], ids=[c[0] for c in REGISTRY_INVALID]
+)
+def test_invalid_registry_config_names_the_key_path(change: dict[str, Any], path: str, fragment: str) -> None:
+    raw = with_registry()
+    for dotted, value in change.items():
+        *parents, last = dotted.split(".")
+        node: Any = raw
+        for part in parents:
+            node = node[int(part)] if part.isdigit() else node[part]
+        if value is DELETE:
+            del node[last]
+        else:
+            node[last] = value
+    problems = problems_of(raw)
+    matching = [p for p in problems if p.path == path]
+    assert matching, f"no problem at {path}: {problems}"
+    assert any(fragment in p.message for p in matching), matching

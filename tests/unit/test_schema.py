@@ -30,7 +30,12 @@ def test_every_component_is_in_the_schema(schema: dict[str, Any]) -> None:
     [
         ("Cluster", {"clusterName", "subnetIds", "region"}, {"clusterName", "kubeconfig", "oidcProviderArn", "crds"}),
         ("ArtifactBucket", set(), {"bucketName", "arn", "kmsKeyArn"}),
-        ("ModelServingEndpoint", {"runtime", "crds", "pool", "bucketName", "modelPrefix"}, {"roleArn"}),
+        ("ModelServingEndpoint", {"runtime", "crds", "pool"}, {"roleArn"}),
+        (
+            "ModelRegistry",
+            {"crds", "vpcId", "subnetIds", "nodeSecurityGroupId", "bucketName", "artifactPrefix", "artifactPolicy"},
+            {"roleArn", "dbEndpoint", "dbSecretArn", "adminPassword"},
+        ),
         ("StateBackend", {"stacks", "region"}, {"backendUrl", "secretsProviders"}),
     ],
 )

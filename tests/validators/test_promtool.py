@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.alerting import EndpointAlerts, Receivers, alertmanager_config, rule_groups
+from components.alerting import EndpointAlerts, Receivers, alertmanager_config, registry_rules, rule_groups
 from components.plan.document import manifests
 from tests.conftest import stack_recording
 
@@ -28,7 +28,7 @@ ENDPOINTS: list[EndpointAlerts] = [
     {"name": "llm", "namespace": "serving", "runtime": "vllm"},
     {"name": "ranker", "namespace": "serving", "runtime": "custom"},
 ]
-GROUPS = rule_groups(ENDPOINTS, [{"name": "gpu", "max_size": 2}], burn_rate=True)
+GROUPS = [*rule_groups(ENDPOINTS, [{"name": "gpu", "max_size": 2}], burn_rate=True), registry_rules("mlflow")]
 RULES: list[dict[str, Any]] = [rule for group in GROUPS for rule in group["rules"]]
 
 
@@ -199,6 +199,33 @@ CASES: dict[str, tuple[list[dict[str, str]], list[dict[str, str]], str, list[dic
         "20m",
         [POD],
         "1",
+    ),
+    "ModelRegistryDown": (
+        [gauge(sel("up", namespace="mlflow", service="mlflow", pod="mlflow-0"), 0)],
+        [gauge(sel("up", namespace="mlflow", service="mlflow", pod="mlflow-0"), 1)],
+        "10m",
+        [{"namespace": "mlflow"}],
+        "0",
+    ),
+    "ModelRegistryDown[absent]": (
+        [],
+        [gauge(sel("up", namespace="mlflow", service="mlflow"), 1)],
+        "10m",
+        [{"namespace": "mlflow", "service": "mlflow"}],
+        "1",
+    ),
+    "ModelRegistryErrorRatioHigh": (
+        [
+            counter(sel("flask_http_request_total", namespace="mlflow", service="mlflow", status="500"), 10),
+            counter(sel("flask_http_request_total", namespace="mlflow", service="mlflow", status="200"), 10),
+        ],
+        [
+            counter(sel("flask_http_request_total", namespace="mlflow", service="mlflow", status="500"), 0),
+            counter(sel("flask_http_request_total", namespace="mlflow", service="mlflow", status="200"), 10),
+        ],
+        "30m",
+        [{}],
+        "",
     ),
     "GpuPoolAtMaxSize": (
         [

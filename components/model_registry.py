@@ -1,0 +1,693 @@
+"""ModelRegistry: an MLflow tracking server and model registry on the cluster, backed by RDS.
+
+The server runs with ``--serve-artifacts`` (clients need no S3 credentials), the basic-auth app
+(admin password from secret config, reader accounts per allowed namespace) and Prometheus
+metrics. Its database is RDS for PostgreSQL in the private subnets: encrypted with its own KMS
+key, reachable only from the cluster's nodes, the master password managed by RDS in Secrets
+Manager. The pod reads that secret at start through its IRSA role (an init container writes it
+to a memory volume); no password is in the config, the state or the manifests.
+
+Children (``<name>-<suffix>``): ``db-key``, ``db-subnets``, ``db-security-group``
+(+ ``-from-nodes``), ``db-parameters``, ``db``, ``db-alarm-{cpu,storage,connections}``,
+``role`` (+ ``-policy``), ``namespace``, ``service-account``, ``admin``, ``readers``,
+``reader-<namespace>`` (password and Secret), ``start-script``, ``deployment``, ``service``,
+``network-policy``, ``pdb`` (two replicas or more), ``service-monitor`` and ``rules``.
+"""
+
+import json
+from collections.abc import Sequence
+from typing import Any, NotRequired, TypedDict, cast
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from components import pins, timings
+from components.alerting import registry_rules
+from components.catalog import POOL_LABEL
+from components.cluster import SYSTEM_POOL
+from components.errors import argument_type_problems
+from components.iam import document, irsa_role
+from components.kms import account_key
+from components.model_serving_endpoint import RegisteredModel
+from components.naming import pinned_image_problems
+
+PORT = 5000
+USER_ID = 10001
+DB_NAME = "mlflow"
+AUTH_DB_NAME = "mlflow_auth"
+DB_USER = "mlflow_admin"
+SECRETS_DIR = "/run/mlflow"
+START_SCRIPT = '''"""Start MLflow with credentials read from files (written by the init container and mounted
+Secrets), so none is in the manifest: the database URI reaches the server in its environment."""
+import configparser, json, os, pathlib, urllib.parse
+
+import psycopg
+from mlflow.server.auth.sqlalchemy_store import SqlAlchemyStore
+
+run = pathlib.Path("/run/mlflow")
+db = json.loads((run / "db" / "credentials.json").read_text())
+host, port = os.environ["DB_HOST"], os.environ["DB_PORT"]
+with psycopg.connect(host=host, port=port, user=db["username"], password=db["password"],
+                     dbname=os.environ["DB_NAME"], sslmode="require", autocommit=True) as conn:
+    if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (os.environ["AUTH_DB_NAME"],)).fetchone() is None:
+        conn.execute(f'CREATE DATABASE "{os.environ["AUTH_DB_NAME"]}"')
+user, password = (urllib.parse.quote(db[k], safe="") for k in ("username", "password"))
+uri = f"postgresql+psycopg://{user}:{password}@{host}:{port}/%s?sslmode=require"
+auth_uri = uri % os.environ["AUTH_DB_NAME"]
+admin_password = (run / "admin" / "password").read_text().strip()
+config = configparser.ConfigParser(interpolation=None)
+config["mlflow"] = {
+    "default_permission": "READ",
+    "database_uri": auth_uri,
+    "admin_username": "admin",
+    "admin_password": admin_password,
+    "authorization_function": "mlflow.server.auth:authenticate_request_basic_auth",
+}
+ini = pathlib.Path("/tmp/auth/basic_auth.ini")
+ini.parent.mkdir(mode=0o700, exist_ok=True)
+with os.fdopen(os.open(ini, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+    config.write(f)
+store = SqlAlchemyStore()
+store.init_db(auth_uri)
+accounts = {"admin": admin_password}
+accounts |= {p.name: p.read_text().strip() for p in (run / "readers").iterdir() if not p.name.startswith(".")}
+for name, secret in accounts.items():  # passwords rotate with the Secrets
+    if store.has_user(name):
+        store.update_user(name, password=secret)
+    else:
+        store.create_user(name, secret, is_admin=name == "admin")
+os.environ |= {"MLFLOW_BACKEND_STORE_URI": uri % os.environ["DB_NAME"], "MLFLOW_AUTH_CONFIG_PATH": str(ini)}
+os.execvp("mlflow", ["mlflow", "server", *os.environ["MLFLOW_ARGS"].split("\\x1f")])
+'''
+"""Entry point of the server container (a ConfigMap), run by the image's Python."""
+
+
+class ModelRegistryArgs(TypedDict):
+    """Arguments of :class:`ModelRegistry`."""
+
+    crds: Sequence[k8s.helm.v3.Release]
+    """What installs the ServiceMonitor and PrometheusRule CRDs: ``Cluster.crds``."""
+    oidc_provider_arn: pulumi.Input[str]
+    """Cluster OIDC provider ARN (the server's IRSA role trusts it)."""
+    oidc_issuer_url: pulumi.Input[str]
+    """Cluster OIDC issuer URL."""
+    vpc_id: pulumi.Input[str]
+    """VPC of the database."""
+    subnet_ids: Sequence[pulumi.Input[str]]
+    """Private subnets of the database (two zones at least)."""
+    node_security_group_id: pulumi.Input[str]
+    """Security group of the cluster's nodes: the only source admitted to the database (5432)."""
+    bucket_name: pulumi.Input[str]
+    """Artifact bucket."""
+    artifact_prefix: str
+    """Key prefix of the artifacts, e.g. ``mlflow/``."""
+    artifact_policy: pulumi.Input[str]
+    """IAM policy JSON: read-write on the prefix (``ArtifactBucket.policy_document(prefix, READ_WRITE)``)."""
+    admin_password: NotRequired[pulumi.Input[str]]
+    """Password of MLflow's ``admin`` account (a secret; never in the plan); default: generated,
+    and given as the ``admin_password`` output."""
+    namespace: NotRequired[str]
+    """Namespace it creates and runs in (default ``mlflow``)."""
+    image: NotRequired[pulumi.Input[str]]
+    """MLflow image with PostgreSQL drivers (default: the pinned ``-full`` release; prod passes a
+    digest-pinned copy from its own registry)."""
+    copier_image: NotRequired[pulumi.Input[str]]
+    """Image with the AWS CLI that reads the database secret (default: the pinned AWS CLI)."""
+    replicas: NotRequired[int]
+    """Server replicas (default 1; two or more get a PodDisruptionBudget and zone spread)."""
+    allowed_namespaces: NotRequired[Sequence[str]]
+    """Namespaces whose pods may call it; each gets a reader account in Secret ``mlflow-reader``."""
+    monitoring_namespace: NotRequired[str]
+    """Namespace of Prometheus, admitted to the metrics (default ``monitoring``)."""
+    load_balancer: NotRequired[str]
+    """``none`` (default: ClusterIP) or ``internal`` (an internal NLB)."""
+    instance_class: NotRequired[str]
+    """RDS instance class (default ``db.t4g.small``)."""
+    storage_gib: NotRequired[int]
+    """Allocated gp3 storage (default 20)."""
+    max_storage_gib: NotRequired[int]
+    """Storage autoscaling ceiling (default 100)."""
+    backup_retention_days: NotRequired[int]
+    """Automated backup retention, 1-35 (default 7)."""
+    multi_az: NotRequired[bool]
+    """A standby in another zone (default False; prod sets it)."""
+    alarm_topic_arn: NotRequired[pulumi.Input[str]]
+    """SNS topic for the database alarms (CPU, free storage, connections)."""
+    region: NotRequired[str]
+    """AWS region (default us-east-1)."""
+    protect: NotRequired[bool]
+    """Protect and retain the database and its key, with deletion protection and a final
+    snapshot (default True)."""
+
+
+INSTANCE_CLASS = "db.t4g.small"
+MAX_CONNECTIONS = {"micro": 80, "small": 170, "medium": 400, "large": 800}
+"""RDS PostgreSQL's default ``max_connections`` (LEAST(DBInstanceClassMemory/9531392, 5000)) by size."""
+
+
+def validate_registry(args: ModelRegistryArgs) -> list[str]:
+    """Everything wrong with the arguments (empty when valid)."""
+    if wrong := argument_type_problems(args, ModelRegistryArgs):
+        return wrong
+    problems: list[str] = []
+    image = args.get("image", pins.image("mlflow"))
+    if isinstance(image, str):
+        problems += pinned_image_problems(image)
+    if not 1 <= args.get("backup_retention_days", 7) <= 35:
+        problems.append(f"backup_retention_days must be 1..35 (got {args.get('backup_retention_days')})")
+    storage, ceiling = args.get("storage_gib", 20), args.get("max_storage_gib", 100)
+    if not 20 <= storage <= ceiling:
+        problems.append(f"storage_gib must be >= 20 and <= max_storage_gib (got {storage}, {ceiling})")
+    if args.get("load_balancer", "none") not in ("none", "internal"):
+        problems.append(f"load_balancer must be none or internal (got {args.get('load_balancer')!r})")
+    if not args["artifact_prefix"].endswith("/") or args["artifact_prefix"].startswith("/"):
+        problems.append(f"artifact_prefix must end with / and not start with one (got {args['artifact_prefix']!r})")
+    if args.get("replicas", 1) < 1:
+        problems.append(f"replicas must be >= 1 (got {args.get('replicas')})")
+    return problems
+
+
+def tracking_uri(namespace: str) -> str:
+    """The in-cluster URL of a registry's server."""
+    return f"http://mlflow.{namespace}.svc:{PORT}"
+
+
+def server_args(bucket: str, prefix: str, namespace: str) -> list[str]:
+    """``mlflow server`` arguments (joined by the start script)."""
+    return [
+        "--app-name=basic-auth",
+        "--host=0.0.0.0",
+        f"--port={PORT}",
+        "--serve-artifacts",
+        f"--artifacts-destination=s3://{bucket}/{prefix.rstrip('/')}",
+        "--expose-prometheus=/tmp/prometheus",
+        # Host-header check (MLflow 3.5+): the Service names, and pod IPs for probes and Prometheus.
+        f"--allowed-hosts=mlflow.{namespace}.svc:*,mlflow.{namespace}.svc.cluster.local:*,localhost:*,10.*,172.*,192.168.*",
+        "--workers=2",
+    ]
+
+
+def reader_name(namespace: str) -> str:
+    """The MLflow account of a caller namespace."""
+    return f"reader-{namespace}"
+
+
+def _hardened() -> dict[str, Any]:
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": USER_ID,
+        "runAsGroup": USER_ID,
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def selector(name: str) -> dict[str, str]:
+    """Labels selecting the server pods."""
+    return {"app.kubernetes.io/name": "mlflow", "app.kubernetes.io/instance": name}
+
+
+def pod_spec(
+    name: str, args: ModelRegistryArgs, *, image: str, copier: str, bucket: str, secret_arn: str, host: str
+) -> dict[str, Any]:
+    """The server's pod: an init container fetching the database secret, the server, probes."""
+    namespace = args.get("namespace", "mlflow")
+    region = args.get("region", "us-east-1")
+    probe = {"path": "/health", "port": "http", "httpHeaders": [{"name": "Host", "value": f"localhost:{PORT}"}]}
+    pod: dict[str, Any] = {
+        "serviceAccountName": "mlflow",
+        "automountServiceAccountToken": False,
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": USER_ID,
+            "runAsGroup": USER_ID,
+            "fsGroup": USER_ID,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "nodeSelector": {POOL_LABEL: SYSTEM_POOL},
+        "initContainers": [
+            {
+                "name": "db-credentials",
+                "image": copier,
+                "imagePullPolicy": "Always",
+                "command": ["sh", "-c"],
+                "args": [
+                    'aws secretsmanager get-secret-value --secret-id "$SECRET_ARN" --query SecretString '
+                    f"--output text > {SECRETS_DIR}/db/credentials.json"
+                ],
+                "env": [
+                    {"name": "SECRET_ARN", "value": secret_arn},
+                    {"name": "AWS_DEFAULT_REGION", "value": region},
+                    {"name": "HOME", "value": "/tmp"},
+                ],
+                "resources": {
+                    "requests": {"cpu": "100m", "memory": "128Mi"},
+                    "limits": {"cpu": "500m", "memory": "256Mi"},
+                },
+                "securityContext": _hardened(),
+                "volumeMounts": [
+                    {"name": "db", "mountPath": f"{SECRETS_DIR}/db"},
+                    {"name": "tmp", "mountPath": "/tmp"},
+                ],
+            }
+        ],
+        "containers": [
+            {
+                "name": "server",
+                "image": image,
+                "imagePullPolicy": "Always",
+                "command": ["python", "/etc/mlflow/start.py"],
+                "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
+                "env": [
+                    {"name": "DB_HOST", "value": host},
+                    {"name": "DB_PORT", "value": "5432"},
+                    {"name": "DB_NAME", "value": DB_NAME},
+                    {"name": "AUTH_DB_NAME", "value": AUTH_DB_NAME},
+                    {
+                        "name": "MLFLOW_ARGS",
+                        "value": "\x1f".join(server_args(bucket, args["artifact_prefix"], namespace)),
+                    },
+                    {"name": "AWS_DEFAULT_REGION", "value": region},
+                    {"name": "HOME", "value": "/tmp"},
+                    {"name": "PROMETHEUS_MULTIPROC_DIR", "value": "/tmp/prometheus"},
+                ],
+                "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "2", "memory": "2Gi"}},
+                "startupProbe": {"httpGet": probe, "periodSeconds": 10, "failureThreshold": 30},
+                "readinessProbe": {"httpGet": probe, "periodSeconds": 10, "failureThreshold": 3},
+                "livenessProbe": {"httpGet": probe, "periodSeconds": 20, "failureThreshold": 3},
+                "securityContext": _hardened(),
+                "volumeMounts": [
+                    {"name": "tmp", "mountPath": "/tmp"},
+                    {"name": "db", "mountPath": f"{SECRETS_DIR}/db", "readOnly": True},
+                    {"name": "admin", "mountPath": f"{SECRETS_DIR}/admin", "readOnly": True},
+                    {"name": "readers", "mountPath": f"{SECRETS_DIR}/readers", "readOnly": True},
+                    {"name": "start", "mountPath": "/etc/mlflow", "readOnly": True},
+                ],
+            }
+        ],
+        "volumes": [
+            {"name": "tmp", "emptyDir": {}},
+            {"name": "db", "emptyDir": {"medium": "Memory", "sizeLimit": "1Mi"}},
+            # Mode 0440: kubelet gives Secret files the pod's fsGroup, the group the server runs in.
+            {"name": "admin", "secret": {"secretName": "mlflow-admin", "defaultMode": 0o440}},
+            {"name": "readers", "secret": {"secretName": "mlflow-readers", "defaultMode": 0o440}},
+            {"name": "start", "configMap": {"name": "mlflow-start"}},
+        ],
+    }
+    if args.get("replicas", 1) >= 2:
+        pod["topologySpreadConstraints"] = [
+            {
+                "maxSkew": 1,
+                "topologyKey": "topology.kubernetes.io/zone",
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": {"matchLabels": selector(name)},
+            }
+        ]
+    return pod
+
+
+def network_policy_spec(name: str, allowed: Sequence[str], namespace: str, monitoring: str) -> dict[str, Any]:
+    """Ingress on the server port from the allowed namespaces, its own and monitoring only."""
+    callers = sorted({namespace, monitoring, *allowed})
+    return {
+        "podSelector": {"matchLabels": selector(name)},
+        "policyTypes": ["Ingress"],
+        "ingress": [
+            {
+                "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": ns}}} for ns in callers],
+                "ports": [{"port": "http", "protocol": "TCP"}],
+            }
+        ],
+    }
+
+
+def secret_access_policy(secret_arn: str, key_arn: str) -> dict[str, Any]:
+    """Read the database's master-user secret, and decrypt it with its key."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReadDatabaseSecret",
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": secret_arn,
+            },
+            {"Sid": "DecryptDatabaseSecret", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": key_arn},
+        ],
+    }
+
+
+def merged_policy(artifacts: str, secret: dict[str, Any]) -> str:
+    """The artifact prefix's statements and the secret's, in one document."""
+    statements = [*json.loads(artifacts)["Statement"], *secret["Statement"]]
+    return document(*statements)
+
+
+class ModelRegistry(pulumi.ComponentResource):
+    """MLflow tracking server and model registry on the cluster, with an RDS PostgreSQL store."""
+
+    tracking_uri: str
+    """In-cluster URL of the server (``http://mlflow.<namespace>.svc:5000``)."""
+    namespace: str
+    """Namespace of the server."""
+    image: pulumi.Input[str]
+    """The MLflow image it runs (endpoints resolve registered models with the same client)."""
+    reader_secret: str
+    """Name of the Secret (``username``, ``password``) each allowed namespace gets."""
+    db_endpoint: pulumi.Output[str]
+    """The database's address."""
+    db_secret_arn: pulumi.Output[str]
+    """ARN of the RDS-managed master-user secret."""
+    role_arn: pulumi.Output[str]
+    """ARN of the server's IRSA role."""
+    admin_password: pulumi.Output[str]
+    """Password of MLflow's ``admin`` account (a secret)."""
+
+    def __init__(self, name: str, args: ModelRegistryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        problems = validate_registry(args)
+        if problems:
+            raise ValueError(f"ModelRegistry {name}: " + "; ".join(problems))
+        super().__init__("mlops:index:ModelRegistry", name, None, opts)
+        protect = args.get("protect", True)
+        namespace = args.get("namespace", "mlflow")
+        monitoring = args.get("monitoring_namespace", "monitoring")
+        allowed = sorted(set(args.get("allowed_namespaces", [])))
+        child = pulumi.ResourceOptions(parent=self)
+        self.namespace = namespace
+        self.tracking_uri = tracking_uri(namespace)
+        self.image = args.get("image", pins.image("mlflow"))
+        self.reader_secret = "mlflow-reader"
+
+        db, key, secret_arn = self._database(name, args, protect)
+        self.db_endpoint = db.address
+        self.db_secret_arn = secret_arn
+        if "alarm_topic_arn" in args:
+            self._alarms(name, db, args)
+
+        policy = pulumi.Output.all(args["artifact_policy"], secret_arn, key.arn).apply(
+            lambda v: merged_policy(v[0], secret_access_policy(v[1], v[2]))
+        )
+        role = irsa_role(
+            f"{name}-role",
+            oidc_provider_arn=args["oidc_provider_arn"],
+            issuer_url=args["oidc_issuer_url"],
+            namespace=namespace,
+            service_account="mlflow",
+            policy=policy,
+            parent=self,
+        )
+        self.role_arn = role.arn
+        labels = {
+            **selector(name),
+            "app.kubernetes.io/component": "model-registry",
+            "app.kubernetes.io/part-of": "mlops-platform",
+        }
+        given = args.get("admin_password")
+        if given is None:
+            given = random.RandomPassword(f"{name}-admin-password", length=32, special=False, opts=child).result
+        self.admin_password = pulumi.Output.secret(given)
+        ns = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata={"name": namespace, "labels": {"pod-security.kubernetes.io/enforce": "restricted"}},
+            opts=child,
+        )
+        in_ns = pulumi.ResourceOptions(parent=self, depends_on=[ns])
+        meta: dict[str, Any] = {"namespace": namespace, "labels": labels}
+
+        def metadata(object_name: str, **extra: Any) -> Any:  # the SDK's TypedDict, as plain data
+            return {**meta, "name": object_name, **extra}
+
+        account = k8s.core.v1.ServiceAccount(
+            f"{name}-service-account",
+            metadata=cast(Any, {**meta, "name": "mlflow", "annotations": {"eks.amazonaws.com/role-arn": role.arn}}),
+            automount_service_account_token=False,
+            opts=in_ns,
+        )
+        admin = k8s.core.v1.Secret(
+            f"{name}-admin",
+            metadata=metadata("mlflow-admin"),
+            string_data={"password": self.admin_password},
+            opts=in_ns,
+        )
+        # One MLflow account per caller namespace, and one Prometheus scrapes with.
+        passwords = {
+            ns_name: random.RandomPassword(
+                f"{name}-reader-{ns_name}-password", length=32, special=False, opts=child
+            ).result
+            for ns_name in sorted({*allowed, monitoring})
+        }
+        readers = k8s.core.v1.Secret(
+            f"{name}-readers",
+            metadata=metadata("mlflow-readers"),
+            string_data={reader_name(ns_name): password for ns_name, password in passwords.items()},
+            opts=in_ns,
+        )
+        for ns_name in allowed:
+            k8s.core.v1.Secret(
+                f"{name}-reader-{ns_name}",
+                metadata={"name": self.reader_secret, "namespace": ns_name, "labels": labels},
+                string_data={"username": reader_name(ns_name), "password": passwords[ns_name]},
+                opts=child,
+            )
+        k8s.core.v1.Secret(
+            f"{name}-metrics-credentials",
+            metadata=metadata("mlflow-metrics"),
+            string_data={"username": reader_name(monitoring), "password": passwords[monitoring]},
+            opts=in_ns,
+        )
+        start = k8s.core.v1.ConfigMap(
+            f"{name}-start-script",
+            metadata=metadata("mlflow-start"),
+            data={"start.py": START_SCRIPT},
+            opts=in_ns,
+        )
+        replicas = args.get("replicas", 1)
+        template = pulumi.Output.all(
+            self.image, args.get("copier_image", pins.image("aws-cli")), args["bucket_name"], secret_arn, db.address
+        ).apply(
+            lambda v: {
+                "metadata": {"labels": labels},
+                "spec": pod_spec(name, args, image=v[0], copier=v[1], bucket=v[2], secret_arn=v[3], host=v[4]),
+            }
+        )
+        k8s.apps.v1.Deployment(
+            f"{name}-deployment",
+            metadata=cast(
+                Any,
+                {
+                    **meta,
+                    "name": "mlflow",
+                    "annotations": {"pulumi.com/timeoutSeconds": str(timings.REGISTRY_AWAIT_SECONDS)},
+                },
+            ),
+            spec=cast(
+                Any,
+                {
+                    "replicas": replicas,
+                    "selector": {"matchLabels": selector(name)},
+                    "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+                    "template": template,
+                },
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[account, admin, readers, start, db]),
+        )
+        balancer = args.get("load_balancer", "none")
+        annotations = (
+            {
+                "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+                "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+                "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+            }
+            if balancer == "internal"
+            else {}
+        )
+        k8s.core.v1.Service(
+            f"{name}-service",
+            metadata=cast(Any, {**meta, "name": "mlflow", "annotations": annotations}),
+            spec=cast(
+                Any,
+                {
+                    "selector": selector(name),
+                    "ports": [{"name": "http", "port": PORT, "targetPort": "http", "protocol": "TCP"}],
+                    "type": "LoadBalancer" if balancer == "internal" else "ClusterIP",
+                },
+            ),
+            opts=in_ns,
+        )
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-network-policy",
+            metadata=metadata("mlflow"),
+            spec=cast(Any, network_policy_spec(name, allowed, namespace, monitoring)),
+            opts=in_ns,
+        )
+        if replicas >= 2:
+            k8s.policy.v1.PodDisruptionBudget(
+                f"{name}-pdb",
+                metadata=metadata("mlflow"),
+                spec=cast(Any, {"minAvailable": 1, "selector": {"matchLabels": selector(name)}}),
+                opts=in_ns,
+            )
+        after_crds = pulumi.ResourceOptions(parent=self, depends_on=[*args["crds"], ns])
+        k8s.apiextensions.CustomResource(
+            f"{name}-service-monitor",
+            api_version="monitoring.coreos.com/v1",
+            kind="ServiceMonitor",
+            metadata={**meta, "name": "mlflow", "labels": {**labels, "release": "kube-prometheus-stack"}},
+            spec={
+                "selector": {"matchLabels": selector(name)},
+                "namespaceSelector": {"matchNames": [namespace]},
+                "endpoints": [
+                    {
+                        "port": "http",
+                        "path": "/metrics",
+                        "interval": "30s",
+                        "basicAuth": {
+                            "username": {"name": "mlflow-metrics", "key": "username"},
+                            "password": {"name": "mlflow-metrics", "key": "password"},
+                        },
+                    }
+                ],
+            },
+            opts=after_crds,
+        )
+        k8s.apiextensions.CustomResource(
+            f"{name}-rules",
+            api_version="monitoring.coreos.com/v1",
+            kind="PrometheusRule",
+            metadata={**meta, "name": "model-registry", "labels": {**labels, "release": "kube-prometheus-stack"}},
+            spec={"groups": [registry_rules(namespace)]},
+            opts=after_crds,
+        )
+        self.register_outputs({"trackingUri": self.tracking_uri, "roleArn": self.role_arn, "dbEndpoint": db.address})
+
+    def registered(self, model: str, *, version: int | None = None, alias: str | None = None) -> RegisteredModel:
+        """A model version (or alias) of this registry for ``ModelServingEndpointArgs.registered_model``;
+        the endpoint's namespace must be one of ``allowed_namespaces`` (it holds the reader account)."""
+        found: RegisteredModel = {
+            "tracking_uri": self.tracking_uri,
+            "name": model,
+            "client_image": self.image,
+            "credentials_secret": self.reader_secret,
+        }
+        if version is not None:
+            found["version"] = version
+        if alias is not None:
+            found["alias"] = alias
+        return found
+
+    def _database(
+        self, name: str, args: ModelRegistryArgs, protect: bool
+    ) -> tuple[aws.rds.Instance, aws.kms.Key, pulumi.Output[str]]:
+        """The RDS instance, its key, subnets, security group and parameters; and its secret's ARN."""
+        child = pulumi.ResourceOptions(parent=self)
+        stateful = pulumi.ResourceOptions(parent=self, protect=protect, retain_on_delete=protect)
+        key = account_key(
+            f"{name}-db-key",
+            "Encrypts the model registry database, its secret and insights",
+            parent=self,
+            protect=protect,
+        )
+        subnets = aws.rds.SubnetGroup(f"{name}-db-subnets", subnet_ids=list(args["subnet_ids"]), opts=child)
+        group = aws.ec2.SecurityGroup(
+            f"{name}-db-security-group",
+            description="Model registry database: PostgreSQL from the cluster nodes only",
+            vpc_id=args["vpc_id"],
+            opts=child,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-db-security-group-from-nodes",
+            security_group_id=group.id,
+            referenced_security_group_id=args["node_security_group_id"],
+            ip_protocol="tcp",
+            from_port=5432,
+            to_port=5432,
+            description="PostgreSQL from the cluster nodes",
+            opts=child,
+        )
+        parameters = aws.rds.ParameterGroup(
+            f"{name}-db-parameters",
+            family=f"postgres{pins.POSTGRES_MAJOR}",
+            parameters=[
+                {"name": "rds.force_ssl", "value": "1"},
+                {"name": "log_min_duration_statement", "value": "1000"},
+            ],
+            opts=child,
+        )
+        db = aws.rds.Instance(
+            f"{name}-db",
+            identifier_prefix=f"{name}-",
+            engine="postgres",
+            engine_version=pins.POSTGRES_MAJOR,
+            engine_lifecycle_support="open-source-rds-standard-support",
+            auto_minor_version_upgrade=True,
+            instance_class=args.get("instance_class", INSTANCE_CLASS),
+            allocated_storage=args.get("storage_gib", 20),
+            max_allocated_storage=args.get("max_storage_gib", 100),
+            storage_type="gp3",
+            storage_encrypted=True,
+            kms_key_id=key.arn,
+            db_name=DB_NAME,
+            username=DB_USER,
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=key.arn,
+            db_subnet_group_name=subnets.name,
+            vpc_security_group_ids=[group.id],
+            parameter_group_name=parameters.name,
+            publicly_accessible=False,
+            multi_az=args.get("multi_az", False),
+            backup_retention_period=args.get("backup_retention_days", 7),
+            copy_tags_to_snapshot=True,
+            deletion_protection=protect,
+            skip_final_snapshot=not protect,
+            final_snapshot_identifier=f"{name}-final" if protect else None,
+            performance_insights_enabled=True,
+            performance_insights_kms_key_id=key.arn,
+            performance_insights_retention_period=7,
+            enabled_cloudwatch_logs_exports=["postgresql", "upgrade"],
+            opts=pulumi.ResourceOptions.merge(
+                stateful, pulumi.ResourceOptions(custom_timeouts=pulumi.CustomTimeouts(create="60m", update="80m"))
+            ),
+        )
+        secret_arn = db.master_user_secrets.apply(lambda s: (s[0].secret_arn or "") if s else "")
+        return db, key, secret_arn
+
+    def _alarms(self, name: str, db: aws.rds.Instance, args: ModelRegistryArgs) -> None:
+        topic = args.get("alarm_topic_arn", "")
+        size = args.get("instance_class", INSTANCE_CLASS).rsplit(".", 1)[-1]
+        storage_bytes = args.get("storage_gib", 20) * 1024**3
+        alarms = {
+            "cpu": ("CPUUtilization", "GreaterThanThreshold", 80, "Database CPU above 80% for 15 minutes"),
+            "storage": (
+                "FreeStorageSpace",
+                "LessThanThreshold",
+                storage_bytes // 10,
+                "Database free storage below 10% of its allocation: storage autoscaling may be at its ceiling",
+            ),
+            "connections": (
+                "DatabaseConnections",
+                "GreaterThanThreshold",
+                int(MAX_CONNECTIONS.get(size, 800) * 0.8),
+                "Database connections above 80% of max_connections",
+            ),
+        }
+        for suffix, (metric, operator, threshold, description) in alarms.items():
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-db-alarm-{suffix}",
+                alarm_description=f"Model registry: {description}.",
+                namespace="AWS/RDS",
+                metric_name=metric,
+                dimensions={"DBInstanceIdentifier": db.identifier},
+                statistic="Average",
+                period=300,
+                evaluation_periods=3,
+                threshold=threshold,
+                comparison_operator=operator,
+                treat_missing_data="notBreaching",
+                alarm_actions=[topic],
+                ok_actions=[topic],
+                opts=pulumi.ResourceOptions(parent=self),
+            )

@@ -1,0 +1,274 @@
+"""ModelRegistry under mocks: every child's inputs, and endpoints serving a registered model."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pulumi
+import pytest
+
+from components import ModelRegistry, ModelServingEndpoint, pins
+from components.catalog import POOL_LABEL, Taint
+from components.cluster import SYSTEM_POOL
+from components.model_registry import START_SCRIPT, ModelRegistryArgs, server_args
+from components.naming import MODEL_URI_ANNOTATION
+from components.plan.monitor import SECRET_PLACEHOLDER
+from tests.conftest import RunProgram, named
+
+ARTIFACT_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "Artifacts", "Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/mlflow/*"}
+        ],
+    }
+)
+
+
+def registry_args(**extra: Any) -> ModelRegistryArgs:
+    args: dict[str, Any] = {
+        "crds": [],
+        "oidc_provider_arn": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/X",
+        "oidc_issuer_url": "https://oidc.eks.us-east-1.amazonaws.com/id/X",
+        "vpc_id": "vpc-0123456789abcdef0",
+        "subnet_ids": ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"],
+        "node_security_group_id": "sg-0nodes",
+        "bucket_name": "models-bucket",
+        "artifact_prefix": "mlflow/",
+        "artifact_policy": ARTIFACT_POLICY,
+        "allowed_namespaces": ["serving"],
+        "alarm_topic_arn": "arn:aws:sns:us-east-1:123456789012:alerts",
+        **extra,
+    }
+    return args  # type: ignore[return-value]
+
+
+def deploy(run: RunProgram, args: ModelRegistryArgs) -> dict[str, Any]:
+    def program() -> None:
+        ModelRegistry("mlflow", args)
+
+    return named(run(program))
+
+
+def pod(resources: dict[str, Any]) -> dict[str, Any]:
+    return resources["mlflow-deployment"].inputs["spec"]["template"]["spec"]
+
+
+def test_database_is_private_encrypted_and_has_no_password_in_the_state(run: RunProgram) -> None:
+    resources = deploy(run, registry_args())
+    db = resources["mlflow-db"].inputs
+    key_arn = resources["mlflow-db-key"]
+    assert db["engine"] == "postgres" and db["engineVersion"] == pins.POSTGRES_MAJOR
+    assert db["engineLifecycleSupport"] == "open-source-rds-standard-support"
+    assert db["storageEncrypted"] is True and db["storageType"] == "gp3"
+    assert db["kmsKeyId"].startswith("arn:aws:kms:") and key_arn.type == "aws:kms/key:Key"
+    assert db["kmsKeyId"] == db["masterUserSecretKmsKeyId"] == db["performanceInsightsKmsKeyId"]
+    assert db["manageMasterUserPassword"] is True and "password" not in db
+    assert db["publiclyAccessible"] is False and db["performanceInsightsEnabled"] is True
+    assert db["vpcSecurityGroupIds"] and db["dbSubnetGroupName"]
+    # Protected by default: deletion protection, a final snapshot, protect and retain.
+    assert db["deletionProtection"] is True and db["skipFinalSnapshot"] is False and db["finalSnapshotIdentifier"]
+    assert resources["mlflow-db"].protect and resources["mlflow-db"].retain_on_delete
+    assert db["backupRetentionPeriod"] == 7 and db["multiAz"] is False
+    params = {p["name"]: p["value"] for p in resources["mlflow-db-parameters"].inputs["parameters"]}
+    assert params["rds.force_ssl"] == "1"
+    assert resources["mlflow-db-parameters"].inputs["family"] == f"postgres{pins.POSTGRES_MAJOR}"
+
+
+def test_only_the_cluster_nodes_reach_the_database(run: RunProgram) -> None:
+    resources = deploy(run, registry_args())
+    rules = [r for r in resources.values() if r.type == "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"]
+    assert [(r.inputs["referencedSecurityGroupId"], r.inputs["fromPort"], r.inputs["toPort"]) for r in rules] == [
+        ("sg-0nodes", 5432, 5432)
+    ]
+    assert not any("cidrIpv4" in r.inputs for r in rules)
+    group = resources["mlflow-db-security-group"].inputs
+    assert "ingress" not in group and group["vpcId"] == "vpc-0123456789abcdef0"
+
+
+def test_unprotected_dev_database_can_be_deleted(run: RunProgram) -> None:
+    resources = deploy(run, registry_args(protect=False, backup_retention_days=1))
+    db = resources["mlflow-db"]
+    assert db.inputs["deletionProtection"] is False and db.inputs["skipFinalSnapshot"] is True
+    assert "finalSnapshotIdentifier" not in db.inputs and not db.protect
+    assert db.inputs["backupRetentionPeriod"] == 1
+
+
+def test_role_reads_the_database_secret_and_writes_only_its_prefix(run: RunProgram) -> None:
+    resources = deploy(run, registry_args())
+    policy = json.loads(resources["mlflow-role-policy"].inputs["policy"])
+    by_sid = {s["Sid"]: s for s in policy["Statement"]}
+    assert by_sid["Artifacts"]["Resource"] == "arn:aws:s3:::b/mlflow/*"
+    assert by_sid["ReadDatabaseSecret"]["Action"] == "secretsmanager:GetSecretValue"
+    assert by_sid["ReadDatabaseSecret"]["Resource"] != "*"
+    assert by_sid["DecryptDatabaseSecret"]["Resource"] == resources["mlflow-db"].inputs["kmsKeyId"]
+    trust = json.loads(resources["mlflow-role"].inputs["assumeRolePolicy"])
+    condition = json.dumps(trust["Statement"][0]["Condition"])
+    assert "system:serviceaccount:mlflow:mlflow" in condition
+
+
+def test_server_serves_artifacts_with_auth_and_metrics_and_no_credentials_in_the_manifest(run: RunProgram) -> None:
+    resources = deploy(run, registry_args())
+    spec = pod(resources)
+    [server] = spec["containers"]
+    env = {e["name"]: e.get("value") for e in server["env"]}
+    args = env["MLFLOW_ARGS"].split("\x1f")
+    assert args == server_args("models-bucket", "mlflow/", "mlflow")
+    assert {"--serve-artifacts", "--app-name=basic-auth", "--expose-prometheus=/tmp/prometheus"} <= set(args)
+    assert "--artifacts-destination=s3://models-bucket/mlflow" in args
+    assert server["image"] == pins.image("mlflow")
+    # No credential in any container's environment: the database secret is fetched at start
+    # through the IRSA role, the admin password is a mounted Secret.
+    for container in [*spec["initContainers"], server]:
+        for variable in container["env"]:
+            assert not re.search("PASSWORD|SECRET$|TOKEN", variable["name"]), variable
+            assert "valueFrom" not in variable
+    [init] = spec["initContainers"]
+    assert "secretsmanager get-secret-value" in init["args"][0] and env["DB_HOST"]
+    # What the start script reads is mounted where it reads it.
+    mounts = {m["mountPath"] for m in server["volumeMounts"]}
+    assert {"/run/mlflow/db", "/run/mlflow/admin", "/run/mlflow/readers", "/etc/mlflow"} <= mounts
+    for part in ('run / "db" / "credentials.json"', 'run / "admin" / "password"', 'run / "readers"'):
+        assert part in START_SCRIPT
+    assert server["command"] == ["python", "/etc/mlflow/start.py"]
+    compile(START_SCRIPT, "start.py", "exec")  # the entry point is valid Python
+    assert resources["mlflow-admin"].inputs["stringData"] == SECRET_PLACEHOLDER
+
+
+def test_server_pod_is_hardened_probed_and_on_system_nodes(run: RunProgram) -> None:
+    spec = pod(deploy(run, registry_args()))
+    assert spec["nodeSelector"] == {POOL_LABEL: SYSTEM_POOL} and spec["automountServiceAccountToken"] is False
+    for container in [*spec["containers"], *spec["initContainers"]]:
+        context = container["securityContext"]
+        assert (
+            context["runAsNonRoot"]
+            and context["readOnlyRootFilesystem"]
+            and context["capabilities"] == {"drop": ["ALL"]}
+        )
+        assert container["resources"]["limits"]
+    server = spec["containers"][0]
+    assert {"startupProbe", "readinessProbe", "livenessProbe"} <= set(server)
+    assert server["readinessProbe"]["httpGet"]["path"] == "/health"
+
+
+def test_two_replicas_get_a_budget_and_zone_spread(run: RunProgram) -> None:
+    one = deploy(run, registry_args())
+    assert "mlflow-pdb" not in one and "topologySpreadConstraints" not in pod(one)
+    two = deploy(run, registry_args(replicas=2))
+    assert two["mlflow-deployment"].inputs["spec"]["replicas"] == 2
+    assert two["mlflow-pdb"].inputs["spec"]["minAvailable"] == 1
+    assert pod(two)["topologySpreadConstraints"][0]["topologyKey"] == "topology.kubernetes.io/zone"
+
+
+def test_network_policy_admits_allowed_namespaces_and_monitoring_only(run: RunProgram) -> None:
+    resources = deploy(run, registry_args(allowed_namespaces=["serving", "research"]))
+    [rule] = resources["mlflow-network-policy"].inputs["spec"]["ingress"]
+    sources = {f["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for f in rule["from"]}
+    assert sources == {"serving", "research", "mlflow", "monitoring"}
+
+
+def test_service_is_cluster_ip_unless_an_internal_balancer_is_asked_for(run: RunProgram) -> None:
+    assert deploy(run, registry_args())["mlflow-service"].inputs["spec"]["type"] == "ClusterIP"
+    service = deploy(run, registry_args(load_balancer="internal"))["mlflow-service"].inputs
+    assert service["spec"]["type"] == "LoadBalancer"
+    assert service["metadata"]["annotations"]["service.beta.kubernetes.io/aws-load-balancer-scheme"] == "internal"
+
+
+def test_each_caller_namespace_gets_its_own_reader_account(run: RunProgram) -> None:
+    resources = deploy(run, registry_args(allowed_namespaces=["serving", "research"]))
+    for namespace in ("serving", "research"):
+        secret = resources[f"mlflow-reader-{namespace}"].inputs
+        assert secret["metadata"] == {**secret["metadata"], "name": "mlflow-reader", "namespace": namespace}
+    assert resources["mlflow-metrics-credentials"].inputs["metadata"]["namespace"] == "mlflow"
+    monitor = resources["mlflow-service-monitor"].inputs["spec"]["endpoints"][0]
+    assert monitor["basicAuth"]["username"]["name"] == "mlflow-metrics" and monitor["path"] == "/metrics"
+
+
+def test_custom_objects_wait_for_the_crds_and_alarms_reach_the_topic(run: RunProgram) -> None:
+    def program() -> None:
+        crds = pulumi.CustomResource("test:index:Crds", "crds")
+        ModelRegistry("mlflow", registry_args(crds=[crds]))  # type: ignore[list-item]
+
+    resources = named(run(program))
+    for child in ("mlflow-service-monitor", "mlflow-rules"):
+        assert resources["crds"].urn in resources[child].dependencies
+    alarms = {r.name: r.inputs for r in resources.values() if r.type == "aws:cloudwatch/metricAlarm:MetricAlarm"}
+    assert set(alarms) == {"mlflow-db-alarm-cpu", "mlflow-db-alarm-storage", "mlflow-db-alarm-connections"}
+    assert {a["metricName"] for a in alarms.values()} == {"CPUUtilization", "FreeStorageSpace", "DatabaseConnections"}
+    assert all(a["alarmActions"] == ["arn:aws:sns:us-east-1:123456789012:alerts"] for a in alarms.values())
+    assert alarms["mlflow-db-alarm-storage"]["threshold"] == 20 * 1024**3 // 10
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        ({"backup_retention_days": 0}, "backup_retention_days must be 1..35"),
+        ({"storage_gib": 200, "max_storage_gib": 100}, "storage_gib must be >= 20 and <= max_storage_gib"),
+        ({"image": "ghcr.io/mlflow/mlflow:latest"}, "latest"),
+        ({"load_balancer": "internet-facing"}, "load_balancer must be none or internal"),
+        ({"replicas": True}, "replicas must be an integer"),
+    ],
+)
+def test_bad_arguments_declare_nothing(run: RunProgram, change: dict[str, Any], fragment: str) -> None:
+    def program() -> None:
+        ModelRegistry("mlflow", registry_args(**change))
+
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        run(program)
+
+
+def endpoint_on_registry(runtime: str, **registered: Any) -> Any:
+    def program() -> None:
+        registry = ModelRegistry("mlflow", registry_args())
+        ModelServingEndpoint(
+            "fraud",
+            {
+                "crds": [],
+                "runtime": runtime,
+                "oidc_provider_arn": "arn:aws:iam::123456789012:oidc-provider/x",
+                "oidc_issuer_url": "https://x",
+                "registered_model": registry.registered("fraud-detector", **registered),
+                "pool": {
+                    "name": "gpu",
+                    "taints": [Taint("nvidia.com/gpu", "true", "NO_SCHEDULE")],
+                    "device_resource": "nvidia.com/gpu",
+                    "accelerators_per_node": 1,
+                },
+            },
+        )
+
+    return program
+
+
+@pytest.mark.parametrize("runtime", ["triton", "vllm"])
+def test_an_endpoint_serves_a_registered_alias_through_the_registry(run: RunProgram, runtime: str) -> None:
+    resources = named(run(endpoint_on_registry(runtime, alias="champion")))
+    deployment = resources["fraud-deployment"].inputs
+    assert deployment["metadata"]["annotations"][MODEL_URI_ANNOTATION] == "models:/fraud-detector@champion"
+    spec = deployment["spec"]["template"]["spec"]
+    [download] = spec["initContainers"]
+    assert download["image"] == pins.image("mlflow")
+    assert 'exec mlflow artifacts download --artifact-uri "$MODEL_URI" --dst-path /models/model' in download["args"][0]
+    env = {e["name"]: e["value"] for e in download["env"]}
+    assert env["MODEL_URI"] == "models:/fraud-detector@champion"
+    assert env["MLFLOW_TRACKING_URI"] == "http://mlflow.mlflow.svc:5000"
+    # The registry account is a mounted Secret, read when the container starts, never an env value.
+    assert 'MLFLOW_TRACKING_PASSWORD="$(cat /run/mlflow-reader/password)"' in download["args"][0]
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    assert volumes["registry-credentials"]["secret"]["secretName"] == "mlflow-reader"
+    if runtime == "triton":
+        assert "--model-repository=/models/model" in spec["containers"][0]["args"]
+    # The registry serves the artifacts: the endpoint's role has no S3 policy at all.
+    assert "fraud-role-policy" not in resources
+    timeout = int(deployment["metadata"]["annotations"]["pulumi.com/timeoutSeconds"])
+    assert timeout >= 360 + 420 + 420  # node from zero, image pull and the model download
+
+
+def test_a_registered_version_and_a_bad_reference(run: RunProgram) -> None:
+    resources = named(run(endpoint_on_registry("vllm", version=7)))
+    annotations = resources["fraud-deployment"].inputs["metadata"]["annotations"]
+    assert annotations[MODEL_URI_ANNOTATION] == "models:/fraud-detector/7"
+    with pytest.raises(ValueError, match="needs exactly one of version and alias"):
+        run(endpoint_on_registry("vllm", version=7, alias="champion"))
