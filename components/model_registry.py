@@ -32,9 +32,9 @@ from components.iam import document, irsa_role
 from components.kms import account_key
 from components.model_serving_endpoint import RegisteredModel
 from components.naming import pinned_image_problems
+from components.pods import hardened, pod_security_context, zone_spread
 
 PORT = 5000
-USER_ID = 10001
 DB_NAME = "mlflow"
 AUTH_DB_NAME = "mlflow_auth"
 DB_USER = "mlflow_admin"
@@ -194,18 +194,6 @@ def reader_name(namespace: str) -> str:
     return f"reader-{namespace}"
 
 
-def _hardened() -> dict[str, Any]:
-    return {
-        "runAsNonRoot": True,
-        "runAsUser": USER_ID,
-        "runAsGroup": USER_ID,
-        "allowPrivilegeEscalation": False,
-        "readOnlyRootFilesystem": True,
-        "capabilities": {"drop": ["ALL"]},
-        "seccompProfile": {"type": "RuntimeDefault"},
-    }
-
-
 def selector(name: str) -> dict[str, str]:
     """Labels selecting the server pods."""
     return {"app.kubernetes.io/name": "mlflow", "app.kubernetes.io/instance": name}
@@ -221,73 +209,72 @@ def pod_spec(
     pod: dict[str, Any] = {
         "serviceAccountName": "mlflow",
         "automountServiceAccountToken": False,
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": USER_ID,
-            "runAsGroup": USER_ID,
-            "fsGroup": USER_ID,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": pod_security_context(),
         "nodeSelector": {POOL_LABEL: SYSTEM_POOL},
         "initContainers": [
-            {
-                "name": "db-credentials",
-                "image": copier,
-                "imagePullPolicy": "Always",
-                "command": ["sh", "-c"],
-                "args": [
-                    'aws secretsmanager get-secret-value --secret-id "$SECRET_ARN" --query SecretString '
-                    f"--output text > {SECRETS_DIR}/db/credentials.json"
-                ],
-                "env": [
-                    {"name": "SECRET_ARN", "value": secret_arn},
-                    {"name": "AWS_DEFAULT_REGION", "value": region},
-                    {"name": "HOME", "value": "/tmp"},
-                ],
-                "resources": {
-                    "requests": {"cpu": "100m", "memory": "128Mi"},
-                    "limits": {"cpu": "500m", "memory": "256Mi"},
-                },
-                "securityContext": _hardened(),
-                "volumeMounts": [
-                    {"name": "db", "mountPath": f"{SECRETS_DIR}/db"},
-                    {"name": "tmp", "mountPath": "/tmp"},
-                ],
-            }
+            hardened(
+                {
+                    "name": "db-credentials",
+                    "image": copier,
+                    "imagePullPolicy": "Always",
+                    "command": ["sh", "-c"],
+                    "args": [
+                        'aws secretsmanager get-secret-value --secret-id "$SECRET_ARN" --query SecretString '
+                        f"--output text > {SECRETS_DIR}/db/credentials.json"
+                    ],
+                    "env": [
+                        {"name": "SECRET_ARN", "value": secret_arn},
+                        {"name": "AWS_DEFAULT_REGION", "value": region},
+                        {"name": "HOME", "value": "/tmp"},
+                    ],
+                    "resources": {
+                        "requests": {"cpu": "100m", "memory": "128Mi"},
+                        "limits": {"cpu": "500m", "memory": "256Mi"},
+                    },
+                    "volumeMounts": [
+                        {"name": "db", "mountPath": f"{SECRETS_DIR}/db"},
+                        {"name": "tmp", "mountPath": "/tmp"},
+                    ],
+                }
+            )
         ],
         "containers": [
-            {
-                "name": "server",
-                "image": image,
-                "imagePullPolicy": "Always",
-                "command": ["python", "/etc/mlflow/start.py"],
-                "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
-                "env": [
-                    {"name": "DB_HOST", "value": host},
-                    {"name": "DB_PORT", "value": "5432"},
-                    {"name": "DB_NAME", "value": DB_NAME},
-                    {"name": "AUTH_DB_NAME", "value": AUTH_DB_NAME},
-                    {
-                        "name": "MLFLOW_ARGS",
-                        "value": "\x1f".join(server_args(bucket, args["artifact_prefix"], namespace)),
+            hardened(
+                {
+                    "name": "server",
+                    "image": image,
+                    "imagePullPolicy": "Always",
+                    "command": ["python", "/etc/mlflow/start.py"],
+                    "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
+                    "env": [
+                        {"name": "DB_HOST", "value": host},
+                        {"name": "DB_PORT", "value": "5432"},
+                        {"name": "DB_NAME", "value": DB_NAME},
+                        {"name": "AUTH_DB_NAME", "value": AUTH_DB_NAME},
+                        {
+                            "name": "MLFLOW_ARGS",
+                            "value": "\x1f".join(server_args(bucket, args["artifact_prefix"], namespace)),
+                        },
+                        {"name": "AWS_DEFAULT_REGION", "value": region},
+                        {"name": "HOME", "value": "/tmp"},
+                        {"name": "PROMETHEUS_MULTIPROC_DIR", "value": "/tmp/prometheus"},
+                    ],
+                    "resources": {
+                        "requests": {"cpu": "500m", "memory": "1Gi"},
+                        "limits": {"cpu": "2", "memory": "2Gi"},
                     },
-                    {"name": "AWS_DEFAULT_REGION", "value": region},
-                    {"name": "HOME", "value": "/tmp"},
-                    {"name": "PROMETHEUS_MULTIPROC_DIR", "value": "/tmp/prometheus"},
-                ],
-                "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "2", "memory": "2Gi"}},
-                "startupProbe": {"httpGet": probe, "periodSeconds": 10, "failureThreshold": 30},
-                "readinessProbe": {"httpGet": probe, "periodSeconds": 10, "failureThreshold": 3},
-                "livenessProbe": {"httpGet": probe, "periodSeconds": 20, "failureThreshold": 3},
-                "securityContext": _hardened(),
-                "volumeMounts": [
-                    {"name": "tmp", "mountPath": "/tmp"},
-                    {"name": "db", "mountPath": f"{SECRETS_DIR}/db", "readOnly": True},
-                    {"name": "admin", "mountPath": f"{SECRETS_DIR}/admin", "readOnly": True},
-                    {"name": "readers", "mountPath": f"{SECRETS_DIR}/readers", "readOnly": True},
-                    {"name": "start", "mountPath": "/etc/mlflow", "readOnly": True},
-                ],
-            }
+                    "startupProbe": {"httpGet": probe, "periodSeconds": 10, "failureThreshold": 30},
+                    "readinessProbe": {"httpGet": probe, "periodSeconds": 10, "failureThreshold": 3},
+                    "livenessProbe": {"httpGet": probe, "periodSeconds": 20, "failureThreshold": 3},
+                    "volumeMounts": [
+                        {"name": "tmp", "mountPath": "/tmp"},
+                        {"name": "db", "mountPath": f"{SECRETS_DIR}/db", "readOnly": True},
+                        {"name": "admin", "mountPath": f"{SECRETS_DIR}/admin", "readOnly": True},
+                        {"name": "readers", "mountPath": f"{SECRETS_DIR}/readers", "readOnly": True},
+                        {"name": "start", "mountPath": "/etc/mlflow", "readOnly": True},
+                    ],
+                }
+            )
         ],
         "volumes": [
             {"name": "tmp", "emptyDir": {}},
@@ -299,14 +286,7 @@ def pod_spec(
         ],
     }
     if args.get("replicas", 1) >= 2:
-        pod["topologySpreadConstraints"] = [
-            {
-                "maxSkew": 1,
-                "topologyKey": "topology.kubernetes.io/zone",
-                "whenUnsatisfiable": "ScheduleAnyway",
-                "labelSelector": {"matchLabels": selector(name)},
-            }
-        ]
+        pod["topologySpreadConstraints"] = zone_spread(selector(name))
     return pod
 
 

@@ -33,10 +33,9 @@ from components.naming import (
     key_prefix_problems,
     pinned_image_problems,
 )
+from components.pods import hardened, pod_security_context, zone_spread
 
 RUNTIMES = ("triton", "vllm", "custom")
-USER_ID = 10001
-"""Fixed non-root UID/GID the servers run as."""
 MODEL_DIR = "/models"
 AWS_CLI_IMAGE = pins.image("aws-cli")
 """Default image that copies a model from S3 before the server starts (an AWS CLI release);
@@ -361,22 +360,6 @@ def copies_model(args: ModelServingEndpointArgs) -> bool:
     return "registered_model" in args or (args["runtime"] != "triton" and "model_id" not in args)
 
 
-def hardened(container: dict[str, Any]) -> dict[str, Any]:
-    """A container with the hardened security context."""
-    return {
-        **container,
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": USER_ID,
-            "runAsGroup": USER_ID,
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
-    }
-
-
 def pod_spec(
     name: str,
     args: ModelServingEndpointArgs,
@@ -439,13 +422,7 @@ def pod_spec(
     pod: dict[str, Any] = {
         "serviceAccountName": name,
         "automountServiceAccountToken": False,
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": USER_ID,
-            "runAsGroup": USER_ID,
-            "fsGroup": USER_ID,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": pod_security_context(),
         "nodeSelector": {POOL_LABEL: pool["name"]},
         "tolerations": [
             {"key": t.key, "operator": "Equal", "value": t.value, "effect": t.kubernetes_effect} for t in pool["taints"]
@@ -463,14 +440,7 @@ def pod_spec(
             hardened(model_copier(copier_image, bucket, args.get("model_prefix", ""), env["AWS_DEFAULT_REGION"]))
         ]
     if args.get("zone_spread", False):
-        pod["topologySpreadConstraints"] = [
-            {
-                "maxSkew": 1,
-                "topologyKey": "topology.kubernetes.io/zone",
-                "whenUnsatisfiable": "ScheduleAnyway",
-                "labelSelector": {"matchLabels": selector_for(name)},
-            }
-        ]
+        pod["topologySpreadConstraints"] = zone_spread(selector_for(name))
     return pod
 
 

@@ -1,8 +1,9 @@
 """The platform contract: what a platform stack exports for app teams, and their typed view of it.
 
 A platform stack (``infra/``, or any program that builds the cluster) calls
-:func:`export_platform`; it exports one plain output, ``platform`` (a versioned
-:class:`PlatformContract`), and ``kubeconfig`` as a secret. An app team's program reads it with
+``export_platform(platform_contract(cluster, ...), cluster.kubeconfig)``; it exports one
+plain output, ``platform`` (a versioned :class:`PlatformContract`), and ``kubeconfig`` as a
+secret. An app team's program reads it with
 :class:`PlatformStack` (a ``pulumi.StackReference`` underneath) and declares its own endpoints
 and buckets on that cluster::
 
@@ -123,21 +124,11 @@ def platform_contract(
     return cast(pulumi.Output[PlatformContract], pulumi.Output.from_input(contract))
 
 
-def export_platform(
-    cluster: Cluster,
-    *,
-    region: str,
-    pools: Mapping[str, GpuNodePool] | None = None,
-    buckets: Mapping[str, ArtifactBucket] | None = None,
-    registry: ContainerRegistry | None = None,
-    monitoring: MonitoringStack | None = None,
-) -> None:
-    """Export the ``platform`` contract and the ``kubeconfig`` secret from the stack."""
-    contract = platform_contract(
-        cluster, region=region, pools=pools, buckets=buckets, registry=registry, monitoring=monitoring
-    )
+def export_platform(contract: pulumi.Input[PlatformContract], kubeconfig: pulumi.Input[str]) -> None:
+    """Export the ``platform`` contract (:func:`platform_contract`) and the ``kubeconfig``
+    secret from the stack: ``export_platform(platform_contract(cluster, ...), cluster.kubeconfig)``."""
     pulumi.export(CONTRACT_OUTPUT, contract)
-    pulumi.export(KUBECONFIG_OUTPUT, cluster.kubeconfig)
+    pulumi.export(KUBECONFIG_OUTPUT, pulumi.Output.secret(kubeconfig))
 
 
 _REQUIRED = tuple(key for key in PlatformContract.__required_keys__ if key != "version")

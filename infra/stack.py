@@ -21,7 +21,7 @@ from components.monitoring_stack import GpuCapacityAlarm, MonitoringStack, Monit
 from components.network import Network
 from components.nvidia_device_plugin import NvidiaDevicePlugin
 from components.plan.runner import find_project
-from components.platform_stack import export_platform
+from components.platform_stack import export_platform, platform_contract
 from infra.config import (
     CONFIG_KEY,
     SECRET_KEYS,
@@ -138,7 +138,10 @@ def build(config: PlatformConfig, region: str, secrets: dict[str, pulumi.Output[
     }
 
     # The contract app teams' stacks read (PlatformStack), and the kubeconfig as a secret.
-    export_platform(cluster, region=region, pools=pools, buckets=buckets, registry=registry, monitoring=monitoring)
+    contract = platform_contract(
+        cluster, region=region, pools=pools, buckets=buckets, registry=registry, monitoring=monitoring
+    )
+    export_platform(contract, cluster.kubeconfig)
     pulumi.export("environment", config.environment.value)
     pulumi.export("region", region)
     pulumi.export("vpcId", vpc_id)

@@ -20,7 +20,7 @@ from components import (
     NvidiaDevicePlugin,
 )
 from components.model_serving_endpoint import placement
-from components.platform_stack import export_platform
+from components.platform_stack import export_platform, platform_contract
 
 stack = pulumi.get_stack()
 region = pulumi.Config("aws").require("region")
@@ -84,7 +84,10 @@ monitoring = MonitoringStack(
 )
 
 # The contract app teams' programs read (examples/app-team), and the kubeconfig as a secret.
-export_platform(cluster, region=region, pools={"gpu": gpu}, buckets={"models": models}, monitoring=monitoring)
+contract = platform_contract(
+    cluster, region=region, pools={"gpu": gpu}, buckets={"models": models}, monitoring=monitoring
+)
+export_platform(contract, cluster.kubeconfig)
 pulumi.export("clusterName", cluster.cluster_name)
 pulumi.export("modelsBucket", models.bucket_name)
 pulumi.export("chatRole", chat.role_arn)
