@@ -30,7 +30,7 @@ from components.cluster import SYSTEM_POOL
 from components.errors import argument_type_problems
 from components.iam import document, irsa_role
 from components.kms import account_key
-from components.model_serving_endpoint import RegisteredModel
+from components.model_serving_endpoint import Port, RegisteredModel, selector_for, service_spec
 from components.naming import pinned_image_problems
 from components.pods import hardened, pod_security_context, zone_spread
 
@@ -39,6 +39,8 @@ DB_NAME = "mlflow"
 AUTH_DB_NAME = "mlflow_auth"
 DB_USER = "mlflow_admin"
 SECRETS_DIR = "/run/mlflow"
+READER_SECRET = "mlflow-reader"
+"""The Secret (``username``, ``password``) each namespace the registry admits gets."""
 START_SCRIPT = '''"""Start MLflow with credentials read from files (written by the init container and mounted
 Secrets), so none is in the manifest: the database URI reaches the server in its environment."""
 import configparser, json, os, pathlib, urllib.parse
@@ -194,11 +196,6 @@ def reader_name(namespace: str) -> str:
     return f"reader-{namespace}"
 
 
-def selector(name: str) -> dict[str, str]:
-    """Labels selecting the server pods."""
-    return {"app.kubernetes.io/name": "mlflow", "app.kubernetes.io/instance": name}
-
-
 def pod_spec(
     name: str, args: ModelRegistryArgs, *, image: str, copier: str, bucket: str, secret_arn: str, host: str
 ) -> dict[str, Any]:
@@ -286,7 +283,7 @@ def pod_spec(
         ],
     }
     if args.get("replicas", 1) >= 2:
-        pod["topologySpreadConstraints"] = zone_spread(selector(name))
+        pod["topologySpreadConstraints"] = zone_spread(selector_for(name))
     return pod
 
 
@@ -294,7 +291,7 @@ def network_policy_spec(name: str, allowed: Sequence[str], namespace: str, monit
     """Ingress on the server port from the allowed namespaces, its own and monitoring only."""
     callers = sorted({namespace, monitoring, *allowed})
     return {
-        "podSelector": {"matchLabels": selector(name)},
+        "podSelector": {"matchLabels": selector_for(name)},
         "policyTypes": ["Ingress"],
         "ingress": [
             {
@@ -338,6 +335,8 @@ class ModelRegistry(pulumi.ComponentResource):
     """The MLflow image it runs (endpoints resolve registered models with the same client)."""
     reader_secret: str
     """Name of the Secret (``username``, ``password``) each allowed namespace gets."""
+    allowed_namespaces: list[str]
+    """The namespaces admitted, each with its reader account."""
     db_endpoint: pulumi.Output[str]
     """The database's address."""
     db_secret_arn: pulumi.Output[str]
@@ -360,7 +359,8 @@ class ModelRegistry(pulumi.ComponentResource):
         self.namespace = namespace
         self.tracking_uri = tracking_uri(namespace)
         self.image = args.get("image", pins.image("mlflow"))
-        self.reader_secret = "mlflow-reader"
+        self.reader_secret = READER_SECRET
+        self.allowed_namespaces = allowed
 
         db, key, secret_arn = self._database(name, args, protect)
         self.db_endpoint = db.address
@@ -382,7 +382,7 @@ class ModelRegistry(pulumi.ComponentResource):
         )
         self.role_arn = role.arn
         labels = {
-            **selector(name),
+            **selector_for(name),
             "app.kubernetes.io/component": "model-registry",
             "app.kubernetes.io/part-of": "mlops-platform",
         }
@@ -468,34 +468,18 @@ class ModelRegistry(pulumi.ComponentResource):
                 Any,
                 {
                     "replicas": replicas,
-                    "selector": {"matchLabels": selector(name)},
+                    "selector": {"matchLabels": selector_for(name)},
                     "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
                     "template": template,
                 },
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[account, admin, readers, start, db]),
         )
-        balancer = args.get("load_balancer", "none")
-        annotations = (
-            {
-                "service.beta.kubernetes.io/aws-load-balancer-type": "external",
-                "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
-                "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
-            }
-            if balancer == "internal"
-            else {}
-        )
+        annotations, service = service_spec(name, (Port("http", PORT),), args.get("load_balancer", "none"))
         k8s.core.v1.Service(
             f"{name}-service",
             metadata=cast(Any, {**meta, "name": "mlflow", "annotations": annotations}),
-            spec=cast(
-                Any,
-                {
-                    "selector": selector(name),
-                    "ports": [{"name": "http", "port": PORT, "targetPort": "http", "protocol": "TCP"}],
-                    "type": "LoadBalancer" if balancer == "internal" else "ClusterIP",
-                },
-            ),
+            spec=cast(Any, service),
             opts=in_ns,
         )
         k8s.networking.v1.NetworkPolicy(
@@ -508,7 +492,7 @@ class ModelRegistry(pulumi.ComponentResource):
             k8s.policy.v1.PodDisruptionBudget(
                 f"{name}-pdb",
                 metadata=metadata("mlflow"),
-                spec=cast(Any, {"minAvailable": 1, "selector": {"matchLabels": selector(name)}}),
+                spec=cast(Any, {"minAvailable": 1, "selector": {"matchLabels": selector_for(name)}}),
                 opts=in_ns,
             )
         after_crds = pulumi.ResourceOptions(parent=self, depends_on=[*args["crds"], ns])
@@ -518,7 +502,7 @@ class ModelRegistry(pulumi.ComponentResource):
             kind="ServiceMonitor",
             metadata={**meta, "name": "mlflow", "labels": {**labels, "release": "kube-prometheus-stack"}},
             spec={
-                "selector": {"matchLabels": selector(name)},
+                "selector": {"matchLabels": selector_for(name)},
                 "namespaceSelector": {"matchNames": [namespace]},
                 "endpoints": [
                     {

@@ -127,7 +127,7 @@ class RegisteredModel(TypedDict):
     """A model version in a :class:`~components.model_registry.ModelRegistry`, by version or
     alias (``registry.registered("fraud-detector", alias="champion")``)."""
 
-    tracking_uri: str
+    tracking_uri: pulumi.Input[str]
     """The registry's URL (``http://mlflow.mlflow.svc:5000``)."""
     name: str
     """Registered model name."""
@@ -637,10 +637,15 @@ class ModelServingEndpoint(pulumi.ComponentResource):
         registered = args.get("registered_model")
         copier = registered["client_image"] if registered else args.get("copier_image", AWS_CLI_IMAGE)
         bucket = args.get("bucket_name", "")
-        template = pulumi.Output.all(server_image(args) or "", bucket, copier, args["pool"]).apply(
+        tracking = registered["tracking_uri"] if registered else ""
+
+        def resolved(uri: str) -> ModelServingEndpointArgs:  # the registry's URL known
+            return {**args, "registered_model": {**registered, "tracking_uri": uri}} if registered else args
+
+        template = pulumi.Output.all(server_image(args) or "", bucket, copier, args["pool"], tracking).apply(
             lambda v: {
                 "metadata": {"labels": labels},
-                "spec": pod_spec(name, args, v[0], v[1], v[2], checked_placement(name, args, v[3])),
+                "spec": pod_spec(name, resolved(v[4]), v[0], v[1], v[2], checked_placement(name, args, v[3])),
             }
         )
         deployment = k8s.apps.v1.Deployment(

@@ -28,7 +28,8 @@ from components.catalog import POOL_LABEL, Taint
 from components.cluster import Cluster, WorkloadWiring
 from components.container_registry import ContainerRegistry
 from components.gpu_node_pool import GpuNodePool
-from components.model_serving_endpoint import PoolPlacement
+from components.model_registry import READER_SECRET, ModelRegistry
+from components.model_serving_endpoint import PoolPlacement, RegisteredModel
 from components.monitoring_stack import MonitoringStack
 from components.naming import PLATFORM_CONTRACT_VERSION as CONTRACT_VERSION
 from components.naming import PLATFORM_OUTPUT as CONTRACT_OUTPUT
@@ -53,6 +54,19 @@ class PoolContract(TypedDict):
     """Extended resource pods request (``nvidia.com/gpu``)."""
     acceleratorsPerNode: int
     """Accelerators per node: the most one pod can request."""
+
+
+class ModelRegistryContract(TypedDict):
+    """The platform's model registry, for endpoints serving its registered models."""
+
+    trackingUri: str
+    """In-cluster URL of the server."""
+    image: str
+    """The MLflow image (its client downloads registered models)."""
+    readerSecret: str
+    """Secret each allowed namespace holds with its reader account."""
+    allowedNamespaces: list[str]
+    """Namespaces admitted (NetworkPolicy and reader accounts)."""
 
 
 class PlatformContract(TypedDict):
@@ -82,6 +96,8 @@ class PlatformContract(TypedDict):
     """Namespace of kube-prometheus-stack (its Prometheus scrapes ServiceMonitors and serves KEDA)."""
     alertTopicArn: NotRequired[str]
     """SNS topic the platform's alerts go to."""
+    modelRegistry: NotRequired[ModelRegistryContract]
+    """The model registry, when the platform runs one."""
 
 
 def pool_contract(pool: GpuNodePool) -> PoolContract:
@@ -104,6 +120,7 @@ def platform_contract(
     buckets: Mapping[str, ArtifactBucket] | None = None,
     registry: ContainerRegistry | None = None,
     monitoring: MonitoringStack | None = None,
+    model_registry: ModelRegistry | None = None,
 ) -> pulumi.Output[PlatformContract]:
     """The contract of a platform built from these components (no secret in it)."""
     contract: dict[str, Any] = {
@@ -121,6 +138,13 @@ def platform_contract(
     if monitoring is not None:
         contract["monitoringNamespace"] = monitoring.namespace
         contract["alertTopicArn"] = monitoring.topic_arn
+    if model_registry is not None:
+        contract["modelRegistry"] = {
+            "trackingUri": model_registry.tracking_uri,
+            "image": model_registry.image,
+            "readerSecret": model_registry.reader_secret,
+            "allowedNamespaces": list(model_registry.allowed_namespaces),
+        }
     return cast(pulumi.Output[PlatformContract], pulumi.Output.from_input(contract))
 
 
@@ -161,6 +185,19 @@ def placement_of(contract: PlatformContract, pool: str) -> PoolPlacement:
         "device_resource": entry["deviceResource"],
         "accelerators_per_node": int(entry["acceleratorsPerNode"]),  # JSON numbers arrive as floats
     }
+
+
+def registry_of(contract: PlatformContract, namespace: str) -> ModelRegistryContract:
+    """The contract's model registry, checked to admit ``namespace``."""
+    registry = contract.get("modelRegistry")
+    if registry is None:
+        raise ValueError("runs no model registry (platform.modelRegistry)")
+    if namespace not in registry["allowedNamespaces"]:
+        raise ValueError(
+            f"its model registry admits namespaces {', '.join(registry['allowedNamespaces']) or 'none'}, "
+            f"not {namespace!r}: add it to the platform's modelRegistry.allowedNamespaces"
+        )
+    return registry
 
 
 def _entry(table: str, contract: PlatformContract, name: str) -> str:
@@ -239,6 +276,25 @@ class PlatformStack:
     def placement(self, pool: str) -> pulumi.Output[PoolPlacement]:
         """Where an endpoint on the platform's pool ``pool`` runs (``ModelServingEndpointArgs.pool``)."""
         return self._get(lambda c: placement_of(c, pool))
+
+    def registered(
+        self, model: str, *, namespace: str, version: int | None = None, alias: str | None = None
+    ) -> RegisteredModel:
+        """A model version (or alias) of the platform's model registry, for an endpoint in
+        ``namespace`` (``ModelServingEndpointArgs.registered_model``); the namespace must be one the
+        registry admits (its ``allowedNamespaces``), or the update fails saying so."""
+        registry = self._get(lambda c: registry_of(c, namespace))
+        found: RegisteredModel = {
+            "tracking_uri": registry.apply(lambda r: r["trackingUri"]),
+            "name": model,
+            "client_image": registry.apply(lambda r: r["image"]),
+            "credentials_secret": READER_SECRET,
+        }
+        if version is not None:
+            found["version"] = version
+        if alias is not None:
+            found["alias"] = alias
+        return found
 
     def bucket_name(self, name: str) -> pulumi.Output[str]:
         """The name of the platform's artifact bucket ``name``."""

@@ -139,7 +139,13 @@ def build(config: PlatformConfig, region: str, secrets: dict[str, pulumi.Output[
 
     # The contract app teams' stacks read (PlatformStack), and the kubeconfig as a secret.
     contract = platform_contract(
-        cluster, region=region, pools=pools, buckets=buckets, registry=registry, monitoring=monitoring
+        cluster,
+        region=region,
+        pools=pools,
+        buckets=buckets,
+        registry=registry,
+        monitoring=monitoring,
+        model_registry=model_registry,
     )
     export_platform(contract, cluster.kubeconfig)
     pulumi.export("environment", config.environment.value)

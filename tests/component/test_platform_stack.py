@@ -166,3 +166,41 @@ def test_an_endpoint_asking_more_than_the_platform_pool_has_fails(run: RunProgra
 def test_a_stack_the_plan_was_not_given_is_named(run: RunProgram) -> None:
     with pytest.raises(UnknownStackError, match=f"reads stack '{PLATFORM}'.*--stack-outputs {PLATFORM}=PATH"):
         run(app_program("gpu"), stack="dev", stack_outputs={"other/stack": {}})
+
+
+def registered_app(namespace: str) -> Any:
+    def program() -> None:
+        platform = PlatformStack(PLATFORM)
+        pool = sorted(prod_outputs()["platform"]["pools"])[0]
+        ModelServingEndpoint(
+            "scorer",
+            {
+                **platform.for_workloads(),
+                "runtime": "vllm",
+                "namespace": namespace,
+                "pool": platform.placement(pool),
+                "registered_model": platform.registered("fraud-detector", namespace=namespace, alias="champion"),
+            },
+            pulumi.ResourceOptions(providers={"kubernetes": platform.provider}),
+        )
+
+    return program
+
+
+def test_an_app_endpoint_serves_a_model_of_the_platform_registry(run: RunProgram) -> None:
+    outputs = prod_outputs()
+    registry = outputs["platform"]["modelRegistry"]
+    namespace = registry["allowedNamespaces"][0]
+    resources = named(run(registered_app(namespace), stack="dev", stack_outputs={PLATFORM: outputs}))
+    spec = resources["scorer-deployment"].inputs["spec"]["template"]["spec"]
+    [download] = spec["initContainers"]
+    env = {e["name"]: e["value"] for e in download["env"]}
+    assert env["MLFLOW_TRACKING_URI"] == registry["trackingUri"] and download["image"] == registry["image"]
+    assert env["MODEL_URI"] == "models:/fraud-detector@champion"
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    assert volumes["registry-credentials"]["secret"]["secretName"] == registry["readerSecret"]
+
+
+def test_a_namespace_the_platform_registry_does_not_admit_is_named(run: RunProgram) -> None:
+    with pytest.raises(Exception, match="its model registry admits namespaces serving, not 'fraud'"):
+        run(registered_app("fraud"), stack="dev", stack_outputs={PLATFORM: prod_outputs()})
