@@ -48,7 +48,7 @@ import configparser, json, os, pathlib, urllib.parse
 import psycopg
 from mlflow.server.auth.sqlalchemy_store import SqlAlchemyStore
 
-run = pathlib.Path("/run/mlflow")
+run = pathlib.Path(os.environ["SECRETS_DIR"])
 db = json.loads((run / "db" / "credentials.json").read_text())
 host, port = os.environ["DB_HOST"], os.environ["DB_PORT"]
 with psycopg.connect(host=host, port=port, user=db["username"], password=db["password"],
@@ -56,8 +56,13 @@ with psycopg.connect(host=host, port=port, user=db["username"], password=db["pas
     if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (os.environ["AUTH_DB_NAME"],)).fetchone() is None:
         conn.execute(f'CREATE DATABASE "{os.environ["AUTH_DB_NAME"]}"')
 user, password = (urllib.parse.quote(db[k], safe="") for k in ("username", "password"))
-uri = f"postgresql+psycopg://{user}:{password}@{host}:{port}/%s?sslmode=require"
-auth_uri = uri % os.environ["AUTH_DB_NAME"]
+
+
+def database_uri(name):  # the password is percent-encoded: never format the URI with %
+    return f"postgresql+psycopg://{user}:{password}@{host}:{port}/{name}?sslmode=require"
+
+
+auth_uri = database_uri(os.environ["AUTH_DB_NAME"])
 admin_password = (run / "admin" / "password").read_text().strip()
 config = configparser.ConfigParser(interpolation=None)
 config["mlflow"] = {
@@ -67,7 +72,7 @@ config["mlflow"] = {
     "admin_password": admin_password,
     "authorization_function": "mlflow.server.auth:authenticate_request_basic_auth",
 }
-ini = pathlib.Path("/tmp/auth/basic_auth.ini")
+ini = pathlib.Path(os.environ["HOME"]) / "auth" / "basic_auth.ini"  # HOME is the pod's /tmp volume
 ini.parent.mkdir(mode=0o700, exist_ok=True)
 with os.fdopen(os.open(ini, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
     config.write(f)
@@ -80,7 +85,7 @@ for name, secret in accounts.items():  # passwords rotate with the Secrets
         store.update_user(name, password=secret)
     else:
         store.create_user(name, secret, is_admin=name == "admin")
-os.environ |= {"MLFLOW_BACKEND_STORE_URI": uri % os.environ["DB_NAME"], "MLFLOW_AUTH_CONFIG_PATH": str(ini)}
+os.environ |= {"MLFLOW_BACKEND_STORE_URI": database_uri(os.environ["DB_NAME"]), "MLFLOW_AUTH_CONFIG_PATH": str(ini)}
 os.execvp("mlflow", ["mlflow", "server", *os.environ["MLFLOW_ARGS"].split("\\x1f")])
 '''
 """Entry point of the server container (a ConfigMap), run by the image's Python."""
@@ -244,6 +249,7 @@ def pod_spec(
                     "command": ["python", "/etc/mlflow/start.py"],
                     "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
                     "env": [
+                        {"name": "SECRETS_DIR", "value": SECRETS_DIR},
                         {"name": "DB_HOST", "value": host},
                         {"name": "DB_PORT", "value": "5432"},
                         {"name": "DB_NAME", "value": DB_NAME},

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import configparser
 import json
+import os
 import re
+import subprocess
+import sys
+import urllib.parse
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -272,3 +278,104 @@ def test_a_registered_version_and_a_bad_reference(run: RunProgram) -> None:
     assert annotations[MODEL_URI_ANNOTATION] == "models:/fraud-detector/7"
     with pytest.raises(ValueError, match="needs exactly one of version and alias"):
         run(endpoint_on_registry("vllm", version=7, alias="champion"))
+
+
+STUB_PSYCOPG = """
+import json, os
+def _log(*entry): open(os.environ["STUB_LOG"], "a").write(json.dumps(entry) + "\\n")
+class _Result:
+    def fetchone(self): return None
+class _Connection:
+    def __enter__(self): return self
+    def __exit__(self, *exc): return False
+    def execute(self, sql, params=()): _log("sql", sql, list(params)); return _Result()
+def connect(**options): _log("connect", options); return _Connection()
+"""
+STUB_STORE = """
+import json, os
+def _log(*entry): open(os.environ["STUB_LOG"], "a").write(json.dumps(entry) + "\\n")
+class SqlAlchemyStore:
+    def init_db(self, uri): _log("init_db", uri)
+    def has_user(self, name): return name == "admin"
+    def update_user(self, name, password=None): _log("update_user", name, password)
+    def create_user(self, name, password, is_admin=False): _log("create_user", name, password, is_admin)
+"""
+STUB_SERVER = """
+import json, os, sys
+keys = ("MLFLOW_BACKEND_STORE_URI", "MLFLOW_AUTH_CONFIG_PATH")
+open(os.environ["STUB_LOG"], "a").write(json.dumps(["exec", sys.argv[1:], {k: os.environ[k] for k in keys}]) + "\\n")
+"""
+
+
+def test_the_start_script_builds_the_database_uris_and_accounts_from_the_mounted_files(
+    run: RunProgram, tmp_path: Path
+) -> None:
+    """START_SCRIPT under the pod's own environment, MLflow and psycopg stubbed: what it connects
+    with, the URIs it hands MLflow, the accounts it writes, the server it execs."""
+    server = pod(deploy(run, registry_args()))["containers"][0]
+    env = {e["name"]: e["value"] for e in server["env"]}
+    secrets = tmp_path / "run"
+    for part in ("db", "admin", "readers/..data"):
+        (secrets / part).mkdir(parents=True)
+    password = "p%2F@:/#?x%s"  # what an RDS-generated password may hold, percent signs included
+    (secrets / "db" / "credentials.json").write_text(json.dumps({"username": "mlflow_admin", "password": password}))
+    (secrets / "admin" / "password").write_text("the-admin-password\n")
+    (secrets / "readers" / "reader-serving").write_text("the-reader-password\n")
+    stubs, binaries, home = tmp_path / "stubs", tmp_path / "bin", tmp_path / "home"
+    (stubs / "mlflow" / "server" / "auth").mkdir(parents=True)
+    for package in ("mlflow", "mlflow/server", "mlflow/server/auth"):
+        (stubs / package / "__init__.py").write_text("")
+    (stubs / "psycopg.py").write_text(STUB_PSYCOPG)
+    (stubs / "mlflow" / "server" / "auth" / "sqlalchemy_store.py").write_text(STUB_STORE)
+    binaries.mkdir()
+    home.mkdir()
+    (binaries / "mlflow").write_text(f"#!{sys.executable}\n{STUB_SERVER}")
+    (binaries / "mlflow").chmod(0o755)
+    (tmp_path / "start.py").write_text(START_SCRIPT)
+    log = tmp_path / "log.jsonl"
+    result = subprocess.run(
+        [sys.executable, str(tmp_path / "start.py")],
+        env={
+            **env,
+            "SECRETS_DIR": str(secrets),
+            "HOME": str(home),
+            "PATH": f"{binaries}:{os.environ['PATH']}",
+            "PYTHONPATH": str(stubs),
+            "STUB_LOG": str(log),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    calls = {entry[0]: entry[1:] for entry in entries}
+    assert calls["connect"][0] | {"password": "?"} == {
+        "host": env["DB_HOST"], "port": "5432", "user": "mlflow_admin", "password": "?",
+        "dbname": "mlflow", "sslmode": "require", "autocommit": True,
+    }  # fmt: skip
+    assert calls["connect"][0]["password"] == password
+    assert ["sql", 'CREATE DATABASE "mlflow_auth"', []] in entries
+
+    def parsed(uri: str) -> tuple[str, str, str]:
+        parts = urllib.parse.urlsplit(uri)
+        return parts.path, urllib.parse.unquote(parts.password or ""), parts.query
+
+    [exec_args, exec_env] = calls["exec"]
+    assert parsed(calls["init_db"][0]) == ("/mlflow_auth", password, "sslmode=require")
+    assert parsed(exec_env["MLFLOW_BACKEND_STORE_URI"]) == ("/mlflow", password, "sslmode=require")
+    assert exec_args == ["server", *server_args("models-bucket", "mlflow/", "mlflow")]
+    assert ["update_user", "admin", "the-admin-password"] in entries
+    assert ["create_user", "reader-serving", "the-reader-password", False] in entries
+    assert not [e for e in entries if e[0] == "create_user" and e[1].startswith(".")]
+    ini = Path(exec_env["MLFLOW_AUTH_CONFIG_PATH"])
+    assert ini.parent.parent == home and ini.stat().st_mode & 0o777 == 0o600
+    auth = configparser.ConfigParser(interpolation=None)
+    auth.read(ini)
+    assert dict(auth["mlflow"]) | {"database_uri": "?"} == {
+        "default_permission": "READ", "database_uri": "?", "admin_username": "admin",
+        "admin_password": "the-admin-password",
+        "authorization_function": "mlflow.server.auth:authenticate_request_basic_auth",
+    }  # fmt: skip
+    assert auth["mlflow"]["database_uri"] == calls["init_db"][0]
