@@ -30,7 +30,7 @@ from components.cluster import SYSTEM_POOL
 from components.errors import argument_type_problems
 from components.iam import document, irsa_role
 from components.kms import account_key
-from components.model_serving_endpoint import Port, RegisteredModel, selector_for, service_spec
+from components.model_serving_endpoint import Port, RegisteredModel, registered_model, selector_for, service_spec
 from components.naming import pinned_image_problems
 from components.pods import hardened, pod_security_context, zone_spread
 
@@ -372,7 +372,7 @@ class ModelRegistry(pulumi.ComponentResource):
         self.db_endpoint = db.address
         self.db_secret_arn = secret_arn
         if "alarm_topic_arn" in args:
-            self._alarms(name, db, args)
+            self._alarms(name, db, args, args["alarm_topic_arn"])
 
         policy = pulumi.Output.all(args["artifact_policy"], secret_arn, key.arn).apply(
             lambda v: merged_policy(v[0], secret_access_policy(v[1], v[2]))
@@ -537,17 +537,14 @@ class ModelRegistry(pulumi.ComponentResource):
     def registered(self, model: str, *, version: int | None = None, alias: str | None = None) -> RegisteredModel:
         """A model version (or alias) of this registry for ``ModelServingEndpointArgs.registered_model``;
         the endpoint's namespace must be one of ``allowed_namespaces`` (it holds the reader account)."""
-        found: RegisteredModel = {
-            "tracking_uri": self.tracking_uri,
-            "name": model,
-            "client_image": self.image,
-            "credentials_secret": self.reader_secret,
-        }
-        if version is not None:
-            found["version"] = version
-        if alias is not None:
-            found["alias"] = alias
-        return found
+        return registered_model(
+            model,
+            tracking_uri=self.tracking_uri,
+            client_image=self.image,
+            credentials_secret=self.reader_secret,
+            version=version,
+            alias=alias,
+        )
 
     def _database(
         self, name: str, args: ModelRegistryArgs, protect: bool
@@ -625,8 +622,7 @@ class ModelRegistry(pulumi.ComponentResource):
         secret_arn = db.master_user_secrets.apply(lambda s: (s[0].secret_arn or "") if s else "")
         return db, key, secret_arn
 
-    def _alarms(self, name: str, db: aws.rds.Instance, args: ModelRegistryArgs) -> None:
-        topic = args.get("alarm_topic_arn", "")
+    def _alarms(self, name: str, db: aws.rds.Instance, args: ModelRegistryArgs, topic: pulumi.Input[str]) -> None:
         size = args.get("instance_class", INSTANCE_CLASS).rsplit(".", 1)[-1]
         storage_bytes = args.get("storage_gib", 20) * 1024**3
         alarms = {

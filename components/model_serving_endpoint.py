@@ -141,6 +141,30 @@ class RegisteredModel(TypedDict):
     """Secret in the endpoint's namespace with the registry account (``username``, ``password``)."""
 
 
+def registered_model(
+    name: str,
+    *,
+    tracking_uri: pulumi.Input[str],
+    client_image: pulumi.Input[str],
+    credentials_secret: str,
+    version: int | None = None,
+    alias: str | None = None,
+) -> RegisteredModel:
+    """A :class:`RegisteredModel` with the version or alias given (the registry's helpers,
+    ``ModelRegistry.registered`` and ``PlatformStack.registered``, build it)."""
+    model: RegisteredModel = {
+        "tracking_uri": tracking_uri,
+        "name": name,
+        "client_image": client_image,
+        "credentials_secret": credentials_secret,
+    }
+    if version is not None:
+        model["version"] = version
+    if alias is not None:
+        model["alias"] = alias
+    return model
+
+
 def model_uri(model: RegisteredModel) -> str:
     """The registry URI of a registered model: ``models:/NAME/VERSION`` or ``models:/NAME@ALIAS``."""
     if "alias" in model:

@@ -29,7 +29,7 @@ from components.cluster import Cluster, WorkloadWiring
 from components.container_registry import ContainerRegistry
 from components.gpu_node_pool import GpuNodePool
 from components.model_registry import READER_SECRET, ModelRegistry
-from components.model_serving_endpoint import PoolPlacement, RegisteredModel
+from components.model_serving_endpoint import PoolPlacement, RegisteredModel, registered_model
 from components.monitoring_stack import MonitoringStack
 from components.naming import PLATFORM_CONTRACT_VERSION as CONTRACT_VERSION
 from components.naming import PLATFORM_OUTPUT as CONTRACT_OUTPUT
@@ -284,17 +284,14 @@ class PlatformStack:
         ``namespace`` (``ModelServingEndpointArgs.registered_model``); the namespace must be one the
         registry admits (its ``allowedNamespaces``), or the update fails saying so."""
         registry = self._get(lambda c: registry_of(c, namespace))
-        found: RegisteredModel = {
-            "tracking_uri": registry.apply(lambda r: r["trackingUri"]),
-            "name": model,
-            "client_image": registry.apply(lambda r: r["image"]),
-            "credentials_secret": READER_SECRET,
-        }
-        if version is not None:
-            found["version"] = version
-        if alias is not None:
-            found["alias"] = alias
-        return found
+        return registered_model(
+            model,
+            tracking_uri=registry.apply(lambda r: r["trackingUri"]),
+            client_image=registry.apply(lambda r: r["image"]),
+            credentials_secret=READER_SECRET,
+            version=version,
+            alias=alias,
+        )
 
     def bucket_name(self, name: str) -> pulumi.Output[str]:
         """The name of the platform's artifact bucket ``name``."""
