@@ -31,10 +31,11 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.configs import ROOT, write_sized_stack
-from components.plan.policy import evaluate, read_pack_config
+from components.plan.policy import evaluate
 from components.plan.runner import read_stack_file, run_program_dir
+from components.policies import CONFIG_DIR, POLICIES
+from components.policies.settings import read_pack_config
 from components.reference import with_marked_section
-from policies import CONFIG_DIR, POLICIES
 
 RESULTS = ROOT / "benchmarks" / "results.json"
 README = ROOT / "README.md"

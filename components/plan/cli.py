@@ -20,11 +20,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
-from components import pins
+from components import cost, pins
 from components.errors import ConfigError
-from components.plan import cost, deploy, diff, document
+from components.plan import deploy, diff, document
 from components.plan.mocks import ANY_STACK, UnknownStackError
-from components.plan.policy import evaluate, read_pack_config
+from components.plan.policy import evaluate
 from components.plan.runner import (
     PlanError,
     Recording,
@@ -34,7 +34,8 @@ from components.plan.runner import (
     read_stack_file,
     run_program_dir,
 )
-from policies import CONFIG_DIR, POLICIES
+from components.policies import CONFIG_DIR, POLICIES
+from components.policies.settings import read_pack_config
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INVALID, EXIT_DESTROYS = 0, 1, 2, 3
 
@@ -207,7 +208,7 @@ def make_plan(recording: Recording) -> dict[str, Any]:
     return document.build_plan(
         recording,
         violations,
-        cost.estimate(recording.resources, pins.today()),
+        cost.estimate(((r.type, r.name, r.inputs) for r in recording.resources), pins.today()),
         deploy.estimate(recording.resources),
     )
 

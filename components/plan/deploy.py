@@ -14,7 +14,7 @@ from typing import Any
 
 from components import timings
 from components.plan.monitor import Registration
-from policies.readiness import awaited, copies_model, device_requests, workload_pod
+from components.policies.readiness import awaited, copies_model, device_requests, workload_pod
 
 
 def duration_seconds(resource: Registration) -> float:

@@ -16,16 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from components.plan.monitor import SECRET_PLACEHOLDER, STACK_TYPE, qualified_type
-
-STATEFUL = {
-    "aws:s3/bucket:Bucket": "bucket",
-    "aws:s3/bucketV2:BucketV2": "bucket",
-    "aws:kms/key:Key": "KMS key",
-    "aws:ecr/repository:Repository": "ECR repository",
-    "aws:eks/cluster:Cluster": "EKS cluster",
-    "aws:rds/instance:Instance": "RDS database",
-}
-"""Resource types whose deletion loses data (objects, encrypted data, images, the cluster, a database)."""
+from components.policies.rules import STATEFUL
 
 REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
     "aws:s3/bucket:Bucket": ("bucket", "bucketPrefix", "objectLockEnabled"),

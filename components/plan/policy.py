@@ -8,10 +8,8 @@ policies' own ``validate`` methods, applying the pack config file the CLI would 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, cast
 
 from pulumi_policy import (
@@ -29,6 +27,7 @@ from pulumi_policy import (
 )
 
 from components.plan.monitor import Registration
+from components.policies.settings import enforcement_level, policy_config
 
 
 @dataclass(frozen=True, order=True)
@@ -48,42 +47,6 @@ class Violation:
             "urn": self.urn,
             "message": self.message,
         }
-
-
-def read_pack_config(path: Path | None) -> dict[str, Any]:
-    """A policy pack config file (``policies/config/<stack>.json``); empty when absent."""
-    if path is None or not path.is_file():
-        return {}
-    data = json.loads(path.read_text())
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: must be a JSON object of policy name to level or settings")
-    return cast(dict[str, Any], data)
-
-
-def enforcement_level(policy: Policy, pack_config: Mapping[str, Any]) -> EnforcementLevel:
-    """The level in force: the policy's own entry, else ``all``, else the policy's default."""
-    for key in (policy.name, "all"):
-        entry: Any = pack_config.get(key)
-        if isinstance(entry, dict):
-            entry = cast(dict[str, Any], entry).get("enforcementLevel")
-        level: Any = entry
-        if isinstance(level, str):
-            return EnforcementLevel(level)
-    return policy.enforcement_level or EnforcementLevel.ADVISORY
-
-
-def policy_config(policy: Policy, pack_config: Mapping[str, Any]) -> dict[str, Any]:
-    """The policy's settings: schema defaults overlaid with the pack config entry."""
-    settings: dict[str, Any] = {}
-    if policy.config_schema is not None:
-        for key, schema in policy.config_schema.properties.items():
-            if "default" in schema:
-                settings[key] = schema["default"]
-    entry: Any = pack_config.get(policy.name)
-    if isinstance(entry, dict):
-        items = cast(dict[str, Any], entry).items()
-        settings.update({k: v for k, v in items if k != "enforcementLevel"})
-    return settings
 
 
 def evaluate(

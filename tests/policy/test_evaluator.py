@@ -17,8 +17,9 @@ from pulumi_policy import (
 )
 
 from components.plan.monitor import Registration
-from components.plan.policy import enforcement_level, evaluate, policy_config
-from policies import CONFIG_DIR, POLICIES
+from components.plan.policy import evaluate
+from components.policies import CONFIG_DIR, POLICIES
+from components.policies.settings import enforcement_level, policy_config
 
 required_tags = next(p for p in POLICIES if p.name == "aws-required-tags")
 

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from components.plan.policy import evaluate, read_pack_config
+from components.plan.policy import evaluate
+from components.policies import CONFIG_DIR, POLICIES, readme
+from components.policies.pack import RULES, table
+from components.policies.settings import read_pack_config
 from components.reference import marked_section
-from policies import CONFIG_DIR, POLICIES, readme
-from policies.pack import RULES, table
 from tests.conftest import ROOT, RunProgram
 from tests.policy.insecure_programs import PROGRAMS, SECURE
 from tests.stack.test_plan_command import mlops

@@ -9,7 +9,7 @@ import pytest
 
 from components import pins
 from components.plan.monitor import Registration
-from policies.readiness import eks_version_problems
+from components.policies.readiness import eks_version_problems
 from tests.policy.test_rules import reg, violations
 
 pytestmark = pytest.mark.policy

@@ -9,8 +9,8 @@ import pytest
 from components import pins
 from components.plan.monitor import Registration
 from components.plan.policy import evaluate
-from policies import POLICIES
-from policies.rules import taggable_types
+from components.policies import POLICIES
+from components.policies.rules import taggable_types
 
 pytestmark = pytest.mark.policy
 

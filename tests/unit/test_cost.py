@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from components.plan.cost import EKS_CONTROL_PLANE_HOURLY, EKS_EXTENDED_SUPPORT_HOURLY, control_plane_cost
+from components.cost import EKS_CONTROL_PLANE_HOURLY, EKS_EXTENDED_SUPPORT_HOURLY, control_plane_cost
 
 pytestmark = pytest.mark.unit
 

@@ -10,7 +10,7 @@ import botocore.session
 import pulumi_aws as aws
 import pytest
 
-from components.plan.cost import RDS_POSTGRES_HOURLY
+from components.cost import RDS_POSTGRES_HOURLY
 from tests.conftest import of_type, stack_recording
 
 pytestmark = pytest.mark.validators

@@ -9,7 +9,7 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
-from policies.documents import (
+from components.policies.documents import (
     IDENTITY_POLICY_TYPES,
     RESOURCE_POLICY_TYPES,
     allows,
@@ -18,7 +18,7 @@ from policies.documents import (
     statements,
     strings,
 )
-from policies.values import as_mapping
+from components.policies.values import as_mapping
 
 SENSITIVE_SERVICES = ["iam", "kms", "sts", "organizations", "s3", "ec2", "eks", "secretsmanager", "ssm", "ecr"]
 """Services where ``service:*`` on every resource is as good as admin."""

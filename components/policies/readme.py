@@ -1,12 +1,12 @@
-"""``python -m policies.readme``: rewrite the README's rule table from :mod:`policies.pack`."""
+"""``python -m components.policies.readme``: rewrite the README's rule table from :mod:`components.policies.pack`."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
+from components.policies.pack import RULES, table
 from components.reference import with_marked_section
-from policies.pack import RULES, table
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 SECTION = "policies"

@@ -12,11 +12,13 @@ EBS) are left out.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from components import catalog, pins
-from components.plan.monitor import Registration
+
+Priced = tuple[str, str, Mapping[str, Any]]
+"""A resource as the estimate reads it: type token, name, inputs."""
 
 EKS_CONTROL_PLANE_HOURLY = 0.10
 """EKS cluster under standard Kubernetes version support (aws.amazon.com/eks/pricing)."""
@@ -41,7 +43,7 @@ RDS_GP3_GB_MONTH = 0.115
 HOURS_PER_MONTH = 730
 
 
-def database_cost(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+def database_cost(name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
     """An RDS instance: its class's hours and allocated storage (up to the autoscaling ceiling)."""
     instance_class = str(inputs.get("instanceClass", ""))
     copies = 2 if inputs.get("multiAz") is True else 1
@@ -66,7 +68,7 @@ def cost_item(name: str, hourly_min: float, hourly_max: float, detail: str) -> d
     }
 
 
-def control_plane_cost(name: str, inputs: dict[str, Any], today: datetime.date) -> dict[str, Any]:
+def control_plane_cost(name: str, inputs: Mapping[str, Any], today: datetime.date) -> dict[str, Any]:
     """The control plane at the rate its version bills on ``today``.
 
     Past standard support a cluster with ``upgradePolicy.supportType: EXTENDED`` (EKS's default)
@@ -76,7 +78,7 @@ def control_plane_cost(name: str, inputs: dict[str, Any], today: datetime.date) 
     window = pins.KUBERNETES_VERSIONS.get(version)
     if window is None:
         return cost_item(name, EKS_CONTROL_PLANE_HOURLY, EKS_EXTENDED_SUPPORT_HOURLY, f"EKS {version}: unknown version")
-    policy: dict[str, Any] = inputs.get("upgradePolicy") or {}
+    policy: Mapping[str, Any] = inputs.get("upgradePolicy") or {}
     support = str(policy.get("supportType", pins.UNSET_SUPPORT_TYPE))
     hourly, detail = EKS_CONTROL_PLANE_HOURLY, f", standard support until {window.standard_support_end}"
     if pins.support_status(version, today) != "standard":
@@ -87,18 +89,18 @@ def control_plane_cost(name: str, inputs: dict[str, Any], today: datetime.date) 
     return cost_item(name, hourly, hourly, f"EKS {version} control plane{detail}")
 
 
-def estimate(resources: Sequence[Registration], today: datetime.date) -> dict[str, Any]:
+def estimate(resources: Iterable[Priced], today: datetime.date) -> dict[str, Any]:
     """The ``cost`` block of ``plan.json`` on ``today``'s prices and support windows."""
     items: list[dict[str, Any]] = []
-    for resource in resources:
-        if resource.type == "aws:eks/cluster:Cluster":
-            items.append(control_plane_cost(resource.name, resource.inputs, today))
-        elif resource.type == "aws:ec2/natGateway:NatGateway":
-            items.append(cost_item(resource.name, NAT_GATEWAY_HOURLY, NAT_GATEWAY_HOURLY, "NAT gateway"))
-        elif resource.type == "aws:eks/nodeGroup:NodeGroup":
-            items.append(node_group_cost(resource.name, resource.inputs))
-        elif resource.type == "aws:rds/instance:Instance":
-            items.append(database_cost(resource.name, resource.inputs))
+    for type_, name, inputs in resources:
+        if type_ == "aws:eks/cluster:Cluster":
+            items.append(control_plane_cost(name, inputs, today))
+        elif type_ == "aws:ec2/natGateway:NatGateway":
+            items.append(cost_item(name, NAT_GATEWAY_HOURLY, NAT_GATEWAY_HOURLY, "NAT gateway"))
+        elif type_ == "aws:eks/nodeGroup:NodeGroup":
+            items.append(node_group_cost(name, inputs))
+        elif type_ == "aws:rds/instance:Instance":
+            items.append(database_cost(name, inputs))
     return {
         "currency": "USD",
         "pricesTaken": catalog.prices_taken(),
@@ -108,12 +110,12 @@ def estimate(resources: Sequence[Registration], today: datetime.date) -> dict[st
     }
 
 
-def node_group_cost(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+def node_group_cost(name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
     """A node group at its minimum size on its cheapest type, and at its maximum on the dearest."""
     types: list[str] = list(inputs.get("instanceTypes") or [])
     prices = [p for p in (catalog.hourly_price(t) for t in types) if p is not None]
-    scaling: dict[str, Any] = inputs.get("scalingConfig") or {}
-    tags: dict[str, Any] = inputs.get("tags") or {}
+    scaling: Mapping[str, Any] = inputs.get("scalingConfig") or {}
+    tags: Mapping[str, Any] = inputs.get("tags") or {}
     low, high = int(scaling.get("minSize", 0)), int(scaling.get("maxSize", 0))
     spot = inputs.get("capacityType") == "SPOT"
     discount = float(tags.get(catalog.SPOT_DISCOUNT_TAG, 0)) if spot else 0.0

@@ -1,6 +1,6 @@
 """GPU and cost rules: accelerator node groups are tainted, use allowed instance types, run
 spot only where allowed, and the stack stays under a GPU count and hourly cost cap (the
-plan's own cost model). Schedulability is :mod:`policies.readiness`'s."""
+plan's own cost model). Schedulability is :mod:`components.policies.readiness`'s."""
 
 from __future__ import annotations
 
@@ -9,10 +9,8 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, StackValidationArgs
 
-from components import catalog, pins
-from components.plan import cost
-from components.plan.monitor import Registration
-from policies.values import as_mapping, items
+from components import catalog, cost, pins
+from components.policies.values import as_mapping, items
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 MAX_GPUS = 64
@@ -77,10 +75,8 @@ def validate_gpu_caps(args: StackValidationArgs, report_violation: ReportViolati
     gpus = sum(max_accelerators(g.props) for g in groups)
     if gpus > max_gpus:
         report_violation(f"node groups may scale to {gpus} accelerators, over the cap of {max_gpus} (maxGpus)", None)
-    recorded = [
-        Registration(r.urn, r.resource_type, r.name, True, None, None, [], dict(r.props)) for r in args.resources
-    ]
-    hourly = float(cost.estimate(recorded, pins.today())["hourlyMax"])
+    priced = ((r.resource_type, r.name, r.props) for r in args.resources)
+    hourly = float(cost.estimate(priced, pins.today())["hourlyMax"])
     if hourly > max_hourly:
         report_violation(
             f"at maximum scale the stack costs ${hourly:,.2f}/h, over the cap of ${max_hourly:,.2f}/h (maxHourlyUsd)",

@@ -2,29 +2,30 @@
 
 The same :data:`POLICIES` are served to the Pulumi CLI (``policies/__main__.py``) and evaluated
 in-process by ``mlops plan``; levels per stack come from ``policies/config/<stack>.json``.
-``python -m policies.readme`` rewrites the README's rule table from this module.
+``python -m components.policies.readme`` rewrites the README's rule table from this module.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
     PolicyConfigSchema,
+    PolicyPack,
     ResourceValidationPolicy,
     StackValidationPolicy,
 )
 
 from components.naming import INTERNET_FACING_ANNOTATION
-from components.plan.policy import enforcement_level, read_pack_config
-from policies import encryption, gpu, iam, network, readiness, rules, workloads
+from components.policies import encryption, gpu, iam, network, readiness, rules, workloads
+from components.policies.settings import CONFIG_DIR, enforcement_level, read_pack_config
 
-CONFIG_DIR = Path(__file__).parent / "config"
+PACK_NAME = "mlops-platform"
+"""The pack's name in the CLI's output (``can't run policy ... from policy pack 'mlops-platform@v...'``)."""
 EXEMPT_DEVICE_PLUGIN = {"exemptions": workloads.EXEMPTIONS_SCHEMA}
 NO_EXEMPTIONS = {"exemptions": {**workloads.EXEMPTIONS_SCHEMA, "default": []}}
 
@@ -329,3 +330,8 @@ def table() -> str:
         for r, p in zip(RULES, POLICIES, strict=True)
     ]
     return "\n".join(lines)
+
+
+def serve() -> None:
+    """Serve the pack to the Pulumi CLI over gRPC (prints the port, blocks): the plugin's entry point."""
+    PolicyPack(name=PACK_NAME, enforcement_level=EnforcementLevel.ADVISORY, policies=POLICIES)

@@ -1,4 +1,4 @@
-"""Tag, hardening and data-safety rules (the pack's list is :mod:`policies.pack`).
+"""Tag, hardening and data-safety rules (the pack's list is :mod:`components.policies.pack`).
 
 Each validator is a plain function of ``(args, report_violation)`` so tests can call it with
 hand-built arguments.
@@ -20,15 +20,23 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from components.plan.diff import STATEFUL
-from policies.values import as_mapping, items
+from components.policies.values import as_mapping, items
 
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 """Current and deprecated bucket tokens (pulumi-aws 7 still ships BucketV2 and its V2 companions)."""
 
 DEFAULT_REQUIRED_TAGS = ["team", "cost-center", "environment"]
+
+STATEFUL = {
+    "aws:s3/bucket:Bucket": "bucket",
+    "aws:s3/bucketV2:BucketV2": "bucket",
+    "aws:kms/key:Key": "KMS key",
+    "aws:ecr/repository:Repository": "ECR repository",
+    "aws:eks/cluster:Cluster": "EKS cluster",
+    "aws:rds/instance:Instance": "RDS database",
+}
+"""Resource types whose deletion loses data (objects, encrypted data, images, the cluster, a database)."""
 STATEFUL_TYPES = tuple(STATEFUL)
-"""Resources whose deletion loses data: protected in prod."""
 
 
 def effective_tags(args: ResourceValidationArgs) -> dict[str, str]:

@@ -8,8 +8,8 @@ from typing import Any
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from components.naming import INTERNET_FACING_ANNOTATION
-from policies.readiness import metadata_annotations
-from policies.values import as_mapping, items
+from components.policies.readiness import metadata_annotations
+from components.policies.values import as_mapping, items
 
 WORLD = ("0.0.0.0/0", "::/0")
 PUBLIC_PORTS = [80, 443]

@@ -12,8 +12,8 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
-from policies.readiness import NEURON, NVIDIA, containers, kind_and_group, workload_pod
-from policies.values import as_mapping, items
+from components.policies.readiness import NEURON, NVIDIA, containers, kind_and_group, workload_pod
+from components.policies.values import as_mapping, items
 
 DEVICE_PLUGIN_EXEMPTION = {
     "kind": "DaemonSet",
