@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.configs import ROOT, write_sized_stack
-from components.plan.policy import evaluate
+from components.plan.policy import check
 from components.plan.runner import read_stack_file, run_program_dir
 from components.policies import CONFIG_DIR, POLICIES
 from components.policies.settings import read_pack_config
@@ -101,7 +101,7 @@ def policy_throughput(stack_file: Path, repeats: int = 5) -> dict[str, Any]:
     best = float("inf")
     for _ in range(repeats):
         started = time.perf_counter()
-        evaluate(POLICIES, recording.resources, pack_config)
+        check(POLICIES, recording.resources, pack_config, recording.config)
         best = min(best, time.perf_counter() - started)
     count = len(recording.resources)
     return {

@@ -13,14 +13,17 @@ _PREFIX = re.compile(r"^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*/$")
 PROMETHEUS_METRIC_NAME = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
 """Prometheus metric names (data model: letters, digits, underscores and colons)."""
 INTERNET_FACING_ANNOTATION = "mlops-platform/internet-facing"
+"""Marks a load balancer whose internet-facing scheme was explicitly allowed (value ``allowed``);
+the endpoint sets it, the policy pack accepts it."""
 MODEL_URI_ANNOTATION = "mlops-platform/model-uri"
 """On the Deployment of an endpoint serving a registered model: the registry URI it resolves."""
 PLATFORM_OUTPUT = "platform"
 """The stack output holding a platform stack's contract (components.platform_stack)."""
 PLATFORM_CONTRACT_VERSION = 1
 """Version of that contract: bumped when a field changes meaning or goes away."""
-"""Marks a load balancer whose internet-facing scheme was explicitly allowed (value ``allowed``);
-the endpoint sets it, the policy pack accepts it."""
+PLATFORM_REFERENCE_TYPE = "mlops:index:PlatformReference"
+"""The component an app stack records the contract it read in: the policy pack sees it (the engine
+sends no StackReference, a read, to a pack), so the deploy-readiness rules accept what the platform serves."""
 
 
 def bucket_name_problems(name: str) -> list[str]:

@@ -33,6 +33,7 @@ from components.model_serving_endpoint import PoolPlacement, RegisteredModel, re
 from components.monitoring_stack import MonitoringStack
 from components.naming import PLATFORM_CONTRACT_VERSION as CONTRACT_VERSION
 from components.naming import PLATFORM_OUTPUT as CONTRACT_OUTPUT
+from components.naming import PLATFORM_REFERENCE_TYPE
 
 T = TypeVar("T")
 KUBECONFIG_OUTPUT = "kubeconfig"
@@ -207,6 +208,21 @@ def _entry(table: str, contract: PlatformContract, name: str) -> str:
     return entries[name]
 
 
+class _PlatformReference(pulumi.ComponentResource):
+    """The contract an app stack read, recorded in its own deployment as a component's input and
+    output. The engine sends a policy pack no read resource (a StackReference is one), so this is
+    how the pack's deploy-readiness rules learn what the platform serves."""
+
+    platform: pulumi.Output[Any]
+    """The contract, as read."""
+
+    def __init__(self, name: str, contract: pulumi.Input[Any], opts: pulumi.ResourceOptions | None = None) -> None:
+        """Record ``contract`` under ``name`` (the StackReference's name)."""
+        super().__init__(PLATFORM_REFERENCE_TYPE, name, {CONTRACT_OUTPUT: contract}, opts)
+        self.platform = pulumi.Output.from_input(contract)
+        self.register_outputs({CONTRACT_OUTPUT: self.platform})
+
+
 class PlatformStack:
     """A platform stack as an app team's program sees it: its contract, typed, through a
     ``pulumi.StackReference``, and a Kubernetes provider for its cluster.
@@ -230,6 +246,8 @@ class PlatformStack:
         self.stack_name = stack_name
         self.reference = pulumi.StackReference(name, stack_name=stack_name, opts=opts)
         self.contract = self.reference.get_output(CONTRACT_OUTPUT).apply(self._checked)
+        # The contract in this stack's own state (mlops:index:PlatformReference), for the policy pack.
+        _PlatformReference(name, self.contract, opts)
         self.kubeconfig = pulumi.Output.secret(self.reference.require_output(KUBECONFIG_OUTPUT))
         self.provider = k8s.Provider(
             f"{name}-kubernetes", kubeconfig=self.kubeconfig, enable_server_side_apply=True, opts=opts

@@ -24,7 +24,7 @@ from components import cost, pins
 from components.errors import ConfigError
 from components.plan import deploy, diff, document
 from components.plan.mocks import ANY_STACK, UnknownStackError
-from components.plan.policy import evaluate
+from components.plan.policy import PolicyError, check
 from components.plan.runner import (
     PlanError,
     Recording,
@@ -34,7 +34,7 @@ from components.plan.runner import (
     read_stack_file,
     run_program_dir,
 )
-from components.policies import CONFIG_DIR, POLICIES
+from components.policies import CONFIG_DIR, PLUGIN_DIR, POLICIES
 from components.policies.settings import read_pack_config
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INVALID, EXIT_DESTROYS = 0, 1, 2, 3
@@ -58,6 +58,12 @@ def _parser() -> argparse.ArgumentParser:
         help="Pulumi Python program directory (default: infra)",
     )
     plan.add_argument("--out", type=Path, help="output directory (default: build/plan/<stack>)")
+    plan.add_argument(
+        "--preview",
+        action="store_true",
+        help="render what the first `pulumi preview` of an empty stack sees: IDs, ARNs, endpoints and "
+        "generated values unknown; policies that read one are listed as not run (advisory)",
+    )
     plan.add_argument("--format", choices=("text", "json"), default="text", help="what to print")
     plan.add_argument(
         "--compare",
@@ -83,6 +89,13 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("old", type=Path, help="the earlier plan.json (or its directory)")
     compare.add_argument("new", type=Path, help="the later plan.json (or its directory)")
     compare.add_argument("--format", choices=("text", "json"), default="text", help="what to print")
+    pack = commands.add_parser(
+        "policy-pack",
+        help="print the installed policy pack's directory (for pulumi preview --policy-pack)",
+        description="Print the directory of the policy pack this package installs, or with --config STACK "
+        "the pack config file of that stack (for --policy-pack-config).",
+    )
+    pack.add_argument("--config", metavar="STACK", help="print the pack config file of STACK (dev, prod) instead")
     return parser
 
 
@@ -94,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "diff":
             return diff_command(args.old, args.new, args.format)
+        if args.command == "policy-pack":
+            return policy_pack_command(args.config)
         return plan_command(
             args.stack,
             args.program,
@@ -102,6 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.format,
             args.compare,
             read_stack_outputs(args.stack_outputs),
+            args.preview,
         )
     except ConfigError as exc:
         print(exc.render(), file=sys.stderr)
@@ -118,6 +134,7 @@ def plan_command(
     fmt: str,
     compare: Path | None = None,
     stack_outputs: StackOutputs | None = None,
+    preview: bool = False,
 ) -> int:
     """Plan ``program`` for ``stack``, write the files, print a summary; returns the exit status.
     ``stack_outputs`` answer the program's StackReferences (:func:`read_stack_outputs`)."""
@@ -126,7 +143,9 @@ def plan_command(
     project, root = find_project(program)
     config = _stack_config(stack, program, root, config_file, project)
     try:
-        recording = run_program_dir(program, stack=stack, config=config, project=project, stack_outputs=stack_outputs)
+        recording = run_program_dir(
+            program, stack=stack, config=config, project=project, stack_outputs=stack_outputs, preview=preview
+        )
     except ConfigError as exc:
         raise ConfigError(config.source, exc.problems) from None
     except PlanError:
@@ -162,6 +181,19 @@ def diff_command(old: Path, new: Path, fmt: str) -> int:
     else:
         sys.stdout.write(diff.render_text(changes, str(old)).lstrip("\n"))
     return EXIT_DESTROYS if changes.destroyed else EXIT_OK
+
+
+def policy_pack_command(stack: str | None) -> int:
+    """Print the installed pack's directory, or a stack's pack config file."""
+    if stack is None:
+        print(PLUGIN_DIR)
+        return EXIT_OK
+    config = CONFIG_DIR / f"{stack}.json"
+    if not config.is_file():
+        known = ", ".join(sorted(p.stem for p in CONFIG_DIR.glob("*.json")))
+        raise PlanError(f"--config {stack}: no pack config for that stack (this package has: {known})")
+    print(config)
+    return EXIT_OK
 
 
 def read_plan(path: Path) -> dict[str, Any]:
@@ -201,13 +233,17 @@ def read_stack_outputs(specs: Sequence[str]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def make_plan(recording: Recording) -> dict[str, Any]:
-    """Evaluate the policy pack for the recording's stack and build ``plan.json``."""
-    pack_config = read_pack_config(CONFIG_DIR / f"{recording.stack}.json")
-    violations = evaluate(POLICIES, recording.resources, pack_config)
+def make_plan(recording: Recording, pack_config_file: Path | None = None) -> dict[str, Any]:
+    """Evaluate the policy pack for the recording's stack (under ``pack_config_file``, by default
+    the stack's ``policies/config/<stack>.json``) and build ``plan.json``."""
+    source = pack_config_file or CONFIG_DIR / f"{recording.stack}.json"
+    try:
+        evaluation = check(POLICIES, recording.resources, read_pack_config(source), recording.config, str(source))
+    except PolicyError as exc:
+        raise PlanError(f"the policy pack failed: {exc}") from None
     return document.build_plan(
         recording,
-        violations,
+        evaluation,
         cost.estimate(((r.type, r.name, r.inputs) for r in recording.resources), pins.today()),
         deploy.estimate(recording.resources),
     )

@@ -12,7 +12,7 @@ import yaml
 
 from components.naming import MODEL_URI_ANNOTATION
 from components.plan.monitor import SECRET_PLACEHOLDER, Registration
-from components.plan.policy import Violation
+from components.plan.policy import Evaluation
 from components.plan.runner import Recording
 
 SCHEMA_VERSION = 1
@@ -55,15 +55,18 @@ def resource_json(resource: Registration) -> dict[str, Any]:
 
 
 def build_plan(
-    recording: Recording, violations: Sequence[Violation], cost: dict[str, Any], deploy: dict[str, Any]
+    recording: Recording, evaluation: Evaluation, cost: dict[str, Any], deploy: dict[str, Any]
 ) -> dict[str, Any]:
-    """The ``plan.json`` document (DESIGN.md contract)."""
+    """The ``plan.json`` document (DESIGN.md contract); ``preview`` and ``notRun`` say whether it
+    renders a first ``pulumi preview`` and which policies could not judge an unknown value."""
     return {
         "schemaVersion": SCHEMA_VERSION,
         "project": recording.project,
         "stack": recording.stack,
+        "preview": recording.preview,
         "resources": [resource_json(r) for r in recording.resources],
-        "violations": [v.as_json() for v in violations],
+        "violations": [v.as_json() for v in evaluation.violations],
+        "notRun": [n.as_json() for n in evaluation.not_run],
         "outputs": integers(recording.outputs),
         "cost": cost,
         "deploy": deploy,
@@ -159,6 +162,7 @@ def render_text(plan: dict[str, Any]) -> str:
     lines.append("")
     lines += _models_text(resources)
     lines += _violations_text(plan["violations"])
+    lines += _not_run_text(plan.get("notRun", []))
     lines.append("")
     lines += _cost_text(plan["cost"])
     lines.append("")
@@ -221,6 +225,21 @@ def _violations_text(violations: list[dict[str, Any]]) -> list[str]:
     for v in violations:
         where = v["urn"].rsplit("::", 1)[-1] if v["urn"] else "stack"
         lines.append(f"  [{v['enforcementLevel']}] {v['policy']}: {where}: {v['message']}")
+    return lines
+
+
+def _not_run_text(not_run: list[dict[str, Any]]) -> list[str]:
+    """What the CLI prints as advisory "can't run policy ... during preview", counted per policy."""
+    if not not_run:
+        return []
+    counts = Counter(n["policy"] for n in not_run)
+    lines = [
+        f"Policies that could not run on an unknown value (advisory, as in a first pulumi preview): {len(not_run)}"
+    ]
+    for policy, count in sorted(counts.items()):
+        example = next(n for n in not_run if n["policy"] == policy)
+        where = example["urn"].rsplit("::", 1)[-1] if example["urn"] else "stack"
+        lines.append(f"  {policy}: {count} resource(s), e.g. {where}: {example['reason']}")
     return lines
 
 

@@ -318,6 +318,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
     """Mocks whose outputs look like the real cloud's, consistent for each resource type.
 
     ``stack_outputs`` answers StackReferences: stack name (or :data:`ANY_STACK`) -> its outputs.
+    With ``preview``, a resource is answered as the first ``pulumi preview`` of an empty stack
+    sees it: its inputs and nothing the cloud computes (no ID, ARN, endpoint or generated value),
+    so everything derived from those is unknown. Reads (StackReferences) still answer: the engine
+    reads them during a preview too.
     """
 
     def __init__(
@@ -325,16 +329,20 @@ class RecordingMocks(pulumi.runtime.Mocks):
         region: str = "us-east-1",
         account: str = ACCOUNT_ID,
         stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+        preview: bool = False,
     ) -> None:
         self.region = region
         self.account = account
         self.stack_outputs = dict(stack_outputs or {})
+        self.preview = preview
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = cast(dict[str, Any], args.inputs)  # pyright: ignore[reportUnknownMemberType]
         if args.typ == STACK_REFERENCE:
             stack = str(inputs.get("name") or args.name)
             return stack, stack_reference_state(stack, self.stack_outputs)
+        if self.preview:
+            return "", inputs
         ctx = _Ctx(args.typ, args.name, inputs, self.region, self.account)
         handler = _HANDLERS.get(args.typ)
         if handler is not None:

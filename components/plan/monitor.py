@@ -17,6 +17,8 @@ _ARCHIVE = "0def7320c3a5731c473e5ecbe6d01bc7"
 _UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 SECRET_PLACEHOLDER = "[secret]"
+UNKNOWN_PLACEHOLDER = "[unknown]"
+"""A value only the deployment will know (a first preview's IDs, ARNs, generated passwords)."""
 
 
 @dataclass
@@ -37,6 +39,39 @@ class Registration:
     delete_before_replace: bool = False
     aliases: list[str] = field(default_factory=list[str])
     """URNs this resource was known by before (``aliases=``): not a delete and a create."""
+    wire_inputs: dict[str, Any] | None = None
+    """The inputs as the engine sends them to a policy pack's ``Analyze`` (:func:`engine_form`);
+    ``inputs`` when not given."""
+    wire_outputs: dict[str, Any] | None = None
+    """The outputs as the engine sends them to ``AnalyzeStack``: a custom resource's state, a
+    component's registered outputs; the wire inputs when not given."""
+    read: bool = False
+    """Read, not managed (``get``, StackReference): the engine analyzes neither way."""
+
+    @property
+    def analyzed_inputs(self) -> dict[str, Any]:
+        """What ``Analyze`` receives."""
+        return self.inputs if self.wire_inputs is None else self.wire_inputs
+
+    @property
+    def analyzed_outputs(self) -> dict[str, Any]:
+        """What ``AnalyzeStack`` receives."""
+        return self.analyzed_inputs if self.wire_outputs is None else self.wire_outputs
+
+
+def engine_form(value: Any) -> Any:
+    """An SDK wire value as the engine forwards it to a policy pack (``MarshalOptions{KeepUnknowns,
+    KeepSecrets}``, no KeepResources): secrets and unknowns kept, a resource reference replaced by
+    its ID (unknown while the ID is) or, for a component, its URN."""
+    if isinstance(value, dict):
+        value = cast(dict[str, Any], value)
+        if value.get(_SIG) == _RESOURCE_REF:
+            ident = value.get("id")
+            return ident if isinstance(ident, str) and ident else value.get("urn")
+        return {k: engine_form(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [engine_form(v) for v in cast(list[Any], value)]
+    return value
 
 
 def plain(value: Any) -> Any:
@@ -56,7 +91,7 @@ def plain(value: Any) -> Any:
     if isinstance(value, list):
         return [plain(v) for v in cast(list[Any], value)]
     if value == _UNKNOWN:
-        return "[unknown]"
+        return UNKNOWN_PLACEHOLDER
     return value
 
 
@@ -110,6 +145,7 @@ class GraphMonitor(MockMonitor):
         # The SDK's mock monitor is untyped.
         response = super().RegisterResource(request)  # pyright: ignore[reportUnknownMemberType]
         inputs = json_format.MessageToDict(request.object, preserving_proto_field_name=True)
+        state = json_format.MessageToDict(response.object, preserving_proto_field_name=True)
         dependencies = set(request.dependencies)
         for deps in request.propertyDependencies.values():
             dependencies.update(deps.urns)
@@ -129,8 +165,18 @@ class GraphMonitor(MockMonitor):
             ignore_changes=sorted(request.ignoreChanges),
             delete_before_replace=bool(request.deleteBeforeReplace),
             aliases=alias_urns(request, response.urn, parent),
+            wire_inputs=engine_form(inputs),
+            wire_outputs=engine_form(state) if request.custom else {},  # a component's: RegisterResourceOutputs
         )
         return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        """A component's (or the stack's) outputs: what ``AnalyzeStack`` sees of it."""
+        registration = self.registrations.get(request.urn)
+        if registration is not None:
+            outputs = json_format.MessageToDict(request.outputs, preserving_proto_field_name=True)
+            registration.wire_outputs = engine_form(outputs)
+        return super().RegisterResourceOutputs(request)  # pyright: ignore[reportUnknownMemberType]
 
     def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         """A read (``get`` or StackReference) is in the stack too, with the state it read."""
@@ -146,5 +192,6 @@ class GraphMonitor(MockMonitor):
             provider=provider_urn(request.provider),
             dependencies=sorted(set(request.dependencies) - {parent or ""}),
             inputs=plain(state),
+            read=True,
         )
         return response

@@ -26,7 +26,7 @@ from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 
 from components.plan.mocks import RecordingMocks
-from components.plan.monitor import SECRET_PLACEHOLDER, GraphMonitor, Registration
+from components.plan.monitor import SECRET_PLACEHOLDER, UNKNOWN_PLACEHOLDER, GraphMonitor, Registration
 
 DEFAULT_REGION = "us-east-1"
 StackOutputs = Mapping[str, Mapping[str, Any]]
@@ -62,6 +62,10 @@ class Recording:
     stack: str
     resources: list[Registration]
     outputs: dict[str, Any]
+    config: Mapping[str, str] = field(default_factory=dict[str, str])
+    """The stack's config (``pkg:key`` -> string): what the engine gives default providers."""
+    preview: bool = False
+    """Recorded as a first ``pulumi preview`` sees the program (computed values unknown)."""
 
 
 def find_project(program_dir: Path) -> tuple[str, Path]:
@@ -128,18 +132,18 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 @contextmanager
 def mocked_runtime(
-    project: str, stack: str, config: StackConfig, stack_outputs: StackOutputs | None = None
+    project: str, stack: str, config: StackConfig, stack_outputs: StackOutputs | None = None, preview: bool = False
 ) -> Generator[tuple[asyncio.AbstractEventLoop, GraphMonitor]]:
     """A fresh event loop and Pulumi runtime under recording mocks (``stack_outputs`` answer
-    StackReferences); reset on exit."""
+    StackReferences; ``preview``: a first preview, computed values unknown); reset on exit."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    monitor = GraphMonitor(RecordingMocks(region=config.region, stack_outputs=stack_outputs))
+    monitor = GraphMonitor(RecordingMocks(region=config.region, stack_outputs=stack_outputs, preview=preview))
     try:
         with _lean_sdk():
             pulumi_settings.reset_options(project=project, stack=stack)
             pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
-            pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor)
+            pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor)
             yield loop, monitor
     finally:
         _drain(loop)
@@ -189,24 +193,34 @@ def run_program(
     stack: str,
     config: StackConfig,
     stack_outputs: StackOutputs | None = None,
+    preview: bool = False,
 ) -> Recording:
     """Run ``program`` (it declares resources) under mocks and return what it declared;
-    ``stack_outputs`` (stack name, or ``*`` for any, -> outputs) answer its StackReferences."""
+    ``stack_outputs`` (stack name, or ``*`` for any, -> outputs) answer its StackReferences;
+    ``preview`` runs it as the first ``pulumi preview`` of an empty stack (see RecordingMocks)."""
 
     def main() -> None:
         program()
 
-    with mocked_runtime(project, stack, config, stack_outputs) as (loop, monitor):
+    with mocked_runtime(project, stack, config, stack_outputs, preview) as (loop, monitor):
         loop.run_until_complete(run_pulumi_func(main))
         root = pulumi_settings.get_root_resource()
         exported: dict[str, Any] = getattr(root, "outputs", {})
         outputs = loop.run_until_complete(_resolve_outputs(exported))
         resources = sorted(monitor.registrations.values(), key=lambda r: r.urn)
-    return Recording(project=project, stack=stack, resources=resources, outputs=outputs)
+    return Recording(
+        project=project, stack=stack, resources=resources, outputs=outputs, config=config.values, preview=preview
+    )
 
 
 def run_program_dir(
-    program_dir: Path, *, stack: str, config: StackConfig, project: str, stack_outputs: StackOutputs | None = None
+    program_dir: Path,
+    *,
+    stack: str,
+    config: StackConfig,
+    project: str,
+    stack_outputs: StackOutputs | None = None,
+    preview: bool = False,
 ) -> Recording:
     """Run the ``__main__.py`` of a Pulumi Python program directory as the Pulumi CLI does:
     from that directory, with it first on ``sys.path``."""
@@ -224,6 +238,7 @@ def run_program_dir(
             stack=stack,
             config=config,
             stack_outputs=stack_outputs,
+            preview=preview,
         )
     finally:
         os.chdir(previous)
@@ -235,6 +250,7 @@ async def _resolve_outputs(exported: Mapping[str, Any]) -> dict[str, Any]:
     for name in sorted(exported):
         output = pulumi.Output.from_input(exported[name])
         is_secret = await output.is_secret()
+        known = await output.is_known()
         value = await output.future()
-        resolved[name] = SECRET_PLACEHOLDER if is_secret else value
+        resolved[name] = SECRET_PLACEHOLDER if is_secret else value if known else UNKNOWN_PLACEHOLDER
     return resolved

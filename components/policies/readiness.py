@@ -10,7 +10,7 @@ resources' inputs and dependency graph.
 
 What a platform stack provides (its CRDs, metrics APIs, Prometheus and GPU pools) counts as
 installed in an app stack that reads it: the rules read the platform contract in the outputs
-of the stack's StackReferences (``components.platform_stack``).
+recorded in the stack (``components.platform_stack.PlatformReference``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 from pulumi_policy import PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs
 
 from components import catalog, pins, timings
-from components.naming import PLATFORM_CONTRACT_VERSION, PLATFORM_OUTPUT
+from components.naming import PLATFORM_CONTRACT_VERSION, PLATFORM_OUTPUT, PLATFORM_REFERENCE_TYPE
 from components.policies.values import as_mapping, items
 
 BUILT_IN_GROUPS = frozenset(
@@ -73,7 +73,6 @@ METRICS_SERVER = "metrics-server"
 CUSTOM_METRICS_CHARTS = ("prometheus-adapter",)
 EXTERNAL_METRICS_CHARTS = ("keda", "prometheus-adapter")
 PROMETHEUS_CHARTS = ("kube-prometheus-stack",)
-STACK_REFERENCE = "pulumi:pulumi:StackReference"
 RESOURCE_METRICS_API, CUSTOM_METRICS_API, EXTERNAL_METRICS_API = (
     "metrics.k8s.io",
     "custom.metrics.k8s.io",
@@ -93,16 +92,16 @@ class Provided:
 
 
 def provided_by_platforms(resources: Iterable[PolicyResource]) -> Provided:
-    """The union of the contracts (``outputs.platform``, a version this pack reads) of the
-    stack's StackReferences."""
+    """The union of the platform contracts (a version this pack reads) the stack recorded in
+    ``PlatformReference`` components (``components.platform_stack.PlatformStack`` makes one)."""
     groups: set[str] = set()
     apis: set[str] = set()
     prometheus: set[str] = set()
     pools: list[tuple[str, Mapping[str, Any]]] = []
     for resource in resources:
-        if resource.resource_type != STACK_REFERENCE:
+        if resource.resource_type != PLATFORM_REFERENCE_TYPE:
             continue
-        contract = as_mapping(as_mapping(resource.props.get("outputs")).get(PLATFORM_OUTPUT))
+        contract = as_mapping(resource.props.get(PLATFORM_OUTPUT))
         if contract.get("version") != PLATFORM_CONTRACT_VERSION:
             continue
         groups.update(map(str, items(contract.get("crdGroups"))))

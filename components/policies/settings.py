@@ -9,10 +9,12 @@ settings, with the defaults of the policy's config schema filled in, in one ``Co
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
+import jsonschema
+from jsonschema.exceptions import ValidationError
 from pulumi_policy import EnforcementLevel, Policy
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -25,37 +27,108 @@ CONFIG_DIR = next(
 """Per-stack pack configs: ``policies/config`` in a checkout, shipped in the wheel beside the plugin."""
 
 
+ResolvedConfig = dict[str, tuple[EnforcementLevel, dict[str, Any]]]
+"""Policy name -> (level, settings): what the CLI's ``Configure`` call gives the pack."""
+
+PACK_DEFAULT_LEVEL = EnforcementLevel.ADVISORY
+"""The level of a policy that names none (``PolicyPack(enforcement_level=...)``)."""
+_ENVIRONMENTS = "environments"
+"""A top-level list of Pulumi ESC environments, which the CLI removes before reading policies."""
+
+
+class PackConfigError(ValueError):
+    """A pack config file the CLI would refuse; the message names the file and the policy."""
+
+
 def read_pack_config(path: Path | None) -> dict[str, Any]:
     """A policy pack config file (``policies/config/<stack>.json``); empty when absent."""
     if path is None or not path.is_file():
         return {}
-    data = json.loads(path.read_text())
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise PackConfigError(f"{path}: not a JSON pack config ({exc})") from None
+    if data is None:
+        return {}
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: must be a JSON object of policy name to level or settings")
+        raise PackConfigError(f"{path}: must be a JSON object of policy name to level or settings")
     return cast(dict[str, Any], data)
 
 
+def _level(value: Any, where: str) -> EnforcementLevel:
+    try:
+        return EnforcementLevel(value)
+    except ValueError:
+        allowed = ", ".join(level.value for level in EnforcementLevel)
+        raise PackConfigError(f"{where}: enforcementLevel {value!r} is not one of {allowed}") from None
+
+
+def _entries(pack_config: Mapping[str, Any], source: str) -> dict[str, tuple[EnforcementLevel | None, dict[str, Any]]]:
+    """The file's entries as (level, settings), as the CLI's ``parsePolicyPackConfig`` reads them."""
+    entries: dict[str, tuple[EnforcementLevel | None, dict[str, Any]]] = {}
+    for name, value in pack_config.items():
+        if name == _ENVIRONMENTS:
+            continue
+        where = f"{source}: {name}"
+        if isinstance(value, str):
+            entries[name] = (_level(value, where), {})
+        elif isinstance(value, dict):
+            settings = dict(cast(dict[str, Any], value))
+            raw = settings.pop("enforcementLevel", None)
+            level = None if raw is None else _level(raw, where)
+            if level is not None or settings:
+                entries[name] = (level, settings)
+        else:
+            raise PackConfigError(f"{where}: {value!r} is not a valid value; must be a string or object")
+    return entries
+
+
+def defaults(policy: Policy) -> dict[str, Any]:
+    """The ``default`` of each property of the policy's config schema."""
+    if policy.config_schema is None:
+        return {}
+    return {k: s["default"] for k, s in policy.config_schema.properties.items() if "default" in s}
+
+
+def resolve(policies: Sequence[Policy], pack_config: Mapping[str, Any], source: str = "pack config") -> ResolvedConfig:
+    """Every policy's level and settings, as the CLI computes them for ``Configure``
+    (``ReconcilePolicyPackConfig``): the policy's own level and schema defaults, then the file's
+    ``all`` level, then the file's entry for the policy (its level, its settings key by key);
+    each policy's settings are then validated against its schema. ``source`` names the file."""
+    entries = _entries(pack_config, source)
+    names = {p.name for p in policies}
+    if unknown := sorted(set(entries) - names - {"all"}):
+        raise PackConfigError(f"{source}: no policy named {', '.join(unknown)} in this pack")
+    everything = entries.get("all", (None, {}))[0]
+    resolved: ResolvedConfig = {}
+    for policy in policies:
+        level = everything or policy.enforcement_level or PACK_DEFAULT_LEVEL
+        settings = defaults(policy)
+        own_level, own_settings = entries.get(policy.name, (None, {}))
+        settings.update(own_settings)
+        resolved[policy.name] = (own_level or level, settings)
+        _validate(policy, settings, source)
+    return resolved
+
+
+def _validate(policy: Policy, settings: Mapping[str, Any], source: str) -> None:
+    schema: dict[str, Any] = {"type": "object", "properties": {}}
+    if policy.config_schema is not None:
+        schema["properties"] = dict(policy.config_schema.properties)
+        schema["required"] = list(policy.config_schema.required or [])
+    validator = jsonschema.Draft7Validator(schema)
+    errors = cast(list[ValidationError], list(validator.iter_errors(dict(settings))))  # pyright: ignore[reportUnknownMemberType]
+    if errors:
+        first = min(errors, key=lambda e: (list(map(str, e.absolute_path)), e.message))
+        path = "".join(f".{p}" for p in first.absolute_path)
+        raise PackConfigError(f"{source}: {policy.name}{path}: {first.message}")
+
+
 def enforcement_level(policy: Policy, pack_config: Mapping[str, Any]) -> EnforcementLevel:
-    """The level in force: the policy's own entry, else ``all``, else the policy's default."""
-    for key in (policy.name, "all"):
-        entry: Any = pack_config.get(key)
-        if isinstance(entry, dict):
-            entry = cast(dict[str, Any], entry).get("enforcementLevel")
-        level: Any = entry
-        if isinstance(level, str):
-            return EnforcementLevel(level)
-    return policy.enforcement_level or EnforcementLevel.ADVISORY
+    """The level in force for ``policy`` under ``pack_config`` (see :func:`resolve`)."""
+    return resolve([policy], {k: v for k, v in pack_config.items() if k in (policy.name, "all")})[policy.name][0]
 
 
 def policy_config(policy: Policy, pack_config: Mapping[str, Any]) -> dict[str, Any]:
-    """The policy's settings: schema defaults overlaid with the pack config entry."""
-    settings: dict[str, Any] = {}
-    if policy.config_schema is not None:
-        for key, schema in policy.config_schema.properties.items():
-            if "default" in schema:
-                settings[key] = schema["default"]
-    entry: Any = pack_config.get(policy.name)
-    if isinstance(entry, dict):
-        items = cast(dict[str, Any], entry).items()
-        settings.update({k: v for k, v in items if k != "enforcementLevel"})
-    return settings
+    """The settings ``policy`` gets under ``pack_config`` (see :func:`resolve`)."""
+    return resolve([policy], {k: v for k, v in pack_config.items() if k in (policy.name, "all")})[policy.name][1]

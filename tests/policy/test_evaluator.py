@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -17,9 +20,10 @@ from pulumi_policy import (
 )
 
 from components.plan.monitor import Registration
-from components.plan.policy import evaluate
+from components.plan.policy import check
 from components.policies import CONFIG_DIR, POLICIES
-from components.policies.settings import enforcement_level, policy_config
+from components.policies.settings import PackConfigError, enforcement_level, policy_config, resolve
+from tests.conftest import ROOT
 
 required_tags = next(p for p in POLICIES if p.name == "aws-required-tags")
 
@@ -51,15 +55,15 @@ def test_resource_policies_see_props_and_levels_come_from_pack_config() -> None:
         reg("pub", "aws:s3/bucket:Bucket", {"acl": "public-read"}),
         reg("priv", "aws:s3/bucket:Bucket", {"acl": "private"}),
     ]
-    [violation] = evaluate([policy], resources, {})
+    [violation] = check([policy], resources, {}).violations
     assert (violation.policy, violation.enforcement_level, violation.message) == (
         "no-public-acl",
         "mandatory",
         "bucket is public",
     )
     assert violation.urn == resources[1].urn
-    assert evaluate([policy], resources, {"all": "advisory"})[0].enforcement_level == "advisory"
-    assert evaluate([policy], resources, {"no-public-acl": {"enforcementLevel": "disabled"}}) == []
+    assert check([policy], resources, {"all": "advisory"}).violations[0].enforcement_level == "advisory"
+    assert check([policy], resources, {"no-public-acl": {"enforcementLevel": "disabled"}}).violations == []
 
 
 def test_async_and_stack_policies_are_awaited() -> None:
@@ -73,7 +77,7 @@ def test_async_and_stack_policies_are_awaited() -> None:
         ResourceValidationPolicy("async", "d", async_check),
         StackValidationPolicy("count", "d", count),
     ]
-    violations = evaluate(policies, [reg("b", "aws:s3/bucket:Bucket", {})], {})
+    violations = check(policies, [reg("b", "aws:s3/bucket:Bucket", {})], {}).violations
     assert [(v.policy, v.enforcement_level, v.urn) for v in violations] == [
         ("async", "advisory", "urn:pulumi:dev::p::aws:s3/bucket:Bucket::b"),
         ("count", "advisory", None),
@@ -92,7 +96,7 @@ def test_required_tags_come_from_provider_default_tags_or_the_resource() -> None
     )
     untagged = reg("c", "aws:sqs/queue:Queue", {"tags": {"team": "t"}}, provider=None)
     not_aws = reg("d", "kubernetes:core/v1:Namespace", {}, provider=None)
-    violations = evaluate([required_tags], [provider, tagged_by_provider, tagged_itself, untagged, not_aws], {})
+    violations = check([required_tags], [provider, tagged_by_provider, tagged_itself, untagged, not_aws], {}).violations
     assert [(v.urn, v.message.split(" (")[0]) for v in violations] == [
         (untagged.urn, "missing required tags cost-center, environment")
     ]
@@ -102,7 +106,7 @@ def test_required_tags_are_configurable() -> None:
     config = {"aws-required-tags": {"requiredTags": ["owner"]}}
     assert policy_config(required_tags, config) == {"requiredTags": ["owner"]}
     assert policy_config(required_tags, {}) == {"requiredTags": ["team", "cost-center", "environment"]}
-    [violation] = evaluate([required_tags], [reg("q", "aws:sqs/queue:Queue", {}, None)], config)
+    [violation] = check([required_tags], [reg("q", "aws:sqs/queue:Queue", {}, None)], config).violations
     assert "missing required tags owner" in violation.message
 
 
@@ -130,3 +134,61 @@ def test_stack_pack_configs_set_the_levels() -> None:
     assert enforcement_level(next(p for p in POLICIES if p.name == "stateful-resources-protected"), dev).value == (
         "disabled"
     )
+
+
+def test_pack_config_resolves_as_the_cli_reconciles_it() -> None:
+    """``ReconcilePolicyPackConfig`` (pulumi/pulumi v3.259.0, pkg/resource/analyzer/config.go): every
+    policy with its own level and schema defaults, then the file's ``all``, then its own entry."""
+    spot = next(p for p in POLICIES if p.name == "gpu-spot-allowed")
+    tags = next(p for p in POLICIES if p.name == "aws-required-tags")
+    resolved = resolve(
+        [spot, tags],
+        {
+            "all": "advisory",
+            "gpu-spot-allowed": {"allowSpot": True},
+            "aws-required-tags": "disabled",
+            "environments": [],
+        },
+    )
+    assert resolved == {
+        "gpu-spot-allowed": (EnforcementLevel.ADVISORY, {"allowSpot": True}),  # level from all, settings its own
+        "aws-required-tags": (EnforcementLevel.DISABLED, {"requiredTags": ["team", "cost-center", "environment"]}),
+    }
+    assert resolve([spot], {})["gpu-spot-allowed"] == (EnforcementLevel.MANDATORY, {"allowSpot": False})
+
+
+@pytest.mark.parametrize(
+    ("config", "error"),
+    [
+        (
+            {"gpu-spot-allowed": {"allowSpot": "yes"}},
+            "prod.json: gpu-spot-allowed.allowSpot: 'yes' is not of type 'boolean'",
+        ),
+        ({"gpu-spot-allowed": "blocking"}, "prod.json: gpu-spot-allowed: enforcementLevel 'blocking' is not one of"),
+        ({"gpu-spot-alowed": "mandatory"}, "prod.json: no policy named gpu-spot-alowed in this pack"),
+        ({"gpu-spot-allowed": 1}, "prod.json: gpu-spot-allowed: 1 is not a valid value; must be a string or object"),
+    ],
+)
+def test_pack_configs_the_cli_would_refuse_are_errors(config: dict[str, Any], error: str) -> None:
+    with pytest.raises(PackConfigError) as raised:
+        resolve(POLICIES, config, "policies/config/prod.json")
+    assert error in str(raised.value)
+
+
+def test_the_pack_imports_nothing_from_the_planner() -> None:
+    """The CLI's plugin loads the pack and the library, never ``components.plan``; the planner
+    depends on the pack, not the reverse."""
+    code = (
+        "import sys, runpy; import components.policies, components.policies.readme; "
+        "print(sorted(m for m in sys.modules if m.startswith('components.plan')))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+    for path in [*(ROOT / "components" / "policies").rglob("*.py"), *(ROOT / "policies").rglob("*.py")]:
+        imports = [
+            node.module if isinstance(node, ast.ImportFrom) else alias.name
+            for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            for alias in node.names
+        ]
+        assert not [m for m in imports if m and m.startswith("components.plan")], path

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from components.plan.policy import evaluate
+from components.plan.policy import check
 from components.policies import CONFIG_DIR, POLICIES, readme
 from components.policies.pack import RULES, table
 from components.policies.settings import read_pack_config
@@ -26,7 +26,7 @@ PROD = read_pack_config(CONFIG_DIR / "prod.json")
 def mandatory(run: RunProgram, program: Any, pack_config: dict[str, Any] = PROD) -> list[tuple[str, str]]:
     recording = run(program, stack="prod")
     return sorted(
-        {(v.policy, v.message) for v in evaluate(POLICIES, recording.resources, pack_config)
+        {(v.policy, v.message) for v in check(POLICIES, recording.resources, pack_config).violations
          if v.enforcement_level == "mandatory"}
     )  # fmt: skip
 

@@ -8,7 +8,7 @@ import pytest
 
 from components import pins
 from components.plan.monitor import Registration
-from components.plan.policy import evaluate
+from components.plan.policy import check
 from components.policies import POLICIES
 from components.policies.rules import taggable_types
 
@@ -28,7 +28,7 @@ def reg(
 
 def violations(*resources: Registration) -> list[tuple[str, str, str]]:
     provider = Registration(PROVIDER, "pulumi:providers:aws", "aws", True, None, None, [], {"defaultTags": TAGS})
-    found = evaluate(POLICIES, [provider, *resources], {"all": "mandatory"})
+    found = check(POLICIES, [provider, *resources], {"all": "mandatory"}).violations
     return [(v.policy, (v.urn or "").rsplit("::", 1)[-1], v.message) for v in found]
 
 

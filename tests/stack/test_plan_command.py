@@ -51,13 +51,16 @@ def test_prod_plan_json_matches_the_contract(tmp_path: Path) -> None:
         "schemaVersion",
         "project",
         "stack",
+        "preview",
         "resources",
         "violations",
+        "notRun",
         "outputs",
         "cost",
         "deploy",
     }
     assert (plan["schemaVersion"], plan["project"], plan["stack"]) == (1, "mlops-platform", "prod")
+    assert (plan["preview"], plan["notRun"]) == (False, [])  # every value is known after an update
     urns = {r["urn"] for r in plan["resources"]}
     for resource in plan["resources"]:
         assert set(resource) == {

@@ -27,7 +27,7 @@ def test_every_component_is_exported() -> None:
             name
             for name, value in vars(module).items()
             if isinstance(value, type) and issubclass(value, pulumi.ComponentResource)
-            and value.__module__ == module.__name__
+            and value.__module__ == module.__name__ and not name.startswith("_")
         }  # fmt: skip
     exported = [n for n in components.__all__ if not n.endswith("Args")]
     assert set(exported) == defined

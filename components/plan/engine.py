@@ -1,0 +1,134 @@
+"""What the Pulumi engine sends a policy pack, built from a recording.
+
+The CLI runs a pack as a plugin and speaks the Analyzer gRPC protocol to it: ``Configure`` with
+the resolved pack config, ``Analyze`` once per resource with its inputs, ``AnalyzeStack`` once
+with every managed resource's outputs (pulumi/pulumi v3.259.0,
+``pkg/resource/plugin/analyzer_plugin.go`` and ``pkg/resource/deploy/step_generator.go``):
+
+- properties are marshalled keeping unknowns and secrets, with resource references replaced by
+  their IDs (:func:`components.plan.monitor.engine_form`);
+- components are analyzed like custom resources (their inputs, then their registered outputs);
+  reads (``get``, StackReferences) are analyzed neither way;
+- a resource on a default provider is sent that provider, configured from the stack's
+  ``<package>:<key>`` config.
+
+``mlops plan`` evaluates the pack on these messages through ``pulumi_policy``'s own
+deserialization (:mod:`components.plan.policy`); the protocol test sends the same messages to
+the pack running as a plugin process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from google.protobuf import struct_pb2
+from pulumi.runtime.proto import analyzer_pb2
+from pulumi_policy import EnforcementLevel
+
+from components.plan.monitor import Registration
+from components.policies.settings import ResolvedConfig
+
+_LEVELS = {
+    EnforcementLevel.ADVISORY: analyzer_pb2.ADVISORY,
+    EnforcementLevel.MANDATORY: analyzer_pb2.MANDATORY,
+    EnforcementLevel.REMEDIATE: analyzer_pb2.REMEDIATE,
+    EnforcementLevel.DISABLED: analyzer_pb2.DISABLED,
+}
+
+
+def struct(properties: Mapping[str, Any]) -> struct_pb2.Struct:
+    """A property map as a protobuf ``Struct`` (numbers become doubles, as on the wire)."""
+    message = struct_pb2.Struct()
+    message.update(properties)
+    return message
+
+
+class Requests:
+    """Every message the engine would send for one recording, built once."""
+
+    def __init__(self, resources: Sequence[Registration], config: Mapping[str, str]) -> None:
+        self._by_urn = {r.urn: r for r in resources}
+        self._config = config
+        self._providers: dict[str, analyzer_pb2.AnalyzerProviderResource | None] = {}
+        self.managed = [r for r in resources if not r.read]
+        """Resources the engine analyzes: everything registered, not read."""
+        self.analyze = [self._analyze_request(r) for r in self.managed]
+        """One ``AnalyzeRequest`` per managed resource, in the recording's order."""
+        self.analyze_stack = analyzer_pb2.AnalyzeStackRequest(
+            resources=[self._analyzer_resource(r) for r in self.managed]
+        )
+        """The one ``AnalyzeStackRequest``."""
+
+    def _options(self, resource: Registration) -> analyzer_pb2.AnalyzerResourceOptions:
+        return analyzer_pb2.AnalyzerResourceOptions(
+            protect=resource.protect,
+            ignoreChanges=resource.ignore_changes,
+            deleteBeforeReplace=resource.delete_before_replace,
+            deleteBeforeReplaceDefined=resource.delete_before_replace,
+            aliases=resource.aliases,
+            parent=resource.parent or "",
+        )
+
+    def _provider(self, resource: Registration) -> analyzer_pb2.AnalyzerProviderResource | None:
+        """The resource's provider: its explicit one, else the package's default provider
+        (custom resources only: a local component has none)."""
+        if not resource.custom or resource.type.startswith("pulumi:"):
+            return None
+        key = resource.provider or resource.type.split(":", 1)[0]
+        if key not in self._providers:
+            explicit = self._by_urn.get(resource.provider or "")
+            if explicit is not None:
+                self._providers[key] = analyzer_pb2.AnalyzerProviderResource(
+                    type=explicit.type,
+                    properties=struct(explicit.analyzed_inputs),
+                    urn=explicit.urn,
+                    name=explicit.name,
+                )
+            else:
+                self._providers[key] = self._default_provider(key, resource.urn)
+        return self._providers[key]
+
+    def _default_provider(self, package: str, urn: str) -> analyzer_pb2.AnalyzerProviderResource:
+        stack, project = urn.removeprefix("urn:pulumi:").split("::")[:2]
+        prefix = f"{package}:"
+        properties = {k.removeprefix(prefix): v for k, v in self._config.items() if k.startswith(prefix)}
+        return analyzer_pb2.AnalyzerProviderResource(
+            type=f"pulumi:providers:{package}",
+            properties=struct(properties),
+            urn=f"urn:pulumi:{stack}::{project}::pulumi:providers:{package}::default",
+            name="default",
+        )
+
+    def _analyze_request(self, resource: Registration) -> analyzer_pb2.AnalyzeRequest:
+        return analyzer_pb2.AnalyzeRequest(
+            type=resource.type,
+            properties=struct(resource.analyzed_inputs),
+            urn=resource.urn,
+            name=resource.name,
+            options=self._options(resource),
+            provider=self._provider(resource),
+        )
+
+    def _analyzer_resource(self, resource: Registration) -> analyzer_pb2.AnalyzerResource:
+        managed_dependencies = [d for d in resource.dependencies if d in self._by_urn]
+        return analyzer_pb2.AnalyzerResource(
+            type=resource.type,
+            properties=struct(resource.analyzed_outputs),
+            urn=resource.urn,
+            name=resource.name,
+            options=self._options(resource),
+            provider=self._provider(resource),
+            parent=resource.parent or "",
+            dependencies=managed_dependencies,
+        )
+
+
+def configure_request(resolved: ResolvedConfig) -> analyzer_pb2.ConfigureAnalyzerRequest:
+    """``Configure`` as the CLI sends it: every policy with its level and settings."""
+    request = analyzer_pb2.ConfigureAnalyzerRequest()
+    for name, (level, properties) in resolved.items():
+        request.policyConfig[name].CopyFrom(
+            analyzer_pb2.PolicyConfig(enforcementLevel=_LEVELS[level], properties=struct(properties))
+        )
+    return request

@@ -1,0 +1,97 @@
+"""The built wheel as a team installs it: one top-level package (``components``), a team program
+with its own ``infra/`` and ``policies/`` packages plans clean, and the installed pack runs as
+the CLI runs it.
+
+The wheel goes into a fresh virtualenv; its dependencies come from this checkout's ``.venv``
+site-packages (added as a plain path, so that directory's own ``.pth`` files, which would put
+this checkout on ``sys.path``, are not read).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from google.protobuf import empty_pb2
+
+from components.policies import POLICIES
+from tests.conftest import ROOT
+from tests.policy.test_protocol import start_pack
+
+pytestmark = pytest.mark.stack
+
+
+def _uv() -> list[str]:
+    found = shutil.which("uv")
+    return [found] if found else [sys.executable, "-m", "uv"]
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+    """(the wheel, the virtualenv it is installed in)."""
+    work = tmp_path_factory.mktemp("wheel")
+    subprocess.run([*_uv(), "build", "--wheel", "--out-dir", str(work / "dist"), "-q"], cwd=ROOT, check=True)
+    [wheel] = (work / "dist").glob("*.whl")
+    venv = work / "venv"
+    subprocess.run([*_uv(), "venv", "-q", "--python", sys.executable, str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run([*_uv(), "pip", "install", "-q", "--no-deps", "--python", str(python), str(wheel)], check=True)
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    (Path(site) / "zz_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    yield wheel, venv
+
+
+def test_the_wheel_ships_one_top_level_package_and_the_pack(installed: tuple[Path, Path]) -> None:
+    wheel, _ = installed
+    names = zipfile.ZipFile(wheel).namelist()
+    assert {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")} == {"components"}
+    for shipped in ("PulumiPolicy.yaml", "__main__.py", "config/dev.json", "config/prod.json"):
+        assert f"components/policies/plugin/{shipped}" in names
+
+
+def test_a_team_program_with_its_own_infra_and_policies_plans_from_the_wheel(
+    installed: tuple[Path, Path], tmp_path: Path
+) -> None:
+    _, venv = installed
+    shutil.copytree(ROOT / "tests/programs/team-folders", tmp_path / "team")
+    result = subprocess.run(
+        [str(venv / "bin/mlops"), "plan", "--stack", "dev", "--program", "team", "--out", "out"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": ""},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Policy violations: none" in result.stdout
+    assert "mlops:index:ArtifactBucket  ranking-features" in result.stdout
+
+
+def test_the_installed_pack_runs_as_the_cli_runs_it(installed: tuple[Path, Path]) -> None:
+    _, venv = installed
+    mlops = str(venv / "bin/mlops")
+    pack = Path(subprocess.run([mlops, "policy-pack"], capture_output=True, text=True, check=True).stdout.strip())
+    assert pack.is_relative_to(venv)
+    config = subprocess.run([mlops, "policy-pack", "--config", "prod"], capture_output=True, text=True, check=True)
+    assert Path(config.stdout.strip()) == pack / "config" / "prod.json"
+    # Its PulumiPolicy.yaml names no virtualenv: the CLI runs the python on PATH, the team's venv.
+    assert "virtualenv" not in (pack / "PulumiPolicy.yaml").read_text().split("runtime:")[1]
+    plugin = start_pack(pack, python=str(venv / "bin/python"))
+    served = next(plugin)
+    try:
+        info = served.stub.GetAnalyzerInfo(empty_pb2.Empty())
+        assert [p.name for p in info.policies] == [p.name for p in POLICIES]
+    finally:
+        plugin.close()
