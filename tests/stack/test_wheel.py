@@ -29,8 +29,9 @@ pytestmark = pytest.mark.stack
 
 
 def _uv() -> list[str]:
-    found = shutil.which("uv")
-    return [found] if found else [sys.executable, "-m", "uv"]
+    """The uv of this virtualenv (a dev dependency), else the one on PATH."""
+    here = Path(sys.executable).parent / "uv"
+    return [str(here if here.is_file() else shutil.which("uv") or "uv")]
 
 
 @pytest.fixture(scope="module")
