@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any, cast
 
 import pulumi
-import yaml
 from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 
+from components.plan.inputs import InputError, read_yaml_mapping
 from components.plan.mocks import RecordingMocks
 from components.plan.monitor import SECRET_PLACEHOLDER, UNKNOWN_PLACEHOLDER, GraphMonitor, Registration
 
@@ -118,16 +118,9 @@ def _mask_secrets(value: Any) -> tuple[Any, bool]:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise PlanError(f"{path}: cannot read ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        raise PlanError(f"{path}: not valid YAML: {exc}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise PlanError(f"{path}: must be a YAML mapping")
-    return cast(dict[str, Any], data)
+        return read_yaml_mapping(path)
+    except InputError as exc:
+        raise PlanError(str(exc)) from None
 
 
 @contextmanager
