@@ -1,7 +1,10 @@
 """``mlops plan``: render a stack offline, check it against the policy pack, write the plan.
 
-Exit status: 0 no mandatory violation, 1 mandatory violations, 2 invalid config or program,
-3 (with ``--compare``, and ``mlops diff``) the change destroys a stateful or protected resource.
+Exit status: 0 no mandatory violation, 1 mandatory violations, 2 invalid input or a program
+error, 3 (with ``--compare``, and ``mlops diff``) the change destroys a stateful or protected
+resource, 130 interrupted. :func:`main` alone turns failures into statuses: whatever goes wrong
+prints one line naming the file (an invalid configuration one line per problem), never a
+traceback.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import argparse
 import contextlib
 import errno
 import json
+import re
 import shutil
 import signal
 import sys
@@ -18,11 +22,12 @@ import time
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 from components import cost, pins
 from components.errors import ConfigError
 from components.plan import deploy, diff, document
+from components.plan.inputs import read_json
 from components.plan.mocks import ANY_STACK, UnknownStackError
 from components.plan.policy import PolicyError, check
 from components.plan.runner import (
@@ -35,13 +40,23 @@ from components.plan.runner import (
     run_program_dir,
 )
 from components.policies import CONFIG_DIR, PLUGIN_DIR, POLICIES
-from components.policies.settings import read_pack_config
+from components.policies.settings import read_pack_config, resolve
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INVALID, EXIT_DESTROYS = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130
+"""128 + SIGINT, as a shell reports a command stopped by Ctrl-C."""
+_MAX_LINE = 1000
+"""Characters of an error line printed; a hostile value must not flood the terminal."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """A usage error in one line, status 2 (argparse prints the usage text as well)."""
+        self.exit(EXIT_INVALID, f"{self.prog}: {_one_line(message)} (see {self.prog} --help)\n")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mlops", description="mlops-platform tools.")
+    parser = _Parser(prog="mlops", description="mlops-platform tools.")
     commands = parser.add_subparsers(dest="command", required=True)
     plan = commands.add_parser(
         "plan",
@@ -49,7 +64,15 @@ def _parser() -> argparse.ArgumentParser:
         description="Render a stack offline under Pulumi mocks, evaluate the policy pack "
         "in-process and write plan.json, manifests/ and graph.mmd.",
     )
-    plan.add_argument("--stack", required=True, help="stack name, e.g. dev or prod")
+    plan.add_argument(
+        "--stack", required=True, help="stack name, e.g. dev or prod (letters, digits, '-', '_', '.'; at most 100)"
+    )
+    plan.add_argument(
+        "--policy-config",
+        type=Path,
+        metavar="FILE",
+        help="policy pack config to evaluate with (default: policies/config/<stack>.json; required for other stacks)",
+    )
     plan.add_argument("--config", type=Path, help="stack file to plan (default: Pulumi.<stack>.yaml)")
     plan.add_argument(
         "--program",
@@ -100,10 +123,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``mlops`` console command."""
+    """Entry point of the ``mlops`` console command; the exit-status contract is kept here, in
+    one place: one line on stderr for any failure, never a traceback."""
     args = _parser().parse_args(argv)
     # A program that fails part-way leaves the SDK's coroutines unawaited; its error says why.
     warnings.filterwarnings("ignore", "coroutine .* was never awaited", RuntimeWarning)
+    command = f"mlops {args.command}"
     try:
         if args.command == "diff":
             return diff_command(args.old, args.new, args.format)
@@ -118,12 +143,55 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.compare,
             read_stack_outputs(args.stack_outputs),
             args.preview,
+            args.policy_config,
         )
+    except KeyboardInterrupt:
+        _fail(command, "interrupted; the previous output is left as it was")
+        return EXIT_INTERRUPTED
     except ConfigError as exc:
-        print(exc.render(), file=sys.stderr)
+        print("\n".join(_one_line(line) for line in exc.render().split("\n")), file=sys.stderr)
     except (ValueError, PlanError) as exc:
-        print(f"mlops {args.command}: {exc}", file=sys.stderr)
+        _fail(command, str(exc))
+    except RecursionError:
+        _fail(command, f"{_inputs(args)}: nested too deeply to process")
+    except MemoryError:
+        _fail(command, f"{_inputs(args)}: out of memory")
+    except Exception as exc:  # a bug of ours: still one line, naming what was being read
+        _fail(command, f"{_inputs(args)}: internal error: {type(exc).__name__}: {exc}")
     return EXIT_INVALID
+
+
+def _fail(command: str, message: str) -> None:
+    print(f"{command}: {_one_line(message)}", file=sys.stderr)
+
+
+def _one_line(text: str) -> str:
+    line = "; ".join(part.strip() for part in text.splitlines() if part.strip())
+    return line if len(line) <= _MAX_LINE else line[: _MAX_LINE - 3] + "..."
+
+
+def _inputs(args: argparse.Namespace) -> str:
+    if args.command == "diff":
+        return f"{args.old}, {args.new}"
+    return str(args.config or f"Pulumi.{args.stack}.yaml")
+
+
+STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+"""A stack name as the Pulumi CLI accepts it (``ParseStackName``, pulumi/pulumi
+``sdk/go/common/tokens/stack_name.go``, read 2026-12-04 at 1b5949891b)."""
+
+
+def stack_name_problem(stack: str) -> str | None:
+    """Why ``stack`` cannot name a stack here, or None: Pulumi's grammar, and not ``.`` or
+    ``..`` (the name becomes a file and directory name: ``build/plan/<stack>``)."""
+    if not STACK_NAME.fullmatch(stack):
+        return (
+            f"--stack {stack!r}: a stack name is 1 to 100 letters, digits, '-', '_' or '.' "
+            "(Pulumi's grammar; org/project/stack is not accepted here)"
+        )
+    if stack in (".", ".."):
+        return f"--stack {stack!r}: names a directory; choose another stack name"
+    return None
 
 
 def plan_command(
@@ -135,10 +203,15 @@ def plan_command(
     compare: Path | None = None,
     stack_outputs: StackOutputs | None = None,
     preview: bool = False,
+    policy_config: Path | None = None,
 ) -> int:
     """Plan ``program`` for ``stack``, write the files, print a summary; returns the exit status.
-    ``stack_outputs`` answer the program's StackReferences (:func:`read_stack_outputs`)."""
+    ``stack_outputs`` answer the program's StackReferences (:func:`read_stack_outputs`);
+    ``policy_config`` is the pack config (default: the stack's file in ``policies/config``)."""
     started = time.perf_counter()
+    if problem := stack_name_problem(stack):
+        raise PlanError(problem)
+    pack_config = policy_config_file(stack, policy_config)
     old_plan = read_plan(compare) if compare is not None else None
     project, root = find_project(program)
     config = _stack_config(stack, program, root, config_file, project)
@@ -154,7 +227,7 @@ def plan_command(
         raise PlanError(f"{program}: {exc}") from None
     except Exception as exc:
         raise PlanError(f"{program}: the program failed: {type(exc).__name__}: {root_cause(exc)}") from None
-    plan = make_plan(recording)
+    plan = make_plan(recording, pack_config)
     changes = diff.compare(old_plan, plan) if old_plan is not None else None
     out_dir = out or Path("build") / "plan" / stack
     write_plan(plan, recording, out_dir, changes)
@@ -196,18 +269,87 @@ def policy_pack_command(stack: str | None) -> int:
     return EXIT_OK
 
 
+def policy_config_file(stack: str, given: Path | None) -> Path:
+    """The pack config a plan of ``stack`` is evaluated with: ``given``, else the stack's own;
+    a stack without one is refused (dev's or prod's settings must never be lost silently)."""
+    if given is not None:
+        if not given.is_file():
+            raise PlanError(f"--policy-config {given}: no such file")
+        resolve(POLICIES, read_json(given, _MAX_PACK_CONFIG_BYTES), str(given))  # refused as the CLI refuses it
+        return given
+    own = CONFIG_DIR / f"{stack}.json"
+    if not own.is_file():
+        known = ", ".join(sorted(p.stem for p in CONFIG_DIR.glob("*.json")))
+        raise PlanError(
+            f"{own}: no policy config for stack {stack!r} (there are: {known}); "
+            "name one with --policy-config FILE, e.g. --policy-config policies/config/prod.json"
+        )
+    return own
+
+
+_MAX_PACK_CONFIG_BYTES = 1024 * 1024
+_URN = re.compile(r"^urn:pulumi:[^:]+::[^:]+::[^:$]+(:[^:$]+)*(\$[^:$]+(:[^:$]+)*)*::", re.ASCII)
+
+
 def read_plan(path: Path) -> dict[str, Any]:
-    """A ``plan.json`` (or the directory holding one), checked to be a plan."""
+    """A ``plan.json`` (or the directory holding one), checked to be a plan: every field
+    :mod:`components.plan.diff` reads has its type, every URN its shape, no URN twice."""
     file = path / "plan.json" if path.is_dir() else path
-    try:
-        data: Any = json.loads(file.read_text())
-    except OSError as exc:
-        raise PlanError(f"{file}: cannot read ({exc.strerror})") from None
-    except json.JSONDecodeError as exc:
-        raise PlanError(f"{file}: not JSON ({exc})") from None
+    data: Any = read_json(file)
     if not isinstance(data, dict) or not isinstance(cast(dict[str, Any], data).get("resources"), list):
         raise PlanError(f"{file}: not a plan.json (no resources list)")
-    return cast(dict[str, Any], data)
+    plan = cast(dict[str, Any], data)
+    if problem := _plan_problem(plan):
+        raise PlanError(f"{file}: {problem}")
+    return plan
+
+
+def _plan_problem(plan: dict[str, Any]) -> str | None:
+    if "outputs" in plan and not isinstance(plan["outputs"], dict):
+        return "outputs: must be an object"
+    seen: set[str] = set()
+    for index, item in enumerate(cast(list[Any], plan["resources"])):
+        where = f"resources[{index}]"
+        if not isinstance(item, dict):
+            return f"{where}: must be an object"
+        resource = cast(dict[str, Any], item)
+        for key, wanted in (("urn", "a URN"), ("type", "a string"), ("name", "a string")):
+            if not isinstance(resource.get(key), str):
+                return f"{where}.{key}: must be {wanted} (got {_shown(resource.get(key))})"
+        if not _URN.match(resource["urn"]):
+            return f"{where}.urn: must be urn:pulumi:<stack>::<project>::<type>::<name> (got {_shown(resource['urn'])})"
+        if resource["urn"] in seen:
+            return f"{where}.urn: {resource['urn']} appears twice"
+        seen.add(resource["urn"])
+        if resource.get("parent") is not None and not isinstance(resource["parent"], str):
+            return f"{where}.parent: must be a URN or null (got {_shown(resource['parent'])})"
+        if not isinstance(resource.get("inputs", {}), dict):
+            return f"{where}.inputs: must be an object"
+        options: Any = resource.get("options", {})
+        if not isinstance(options, dict):
+            return f"{where}.options: must be an object"
+        if problem := _options_problem(cast(dict[str, Any], options), f"{where}.options"):
+            return problem
+    return None
+
+
+def _options_problem(options: dict[str, Any], where: str) -> str | None:
+    for key in ("protect", "retainOnDelete", "deleteBeforeReplace"):
+        if not isinstance(options.get(key, False), bool):
+            return f"{where}.{key}: must be true or false (got {_shown(options[key])})"
+    for key in ("ignoreChanges", "aliases"):
+        values: Any = options.get(key, [])
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in cast(list[Any], values)):
+            return f"{where}.{key}: must be a list of strings (got {_shown(values)})"
+    for alias in cast(list[str], options.get("aliases", [])):
+        if not _URN.match(alias):
+            return f"{where}.aliases: {_shown(alias)} is not a URN (urn:pulumi:<stack>::<project>::<type>::<name>)"
+    return None
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def root_cause(exc: Exception) -> str:
@@ -233,10 +375,10 @@ def read_stack_outputs(specs: Sequence[str]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def make_plan(recording: Recording, pack_config_file: Path | None = None) -> dict[str, Any]:
-    """Evaluate the policy pack for the recording's stack (under ``pack_config_file``, by default
-    the stack's ``policies/config/<stack>.json``) and build ``plan.json``."""
-    source = pack_config_file or CONFIG_DIR / f"{recording.stack}.json"
+def make_plan(recording: Recording, policy_config: Path | None = None) -> dict[str, Any]:
+    """Evaluate the policy pack for the recording's stack (under the pack config file ``policy_config``,
+    by default the stack's ``policies/config/<stack>.json``) and build ``plan.json``."""
+    source = policy_config or CONFIG_DIR / f"{recording.stack}.json"
     try:
         evaluation = check(POLICIES, recording.resources, read_pack_config(source), recording.config, str(source))
     except PolicyError as exc:

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from components.plan.inputs import MAX_DEPTH, json_depth
 from components.plan.monitor import SECRET_PLACEHOLDER, STACK_TYPE, qualified_type
 from components.policies.rules import STATEFUL
 
@@ -194,7 +195,7 @@ def _field_changes(path: str, old: Any, new: Any) -> Iterator[FieldChange]:
 
 
 def _json_document(value: Any) -> Any:
-    if not isinstance(value, str) or not value.lstrip().startswith(("{", "[")):
+    if not isinstance(value, str) or not value.lstrip().startswith(("{", "[")) or json_depth(value) > MAX_DEPTH:
         return None
     try:
         return json.loads(value)

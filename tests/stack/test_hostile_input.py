@@ -1,0 +1,224 @@
+"""The exit-status contract of ``mlops plan`` / ``mlops diff`` under hostile input (in process):
+2 with one line on stderr naming the file for anything invalid, never a traceback; 130 on Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.plan import cli
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.stack
+
+BUCKET = "urn:pulumi:dev::proj::aws:s3/bucket:Bucket::models"
+
+
+def plan_doc(**resource: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "urn": BUCKET,
+        "type": "aws:s3/bucket:Bucket",
+        "name": "models",
+        "parent": None,
+        "inputs": {"bucket": "models-1"},
+        "options": {"protect": True, "aliases": [], "ignoreChanges": []},
+    }
+    return {"schemaVersion": 1, "resources": [base | resource], "outputs": {}}
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[str]]:
+    status = cli.main(list(argv))
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return status, err.splitlines()
+
+
+def write(path: Path, document: Any) -> Path:
+    path.write_text(json.dumps(document))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("resource", "message"),
+    [
+        ({"urn": 1}, "resources[0].urn: must be a URN (got 1)"),
+        ({"urn": "models"}, 'resources[0].urn: must be urn:pulumi:<stack>::<project>::<type>::<name> (got "models")'),
+        ({"type": None}, "resources[0].type: must be a string (got null)"),
+        ({"name": ["x"]}, 'resources[0].name: must be a string (got ["x"])'),
+        ({"parent": 5}, "resources[0].parent: must be a URN or null (got 5)"),
+        ({"inputs": []}, "resources[0].inputs: must be an object"),
+        ({"options": "protect"}, "resources[0].options: must be an object"),
+        ({"options": {"protect": "yes"}}, 'resources[0].options.protect: must be true or false (got "yes")'),
+        ({"options": {"aliases": "x"}}, 'resources[0].options.aliases: must be a list of strings (got "x")'),
+        ({"options": {"aliases": ["a::b"]}}, 'resources[0].options.aliases: "a::b" is not a URN'),
+        ({"options": {"ignoreChanges": [1]}}, "resources[0].options.ignoreChanges: must be a list of strings"),
+    ],
+)
+def test_diff_refuses_a_plan_with_wrong_fields(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], resource: dict[str, Any], message: str
+) -> None:
+    good = write(tmp_path / "old.json", plan_doc())
+    bad = write(tmp_path / "new.json", plan_doc(**resource))
+    status, lines = run_cli(capsys, "diff", str(good), str(bad))
+    assert status == 2
+    assert len(lines) == 1 and lines[0].startswith(f"mlops diff: {bad}: {message}"), lines
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[1]", "not a plan.json (no resources list)"),
+        ('{"resources": {}}', "not a plan.json (no resources list)"),
+        ('{"resources": [], "outputs": 3}', "outputs: must be an object"),
+        ('{"resources": [1]}', "resources[0]: must be an object"),
+        ('{"resources": []', ":1: not JSON: Expecting ',' delimiter (column 17)"),
+        ('{"resources": [], "resources": []}', 'not JSON: duplicate key "resources"'),
+        ('{"resources": [NaN]}', "not JSON: NaN is not a JSON number"),
+        ('{"resources": ' + "[" * 5000 + "]" * 5000 + "}", "nested more than 64 levels deep; refused"),
+    ],
+)
+def test_diff_refuses_what_is_no_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    good = write(tmp_path / "old.json", plan_doc())
+    bad = tmp_path / "new.json"
+    bad.write_text(text)
+    status, lines = run_cli(capsys, "diff", str(good), str(bad))
+    assert status == 2
+    assert lines == [f"mlops diff: {bad}{'' if message.startswith(':') else ': '}{message}"]
+
+
+def test_diff_refuses_a_urn_twice_and_an_endless_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = write(tmp_path / "old.json", plan_doc())
+    twice = plan_doc()
+    twice["resources"] *= 2
+    bad = write(tmp_path / "new.json", twice)
+    assert run_cli(capsys, "diff", str(good), str(bad)) == (
+        2,
+        [f"mlops diff: {bad}: resources[1].urn: {BUCKET} appears twice"],
+    )
+    assert run_cli(capsys, "diff", str(good), "/dev/zero") == (
+        2,
+        ["mlops diff: /dev/zero: larger than 64 MiB; refused"],
+    )
+
+
+def test_diff_compares_deep_json_documents_as_strings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old = write(tmp_path / "old.json", plan_doc(inputs={"policy": "[" * 5000 + "]" * 5000}))
+    new = write(tmp_path / "new.json", plan_doc(inputs={"policy": "[" * 4000 + "]" * 4000}))
+    status = cli.main(["diff", str(old), str(new)])
+    out, err = capsys.readouterr()
+    assert (status, err) == (0, "")
+    assert "~ aws:s3/bucket:Bucket models\n      policy: " in out
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (RecursionError("maximum recursion depth exceeded"), "nested too deeply to process"),
+        (MemoryError(), "out of memory"),
+        (KeyError("urn"), "internal error: KeyError: 'urn'"),
+    ],
+)
+def test_any_failure_is_one_line_and_status_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, error: Exception, message: str
+) -> None:
+    def fail(*_args: object) -> None:
+        raise error
+
+    monkeypatch.setattr(cli.diff, "compare", fail)
+    old = write(tmp_path / "old.json", plan_doc())
+    assert run_cli(capsys, "diff", str(old), str(old)) == (2, [f"mlops diff: {old}, {old}: {message}"])
+
+
+def test_usage_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["plan", "--stack", "dev", "--bogus"])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err == "mlops: unrecognized arguments: --bogus (see mlops --help)\n"
+
+
+@pytest.mark.parametrize(
+    ("stack", "message"),
+    [
+        ("../../x", "--stack '../../x': a stack name is 1 to 100 letters, digits, '-', '_' or '.'"),
+        ("org/proj/dev", "--stack 'org/proj/dev': a stack name is 1 to 100 letters"),
+        ("x" * 101, "a stack name is 1 to 100 letters"),
+        ("dev\n", "a stack name is 1 to 100 letters"),
+        ("..", "--stack '..': names a directory; choose another stack name"),
+        ("staging", "no policy config for stack 'staging' (there are: dev, prod); name one with --policy-config FILE"),
+    ],
+)
+def test_stack_names_follow_pulumi_and_need_a_policy_config(
+    capsys: pytest.CaptureFixture[str], stack: str, message: str
+) -> None:
+    status, lines = run_cli(capsys, "plan", "--stack", stack)
+    assert status == 2
+    assert len(lines) == 1 and lines[0].startswith("mlops plan: ") and message in lines[0], lines
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"all": "off"}', 'all: the level must be one of advisory, mandatory, remediate, disabled (got "off")'),
+        ('{"x": {"enforcementLevel": 1}}', "x: the level must be one of"),
+        ("[]", "must be a JSON object of policy name to level or settings"),
+        ("{", ":1: not JSON"),
+    ],
+)
+def test_a_policy_config_file_is_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, message: str
+) -> None:
+    given = tmp_path / "pack.json"
+    given.write_text(content)
+    status, lines = run_cli(capsys, "plan", "--stack", "staging", "--policy-config", str(given))
+    assert status == 2
+    assert len(lines) == 1 and lines[0].startswith(f"mlops plan: {given}") and message in lines[0], lines
+
+
+def test_another_stack_is_planned_with_the_policy_config_it_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "Pulumi.staging.yaml"
+    shutil.copy(ROOT / "Pulumi.dev.yaml", config)
+    argv = ["plan", "--stack", "staging", "--config", str(config), "--out", str(tmp_path / "out"), "--format", "json"]
+    assert cli.main([*argv, "--policy-config", str(ROOT / "policies/config/dev.json")]) == 0
+    assert json.loads(capsys.readouterr().out)["stack"] == "staging"
+    # dev's stack under prod's settings: the file named is the one in force.
+    assert cli.main([*argv, "--policy-config", str(ROOT / "policies/config/prod.json")]) == 1
+    levels = {v["enforcementLevel"] for v in json.loads(capsys.readouterr().out)["violations"]}
+    assert levels == {"mandatory"}
+
+
+def test_ctrl_c_exits_130_and_keeps_the_previous_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "plan.json").write_text("{}")
+
+    def interrupted(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "run_program_dir", interrupted)
+    status, lines = run_cli(capsys, "plan", "--stack", "dev", "--out", str(out))
+    assert (status, lines) == (130, ["mlops plan: interrupted; the previous output is left as it was"])
+    assert (out / "plan.json").read_text() == "{}"
+
+
+def test_hostile_stack_files_exit_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for name, text in {
+        "date": "config:\n  mlops-platform:platform:\n    since: 2024-01-01\n",
+        "bomb": "config:\n  a: &a [x, x, x, x]\n  b: &b [*a, *a, *a, *a]\n  c: [*b, *b, *b, *b]\n",
+        "deep": "config:\n  a: " + "[" * 1000 + "]" * 1000 + "\n",
+    }.items():
+        config = tmp_path / f"Pulumi.{name}.yaml"
+        config.write_text(text)
+        status, lines = run_cli(capsys, "plan", "--stack", "dev", "--config", str(config), "--out", str(tmp_path / "o"))
+        assert status == 2 and len(lines) == 1 and lines[0].startswith(f"mlops plan: {config}:"), lines
+    status, lines = run_cli(capsys, "plan", "--stack", "dev", "--config", "/dev/zero")
+    assert (status, lines) == (2, ["mlops plan: /dev/zero: larger than 256 KiB; refused"])
