@@ -36,6 +36,7 @@ from pydantic_core import PydanticCustomError
 
 from components import catalog, pins
 from components.catalog import NodeOs
+from components.cidrs import BROADEST_PUBLIC_PREFIX, too_broad
 from components.errors import ConfigError, Problem
 from components.naming import (
     PROMETHEUS_METRIC_NAME,
@@ -664,6 +665,12 @@ def _check_cluster(config: PlatformConfig) -> Iterable[Problem]:
     for index, cidr in enumerate(cluster.public_access_cidrs):
         if config.is_prod and ipaddress.IPv4Network(cidr).prefixlen == 0:
             yield Problem(f"{base}.publicAccessCidrs[{index}]", "0.0.0.0/0 is not allowed in prod")
+    broad = too_broad(cluster.public_access_cidrs)
+    if config.is_prod and broad and "0.0.0.0/0" not in cluster.public_access_cidrs:
+        yield Problem(
+            f"{base}.publicAccessCidrs",
+            f"may admit at most a /{BROADEST_PUBLIC_PREFIX} of public addresses in total in prod ({broad})",
+        )
 
 
 def _check_pools(config: PlatformConfig) -> Iterable[Problem]:

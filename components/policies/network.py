@@ -7,6 +7,7 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
+from components.cidrs import BROADEST_PUBLIC_PREFIX, too_broad
 from components.naming import INTERNET_FACING_ANNOTATION
 from components.policies.readiness import metadata_annotations
 from components.policies.values import as_mapping, items
@@ -28,14 +29,20 @@ def _port(value: Any, default: int) -> int:
         return default
 
 
-def world_ingress(rule: Mapping[str, Any], cidr_keys: tuple[str, ...]) -> str | None:
-    """``0.0.0.0/0 tcp 22-22`` when the ingress rule admits the world, else None."""
+def world_ingress(
+    rule: Mapping[str, Any], cidr_keys: tuple[str, ...], broadest_prefix: int = BROADEST_PUBLIC_PREFIX
+) -> str | None:
+    """``0.0.0.0/0 tcp 22-22`` when the ingress rule admits the world, else None: more public
+    address space than one ``/broadest_prefix`` in total (:func:`components.cidrs.too_broad`),
+    so ``0.0.0.0/1`` + ``128.0.0.0/1`` is the world as ``0.0.0.0/0`` is."""
     cidrs = [
-        c for key in cidr_keys for c in ([rule.get(key)] if isinstance(rule.get(key), str) else items(rule.get(key)))
+        str(c)
+        for key in cidr_keys
+        for c in ([rule.get(key)] if isinstance(rule.get(key), str) else items(rule.get(key)))
     ]
-    open_to = [c for c in cidrs if c in WORLD]
-    if not open_to:
+    if too_broad(cidrs, broadest_prefix) is None:
         return None
+    open_to = [c for c in cidrs if c in WORLD] or [", ".join(cidrs)]
     protocol = str(rule.get("protocol", rule.get("ipProtocol", "-1")))
     low, high = _port(rule.get("fromPort"), 0), _port(rule.get("toPort"), 65535)
     if protocol in ("-1", "all"):
@@ -49,8 +56,9 @@ def _only_public_ports(opening: str, ports: list[int]) -> bool:
 
 
 def validate_no_world_ingress(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    """Security groups admit nothing from 0.0.0.0/0 or ::/0, except 80/443 on a load balancer's
-    group (tagged ``mlops-platform/load-balancer: "true"``)."""
+    """Security groups admit nothing from the world (0.0.0.0/0, ::/0, or pieces of them adding up
+    to more than a /16 of public addresses), except 80/443 on a load balancer's group (tagged
+    ``mlops-platform/load-balancer: "true"``)."""
     props = args.props
     if args.resource_type == "aws:ec2/securityGroup:SecurityGroup":
         rules = [as_mapping(r) for r in items(props.get("ingress"))]
@@ -62,9 +70,10 @@ def validate_no_world_ingress(args: ResourceValidationArgs, report_violation: Re
     else:
         return
     ports = [int(p) for p in args.get_config().get("publicPorts", PUBLIC_PORTS)]
+    broadest = int(args.get_config().get("broadestPublicPrefix", BROADEST_PUBLIC_PREFIX))
     load_balancer = str(as_mapping(props.get("tags")).get(LOAD_BALANCER_TAG, "")).lower() == "true"
     for rule in rules:
-        opening = world_ingress(rule, keys)
+        opening = world_ingress(rule, keys, broadest)
         if opening and not (load_balancer and _only_public_ports(opening, ports)):
             report_violation(
                 f"ingress open to the world ({opening}); allow the VPC, a security group or known CIDRs "

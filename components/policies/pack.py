@@ -20,6 +20,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from components.cidrs import BROADEST_PUBLIC_PREFIX
 from components.naming import INTERNET_FACING_ANNOTATION
 from components.policies import encryption, gpu, iam, network, readiness, rules, workloads
 from components.policies.settings import CONFIG_DIR, enforcement_level, read_pack_config
@@ -62,6 +63,10 @@ def _list(default: list[Any], kind: str = "string") -> dict[str, Any]:
     return {"type": "array", "items": {"type": kind}, "default": default}
 
 
+_BROADEST = {"type": "integer", "minimum": 0, "maximum": 32, "default": BROADEST_PUBLIC_PREFIX}
+"""``broadestPublicPrefix``: the most public IPv4 space CIDRs may admit in total (components/cidrs.py)."""
+
+
 RULES: list[Rule] = [
     # IAM
     Rule(
@@ -98,10 +103,11 @@ RULES: list[Rule] = [
     Rule(
         "ec2-no-world-ingress",
         "Network",
-        "Security groups admit nothing from 0.0.0.0/0 or ::/0, except 80/443 on a load balancer's group.",
+        "Security groups admit nothing from 0.0.0.0/0, ::/0 or pieces adding up to more than a /16 of public "
+        "addresses, except 80/443 on a load balancer's group.",
         f"Allow the VPC or known CIDRs; tag a load balancer's group {network.LOAD_BALANCER_TAG}=true.",
         network.validate_no_world_ingress,
-        config={"publicPorts": _list(network.PUBLIC_PORTS, "integer")},
+        config={"publicPorts": _list(network.PUBLIC_PORTS, "integer"), "broadestPublicPrefix": _BROADEST},
     ),
     Rule(
         "k8s-load-balancers-internal",
@@ -121,9 +127,11 @@ RULES: list[Rule] = [
     Rule(
         "eks-cluster-hardened",
         "Network",
-        "EKS: secrets encrypted with KMS, api/audit/authenticator logs on, API endpoint not open to 0.0.0.0/0.",
+        "EKS: secrets encrypted with KMS, api/audit/authenticator logs on, API endpoint not open to 0.0.0.0/0 "
+        "or to more than a /16 of public addresses in total.",
         "Set encryption_config, enabled_cluster_log_types and a private endpoint (or known CIDRs).",
         rules.validate_eks_cluster,
+        config={"broadestPublicPrefix": _BROADEST},
     ),
     Rule(
         "ec2-launch-template-hardened",

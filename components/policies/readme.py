@@ -8,7 +8,7 @@ from pathlib import Path
 from components.policies.pack import RULES, table
 from components.reference import with_marked_section
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 SECTION = "policies"
 """The README's ``<!-- policies:start -->`` ... ``<!-- policies:end -->`` markers."""
 

@@ -20,6 +20,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
+from components.cidrs import BROADEST_PUBLIC_PREFIX, too_broad
 from components.policies.values import as_mapping, items
 
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
@@ -112,7 +113,8 @@ def validate_ecr_repository(args: ResourceValidationArgs, report_violation: Repo
 
 
 def validate_eks_cluster(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    """EKS clusters: secrets encrypted, audit logs on, no API endpoint open to the internet."""
+    """EKS clusters: secrets encrypted, audit logs on, no API endpoint open to the internet (or
+    to more than a /16 of public addresses in total)."""
     if args.resource_type != "aws:eks/cluster:Cluster":
         return
     encryption = as_mapping(args.props.get("encryptionConfig"))
@@ -123,9 +125,12 @@ def validate_eks_cluster(args: ResourceValidationArgs, report_violation: ReportV
         report_violation(f"control-plane logs missing: {', '.join(sorted(missing))}", None)
     vpc = as_mapping(args.props.get("vpcConfig"))
     if vpc.get("endpointPublicAccess", True) is not False:
-        cidrs = items(vpc.get("publicAccessCidrs")) or ["0.0.0.0/0"]
+        cidrs = [str(c) for c in items(vpc.get("publicAccessCidrs"))] or ["0.0.0.0/0"]
+        broadest = int(args.get_config().get("broadestPublicPrefix", BROADEST_PUBLIC_PREFIX))
         if "0.0.0.0/0" in cidrs:
             report_violation("the API endpoint is public to the whole internet (0.0.0.0/0)", None)
+        elif broad := too_broad(cidrs, broadest):
+            report_violation(f"the API endpoint is public to too much of the internet ({broad})", None)
 
 
 def validate_bucket_companions(args: StackValidationArgs, report_violation: ReportViolation) -> None:

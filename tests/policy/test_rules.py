@@ -161,6 +161,37 @@ def test_good_resources_pass() -> None:
             "public to the whole internet",
         ),
         (
+            reg(
+                "eks",
+                "aws:eks/cluster:Cluster",
+                {
+                    **GOOD_CLUSTER,
+                    "vpcConfig": {"endpointPublicAccess": True, "publicAccessCidrs": ["0.0.0.0/1", "128.0.0.0/1"]},
+                },
+            ),
+            "eks-cluster-hardened",
+            "public to too much of the internet (0.0.0.0/1, 128.0.0.0/1: 3,702,259,456 public IPv4 addresses in total",
+        ),
+        (
+            reg(
+                "sg",
+                "aws:ec2/securityGroup:SecurityGroup",
+                {
+                    "ingress": [
+                        {
+                            "protocol": "tcp",
+                            "fromPort": 22.0,
+                            "toPort": 22.0,
+                            "cidrBlocks": ["0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/2", "192.0.0.0/2"],
+                        }
+                    ],
+                    "tags": {"team": "ml", "cost-center": "cc", "environment": "prod"},
+                },
+            ),
+            "ec2-no-world-ingress",
+            "ingress open to the world (0.0.0.0/2, 64.0.0.0/2, 128.0.0.0/2, 192.0.0.0/2 tcp 22-22)",
+        ),
+        (
             reg("ep", "kubernetes:apps/v1:Deployment", deployment("vllm/vllm-openai:latest")),
             "k8s-pinned-images",
             "unpinned image",

@@ -342,6 +342,32 @@ def test_public_endpoint_open_to_world_is_refused_in_prod() -> None:
     assert problems_of(raw) == [Problem("platform.cluster.publicAccessCidrs[0]", "0.0.0.0/0 is not allowed in prod")]
 
 
+@pytest.mark.parametrize(
+    "cidrs",
+    [
+        ["0.0.0.0/1", "128.0.0.0/1"],
+        ["0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/2", "192.0.0.0/2"],
+        ["198.51.0.0/16", "203.0.0.0/16"],
+        ["1.0.0.0/8"],
+    ],
+)
+def test_public_endpoint_open_to_the_world_in_pieces_is_refused_in_prod(cidrs: list[str]) -> None:
+    raw = with_change("cluster.endpointPublicAccess", True)
+    raw["cluster"]["publicAccessCidrs"] = cidrs
+    [problem] = problems_of(raw)
+    assert problem.path == "platform.cluster.publicAccessCidrs"
+    assert problem.message.startswith("may admit at most a /16 of public addresses in total in prod (")
+
+
+@pytest.mark.parametrize(
+    "cidrs", [["203.0.113.0/24", "198.51.100.0/24"], ["198.51.0.0/16", "198.51.0.0/17"], ["10.0.0.0/8", "1.2.0.0/16"]]
+)
+def test_known_public_ranges_are_accepted_in_prod(cidrs: list[str]) -> None:
+    raw = with_change("cluster.endpointPublicAccess", True)
+    raw["cluster"]["publicAccessCidrs"] = cidrs
+    assert load_platform_config(raw, "Pulumi.prod.yaml").cluster.public_access_cidrs == cidrs
+
+
 def test_build_context_must_exist_under_the_project_root(tmp_path: Path) -> None:
     raw = with_change("registries.0.build", {"context": "images/serving"})
     with pytest.raises(ConfigError) as info:
