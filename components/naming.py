@@ -64,11 +64,60 @@ def key_prefix_problems(prefix: str) -> list[str]:
     return []
 
 
+# The OCI distribution reference grammar, ported from distribution/reference ``regexp.go``
+# (github.com/distribution/reference at 0965666a, 2026-04-18), the parser docker, containerd and
+# the kubelet use. re.ASCII: Go's \w is ASCII. Python's engine backtracks where Go's does not, so
+# lengths are bounded before matching (the grammar has no nested ambiguity to blow up on).
+_ALPHANUMERIC = r"[a-z0-9]+"
+_SEPARATOR = r"(?:[._]|__|[-]+)"
+_DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_DOMAIN = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[(?:[a-fA-F0-9:]+)\])(?::[0-9]+)?"
+_PATH_COMPONENT = rf"{_ALPHANUMERIC}(?:{_SEPARATOR}{_ALPHANUMERIC})*"
+_NAME = rf"(?:{_DOMAIN}/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*"
+_TAG = r"[\w][\w.-]{0,127}"
+_DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*[:][0-9a-fA-F]{32,}"
+IMAGE_REFERENCE = re.compile(rf"({_NAME})(?::({_TAG}))?(?:@({_DIGEST}))?", re.ASCII)
+"""``ReferenceRegexp``: name (optional domain and port, lowercase path), tag, digest (use fullmatch)."""
+NAME_TOTAL_LENGTH_MAX = 255
+"""``NameTotalLengthMax`` of distribution/reference: the longest repository name."""
+SHA256_DIGEST = re.compile(r"sha256:[a-f0-9]{64}", re.ASCII)
+"""A sha256 digest as OCI image-spec and go-digest define it: 64 lowercase hex digits."""
+_LONGEST_REFERENCE = NAME_TOTAL_LENGTH_MAX + 1 + 128 + 1 + 7 + 64
+
+
+def image_reference_problems(image: str) -> list[str]:
+    """What makes ``image`` no valid image reference (``[registry/]name[:tag][@sha256:<64 hex>]``)."""
+    match = IMAGE_REFERENCE.fullmatch(image) if len(image) <= _LONGEST_REFERENCE else None
+    if match is None:
+        return [
+            f"image {image!r} is not a valid image reference: [registry[:port]/]name[:tag][@sha256:<64 hex digits>], "
+            "the name in lowercase, no spaces"
+        ]
+    problems: list[str] = []
+    if len(match.group(1)) > NAME_TOTAL_LENGTH_MAX:
+        problems.append(f"image {image!r}: the repository name is longer than {NAME_TOTAL_LENGTH_MAX} characters")
+    digest = match.group(3)
+    if digest is not None and not SHA256_DIGEST.fullmatch(digest):
+        problems.append(f"image {image!r}: the digest must be sha256: and 64 lowercase hex digits")
+    return problems
+
+
+def image_digest(image: str) -> str | None:
+    """The ``sha256:...`` digest pinning ``image``, or None (no digest, or no valid reference)."""
+    if image_reference_problems(image):
+        return None
+    match = IMAGE_REFERENCE.fullmatch(image)
+    return match.group(3) if match is not None else None
+
+
 def pinned_image_problems(image: str) -> list[str]:
-    """An image must name one build: a version tag or a digest, never ``latest`` or no tag."""
-    if "@sha256:" in image:
-        return []
-    tag = image.rsplit("/", 1)[-1].partition(":")[2]
+    """An image must be a valid reference naming one build: a version tag or a sha256 digest,
+    never ``latest`` or no tag."""
+    problems = image_reference_problems(image)
+    if problems or image_digest(image) is not None:
+        return problems
+    match = IMAGE_REFERENCE.fullmatch(image)
+    tag = match.group(2) if match is not None else None
     if not tag or tag == "latest":
         return [
             f"image {image!r} must be pinned: a version tag (repo:1.2.3) or a digest (repo@sha256:...), never latest"

@@ -43,6 +43,7 @@ from components.naming import (
     bucket_name_problems,
     check,
     ecr_repository_name_problems,
+    image_digest,
     pinned_image_problems,
 )
 
@@ -765,7 +766,7 @@ def _check_endpoints(config: PlatformConfig) -> Iterable[Problem]:
         if config.is_prod:
             if endpoint.replicas < 2:
                 yield Problem(f"{base}.replicas", f"must be >= 2 in prod (got {endpoint.replicas})")
-            if endpoint.registry is None and "@sha256:" not in (endpoint.image or ""):
+            if endpoint.registry is None and image_digest(endpoint.image or "") is None:
                 yield Problem(
                     f"{base}.image",
                     "must be pinned by digest (repo@sha256:...) in prod, or served from a registry",
@@ -833,7 +834,7 @@ def _check_model_registry(config: PlatformConfig) -> Iterable[Problem]:
             yield Problem(f"{base}.multiAz", "must be true in prod (a standby in another zone)")
         if registry.replicas is not None and registry.replicas < 2:
             yield Problem(f"{base}.replicas", f"must be >= 2 in prod (got {registry.replicas})")
-        if registry.registry is None and "@sha256:" not in (registry.image or ""):
+        if registry.registry is None and image_digest(registry.image or "") is None:
             yield Problem(
                 f"{base}.image", "must be pinned by digest (repo@sha256:...) in prod, or built into a registry"
             )

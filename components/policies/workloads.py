@@ -12,6 +12,7 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
+from components.naming import image_digest, image_reference_problems, pinned_image_problems
 from components.policies.readiness import NEURON, NVIDIA, containers, kind_and_group, workload_pod
 from components.policies.values import as_mapping, items
 
@@ -147,14 +148,16 @@ def validate_server_probes(args: ResourceValidationArgs, report_violation: Repor
 
 
 def image_problems(pod: Mapping[str, Any], require_digest: bool) -> list[str]:
-    """Images that are untagged, ``latest``, or (when required) not pinned by digest."""
+    """Images that are no valid reference (the OCI distribution grammar), untagged, ``latest``,
+    or (when required) not pinned by a sha256 digest."""
     problems: list[str] = []
     for name, container in containers(pod):
         image = str(container.get("image", ""))
-        tag = image.rsplit("/", 1)[-1].partition(":")[2]
-        if "@sha256:" in image:
+        if image_digest(image) is not None:
             continue
-        if not tag or tag == "latest":
+        if image_reference_problems(image):
+            problems.append(f"container {name} runs {image!r}, which is no valid image reference")
+        elif pinned_image_problems(image):
             problems.append(f"container {name} runs unpinned image {image!r}")
         elif require_digest:
             problems.append(f"container {name} runs {image!r} by tag; pin it by digest (image@sha256:...)")

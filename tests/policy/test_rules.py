@@ -197,6 +197,14 @@ def test_good_resources_pass() -> None:
             "unpinned image",
         ),
         (reg("ep", "kubernetes:apps/v1:Deployment", deployment("nginx")), "k8s-pinned-images", "unpinned image"),
+        *[
+            (
+                reg("ep", "kubernetes:apps/v1:Deployment", deployment(image)),
+                "k8s-pinned-images",
+                f"runs {image!r}, which is no valid image reference",
+            )
+            for image in ("@sha256:", "repo@sha256:zzzz", "Repo@sha256:" + "a" * 64, "repo@sha256:" + "A" * 64, "a b:1")
+        ],
         (
             reg("key", "aws:kms/key:Key", {"enableKeyRotation": True}, protect=False),
             "stateful-resources-protected",

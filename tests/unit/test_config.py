@@ -204,6 +204,20 @@ INVALID = [
         "unknown bucket 'nope'; defined: datasets, models",
     ),
     ("endpoints.0.image", "vllm/vllm-openai:latest", "platform.endpoints[0].image", "never latest"),
+    ("endpoints.0.image", "@sha256:", "platform.endpoints[0].image", "is not a valid image reference"),
+    ("endpoints.0.image", "repo@sha256:zzzz", "platform.endpoints[0].image", "is not a valid image reference"),
+    (
+        "endpoints.0.image",
+        "My Repo@sha256:" + "a" * 64,
+        "platform.endpoints[0].image",
+        "is not a valid image reference",
+    ),
+    (
+        "endpoints.0.image",
+        "repo@sha256:" + "A" * 64,
+        "platform.endpoints[0].image",
+        "the digest must be sha256: and 64 lowercase hex digits",
+    ),
     (
         "endpoints.0.image",
         "vllm/vllm-openai:v0.9.0",
