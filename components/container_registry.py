@@ -8,6 +8,7 @@ builds one).
 
 import hashlib
 import json
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NotRequired, TypedDict
@@ -128,13 +129,14 @@ def pull_policy(account_ids: Sequence[str], partition: str = "aws") -> str:
 
 
 def context_hash(context: Path) -> str:
-    """A tag from the build context's content: 12 hex digits over every file path and body."""
+    """A tag from the build context's content: 12 hex digits over every file path and body. A
+    symlink counts by where it points, as the builder sends it: its target is never read."""
     if not context.is_dir():
         raise ValueError(f"build context {str(context)!r} is not a directory")
     digest = hashlib.sha256()
-    for path in sorted(p for p in context.rglob("*") if p.is_file()):
+    for path in sorted(p for p in context.rglob("*") if p.is_symlink() or p.is_file()):
         digest.update(path.relative_to(context).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes())
+        digest.update(b"-> " + os.readlink(path).encode() if path.is_symlink() else path.read_bytes())
     return digest.hexdigest()[:12]
 
 

@@ -854,11 +854,36 @@ def _check_model_copier(config: PlatformConfig) -> Iterable[Problem]:
 
 
 def _check_build_contexts(config: PlatformConfig, root: Path) -> Iterable[Problem]:
+    """Build contexts are directories and Dockerfiles files inside the project root, once every
+    symlink is resolved: a context of ``/etc``, ``../..`` or a link out of the project would be
+    read whole (hashed for the tag) and sent to the image builder."""
+    project = root.resolve()
     for index, registry in enumerate(config.registries):
-        if registry.build is not None and not (root / registry.build.context).is_dir():
+        if registry.build is None:
+            continue
+        base = f"{CONFIG_KEY}.registries[{index}].build"
+        context = (root / registry.build.context).resolve()
+        if not context.is_relative_to(project):
             yield Problem(
-                f"{CONFIG_KEY}.registries[{index}].build.context",
+                f"{base}.context",
+                f"must lie inside the project root {project} ({registry.build.context!r} is {context})",
+            )
+            continue
+        if not context.is_dir():
+            yield Problem(
+                f"{base}.context",
                 f"must be a directory relative to the project root {root} (got {registry.build.context!r})",
+            )
+            continue
+        dockerfile = (context / registry.build.dockerfile).resolve()
+        if not dockerfile.is_relative_to(project):
+            yield Problem(
+                f"{base}.dockerfile",
+                f"must lie inside the project root {project} ({registry.build.dockerfile!r} is {dockerfile})",
+            )
+        elif not dockerfile.is_file():
+            yield Problem(
+                f"{base}.dockerfile", f"must be a file in the build context (got {registry.build.dockerfile!r})"
             )
 
 

@@ -136,3 +136,17 @@ def test_bad_arguments_fail_before_any_resource(run: RunProgram, args: Container
             ContainerRegistry("registry", args)
 
     assert list(named(run(program))) == []
+
+
+def test_context_hash_never_reads_what_a_symlink_points_to(tmp_path: Path) -> None:
+    context, outside = tmp_path / "context", tmp_path / "secret"
+    context.mkdir()
+    outside.write_text("one")
+    (context / "Dockerfile").write_text("FROM scratch\n")
+    (context / "link").symlink_to(outside)
+    first = context_hash(context)
+    outside.write_text("two")  # the builder sends the link, not its target: same tag
+    assert context_hash(context) == first
+    (context / "link").unlink()
+    (context / "link").symlink_to(tmp_path / "elsewhere")
+    assert context_hash(context) != first

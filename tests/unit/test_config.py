@@ -390,7 +390,38 @@ def test_build_context_must_exist_under_the_project_root(tmp_path: Path) -> None
     assert problem.path == "platform.registries[0].build.context"
     assert "must be a directory relative to the project root" in problem.message
     (tmp_path / "images" / "serving").mkdir(parents=True)
+    (tmp_path / "images" / "serving" / "Dockerfile").write_text("FROM scratch\n")
     assert load_platform_config(raw, "Pulumi.prod.yaml", root=tmp_path).registries[0].build is not None
+
+
+def build_problems(root: Path, build: dict[str, str]) -> list[Problem]:
+    raw = with_change("registries.0.build", build)
+    with pytest.raises(ConfigError) as info:
+        load_platform_config(raw, "Pulumi.prod.yaml", root=root)
+    return info.value.problems
+
+
+def test_build_contexts_and_dockerfiles_stay_inside_the_project(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "images" / "serving").mkdir(parents=True)
+    (project / "images" / "serving" / "Dockerfile").write_text("FROM scratch\n")
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "Dockerfile").write_text("FROM scratch\n")
+    (project / "images" / "escape").symlink_to(tmp_path / "outside")
+    (project / "images" / "serving" / "Linked.Dockerfile").symlink_to(tmp_path / "outside" / "Dockerfile")
+    inside = f"must lie inside the project root {project.resolve()}"
+    for context in ("/etc", "../..", "images/escape", "images/../../outside"):
+        [problem] = build_problems(project, {"context": context})
+        assert problem.path == "platform.registries[0].build.context"
+        assert problem.message.startswith(f"{inside} ({context!r} is "), problem
+    for dockerfile in ("/etc/passwd", "../../../outside/Dockerfile", "Linked.Dockerfile"):
+        [problem] = build_problems(project, {"context": "images/serving", "dockerfile": dockerfile})
+        assert problem.path == "platform.registries[0].build.dockerfile"
+        assert problem.message.startswith(f"{inside} ({dockerfile!r} is "), problem
+    [problem] = build_problems(project, {"context": "images/serving", "dockerfile": "Missing"})
+    assert problem == Problem(
+        "platform.registries[0].build.dockerfile", "must be a file in the build context (got 'Missing')"
+    )
 
 
 def test_enabled_receivers_need_their_secrets() -> None:
