@@ -16,7 +16,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal, cast, get_args, get_origin
@@ -585,6 +585,30 @@ def secret_problems(config: PlatformConfig, present: set[str], project: str = "m
         if wanted and config.monitoring.enabled and key not in present
     ]
     return problems
+
+
+CREDENTIAL_KEY = re.compile(
+    r"(password|passwd|passphrase|secret|secretkey|token|webhook|webhookurl|routingkey|apikey|privatekey|"
+    r"accesskey|credentials?)$",
+    re.IGNORECASE,
+)
+"""A config key (its name after the namespace) that holds a credential: ``slackWebhookUrl``,
+``pagerdutyRoutingKey``, ``grafanaAdminPassword``, ``aws:secretKey``, ``aws:token``..."""
+
+
+def plaintext_credential_problems(keys: Iterable[str], is_secret: Callable[[str], bool]) -> list[Problem]:
+    """Config keys that hold a credential but are not secrets: ``secure:`` in the stack file (or
+    a secret of a Pulumi ESC environment); a plaintext one sits in git and in every log.
+    ``is_secret`` tells whether a full key (``project:name``) was given as a secret."""
+    return [
+        Problem(
+            key,
+            f"holds a credential, so it must be a secret: `pulumi config set --secret {key} <value>` "
+            "(secure: in the stack file), never plaintext",
+        )
+        for key in sorted(set(keys))
+        if CREDENTIAL_KEY.search(key.rpartition(":")[2].replace("_", "").replace("-", "")) and not is_secret(key)
+    ]
 
 
 def check_rules(config: PlatformConfig) -> list[Problem]:

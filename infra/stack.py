@@ -7,6 +7,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
+from pulumi.runtime import config as pulumi_config
 
 from components import catalog, pins
 from components.alerting import EndpointAlerts
@@ -31,6 +32,7 @@ from infra.config import (
     PlatformConfig,
     RegistryConfig,
     load_platform_config,
+    plaintext_credential_problems,
     secret_problems,
 )
 
@@ -45,6 +47,8 @@ def read_config() -> tuple[PlatformConfig, str, dict[str, pulumi.Output[str]]]:
     config = load_platform_config(stack_config.get_object(CONFIG_KEY), source, root=root)
     secrets = {key: value for key in SECRET_KEYS if (value := stack_config.get_secret(key)) is not None}
     problems = secret_problems(config, set(secrets), pulumi.get_project())
+    given = {**pulumi_config.get_config_env(), **pulumi_config.CONFIG.get()}
+    problems += plaintext_credential_problems(given, pulumi_config.is_config_secret)
     if problems:
         raise ConfigError(source, problems)
     region = pulumi.Config("aws").require("region")

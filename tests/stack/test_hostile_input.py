@@ -222,3 +222,24 @@ def test_hostile_stack_files_exit_2_with_one_line(tmp_path: Path, capsys: pytest
         assert status == 2 and len(lines) == 1 and lines[0].startswith(f"mlops plan: {config}:"), lines
     status, lines = run_cli(capsys, "plan", "--stack", "dev", "--config", "/dev/zero")
     assert (status, lines) == (2, ["mlops plan: /dev/zero: larger than 256 KiB; refused"])
+
+
+def test_a_plaintext_credential_in_the_stack_file_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "Pulumi.prod.yaml"
+    config.write_text(
+        (ROOT / "Pulumi.prod.yaml").read_text()
+        + "  mlops-platform:slackWebhookUrl: https://hooks.slack.com/services/T0/B0/x\n"
+        + "  mlops-platform:pagerdutyRoutingKey:\n    secure: v1:abc\n"
+    )
+    status, lines = run_cli(capsys, "plan", "--stack", "prod", "--config", str(config), "--out", str(tmp_path / "o"))
+    assert (status, lines) == (
+        2,
+        [
+            "invalid configuration (1 problem):",
+            f"{config}: mlops-platform:slackWebhookUrl: holds a credential, so it must be a secret: "
+            "`pulumi config set --secret mlops-platform:slackWebhookUrl <value>` (secure: in the stack file), "
+            "never plaintext",
+        ],
+    )

@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 
 from components.errors import ConfigError, Problem
-from infra.config import Environment, NatGateways, load_platform_config, secret_problems
+from infra.config import (
+    Environment,
+    NatGateways,
+    load_platform_config,
+    plaintext_credential_problems,
+    secret_problems,
+)
 from tests.conftest import platform_raw
 
 pytestmark = pytest.mark.unit
@@ -499,3 +505,36 @@ def test_invalid_registry_config_names_the_key_path(change: dict[str, Any], path
     matching = [p for p in problems if p.path == path]
     assert matching, f"no problem at {path}: {problems}"
     assert any(fragment in p.message for p in matching), matching
+
+
+@pytest.mark.parametrize(
+    ("key", "credential"),
+    [
+        ("mlops-platform:slackWebhookUrl", True),
+        ("mlops-platform:pagerdutyRoutingKey", True),
+        ("mlops-platform:grafanaAdminPassword", True),
+        ("mlops-platform:modelRegistryAdminPassword", True),
+        ("team:db_password", True),
+        ("aws:secretKey", True),
+        ("aws:accessKey", True),
+        ("aws:token", True),
+        ("other:apiKey", True),
+        ("aws:region", False),
+        ("aws:skipCredentialsValidation", False),
+        ("mlops-platform:platform", False),
+    ],
+)
+def test_credentials_must_be_secrets(key: str, credential: bool) -> None:
+    assert plaintext_credential_problems([key], lambda _key: True) == []
+    problems = plaintext_credential_problems([key], lambda _key: False)
+    assert problems == (
+        [
+            Problem(
+                key,
+                f"holds a credential, so it must be a secret: `pulumi config set --secret {key} <value>` "
+                "(secure: in the stack file), never plaintext",
+            )
+        ]
+        if credential
+        else []
+    )
