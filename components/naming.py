@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import json
 import re
+from importlib import resources
+from typing import cast
 
 _BUCKET_CHARS = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
 _BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
@@ -123,6 +127,21 @@ def pinned_image_problems(image: str) -> list[str]:
             f"image {image!r} must be pinned: a version tag (repo:1.2.3) or a digest (repo@sha256:...), never latest"
         ]
     return []
+
+
+@functools.cache
+def aws_regions() -> dict[str, list[str]]:
+    """AWS partition -> its regions, as botocore lists them (``components/data/aws_regions.json``)."""
+    text = resources.files("components").joinpath("data/aws_regions.json").read_text()
+    return cast(dict[str, list[str]], json.loads(text)["partitions"])
+
+
+def aws_region_problems(region: str) -> list[str]:
+    """A region must be one of an AWS partition's (aws, aws-cn, aws-us-gov, ...): a made-up one
+    would reach ARNs, endpoints and manifests."""
+    if any(region in regions for regions in aws_regions().values()):
+        return []
+    return ["must be an AWS region botocore knows, e.g. us-east-1, eu-west-1, cn-north-1, us-gov-west-1"]
 
 
 def slug(text: str) -> str:

@@ -40,6 +40,7 @@ from components.cidrs import BROADEST_PUBLIC_PREFIX, too_broad
 from components.errors import ConfigError, Problem
 from components.naming import (
     PROMETHEUS_METRIC_NAME,
+    aws_region_problems,
     bucket_name_problems,
     check,
     ecr_repository_name_problems,
@@ -84,6 +85,12 @@ def _cidr(value: str) -> str:
     except ValueError as exc:
         raise ValueError(f"must be an IPv4 CIDR block such as 10.0.0.0/16 ({exc})") from None
     return value
+
+
+def _aws_region(region: str) -> str:
+    if problems := aws_region_problems(region):
+        raise ValueError(problems[0])
+    return region
 
 
 def _no_latest(image: str) -> str:
@@ -507,8 +514,8 @@ class PlatformConfig(_Model):
     """Everything one stack deploys."""
 
     environment: Environment = Field(description="dev or prod.")
-    region: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")] = Field(
-        default="us-east-1", description="AWS region."
+    region: Annotated[str, AfterValidator(_aws_region)] = Field(
+        default="us-east-1", description="AWS region (one of an AWS partition's, as botocore lists them)."
     )
     tags: dict[
         Annotated[str, StringConstraints(min_length=1, max_length=128)],

@@ -14,11 +14,12 @@ from components.alerting import EndpointAlerts
 from components.artifact_bucket import ArtifactBucket, ArtifactBucketArgs
 from components.cluster import Cluster
 from components.container_registry import ContainerRegistry, ImageBuild, Repository
-from components.errors import ConfigError
+from components.errors import ConfigError, Problem
 from components.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
 from components.model_registry import ModelRegistry, ModelRegistryArgs
 from components.model_serving_endpoint import ModelServingEndpoint, ModelServingEndpointArgs, placement
 from components.monitoring_stack import GpuCapacityAlarm, MonitoringStack, MonitoringStackArgs
+from components.naming import aws_region_problems
 from components.network import Network
 from components.nvidia_device_plugin import NvidiaDevicePlugin
 from components.plan.runner import find_project
@@ -49,9 +50,10 @@ def read_config() -> tuple[PlatformConfig, str, dict[str, pulumi.Output[str]]]:
     problems = secret_problems(config, set(secrets), pulumi.get_project())
     given = {**pulumi_config.get_config_env(), **pulumi_config.CONFIG.get()}
     problems += plaintext_credential_problems(given, pulumi_config.is_config_secret)
+    region = pulumi.Config("aws").require("region")
+    problems += [Problem("aws:region", f"{message} (got {region!r})") for message in aws_region_problems(region)]
     if problems:
         raise ConfigError(source, problems)
-    region = pulumi.Config("aws").require("region")
     return config, region, secrets
 
 

@@ -243,3 +243,20 @@ def test_a_plaintext_credential_in_the_stack_file_is_refused(
             "never plaintext",
         ],
     )
+
+
+def test_a_made_up_aws_region_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "Pulumi.dev.yaml"
+    config.write_text(
+        (ROOT / "Pulumi.dev.yaml").read_text().replace("aws:region: us-east-1", "aws:region: mars-north-9")
+    )
+    assert "mars-north-9" in config.read_text()
+    status, lines = run_cli(capsys, "plan", "--stack", "dev", "--config", str(config), "--out", str(tmp_path / "o"))
+    assert (status, lines) == (
+        2,
+        [
+            "invalid configuration (1 problem):",
+            f"{config}: aws:region: must be an AWS region botocore knows, e.g. us-east-1, eu-west-1, cn-north-1, "
+            "us-gov-west-1 (got 'mars-north-9')",
+        ],
+    )

@@ -538,3 +538,19 @@ def test_credentials_must_be_secrets(key: str, credential: bool) -> None:
         if credential
         else []
     )
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "eu-central-2", "cn-north-1", "us-gov-west-1", "eusc-de-east-1"])
+def test_regions_of_every_partition_are_accepted(region: str) -> None:
+    assert load_platform_config(with_change("region", region), "Pulumi.prod.yaml").region == region
+
+
+@pytest.mark.parametrize("region", ["mars-north-9", "us-east-99", "US-EAST-1", "us-east-1 ", ""])
+def test_made_up_regions_are_refused(region: str) -> None:
+    assert problems_of(with_change("region", region)) == [
+        Problem(
+            "platform.region",
+            "must be an AWS region botocore knows, e.g. us-east-1, eu-west-1, cn-north-1, us-gov-west-1 "
+            f'(got "{region}")',
+        )
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import botocore.session
 import pytest
 
-from components import catalog
+from components import catalog, naming
 from components.catalog import NodeOs
 
 pytestmark = pytest.mark.validators
@@ -43,3 +43,8 @@ def test_every_ami_type_we_choose_exists_in_eks() -> None:
 def test_capacity_types_and_taint_effects_exist_in_eks() -> None:
     assert {"ON_DEMAND", "SPOT"} <= enum("eks", "CapacityTypes")
     assert {"NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"} <= enum("eks", "TaintEffect")
+
+
+def test_the_region_list_is_botocores() -> None:
+    data = botocore.session.get_session().get_data("endpoints")
+    assert naming.aws_regions() == {p["partition"]: sorted(p["regions"]) for p in data["partitions"]}
