@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict
 
 from components.catalog import POOL_LABEL
+from components.promql import label_matchers_problems, metric_name_problems
 
 RUNBOOK = "README.md#alerts"
 """Where the alert table with the first thing to check lives (this package's README)."""
@@ -42,6 +43,21 @@ class EndpointAlerts(TypedDict):
     """custom: label matcher selecting failed requests (default ``status=~"5.."``)."""
     latency_histogram: NotRequired[str]
     """custom: latency histogram in seconds (default ``http_request_duration_seconds``)."""
+
+
+def endpoint_alert_problems(endpoint: EndpointAlerts) -> list[str]:
+    """The PromQL a custom endpoint brings (its metric names and error matchers), parsed: each
+    is pasted into rules and dashboards, where an injection would change what an alert means."""
+    problems: list[str] = []
+    for key, problems_of in (
+        ("requests_metric", metric_name_problems),
+        ("latency_histogram", metric_name_problems),
+        ("error_selector", label_matchers_problems),
+    ):
+        value = endpoint.get(key)
+        if isinstance(value, str):
+            problems += [f"endpoint {endpoint['name']}: {key} {value!r} {p}" for p in problems_of(value)]
+    return problems
 
 
 class PoolAlerts(TypedDict):

@@ -29,11 +29,11 @@ from components.iam import irsa_role
 from components.naming import (
     INTERNET_FACING_ANNOTATION,
     MODEL_URI_ANNOTATION,
-    PROMETHEUS_METRIC_NAME,
     key_prefix_problems,
     pinned_image_problems,
 )
 from components.pods import hardened, pod_security_context, zone_spread
+from components.promql import metric_name_problems, threshold_problems
 
 RUNTIMES = ("triton", "vllm", "custom")
 MODEL_DIR = "/models"
@@ -42,7 +42,6 @@ AWS_CLI_IMAGE = pins.image("aws-cli")
 prod passes a digest-pinned copy from its own registry (``copier_image``)."""
 DEFAULT_IMAGES = {"triton": pins.image("tritonserver"), "vllm": pins.image("vllm-openai")}
 """Server image of each runtime when none is given (``custom`` needs one)."""
-METRIC_NAME = re.compile(PROMETHEUS_METRIC_NAME)
 SHM_LIMIT = "8Gi"
 REGISTRY_CREDENTIALS_DIR = "/run/mlflow-reader"
 """Where a registered model's downloader finds the registry account (its Secret, mounted)."""
@@ -281,8 +280,11 @@ def validate_endpoint(args: ModelServingEndpointArgs) -> list[str]:
     elif isinstance(image, str):
         problems += pinned_image_problems(image)
     metric = args.get("autoscaling_metric")
-    if metric is not None and not METRIC_NAME.match(metric):
-        problems.append(f"autoscaling_metric must be a Prometheus metric name (got {metric!r})")
+    if metric is not None:
+        problems += [f"autoscaling_metric {metric!r} {p}" for p in metric_name_problems(metric)]
+    target = args.get("autoscaling_target")
+    if target is not None:
+        problems += [f"autoscaling_target {target!r} {p}" for p in threshold_problems(target)]
     if metric is not None and "max_replicas" not in args:
         problems.append("autoscaling_metric needs max_replicas")
     source = [key for key in ("bucket_name", "model_prefix", "model_policy") if key in args]

@@ -27,6 +27,7 @@ from components.alerting import (
     PoolAlerts,
     Receivers,
     alertmanager_config,
+    endpoint_alert_problems,
     gpu_fleet_dashboard,
     rule_groups,
     serving_dashboard,
@@ -127,6 +128,8 @@ def validate_monitoring(args: MonitoringStackArgs) -> list[str]:
         problems.append("monthly_gpu_budget_usd needs gpu_instance_types")
     if args.get("monthly_gpu_budget_usd", 1.0) <= 0:
         problems.append("monthly_gpu_budget_usd must be > 0")
+    for endpoint in args.get("endpoints", []):
+        problems += endpoint_alert_problems(endpoint)
     return problems
 
 

@@ -39,7 +39,6 @@ from components.catalog import NodeOs
 from components.cidrs import BROADEST_PUBLIC_PREFIX, too_broad
 from components.errors import ConfigError, Problem
 from components.naming import (
-    PROMETHEUS_METRIC_NAME,
     aws_region_problems,
     bucket_name_problems,
     check,
@@ -47,6 +46,7 @@ from components.naming import (
     image_digest,
     pinned_image_problems,
 )
+from components.promql import label_matchers_problems, metric_name_problems, threshold_problems
 
 CONFIG_KEY = "platform"
 """Key of the platform object inside the project's config namespace."""
@@ -218,7 +218,19 @@ def _base_image(value: str) -> str:
     return value
 
 
-MetricName = Annotated[str, StringConstraints(pattern=PROMETHEUS_METRIC_NAME)]
+def _promql(problems_of: Callable[[str], list[str]]) -> AfterValidator:
+    def validate(value: str) -> str:
+        if problems := problems_of(value):
+            raise ValueError(problems[0])
+        return value
+
+    return AfterValidator(validate)
+
+
+MetricName = Annotated[str, _promql(metric_name_problems)]
+"""A bare Prometheus metric name, parsed as PromQL (no labels, functions or operators)."""
+LabelMatchers = Annotated[str, _promql(label_matchers_problems)]
+Threshold = Annotated[str, _promql(threshold_problems)]
 
 
 class ClusterConfig(_Model):
@@ -458,7 +470,9 @@ class EndpointConfig(_Model):
         description="Scale on this Prometheus metric of the endpoint (e.g. vllm:num_requests_waiting), "
         "summed over its pods, through KEDA; default: CPU utilisation.",
     )
-    autoscaling_target: str = Field(default="10", description="Target average of autoscalingMetric per pod.")
+    autoscaling_target: Threshold = Field(
+        default="10", description="Target average of autoscalingMetric per pod: a positive number, as a string."
+    )
     load_balancer: Literal["none", "internal", "internet-facing"] = Field(
         default="none", description="none (ClusterIP), an internal NLB, or an internet-facing NLB."
     )
@@ -475,13 +489,13 @@ class EndpointConfig(_Model):
     availability_objective: float = Field(
         default=0.995, gt=0.5, lt=1, description="Availability SLO for burn-rate alerts (prod)."
     )
-    requests_metric: str = Field(
-        default="http_requests_total", description="custom only: the server's request counter."
+    requests_metric: MetricName = Field(
+        default="http_requests_total", description="custom only: the server's request counter (a metric name)."
     )
-    error_selector: str = Field(
-        default='status=~"5.."', description="custom only: label matcher selecting failed requests."
+    error_selector: LabelMatchers = Field(
+        default='status=~"5.."', description="custom only: label matchers selecting failed requests (PromQL)."
     )
-    latency_histogram: str = Field(
+    latency_histogram: MetricName = Field(
         default="http_request_duration_seconds", description="custom only: latency histogram in seconds."
     )
 

@@ -149,6 +149,9 @@ def test_prod_storage_is_persistent_and_encrypted(run: RunProgram) -> None:
     assert spec["retention"] == "30d"
 
 
+CUSTOM = {"name": "ranker", "namespace": "serving", "runtime": "custom"}
+
+
 @pytest.mark.parametrize(
     ("change", "fragment"),
     [
@@ -156,6 +159,19 @@ def test_prod_storage_is_persistent_and_encrypted(run: RunProgram) -> None:
         ({"retention_days": 0}, "retention_days must be 1-365"),
         ({"monthly_gpu_budget_usd": 100.0}, "needs gpu_instance_types"),
         ({}, "crds is required: pass cluster.crds"),
+        (
+            {"crds": [], "endpoints": [{**CUSTOM, "error_selector": 'status=~"5.."} or vector(1) or up{a="b"'}]},
+            r"endpoint ranker: error_selector .* must be label matchers as inside a selector's braces, e\.g\. "
+            r'status=~"5\.\.", without braces',
+        ),
+        (
+            {"crds": [], "endpoints": [{**CUSTOM, "requests_metric": "http_requests_total or vector(1)"}]},
+            r"endpoint ranker: requests_metric 'http_requests_total or vector\(1\)' must be a Prometheus metric name",
+        ),
+        (
+            {"crds": [], "endpoints": [{**CUSTOM, "latency_histogram": "sum"}]},
+            r"latency_histogram 'sum' must be a Prometheus metric name.*not a PromQL keyword",
+        ),
     ],
 )
 def test_bad_arguments_declare_nothing(run: RunProgram, change: dict[str, Any], fragment: str) -> None:

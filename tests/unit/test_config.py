@@ -554,3 +554,32 @@ def test_made_up_regions_are_refused(region: str) -> None:
             f'(got "{region}")',
         )
     ]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("errorSelector", 'status=~"5.."} or vector(1) or up{a="b"', "must be label matchers as inside a selector's"),
+        ("errorSelector", 'status=~"("', "PromQL cannot parse it: illegal regex"),
+        ("errorSelector", '__name__="up"', "not by __name__"),
+        ("requestsMetric", "http_requests_total > 0 or vector(1)", "must be a Prometheus metric name"),
+        ("requestsMetric", "http_requests_total\n", "must be a Prometheus metric name"),
+        ("latencyHistogram", "bool", "not a PromQL keyword"),
+        ("autoscalingMetric", "vllm:num_requests_waiting) or vector(1", "must be a Prometheus metric name"),
+        ("autoscalingTarget", "5 or 6", "must be a positive decimal number such as 10 or 0.5"),
+        ("autoscalingTarget", "0", "must be a positive decimal number"),
+    ],
+)
+def test_promql_and_keda_fields_are_parsed(key: str, value: str, message: str) -> None:
+    raw = with_change(f"endpoints.0.{key}", value)
+    raw["endpoints"][0]["maxReplicas"] = 4
+    problems = [p for p in problems_of(raw) if p.path == f"platform.endpoints[0].{key}"]
+    assert len(problems) == 1 and message in problems[0].message, problems
+
+
+def test_promql_fields_that_parse_are_accepted() -> None:
+    raw = with_change("endpoints.0.errorSelector", 'code=~"5..", method!="GET"')
+    raw["endpoints"][0] |= {"requestsMetric": "app:requests_total", "autoscalingTarget": "0.5"}
+    raw["endpoints"][0] |= {"autoscalingMetric": "vllm:num_requests_waiting", "maxReplicas": 4}
+    endpoint = load_platform_config(raw, "Pulumi.prod.yaml").endpoints[0]
+    assert (endpoint.error_selector, endpoint.autoscaling_target) == ('code=~"5..", method!="GET"', "0.5")
