@@ -164,8 +164,9 @@ def test_stack_names_follow_pulumi_and_need_a_policy_config(
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ('{"all": "off"}', 'all: the level must be one of advisory, mandatory, remediate, disabled (got "off")'),
-        ('{"x": {"enforcementLevel": 1}}', "x: the level must be one of"),
+        ('{"all": "off"}', "all: enforcementLevel 'off' is not one of advisory, mandatory, remediate, disabled"),
+        ('{"x": {"enforcementLevel": 1}}', "x: enforcementLevel 1 is not one of"),
+        ('{"k8s-pinned-images": {"requireDigest": "yes"}}', "k8s-pinned-images.requireDigest: 'yes' is not of type"),
         ("[]", "must be a JSON object of policy name to level or settings"),
         ("{", ":1: not JSON"),
     ],

@@ -23,14 +23,17 @@ READINESS = {
 }
 
 
-def plan(stack: str, out: Path, program: Path | None = None) -> tuple[subprocess.CompletedProcess[str], dict]:
-    extra = ["--program", str(program)] if program else []
+def plan(
+    stack: str, out: Path, program: Path | None = None, *extra: str
+) -> tuple[subprocess.CompletedProcess[str], dict]:
+    extra = (*extra, "--program", str(program)) if program else extra
     result = mlops("plan", "--stack", stack, *extra, "--out", str(out))
     return result, json.loads((out / "plan.json").read_text())
 
 
 def test_a_composition_with_the_mistakes_is_refused_by_the_rule_naming_each(tmp_path: Path) -> None:
-    result, broken = plan("broken", tmp_path, PROGRAM)
+    # A stack with no pack config of its own names one (here dev's).
+    result, broken = plan("broken", tmp_path, PROGRAM, "--policy-config", "policies/config/dev.json")
     assert result.returncode == 1, result.stderr
     found = sorted((v["policy"], v["urn"].rsplit("::", 1)[-1]) for v in broken["violations"])
     assert found == [
