@@ -100,27 +100,25 @@ class Requests:
             name="default",
         )
 
+    def _common(self, resource: Registration) -> dict[str, Any]:
+        """The fields both messages share: type, URN, name, options and provider."""
+        return {
+            "type": resource.type,
+            "urn": resource.urn,
+            "name": resource.name,
+            "options": self._options(resource),
+            "provider": self._provider(resource),
+        }
+
     def _analyze_request(self, resource: Registration) -> analyzer_pb2.AnalyzeRequest:
-        return analyzer_pb2.AnalyzeRequest(
-            type=resource.type,
-            properties=struct(resource.analyzed_inputs),
-            urn=resource.urn,
-            name=resource.name,
-            options=self._options(resource),
-            provider=self._provider(resource),
-        )
+        return analyzer_pb2.AnalyzeRequest(properties=struct(resource.analyzed_inputs), **self._common(resource))
 
     def _analyzer_resource(self, resource: Registration) -> analyzer_pb2.AnalyzerResource:
-        managed_dependencies = [d for d in resource.dependencies if d in self._by_urn]
         return analyzer_pb2.AnalyzerResource(
-            type=resource.type,
             properties=struct(resource.analyzed_outputs),
-            urn=resource.urn,
-            name=resource.name,
-            options=self._options(resource),
-            provider=self._provider(resource),
             parent=resource.parent or "",
-            dependencies=managed_dependencies,
+            dependencies=[d for d in resource.dependencies if d in self._by_urn],
+            **self._common(resource),
         )
 
 
