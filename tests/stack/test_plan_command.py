@@ -187,3 +187,19 @@ def test_program_error_exits_2_with_a_clear_message(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "the program failed: RuntimeError: boom" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_a_first_preview_plans_clean_with_what_could_not_run(stack: str, tmp_path: Path) -> None:
+    """``--preview``: what the first ``pulumi preview`` of an empty stack sees. Computed values are
+    unknown, policies that read one are listed as not run, and none becomes a violation."""
+    result = mlops("plan", "--stack", stack, "--preview", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    plan = json.loads((tmp_path / "plan.json").read_text())
+    assert plan["preview"] is True
+    assert [v for v in plan["violations"] if v["enforcementLevel"] == "mandatory"] == []
+    assert plan["notRun"] and all(n["reason"].endswith("can't be known during preview") for n in plan["notRun"])
+    assert "Policies that could not run on an unknown value" in result.stdout
+    cluster = next(r for r in plan["resources"] if r["type"] == "aws:eks/cluster:Cluster")
+    assert cluster["inputs"]["roleArn"] == "[unknown]"  # the role is created in the same update
+    assert "[unknown]" in json.dumps(plan["outputs"])
