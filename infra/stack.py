@@ -50,9 +50,12 @@ def read_config() -> tuple[PlatformConfig, str, dict[str, pulumi.Output[str]]]:
     problems = secret_problems(config, set(secrets), pulumi.get_project())
     given = {**pulumi_config.get_config_env(), **pulumi_config.CONFIG.get()}
     problems += plaintext_credential_problems(given, pulumi_config.is_config_secret)
-    region = pulumi.Config("aws").require("region")
-    problems += [Problem("aws:region", f"{message} (got {region!r})") for message in aws_region_problems(region)]
-    if problems:
+    region = pulumi.Config("aws").get("region")
+    if region is None:
+        problems.append(Problem("aws:region", "required: the AWS region to deploy to, e.g. us-east-1"))
+    else:
+        problems += [Problem("aws:region", f"{message} (got {region!r})") for message in aws_region_problems(region)]
+    if problems or region is None:
         raise ConfigError(source, problems)
     return config, region, secrets
 
