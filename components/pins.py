@@ -135,6 +135,12 @@ CRD_GROUPS: dict[str, tuple[str, ...]] = {
 """API groups whose CustomResourceDefinitions each chart installs (kube-prometheus-stack only
 with ``crds.enabled``; the platform installs them with ``prometheus-operator-crds`` instead)."""
 
+MLFLOW_VERSION = "3.17.2"
+"""MLflow release of the registry's image and of the live test's server (``make test`` installs
+this wheel in ``.venv-mlflow``). The newest release whose wheel installs from PyPI: 3.18.0 is
+listed, but its ``mlflow-tracing==3.18.0`` dependency is not published (``pip download`` on
+2026-12-04). Metric names and password rules the registry relies on were read from this wheel."""
+
 IMAGES: dict[str, Image] = {
     "nvidia-device-plugin": Image(
         "nvcr.io/nvidia/k8s-device-plugin",
@@ -163,9 +169,9 @@ IMAGES: dict[str, Image] = {
     ),
     "mlflow": Image(
         "ghcr.io/mlflow/mlflow",
-        "v3.18.0-full",
-        "PyPI mlflow 3.18.0 (newest release); the -full variant (PostgreSQL drivers, boto3, auth) per "
-        "github.com/mlflow/mlflow docker/README.md",
+        f"v{MLFLOW_VERSION}-full",
+        f"PyPI mlflow {MLFLOW_VERSION} (see MLFLOW_VERSION); the -full variant (PostgreSQL drivers, boto3, "
+        "auth) per github.com/mlflow/mlflow docker/README.md, tagged v<release> by .github/workflows/push-images.yml",
         "2026-11",
     ),
 }

@@ -38,6 +38,7 @@ def pinned_strings() -> dict[str, str]:
         found[f"{chart.name} {chart.version}"] = chart.version
     for name, image in pins.IMAGES.items():
         found[f"image {name}"] = image.tag
+    found["mlflow release"] = pins.MLFLOW_VERSION
     for minor, tag in pins.AUTOSCALER_TAGS.items():
         found[f"cluster-autoscaler image for {minor}"] = tag
     for action in pins.ACTIONS.values():
