@@ -305,9 +305,12 @@ def platform_rules(pools: Sequence[PoolAlerts], serving_namespaces: Sequence[str
     return {"name": "platform", "rules": rules}
 
 
-def registry_rules(namespace: str) -> dict[str, Any]:
-    """The model registry's server: down, and the share of its requests failing."""
-    job = f'namespace="{namespace}", service="mlflow"'
+def registry_rules(namespace: str, service: str) -> dict[str, Any]:
+    """The model registry's server: down, and the share of its requests failing. ``service`` is
+    the metrics Service; its sidecar fails the scrape while the server's /health fails, so ``up``
+    is the server's. The metric names are those of the pinned MLflow (``mlflow.server.
+    prometheus_exporter``: prometheus_flask_exporter's defaults with the prefix ``mlflow``)."""
+    job = f'namespace="{namespace}", service="{service}"'
     return {
         "name": "model-registry",
         "rules": [
@@ -319,12 +322,13 @@ def registry_rules(namespace: str) -> dict[str, Any]:
                 "The MLflow model registry in {{ $labels.namespace }} is down",
                 "No server answers its scrape: runs cannot be logged and endpoints resolving registered models "
                 "cannot start.",
-                "kubectl -n mlflow logs deploy/mlflow -c server (and -c db-credentials); check the RDS instance",
+                "kubectl -n mlflow logs deploy/mlflow -c server (and -c db-credentials, -c metrics); "
+                "check the RDS instance",
             ),
             _alert(
                 "ModelRegistryErrorRatioHigh",
-                f'sum(rate(flask_http_request_total{{{job}, status=~"5.."}}[10m])) '
-                f"/ sum(rate(flask_http_request_total{{{job}}}[10m])) > 0.05",
+                f'sum(rate(mlflow_http_request_total{{{job}, status=~"5.."}}[10m])) '
+                f"/ sum(rate(mlflow_http_request_total{{{job}}}[10m])) > 0.05",
                 "10m",
                 "warning",
                 "Over 5% of model registry requests fail",

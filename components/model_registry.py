@@ -1,17 +1,20 @@
 """ModelRegistry: an MLflow tracking server and model registry on the cluster, backed by RDS.
 
 The server runs with ``--serve-artifacts`` (clients need no S3 credentials), the basic-auth app
-(admin password from secret config, reader accounts per allowed namespace) and Prometheus
-metrics. Its database is RDS for PostgreSQL in the private subnets: encrypted with its own KMS
-key, reachable only from the cluster's nodes, the master password managed by RDS in Secrets
-Manager. The pod reads that secret at start through its IRSA role (an init container writes it
-to a memory volume); no password is in the config, the state or the manifests.
+(admin password from secret config, reader accounts per allowed namespace, a generated CSRF key
+shared by every replica) and Prometheus metrics, served by a sidecar on a port of their own
+that only the monitoring namespace may reach (behind basic auth only an admin could scrape).
+Its database is RDS for PostgreSQL in the private subnets: encrypted with its own KMS key,
+reachable only from the cluster's nodes, the master password managed by RDS in Secrets Manager.
+The pod reads that secret at start through its IRSA role (an init container writes it to a
+memory volume); no password is in the config, the state or the manifests.
 
 Children (``<name>-<suffix>``): ``db-key``, ``db-subnets``, ``db-security-group``
 (+ ``-from-nodes``), ``db-parameters``, ``db``, ``db-alarm-{cpu,storage,connections}``,
 ``role`` (+ ``-policy``), ``namespace``, ``service-account``, ``admin``, ``readers``,
-``reader-<namespace>`` (password and Secret), ``start-script``, ``deployment``, ``service``,
-``network-policy``, ``pdb`` (two replicas or more), ``service-monitor`` and ``rules``.
+``reader-<namespace>`` (password and Secret), ``flask-key`` (generated) and ``flask-secret-key`` (its Secret),
+``start-script``, ``deployment``, ``service``, ``metrics-service``, ``network-policy``, ``pdb``
+(two replicas or more), ``service-monitor`` and ``rules``.
 """
 
 import json
@@ -31,19 +34,34 @@ from components.errors import argument_type_problems
 from components.iam import document, irsa_role
 from components.kms import account_key
 from components.model_serving_endpoint import Port, RegisteredModel, registered_model, selector_for, service_spec
-from components.naming import pinned_image_problems
+from components.naming import mlflow_password_problems, pinned_image_problems
 from components.pods import hardened, pod_security_context, zone_spread
 
 PORT = 5000
+METRICS_PORT = 5001
+"""The metrics sidecar's port: outside basic auth, admitted only from the monitoring namespace."""
+METRICS_SERVICE = "mlflow-metrics"
+"""The ClusterIP Service Prometheus scrapes (never behind the registry's load balancer)."""
 DB_NAME = "mlflow"
 AUTH_DB_NAME = "mlflow_auth"
 DB_USER = "mlflow_admin"
 SECRETS_DIR = "/run/mlflow"
 READER_SECRET = "mlflow-reader"
 """The Secret (``username``, ``password``) each namespace the registry admits gets."""
+FLASK_SECRET = "mlflow-flask-secret-key"
+"""The generated Secret (``secret-key``) basic auth signs its CSRF tokens with: MLflow refuses to
+start without ``MLFLOW_FLASK_SERVER_SECRET_KEY``, and every replica and worker must share it."""
+METRICS_DIR = "/tmp/prometheus"
+"""``PROMETHEUS_MULTIPROC_DIR``: the server's workers write their metrics there (the shared
+``tmp`` volume), the metrics sidecar reads them."""
 START_SCRIPT = '''"""Start MLflow with credentials read from files (written by the init container and mounted
 Secrets), so none is in the manifest: the database URI reaches the server in its environment."""
-import configparser, json, os, pathlib, urllib.parse
+import configparser, json, os, pathlib, shutil, urllib.parse
+
+# Metrics of workers that are gone would linger; MLflow's modules record metrics on import, so the
+# directory is emptied before the first of them loads.
+shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"])
 
 import psycopg
 from mlflow.server.auth.sqlalchemy_store import SqlAlchemyStore
@@ -64,14 +82,20 @@ def database_uri(name):  # the password is percent-encoded: never format the URI
 
 auth_uri = database_uri(os.environ["AUTH_DB_NAME"])
 admin_password = (run / "admin" / "password").read_text().strip()
-config = configparser.ConfigParser(interpolation=None)
-config["mlflow"] = {
+auth = {
     "default_permission": "READ",
     "database_uri": auth_uri,
     "admin_username": "admin",
     "admin_password": admin_password,
     "authorization_function": "mlflow.server.auth:authenticate_request_basic_auth",
+    # Without a cache every request hashes its password (PBKDF2) again. Rotation restarts the
+    # pods, so a cached credential outlives its change only when changed through the API, and
+    # then by 60 s at most, on other workers.
+    "auth_cache_ttl_seconds": "60",
 }
+# MLflow reads the file with ConfigParser's default interpolation: a literal % is written %%.
+config = configparser.ConfigParser(interpolation=None)
+config["mlflow"] = {key: value.replace("%", "%%") for key, value in auth.items()}
 ini = pathlib.Path(os.environ["HOME"]) / "auth" / "basic_auth.ini"  # HOME is the pod's /tmp volume
 ini.parent.mkdir(mode=0o700, exist_ok=True)
 with os.fdopen(os.open(ini, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
@@ -85,10 +109,50 @@ for name, secret in accounts.items():  # passwords rotate with the Secrets
         store.update_user(name, password=secret)
     else:
         store.create_user(name, secret, is_admin=name == "admin")
-os.environ |= {"MLFLOW_BACKEND_STORE_URI": database_uri(os.environ["DB_NAME"]), "MLFLOW_AUTH_CONFIG_PATH": str(ini)}
+os.environ |= {
+    "MLFLOW_BACKEND_STORE_URI": database_uri(os.environ["DB_NAME"]),
+    "MLFLOW_AUTH_CONFIG_PATH": str(ini),
+    # Basic auth's CSRF key: one Secret, so every replica and worker signs alike.
+    "MLFLOW_FLASK_SERVER_SECRET_KEY": (run / "flask" / "secret-key").read_text().strip(),
+}
 os.execvp("mlflow", ["mlflow", "server", *os.environ["MLFLOW_ARGS"].split("\\x1f")])
 '''
 """Entry point of the server container (a ConfigMap), run by the image's Python."""
+METRICS_SCRIPT = '''"""Serve the server's Prometheus metrics on a port of their own, outside basic auth (where
+/metrics answers 403 to every account but an admin): the workers' files, merged. A scrape fails
+(503) while the server's /health does, so Prometheus's `up` is the server's."""
+import os
+import urllib.request
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+from prometheus_client import CollectorRegistry, make_wsgi_app
+from prometheus_client.multiprocess import MultiProcessCollector
+
+
+class Quiet(WSGIRequestHandler):
+    def log_message(self, format, *args):  # one line per scrape is noise
+        pass
+
+
+os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+registry = CollectorRegistry()
+MultiProcessCollector(registry)
+metrics = make_wsgi_app(registry)
+
+
+def app(environ, start_response):
+    try:
+        urllib.request.urlopen(os.environ["SERVER_HEALTH_URL"], timeout=5).close()
+    except OSError as error:  # refused, timed out, or an HTTP error status
+        start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+        return [f"the server's health check fails: {error}\\n".encode()]
+    return metrics(environ, start_response)
+
+
+address = (os.environ["METRICS_HOST"], int(os.environ["METRICS_PORT"]))
+make_server(*address, app, handler_class=Quiet).serve_forever()
+'''
+"""Entry point of the metrics sidecar (the same ConfigMap and image)."""
 
 
 class ModelRegistryArgs(TypedDict):
@@ -113,7 +177,8 @@ class ModelRegistryArgs(TypedDict):
     artifact_policy: pulumi.Input[str]
     """IAM policy JSON: read-write on the prefix (``ArtifactBucket.policy_document(prefix, READ_WRITE)``)."""
     admin_password: NotRequired[pulumi.Input[str]]
-    """Password of MLflow's ``admin`` account (a secret; never in the plan); default: generated,
+    """Password of MLflow's ``admin`` account (a secret; never in the plan): 12 characters or more,
+    MLflow's minimum, without surrounding whitespace or control characters; default: generated,
     and given as the ``admin_password`` output."""
     namespace: NotRequired[str]
     """Namespace it creates and runs in (default ``mlflow``)."""
@@ -127,7 +192,7 @@ class ModelRegistryArgs(TypedDict):
     allowed_namespaces: NotRequired[Sequence[str]]
     """Namespaces whose pods may call it; each gets a reader account in Secret ``mlflow-reader``."""
     monitoring_namespace: NotRequired[str]
-    """Namespace of Prometheus, admitted to the metrics (default ``monitoring``)."""
+    """Namespace of Prometheus, the only one admitted to the metrics port (default ``monitoring``)."""
     load_balancer: NotRequired[str]
     """``none`` (default: ClusterIP) or ``internal`` (an internal NLB)."""
     instance_class: NotRequired[str]
@@ -173,7 +238,17 @@ def validate_registry(args: ModelRegistryArgs) -> list[str]:
         problems.append(f"artifact_prefix must end with / and not start with one (got {args['artifact_prefix']!r})")
     if args.get("replicas", 1) < 1:
         problems.append(f"replicas must be >= 1 (got {args.get('replicas')})")
+    password = args.get("admin_password")
+    if isinstance(password, str):
+        problems += [f"admin_password {p}" for p in mlflow_password_problems(password)]
     return problems
+
+
+def checked_admin_password(name: str, password: str) -> str:
+    """The admin password, once known, if MLflow accepts it (raises otherwise)."""
+    if problems := mlflow_password_problems(password):
+        raise ValueError(f"ModelRegistry {name}: admin_password " + "; ".join(problems))
+    return password
 
 
 def tracking_uri(namespace: str) -> str:
@@ -189,7 +264,7 @@ def server_args(bucket: str, prefix: str, namespace: str) -> list[str]:
         f"--port={PORT}",
         "--serve-artifacts",
         f"--artifacts-destination=s3://{bucket}/{prefix.rstrip('/')}",
-        "--expose-prometheus=/tmp/prometheus",
+        f"--expose-prometheus={METRICS_DIR}",
         # Host-header check (MLflow 3.5+): the Service names, and pod IPs for probes and Prometheus.
         f"--allowed-hosts=mlflow.{namespace}.svc:*,mlflow.{namespace}.svc.cluster.local:*,localhost:*,10.*,172.*,192.168.*",
         "--workers=2",
@@ -260,7 +335,9 @@ def pod_spec(
                         },
                         {"name": "AWS_DEFAULT_REGION", "value": region},
                         {"name": "HOME", "value": "/tmp"},
-                        {"name": "PROMETHEUS_MULTIPROC_DIR", "value": "/tmp/prometheus"},
+                        {"name": "PROMETHEUS_MULTIPROC_DIR", "value": METRICS_DIR},
+                        # No usage data leaves the registry (MLflow sends it by default).
+                        {"name": "MLFLOW_DISABLE_TELEMETRY", "value": "true"},
                     ],
                     "resources": {
                         "requests": {"cpu": "500m", "memory": "1Gi"},
@@ -274,10 +351,12 @@ def pod_spec(
                         {"name": "db", "mountPath": f"{SECRETS_DIR}/db", "readOnly": True},
                         {"name": "admin", "mountPath": f"{SECRETS_DIR}/admin", "readOnly": True},
                         {"name": "readers", "mountPath": f"{SECRETS_DIR}/readers", "readOnly": True},
+                        {"name": "flask", "mountPath": f"{SECRETS_DIR}/flask", "readOnly": True},
                         {"name": "start", "mountPath": "/etc/mlflow", "readOnly": True},
                     ],
                 }
-            )
+            ),
+            hardened(metrics_container(image)),
         ],
         "volumes": [
             {"name": "tmp", "emptyDir": {}},
@@ -285,6 +364,7 @@ def pod_spec(
             # Mode 0440: kubelet gives Secret files the pod's fsGroup, the group the server runs in.
             {"name": "admin", "secret": {"secretName": "mlflow-admin", "defaultMode": 0o440}},
             {"name": "readers", "secret": {"secretName": "mlflow-readers", "defaultMode": 0o440}},
+            {"name": "flask", "secret": {"secretName": FLASK_SECRET, "defaultMode": 0o440}},
             {"name": "start", "configMap": {"name": "mlflow-start"}},
         ],
     }
@@ -293,17 +373,48 @@ def pod_spec(
     return pod
 
 
+def metrics_container(image: str) -> dict[str, Any]:
+    """The sidecar serving the workers' metrics on :data:`METRICS_PORT` (no account needed: only
+    the monitoring namespace may reach that port)."""
+    # A TCP probe: /metrics fails on purpose while the server is unhealthy, which is no reason
+    # to restart the sidecar.
+    probe = {"tcpSocket": {"port": "metrics"}, "periodSeconds": 10, "failureThreshold": 3}
+    return {
+        "name": "metrics",
+        "image": image,
+        "imagePullPolicy": "Always",
+        "command": ["python", "/etc/mlflow/metrics.py"],
+        "ports": [{"name": "metrics", "containerPort": METRICS_PORT, "protocol": "TCP"}],
+        "env": [
+            {"name": "PROMETHEUS_MULTIPROC_DIR", "value": METRICS_DIR},
+            {"name": "METRICS_HOST", "value": "0.0.0.0"},
+            {"name": "METRICS_PORT", "value": str(METRICS_PORT)},
+            {"name": "SERVER_HEALTH_URL", "value": f"http://localhost:{PORT}/health"},
+            {"name": "HOME", "value": "/tmp"},
+        ],
+        "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "200m", "memory": "128Mi"}},
+        "readinessProbe": probe,
+        "livenessProbe": {**probe, "periodSeconds": 20},
+        "volumeMounts": [
+            {"name": "tmp", "mountPath": "/tmp"},
+            {"name": "start", "mountPath": "/etc/mlflow", "readOnly": True},
+        ],
+    }
+
+
 def network_policy_spec(name: str, allowed: Sequence[str], namespace: str, monitoring: str) -> dict[str, Any]:
-    """Ingress on the server port from the allowed namespaces, its own and monitoring only."""
-    callers = sorted({namespace, monitoring, *allowed})
+    """Ingress on the server port from the allowed namespaces and its own; on the metrics port
+    from the monitoring namespace only (that port has no authentication)."""
+
+    def namespaces(names: Sequence[str]) -> list[dict[str, Any]]:
+        return [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": ns}}} for ns in names]
+
     return {
         "podSelector": {"matchLabels": selector_for(name)},
         "policyTypes": ["Ingress"],
         "ingress": [
-            {
-                "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": ns}}} for ns in callers],
-                "ports": [{"port": "http", "protocol": "TCP"}],
-            }
+            {"from": namespaces(sorted({namespace, *allowed})), "ports": [{"port": "http", "protocol": "TCP"}]},
+            {"from": namespaces([monitoring]), "ports": [{"port": "metrics", "protocol": "TCP"}]},
         ],
     }
 
@@ -395,7 +506,9 @@ class ModelRegistry(pulumi.ComponentResource):
         given = args.get("admin_password")
         if given is None:
             given = random.RandomPassword(f"{name}-admin-password", length=32, special=False, opts=child).result
-        self.admin_password = pulumi.Output.secret(given)
+        # A plain password was checked above; a secret one is checked when known, before the
+        # Secret holding it is created (a refused password would crash-loop the server).
+        self.admin_password = pulumi.Output.secret(given).apply(lambda p: checked_admin_password(name, p))
         ns = k8s.core.v1.Namespace(
             f"{name}-namespace",
             metadata={"name": namespace, "labels": {"pod-security.kubernetes.io/enforce": "restricted"}},
@@ -419,12 +532,12 @@ class ModelRegistry(pulumi.ComponentResource):
             string_data={"password": self.admin_password},
             opts=in_ns,
         )
-        # One MLflow account per caller namespace, and one Prometheus scrapes with.
+        # One MLflow account per caller namespace (Prometheus needs none: see metrics_container).
         passwords = {
             ns_name: random.RandomPassword(
                 f"{name}-reader-{ns_name}-password", length=32, special=False, opts=child
             ).result
-            for ns_name in sorted({*allowed, monitoring})
+            for ns_name in allowed
         }
         readers = k8s.core.v1.Secret(
             f"{name}-readers",
@@ -439,16 +552,17 @@ class ModelRegistry(pulumi.ComponentResource):
                 string_data={"username": reader_name(ns_name), "password": passwords[ns_name]},
                 opts=child,
             )
-        k8s.core.v1.Secret(
-            f"{name}-metrics-credentials",
-            metadata=metadata("mlflow-metrics"),
-            string_data={"username": reader_name(monitoring), "password": passwords[monitoring]},
+        flask_key = random.RandomPassword(f"{name}-flask-key", length=64, special=False, opts=child)
+        flask = k8s.core.v1.Secret(
+            f"{name}-flask-secret-key",
+            metadata=metadata(FLASK_SECRET),
+            string_data={"secret-key": flask_key.result},
             opts=in_ns,
         )
         start = k8s.core.v1.ConfigMap(
             f"{name}-start-script",
             metadata=metadata("mlflow-start"),
-            data={"start.py": START_SCRIPT},
+            data={"start.py": START_SCRIPT, "metrics.py": METRICS_SCRIPT},
             opts=in_ns,
         )
         replicas = args.get("replicas", 1)
@@ -479,7 +593,7 @@ class ModelRegistry(pulumi.ComponentResource):
                     "template": template,
                 },
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[account, admin, readers, start, db]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[account, admin, readers, flask, start, db]),
         )
         annotations, service = service_spec(name, (Port("http", PORT),), args.get("load_balancer", "none"))
         k8s.core.v1.Service(
@@ -501,26 +615,37 @@ class ModelRegistry(pulumi.ComponentResource):
                 spec=cast(Any, {"minAvailable": 1, "selector": {"matchLabels": selector_for(name)}}),
                 opts=in_ns,
             )
-        after_crds = pulumi.ResourceOptions(parent=self, depends_on=[*args["crds"], ns])
+        self._monitoring(name, namespace, labels, ns, args["crds"])
+        self.register_outputs({"trackingUri": self.tracking_uri, "roleArn": self.role_arn, "dbEndpoint": db.address})
+
+    def _monitoring(
+        self,
+        name: str,
+        namespace: str,
+        labels: dict[str, str],
+        ns: k8s.core.v1.Namespace,
+        crds: Sequence[k8s.helm.v3.Release],
+    ) -> None:
+        """The metrics Service, its ServiceMonitor and the alert rules."""
+        meta: dict[str, Any] = {"namespace": namespace, "labels": labels}
+        in_ns = pulumi.ResourceOptions(parent=self, depends_on=[ns])
+        metrics_labels = {**labels, "app.kubernetes.io/component": "model-registry-metrics"}
+        k8s.core.v1.Service(
+            f"{name}-metrics-service",
+            metadata=cast(Any, {**meta, "name": METRICS_SERVICE, "labels": metrics_labels}),
+            spec=cast(Any, service_spec(name, (Port("metrics", METRICS_PORT),), "none")[1]),
+            opts=in_ns,
+        )
+        after_crds = pulumi.ResourceOptions(parent=self, depends_on=[*crds, ns])
         k8s.apiextensions.CustomResource(
             f"{name}-service-monitor",
             api_version="monitoring.coreos.com/v1",
             kind="ServiceMonitor",
             metadata={**meta, "name": "mlflow", "labels": {**labels, "release": "kube-prometheus-stack"}},
             spec={
-                "selector": {"matchLabels": selector_for(name)},
+                "selector": {"matchLabels": metrics_labels},
                 "namespaceSelector": {"matchNames": [namespace]},
-                "endpoints": [
-                    {
-                        "port": "http",
-                        "path": "/metrics",
-                        "interval": "30s",
-                        "basicAuth": {
-                            "username": {"name": "mlflow-metrics", "key": "username"},
-                            "password": {"name": "mlflow-metrics", "key": "password"},
-                        },
-                    }
-                ],
+                "endpoints": [{"port": "metrics", "path": "/metrics", "interval": "30s"}],
             },
             opts=after_crds,
         )
@@ -529,10 +654,9 @@ class ModelRegistry(pulumi.ComponentResource):
             api_version="monitoring.coreos.com/v1",
             kind="PrometheusRule",
             metadata={**meta, "name": "model-registry", "labels": {**labels, "release": "kube-prometheus-stack"}},
-            spec={"groups": [registry_rules(namespace)]},
+            spec={"groups": [registry_rules(namespace, METRICS_SERVICE)]},
             opts=after_crds,
         )
-        self.register_outputs({"trackingUri": self.tracking_uri, "roleArn": self.role_arn, "dbEndpoint": db.address})
 
     def registered(self, model: str, *, version: int | None = None, alias: str | None = None) -> RegisteredModel:
         """A model version (or alias) of this registry for ``ModelServingEndpointArgs.registered_model``;

@@ -154,3 +154,27 @@ def check(problems: list[str], what: str, value: str) -> str:
     if problems:
         raise ValueError(f"{what} {value!r}: " + "; ".join(problems))
     return value
+
+
+MLFLOW_MIN_PASSWORD_LENGTH = 12
+"""``mlflow.utils.validation._validate_password`` of the pinned MLflow: shorter passwords are
+refused when an account is created or updated, so the server's start fails."""
+MLFLOW_LEGACY_ADMIN_PASSWORD = "password1234"
+"""The default older MLflow shipped; the pinned one refuses it for the admin account
+(``mlflow.server.auth._validate_bootstrap_admin_password``)."""
+
+
+def mlflow_password_problems(password: str) -> list[str]:
+    """What the registry's start would refuse in an MLflow account password (never echoed)."""
+    problems: list[str] = []
+    if len(password) < MLFLOW_MIN_PASSWORD_LENGTH:
+        problems.append(
+            f"must have at least {MLFLOW_MIN_PASSWORD_LENGTH} characters, MLflow's minimum (got {len(password)})"
+        )
+    if password == MLFLOW_LEGACY_ADMIN_PASSWORD:
+        problems.append("is the default password older MLflow releases shipped, which MLflow refuses")
+    if password != password.strip():
+        problems.append("must not start or end with whitespace (the start script strips the mounted file)")
+    if any(ord(c) < 32 or ord(c) == 127 for c in password):
+        problems.append("must not contain control characters such as newlines")
+    return problems

@@ -44,6 +44,7 @@ from components.naming import (
     check,
     ecr_repository_name_problems,
     image_digest,
+    mlflow_password_problems,
     pinned_image_problems,
 )
 from components.promql import label_matchers_problems, metric_name_problems, threshold_problems
@@ -629,6 +630,20 @@ def plaintext_credential_problems(keys: Iterable[str], is_secret: Callable[[str]
         )
         for key in sorted(set(keys))
         if CREDENTIAL_KEY.search(key.rpartition(":")[2].replace("_", "").replace("-", "")) and not is_secret(key)
+    ]
+
+
+def secret_value_problems(values: Mapping[str, str], project: str = "mlops-platform") -> list[Problem]:
+    """Secret config values the stack would only fail on later (give decrypted values: an
+    offline plan, which cannot decrypt them, has nothing to check)."""
+    password = values.get("modelRegistryAdminPassword")
+    if password is None:
+        return []
+    return [
+        Problem(
+            f"{project}:modelRegistryAdminPassword", f"{problem}; MLflow would refuse it and the registry never start"
+        )
+        for problem in mlflow_password_problems(password)
     ]
 
 

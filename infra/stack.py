@@ -22,6 +22,7 @@ from components.monitoring_stack import GpuCapacityAlarm, MonitoringStack, Monit
 from components.naming import aws_region_problems
 from components.network import Network
 from components.nvidia_device_plugin import NvidiaDevicePlugin
+from components.plan.monitor import SECRET_PLACEHOLDER
 from components.plan.runner import find_project
 from components.platform_stack import export_platform, platform_contract
 from infra.config import (
@@ -35,6 +36,7 @@ from infra.config import (
     load_platform_config,
     plaintext_credential_problems,
     secret_problems,
+    secret_value_problems,
 )
 
 
@@ -48,6 +50,8 @@ def read_config() -> tuple[PlatformConfig, str, dict[str, pulumi.Output[str]]]:
     config = load_platform_config(stack_config.get_object(CONFIG_KEY), source, root=root)
     secrets = {key: value for key in SECRET_KEYS if (value := stack_config.get_secret(key)) is not None}
     problems = secret_problems(config, set(secrets), pulumi.get_project())
+    decrypted = {key: value for key in secrets if (value := stack_config.get(key)) not in (None, SECRET_PLACEHOLDER)}
+    problems += secret_value_problems(decrypted, pulumi.get_project())
     given = {**pulumi_config.get_config_env(), **pulumi_config.CONFIG.get()}
     problems += plaintext_credential_problems(given, pulumi_config.is_config_secret)
     region = pulumi.Config("aws").get("region")

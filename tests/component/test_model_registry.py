@@ -18,10 +18,12 @@ import pytest
 from components import ModelRegistry, ModelServingEndpoint, pins
 from components.catalog import POOL_LABEL, Taint
 from components.cluster import SYSTEM_POOL
-from components.model_registry import START_SCRIPT, ModelRegistryArgs, server_args
+from components.errors import ConfigError
+from components.model_registry import METRICS_PORT, METRICS_SCRIPT, START_SCRIPT, ModelRegistryArgs, server_args
 from components.naming import MODEL_URI_ANNOTATION
 from components.plan.monitor import SECRET_PLACEHOLDER
-from tests.conftest import RunProgram, named
+from components.plan.runner import StackConfig, read_stack_file, run_program_dir
+from tests.conftest import ROOT, RunProgram, named
 
 ARTIFACT_POLICY = json.dumps(
     {
@@ -118,7 +120,7 @@ def test_role_reads_the_database_secret_and_writes_only_its_prefix(run: RunProgr
 def test_server_serves_artifacts_with_auth_and_metrics_and_no_credentials_in_the_manifest(run: RunProgram) -> None:
     resources = deploy(run, registry_args())
     spec = pod(resources)
-    [server] = spec["containers"]
+    [server, sidecar] = spec["containers"]
     env = {e["name"]: e.get("value") for e in server["env"]}
     args = env["MLFLOW_ARGS"].split("\x1f")
     assert args == server_args("models-bucket", "mlflow/", "mlflow")
@@ -127,7 +129,7 @@ def test_server_serves_artifacts_with_auth_and_metrics_and_no_credentials_in_the
     assert server["image"] == pins.image("mlflow")
     # No credential in any container's environment: the database secret is fetched at start
     # through the IRSA role, the admin password is a mounted Secret.
-    for container in [*spec["initContainers"], server]:
+    for container in [*spec["initContainers"], server, sidecar]:
         for variable in container["env"]:
             assert not re.search("PASSWORD|SECRET$|TOKEN", variable["name"]), variable
             assert "valueFrom" not in variable
@@ -168,11 +170,18 @@ def test_two_replicas_get_a_budget_and_zone_spread(run: RunProgram) -> None:
     assert pod(two)["topologySpreadConstraints"][0]["topologyKey"] == "topology.kubernetes.io/zone"
 
 
-def test_network_policy_admits_allowed_namespaces_and_monitoring_only(run: RunProgram) -> None:
+def test_network_policy_admits_allowed_namespaces_to_the_server_and_monitoring_to_the_metrics(
+    run: RunProgram,
+) -> None:
     resources = deploy(run, registry_args(allowed_namespaces=["serving", "research"]))
-    [rule] = resources["mlflow-network-policy"].inputs["spec"]["ingress"]
-    sources = {f["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for f in rule["from"]}
-    assert sources == {"serving", "research", "mlflow", "monitoring"}
+    rules = resources["mlflow-network-policy"].inputs["spec"]["ingress"]
+    sources = {
+        rule["ports"][0]["port"]: {
+            f["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for f in rule["from"]
+        }
+        for rule in rules
+    }
+    assert sources == {"http": {"serving", "research", "mlflow"}, "metrics": {"monitoring"}}
 
 
 def test_service_is_cluster_ip_unless_an_internal_balancer_is_asked_for(run: RunProgram) -> None:
@@ -187,9 +196,55 @@ def test_each_caller_namespace_gets_its_own_reader_account(run: RunProgram) -> N
     for namespace in ("serving", "research"):
         secret = resources[f"mlflow-reader-{namespace}"].inputs
         assert secret["metadata"] == {**secret["metadata"], "name": "mlflow-reader", "namespace": namespace}
-    assert resources["mlflow-metrics-credentials"].inputs["metadata"]["namespace"] == "mlflow"
-    monitor = resources["mlflow-service-monitor"].inputs["spec"]["endpoints"][0]
-    assert monitor["basicAuth"]["username"]["name"] == "mlflow-metrics" and monitor["path"] == "/metrics"
+    # Prometheus needs no account: it scrapes the metrics sidecar, which only its namespace reaches.
+    assert "mlflow-reader-monitoring-password" not in resources and "mlflow-metrics-credentials" not in resources
+
+
+def test_prometheus_scrapes_the_metrics_sidecar_outside_basic_auth(run: RunProgram) -> None:
+    resources = deploy(run, registry_args(load_balancer="internal"))
+    monitor = resources["mlflow-service-monitor"].inputs["spec"]
+    assert monitor["endpoints"] == [{"port": "metrics", "path": "/metrics", "interval": "30s"}]
+    service = resources["mlflow-metrics-service"].inputs
+    assert service["metadata"]["name"] == "mlflow-metrics" and service["spec"]["type"] == "ClusterIP"
+    assert monitor["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
+    assert (
+        not monitor["selector"]["matchLabels"].items()
+        <= resources["mlflow-service"].inputs["metadata"]["labels"].items()
+    )
+    assert [p["name"] for p in resources["mlflow-service"].inputs["spec"]["ports"]] == ["http"]  # not on the NLB
+    [_, sidecar] = pod(resources)["containers"]
+    assert sidecar["command"] == ["python", "/etc/mlflow/metrics.py"]
+    assert resources["mlflow-start-script"].inputs["data"]["metrics.py"] == METRICS_SCRIPT
+    assert {"name": "metrics", "containerPort": METRICS_PORT, "protocol": "TCP"} in sidecar["ports"]
+    rules = resources["mlflow-rules"].inputs["spec"]["groups"][0]["rules"]
+    assert all('service="mlflow-metrics"' in rule["expr"] for rule in rules)
+
+
+def test_every_replica_shares_one_generated_flask_secret_key(run: RunProgram) -> None:
+    resources = deploy(run, registry_args(replicas=2))
+    secret = resources["mlflow-flask-secret-key"].inputs
+    assert secret["metadata"]["name"] == "mlflow-flask-secret-key" and secret["stringData"] == SECRET_PLACEHOLDER
+    assert resources["mlflow-flask-secret-key"].type == "kubernetes:core/v1:Secret"
+    volumes = {v["name"]: v for v in pod(resources)["volumes"]}
+    assert volumes["flask"]["secret"]["secretName"] == "mlflow-flask-secret-key"
+
+
+@pytest.mark.parametrize(
+    ("password", "fragment"),
+    [
+        ("short-pass", "admin_password must have at least 12 characters"),
+        ("password1234", "admin_password is the default password older MLflow releases shipped"),
+        (" padded-password ", "admin_password must not start or end with whitespace"),
+        ("two\nline-password", "admin_password must not contain control characters"),
+    ],
+)
+def test_an_admin_password_mlflow_refuses_declares_nothing(run: RunProgram, password: str, fragment: str) -> None:
+    def program() -> None:
+        ModelRegistry("mlflow", registry_args(admin_password=password))
+
+    with pytest.raises(ValueError, match=re.escape(fragment)) as raised:
+        run(program)
+    assert password.strip() not in str(raised.value)  # never echoed
 
 
 def test_custom_objects_wait_for_the_crds_and_alarms_reach_the_topic(run: RunProgram) -> None:
@@ -302,7 +357,7 @@ class SqlAlchemyStore:
 """
 STUB_SERVER = """
 import json, os, sys
-keys = ("MLFLOW_BACKEND_STORE_URI", "MLFLOW_AUTH_CONFIG_PATH")
+keys = ("MLFLOW_BACKEND_STORE_URI", "MLFLOW_AUTH_CONFIG_PATH", "MLFLOW_FLASK_SERVER_SECRET_KEY")
 open(os.environ["STUB_LOG"], "a").write(json.dumps(["exec", sys.argv[1:], {k: os.environ[k] for k in keys}]) + "\\n")
 """
 
@@ -315,11 +370,12 @@ def test_the_start_script_builds_the_database_uris_and_accounts_from_the_mounted
     server = pod(deploy(run, registry_args()))["containers"][0]
     env = {e["name"]: e["value"] for e in server["env"]}
     secrets = tmp_path / "run"
-    for part in ("db", "admin", "readers/..data"):
+    for part in ("db", "admin", "flask", "readers/..data"):
         (secrets / part).mkdir(parents=True)
     password = "p%2F@:/#?x%s"  # what an RDS-generated password may hold, percent signs included
     (secrets / "db" / "credentials.json").write_text(json.dumps({"username": "mlflow_admin", "password": password}))
-    (secrets / "admin" / "password").write_text("the-admin-password\n")
+    (secrets / "admin" / "password").write_text("the-admin-%password\n")
+    (secrets / "flask" / "secret-key").write_text("the-flask-secret-key\n")
     (secrets / "readers" / "reader-serving").write_text("the-reader-password\n")
     stubs, binaries, home = tmp_path / "stubs", tmp_path / "bin", tmp_path / "home"
     (stubs / "mlflow" / "server" / "auth").mkdir(parents=True)
@@ -339,6 +395,7 @@ def test_the_start_script_builds_the_database_uris_and_accounts_from_the_mounted
             **env,
             "SECRETS_DIR": str(secrets),
             "HOME": str(home),
+            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"),
             "PATH": f"{binaries}:{os.environ['PATH']}",
             "PYTHONPATH": str(stubs),
             "STUB_LOG": str(log),
@@ -366,16 +423,27 @@ def test_the_start_script_builds_the_database_uris_and_accounts_from_the_mounted
     assert parsed(calls["init_db"][0]) == ("/mlflow_auth", password, "sslmode=require")
     assert parsed(exec_env["MLFLOW_BACKEND_STORE_URI"]) == ("/mlflow", password, "sslmode=require")
     assert exec_args == ["server", *server_args("models-bucket", "mlflow/", "mlflow")]
-    assert ["update_user", "admin", "the-admin-password"] in entries
+    assert ["update_user", "admin", "the-admin-%password"] in entries
+    assert exec_env["MLFLOW_FLASK_SERVER_SECRET_KEY"] == "the-flask-secret-key"
     assert ["create_user", "reader-serving", "the-reader-password", False] in entries
     assert not [e for e in entries if e[0] == "create_user" and e[1].startswith(".")]
     ini = Path(exec_env["MLFLOW_AUTH_CONFIG_PATH"])
     assert ini.parent.parent == home and ini.stat().st_mode & 0o777 == 0o600
-    auth = configparser.ConfigParser(interpolation=None)
+    auth = configparser.ConfigParser()  # as MLflow reads it: % interpolation on
     auth.read(ini)
     assert dict(auth["mlflow"]) | {"database_uri": "?"} == {
         "default_permission": "READ", "database_uri": "?", "admin_username": "admin",
-        "admin_password": "the-admin-password",
+        "admin_password": "the-admin-%password",
         "authorization_function": "mlflow.server.auth:authenticate_request_basic_auth",
+        "auth_cache_ttl_seconds": "60",
     }  # fmt: skip
     assert auth["mlflow"]["database_uri"] == calls["init_db"][0]
+
+
+def test_the_stack_refuses_an_admin_password_mlflow_would_refuse_before_declaring_anything() -> None:
+    config = read_stack_file(ROOT / "Pulumi.prod.yaml", "mlops-platform")
+    key = "mlops-platform:modelRegistryAdminPassword"
+    short = StackConfig(config.source, {**config.values, key: "too-short"}, [*config.secret_keys, key])
+    with pytest.raises(ConfigError, match=f"{key}: must have at least 12 characters") as raised:
+        run_program_dir(ROOT / "infra", stack="prod", config=short, project="mlops-platform")
+    assert "too-short" not in str(raised.value)

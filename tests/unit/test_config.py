@@ -15,6 +15,7 @@ from infra.config import (
     load_platform_config,
     plaintext_credential_problems,
     secret_problems,
+    secret_value_problems,
 )
 from tests.conftest import platform_raw
 
@@ -440,6 +441,26 @@ def test_enabled_receivers_need_their_secrets() -> None:
     ]
     assert secret_problems(config, {"slackWebhookUrl", "pagerdutyRoutingKey"}) == []
     assert secret_problems(load_platform_config(BASE, "Pulumi.prod.yaml"), set()) == []
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("eleven-char", "must have at least 12 characters, MLflow's minimum (got 11)"),
+        ("password1234", "is the default password older MLflow releases shipped, which MLflow refuses"),
+        ("twelve-chars ", "must not start or end with whitespace"),
+        ("twelve\tchars!", "must not contain control characters"),
+    ],
+)
+def test_a_registry_admin_password_mlflow_refuses_is_a_config_error(password: str, message: str) -> None:
+    [problem] = secret_value_problems({"modelRegistryAdminPassword": password})
+    assert problem.path == "mlops-platform:modelRegistryAdminPassword"
+    assert problem.message.startswith(message) and password.strip() not in problem.message
+
+
+def test_a_registry_admin_password_mlflow_accepts() -> None:
+    assert secret_value_problems({"modelRegistryAdminPassword": "% :/@#?&=+ twelve"}) == []
+    assert secret_value_problems({}) == []
 
 
 def with_registry(**section: Any) -> dict[str, Any]:

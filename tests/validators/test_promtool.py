@@ -28,7 +28,10 @@ ENDPOINTS: list[EndpointAlerts] = [
     {"name": "llm", "namespace": "serving", "runtime": "vllm"},
     {"name": "ranker", "namespace": "serving", "runtime": "custom"},
 ]
-GROUPS = [*rule_groups(ENDPOINTS, [{"name": "gpu", "max_size": 2}], burn_rate=True), registry_rules("mlflow")]
+GROUPS = [
+    *rule_groups(ENDPOINTS, [{"name": "gpu", "max_size": 2}], burn_rate=True),
+    registry_rules("mlflow", "mlflow-metrics"),
+]
 RULES: list[dict[str, Any]] = [rule for group in GROUPS for rule in group["rules"]]
 
 
@@ -201,27 +204,27 @@ CASES: dict[str, tuple[list[dict[str, str]], list[dict[str, str]], str, list[dic
         "1",
     ),
     "ModelRegistryDown": (
-        [gauge(sel("up", namespace="mlflow", service="mlflow", pod="mlflow-0"), 0)],
-        [gauge(sel("up", namespace="mlflow", service="mlflow", pod="mlflow-0"), 1)],
+        [gauge(sel("up", namespace="mlflow", service="mlflow-metrics", pod="mlflow-0"), 0)],
+        [gauge(sel("up", namespace="mlflow", service="mlflow-metrics", pod="mlflow-0"), 1)],
         "10m",
         [{"namespace": "mlflow"}],
         "0",
     ),
     "ModelRegistryDown[absent]": (
         [],
-        [gauge(sel("up", namespace="mlflow", service="mlflow"), 1)],
+        [gauge(sel("up", namespace="mlflow", service="mlflow-metrics"), 1)],
         "10m",
-        [{"namespace": "mlflow", "service": "mlflow"}],
+        [{"namespace": "mlflow", "service": "mlflow-metrics"}],
         "1",
     ),
     "ModelRegistryErrorRatioHigh": (
         [
-            counter(sel("flask_http_request_total", namespace="mlflow", service="mlflow", status="500"), 10),
-            counter(sel("flask_http_request_total", namespace="mlflow", service="mlflow", status="200"), 10),
+            counter(sel("mlflow_http_request_total", namespace="mlflow", service="mlflow-metrics", status="500"), 10),
+            counter(sel("mlflow_http_request_total", namespace="mlflow", service="mlflow-metrics", status="200"), 10),
         ],
         [
-            counter(sel("flask_http_request_total", namespace="mlflow", service="mlflow", status="500"), 0),
-            counter(sel("flask_http_request_total", namespace="mlflow", service="mlflow", status="200"), 10),
+            counter(sel("mlflow_http_request_total", namespace="mlflow", service="mlflow-metrics", status="500"), 0),
+            counter(sel("mlflow_http_request_total", namespace="mlflow", service="mlflow-metrics", status="200"), 10),
         ],
         "30m",
         [{}],
