@@ -12,7 +12,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 # bytecode ever gets it: compile at install, or every plan recompiles the SDKs (twice as slow).
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: setup plan test lint fmt clean prometheus-tools bench
+.PHONY: setup plan test lint fmt clean prometheus-tools postgresql mlflow-env bench
 
 setup: $(VENV)/bin/mlops
 
@@ -38,7 +38,26 @@ prometheus-tools:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
 			prometheus prometheus-alertmanager >/dev/null; }
 
-test: setup $(CHECKOV) prometheus-tools
+# The registry's live test (tests/validators/test_registry_live.py) runs the pinned MLflow
+# (components/pins.py MLFLOW_VERSION) against a private PostgreSQL and moto's S3: MLflow, moto
+# and psycopg live in an environment of their own, rebuilt when the pin moves. The image's -full
+# extras that the server uses: auth (basic auth) and prometheus-flask-exporter (its metrics).
+MLFLOW_VENV := .venv-mlflow
+mlflow-env: setup
+	@want=$$($(VENV)/bin/python -c 'from components.pins import MLFLOW_VERSION; print(MLFLOW_VERSION)'); \
+	have=$$($(MLFLOW_VENV)/bin/python -c 'import flask_wtf, prometheus_flask_exporter, moto, psycopg, mlflow; print(mlflow.__version__)' 2>/dev/null || true); \
+	[ "$$have" = "$$want" ] || { \
+		rm -rf $(MLFLOW_VENV) && $(UV) venv -q $(MLFLOW_VENV) --python $(PYTHON) && \
+		$(UV) pip install -q --python $(MLFLOW_VENV)/bin/python "mlflow[auth]==$$want" prometheus-flask-exporter "moto[server]" "psycopg[binary]"; }
+
+# PostgreSQL for the same test: Debian's package, installed when missing (initdb is not on PATH).
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends postgresql >/dev/null; }
+
+test: setup $(CHECKOV) prometheus-tools postgresql mlflow-env
 	$(VENV)/bin/pytest
 
 # Plan time, memory and policy throughput (minutes; never part of make test): writes
