@@ -3,7 +3,8 @@ IRSA, access entries, managed add-ons, a small system node group, the cluster-au
 and the Kubernetes provider every in-cluster component receives.
 
 Children (``<name>-<suffix>``): ``cluster-role``, ``secrets-key``, ``control-plane-logs``,
-``cluster``, ``oidc``, ``admin-<role>`` (+ ``-policy``), ``addon-<addon>``,
+``cluster``, ``oidc``, ``admin-<role>``, ``view-<role>``, ``deploy-<role>`` (each + ``-policy``),
+``addon-<addon>``,
 ``system-node-role``, ``system-launch-template``, ``system-nodes``, ``k8s``,
 ``autoscaler-role`` (+ ``-policy``), ``cluster-autoscaler``, ``prometheus-crds`` and ``keda``.
 
@@ -37,6 +38,15 @@ ADDONS_AFTER_NODES = ("coredns", "metrics-server")
 """CoreDNS and metrics-server (the resource metrics API CPU autoscaling reads) are Deployments:
 they need schedulable nodes to become healthy; the DaemonSet add-ons do not."""
 ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+"""Read-only access to most objects, Secrets excluded."""
+CREATOR_FLAG = "accessConfig.bootstrapClusterCreatorAdminPermissions"
+"""EKS cannot change this flag in place: a new value replaces the cluster. It is ignored after
+creation, so an existing cluster created with the flag on keeps it without a replacement
+(README, "Cluster access": delete the creator's access entry instead)."""
+VPC_CNI_CONFIGURATION = {"enableNetworkPolicy": "true"}
+"""vpc-cni add-on configuration: without ``enableNetworkPolicy`` EKS accepts NetworkPolicies and
+enforces none of them (EKS user guide, "Restrict Pod network traffic with Kubernetes network policies")."""
 AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler"
 SYSTEM_POOL = "system"
 
@@ -84,6 +94,16 @@ class ClusterArgs(TypedDict):
     """CIDRs allowed to reach a public endpoint; never 0.0.0.0/0 with ``protect``."""
     admin_role_arns: NotRequired[Sequence[str]]
     """IAM roles granted cluster admin through access entries."""
+    view_role_arns: NotRequired[Sequence[str]]
+    """IAM roles granted read-only access (``AmazonEKSViewPolicy``: no Secrets) through access entries."""
+    deploy_role_arn: NotRequired[str]
+    """The role that runs ``pulumi up`` (CI's deploy role), granted cluster admin through an access
+    entry; the Kubernetes provider waits for it."""
+    creator_admin: NotRequired[bool]
+    """``bootstrapClusterCreatorAdminPermissions`` (default False): make whoever creates the cluster a
+    permanent, invisible cluster admin. Only read when the cluster is created (changing it would
+    replace the cluster); with it off, ``deploy_role_arn`` or ``admin_role_arns`` must name the
+    identity that deploys."""
     log_retention_days: NotRequired[int]
     """Retention of the control-plane log group (default 90)."""
     system_instance_types: NotRequired[Sequence[str]]
@@ -115,6 +135,11 @@ def validate_cluster(args: ClusterArgs) -> list[str]:
         problems.append("public_access_cidrs given but endpoint_public_access is False")
     if public and args.get("protect", True) and "0.0.0.0/0" in cidrs:
         problems.append("public_access_cidrs must not contain 0.0.0.0/0 for a protected cluster")
+    if not args.get("creator_admin", False) and not (args.get("deploy_role_arn") or args.get("admin_role_arns")):
+        problems.append(
+            "give deploy_role_arn or admin_role_arns: with creator_admin off, only access entries reach the "
+            "cluster, and the identity running pulumi up needs one"
+        )
     if not 1 <= args.get("system_min_size", 2) <= args.get("system_max_size", 4):
         problems.append("system_min_size must be 1..system_max_size")
     return problems
@@ -257,6 +282,9 @@ class Cluster(pulumi.ComponentResource):
     ``external.metrics.k8s.io`` (KEDA)."""
     version: str
     """Kubernetes minor version of the control plane."""
+    ebs_csi_driver: aws.eks.Addon
+    """The EBS CSI driver add-on: what provisions a PersistentVolumeClaim's volume (pass it to
+    MonitoringStack's ``volume_provisioner``)."""
 
     def for_node_pools(self) -> NodePoolWiring:
         """The arguments every GpuNodePool of this cluster shares:
@@ -316,10 +344,17 @@ class Cluster(pulumi.ComponentResource):
             ),
             enabled_cluster_log_types=LOG_TYPES,
             access_config=aws.eks.ClusterAccessConfigArgs(
-                authentication_mode="API", bootstrap_cluster_creator_admin_permissions=True
+                authentication_mode="API",
+                bootstrap_cluster_creator_admin_permissions=args.get("creator_admin", False),
             ),
             upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=args.get("support_type", "STANDARD")),
-            opts=pulumi.ResourceOptions(parent=self, protect=protect, retain_on_delete=protect, depends_on=[logs]),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                protect=protect,
+                retain_on_delete=protect,
+                depends_on=[logs],
+                ignore_changes=[CREATOR_FLAG],
+            ),
         )
         self.cluster_name = self.cluster.name
         self.security_group_id = self.cluster.vpc_config.apply(lambda c: c.cluster_security_group_id or "")
@@ -329,28 +364,19 @@ class Cluster(pulumi.ComponentResource):
         )
         self.oidc_provider_arn = oidc.arn
 
-        for role_arn in args.get("admin_role_arns", []):
-            entry = aws.eks.AccessEntry(
-                f"{name}-admin-{slug(role_arn.rsplit('/', 1)[-1])}",
-                cluster_name=self.cluster.name,
-                principal_arn=role_arn,
-                type="STANDARD",
-                opts=child,
-            )
-            aws.eks.AccessPolicyAssociation(
-                f"{name}-admin-{slug(role_arn.rsplit('/', 1)[-1])}-policy",
-                cluster_name=self.cluster.name,
-                principal_arn=entry.principal_arn,
-                policy_arn=ADMIN_POLICY,
-                access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
-                opts=child,
-            )
+        grants = [("admin", arn, ADMIN_POLICY) for arn in args.get("admin_role_arns", [])]
+        grants += [("view", arn, VIEW_POLICY) for arn in args.get("view_role_arns", [])]
+        if "deploy_role_arn" in args:
+            grants.append(("deploy", args["deploy_role_arn"], ADMIN_POLICY))
+        access: list[pulumi.Resource] = []  # the Kubernetes provider waits for these
+        for kind, role_arn, policy_arn in grants:
+            access += self._access_entry(f"{name}-{kind}-{slug(role_arn.rsplit('/', 1)[-1])}", role_arn, policy_arn)
 
         early_addons = [self._addon(name, addon, []) for addon in ADDONS_BEFORE_NODES]
         system_nodes = self._system_nodes(name, args, early_addons)
         for addon in ADDONS_AFTER_NODES:
             self._addon(name, addon, [system_nodes])
-        self._ebs_csi_driver(name, system_nodes)
+        self.ebs_csi_driver = self._ebs_csi_driver(name, system_nodes)
 
         self.kubeconfig = pulumi.Output.secret(
             pulumi.Output.all(self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data).apply(
@@ -358,7 +384,10 @@ class Cluster(pulumi.ComponentResource):
             )
         )
         self.provider = k8s.Provider(
-            f"{name}-k8s", kubeconfig=self.kubeconfig, enable_server_side_apply=True, opts=child
+            f"{name}-k8s",
+            kubeconfig=self.kubeconfig,
+            enable_server_side_apply=True,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=access),
         )
         self._autoscaler(name, cluster_name, region, version, system_nodes)
         prometheus_crds = pinned_release(
@@ -390,6 +419,22 @@ class Cluster(pulumi.ComponentResource):
             }
         )
 
+    def _access_entry(self, resource_name: str, role_arn: str, policy_arn: str) -> list[pulumi.Resource]:
+        """An access entry for ``role_arn`` and its cluster-wide access policy."""
+        child = pulumi.ResourceOptions(parent=self)
+        entry = aws.eks.AccessEntry(
+            resource_name, cluster_name=self.cluster.name, principal_arn=role_arn, type="STANDARD", opts=child
+        )
+        association = aws.eks.AccessPolicyAssociation(
+            f"{resource_name}-policy",
+            cluster_name=self.cluster.name,
+            principal_arn=entry.principal_arn,
+            policy_arn=policy_arn,
+            access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+            opts=child,
+        )
+        return [entry, association]
+
     def _addon(
         self,
         name: str,
@@ -397,17 +442,19 @@ class Cluster(pulumi.ComponentResource):
         depends_on: list[pulumi.Resource],
         role_arn: pulumi.Input[str] | None = None,
     ) -> aws.eks.Addon:
+        configuration = VPC_CNI_CONFIGURATION if addon == "vpc-cni" else None
         return aws.eks.Addon(
             f"{name}-addon-{addon}",
             cluster_name=self.cluster.name,
             addon_name=addon,
             service_account_role_arn=role_arn,
+            configuration_values=json.dumps(configuration) if configuration else None,
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE",
             opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
         )
 
-    def _ebs_csi_driver(self, name: str, system_nodes: aws.eks.NodeGroup) -> None:
+    def _ebs_csi_driver(self, name: str, system_nodes: aws.eks.NodeGroup) -> aws.eks.Addon:
         """EBS CSI driver (persistent volumes, e.g. Prometheus in prod) with its own IRSA role."""
         role = irsa_role(
             f"{name}-ebs-csi-role",
@@ -419,7 +466,7 @@ class Cluster(pulumi.ComponentResource):
             managed_policies=["service-role/AmazonEBSCSIDriverPolicy"],
             parent=self,
         )
-        self._addon(name, "aws-ebs-csi-driver", [system_nodes], role.arn)
+        return self._addon(name, "aws-ebs-csi-driver", [system_nodes], role.arn)
 
     def _system_nodes(self, name: str, args: ClusterArgs, depends_on: list[aws.eks.Addon]) -> aws.eks.NodeGroup:
         """On-demand nodes without accelerator taints, for CoreDNS, the autoscaler and monitoring."""

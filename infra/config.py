@@ -256,6 +256,20 @@ class ClusterConfig(_Model):
     admin_role_arns: list[RoleArn] = Field(
         default_factory=list, description="IAM roles granted cluster-admin through access entries."
     )
+    view_role_arns: list[RoleArn] = Field(
+        default_factory=list,
+        description="IAM roles granted read-only access (AmazonEKSViewPolicy, no Secrets) through access entries.",
+    )
+    deploy_role_arn: RoleArn | None = Field(
+        default=None,
+        description="The role that runs pulumi up (CI's deploy role), cluster-admin through an access entry; "
+        "required in prod.",
+    )
+    creator_admin: bool = Field(
+        default=False,
+        description="bootstrapClusterCreatorAdminPermissions: make the cluster's creator a permanent, invisible "
+        "admin. Read only when the cluster is created; an existing cluster keeps its value (README, Cluster access).",
+    )
     name: DnsLabel | None = Field(default=None, description="EKS cluster name; default mlops-<environment>.")
     log_retention_days: Annotated[Literal[7, 14, 30, 60, 90, 180, 365, 731, 1827, 3653], ExactInt] = Field(
         default=90, description="Control-plane log retention (a CloudWatch Logs retention value)."
@@ -731,6 +745,26 @@ def _check_cluster(config: PlatformConfig) -> Iterable[Problem]:
         yield Problem(
             f"{base}.publicAccessCidrs",
             f"may admit at most a /{BROADEST_PUBLIC_PREFIX} of public addresses in total in prod ({broad})",
+        )
+    yield from _check_cluster_access(config)
+
+
+def _check_cluster_access(config: PlatformConfig) -> Iterable[Problem]:
+    """Someone must reach a cluster created without the creator's implicit admin access."""
+    cluster = config.cluster
+    # A missing cluster section is named itself: the problem path must lead into the stack file.
+    key = f"{CONFIG_KEY}.cluster" + (".deployRoleArn" if "cluster" in config.model_fields_set else "")
+    if config.is_prod and cluster.deploy_role_arn is None:
+        yield Problem(
+            key,
+            "required in prod: the role CI deploys with (an IAM role ARN), granted cluster access through an "
+            "access entry",
+        )
+    elif not cluster.creator_admin and cluster.deploy_role_arn is None and not cluster.admin_role_arns:
+        yield Problem(
+            key,
+            "required (or adminRoleArns): without creatorAdmin only access entries reach the cluster, and the "
+            "role running pulumi up needs one",
         )
 
 

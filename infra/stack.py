@@ -12,7 +12,7 @@ from pulumi.runtime import config as pulumi_config
 from components import catalog, pins
 from components.alerting import EndpointAlerts
 from components.artifact_bucket import ArtifactBucket, ArtifactBucketArgs
-from components.cluster import Cluster
+from components.cluster import Cluster, ClusterArgs
 from components.container_registry import ContainerRegistry, ImageBuild, Repository
 from components.errors import ConfigError, Problem
 from components.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
@@ -75,26 +75,27 @@ def build(config: PlatformConfig, region: str, secrets: dict[str, pulumi.Output[
     protect = config.is_prod
 
     vpc_id, private_subnets = network(config, opts)
-    cluster = Cluster(
-        "eks",
-        {
-            "cluster_name": config.cluster_name,
-            "subnet_ids": private_subnets,
-            "region": region,
-            "version": config.cluster.version,
-            "support_type": config.cluster.support_type,
-            "endpoint_public_access": config.cluster.endpoint_public_access,
-            "public_access_cidrs": list(config.cluster.public_access_cidrs),
-            "admin_role_arns": list(config.cluster.admin_role_arns),
-            "log_retention_days": config.cluster.log_retention_days,
-            "system_instance_types": list(config.cluster.system_instance_types),
-            "system_min_size": config.cluster.system_min_size,
-            "system_max_size": config.cluster.system_max_size,
-            "tags": dict(config.tags),
-            "protect": protect,
-        },
-        opts,
-    )
+    cluster_args: ClusterArgs = {
+        "cluster_name": config.cluster_name,
+        "subnet_ids": private_subnets,
+        "region": region,
+        "version": config.cluster.version,
+        "support_type": config.cluster.support_type,
+        "endpoint_public_access": config.cluster.endpoint_public_access,
+        "public_access_cidrs": list(config.cluster.public_access_cidrs),
+        "admin_role_arns": list(config.cluster.admin_role_arns),
+        "view_role_arns": list(config.cluster.view_role_arns),
+        "creator_admin": config.cluster.creator_admin,
+        "log_retention_days": config.cluster.log_retention_days,
+        "system_instance_types": list(config.cluster.system_instance_types),
+        "system_min_size": config.cluster.system_min_size,
+        "system_max_size": config.cluster.system_max_size,
+        "tags": dict(config.tags),
+        "protect": protect,
+    }
+    if config.cluster.deploy_role_arn is not None:
+        cluster_args["deploy_role_arn"] = config.cluster.deploy_role_arn
+    cluster = Cluster("eks", cluster_args, opts)
     pools = {
         pool.name: GpuNodePool(pool.name, pool_args(pool, cluster, private_subnets, config), opts)
         for pool in config.gpu_pools

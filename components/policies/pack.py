@@ -22,7 +22,7 @@ from pulumi_policy import (
 
 from components.cidrs import BROADEST_PUBLIC_PREFIX
 from components.naming import INTERNET_FACING_ANNOTATION
-from components.policies import encryption, gpu, iam, network, readiness, rules, workloads
+from components.policies import encryption, gpu, iam, network, operations, readiness, rules, workloads
 from components.policies.settings import CONFIG_DIR, enforcement_level, read_pack_config
 
 PACK_NAME = "mlops-platform"
@@ -139,6 +139,14 @@ RULES: list[Rule] = [
         "Launch templates require IMDSv2 (hop limit <= 2), encrypted volumes and no public IP.",
         "Use metadata_options http_tokens=required and encrypted block devices.",
         rules.validate_launch_template,
+    ),
+    Rule(
+        "eks-network-policies-enforced",
+        "Network",
+        "NetworkPolicies are declared only on an EKS cluster whose vpc-cni add-on enforces them.",
+        'Set the vpc-cni add-on\'s configurationValues {"enableNetworkPolicy": "true"} (Cluster does).',
+        operations.validate_network_policies_enforced,
+        stack=True,
     ),
     # Encryption and keys
     Rule(

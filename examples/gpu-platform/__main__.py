@@ -36,7 +36,16 @@ network = Network(
     opts,
 )
 cluster = Cluster(
-    "eks", {"cluster_name": name, "subnet_ids": network.private_subnet_ids, "region": region, "protect": protect}, opts
+    "eks",
+    {
+        "cluster_name": name,
+        "subnet_ids": network.private_subnet_ids,
+        "region": region,
+        # Access entries only: the role that deploys is granted access, nobody else implicitly.
+        "deploy_role_arn": pulumi.Config().require("deployRoleArn"),
+        "protect": protect,
+    },
+    opts,
 )
 gpu = GpuNodePool(
     "gpu",

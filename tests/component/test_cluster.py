@@ -178,6 +178,7 @@ def test_public_endpoint_with_cidrs(run: RunProgram) -> None:
         ({"version": "1.20"}, "version must be one of"),
         ({"support_type": "FOREVER"}, "support_type must be STANDARD or EXTENDED"),
         ({"system_min_size": 0}, "system_min_size must be 1..system_max_size"),
+        ({"admin_role_arns": []}, "give deploy_role_arn or admin_role_arns"),
     ],
 )
 def test_bad_arguments_are_refused(run: RunProgram, change: dict[str, object], fragment: str) -> None:
@@ -186,3 +187,46 @@ def test_bad_arguments_are_refused(run: RunProgram, change: dict[str, object], f
             Cluster("eks", {**BASE, **change})  # type: ignore[typeddict-item]
 
     assert list(named(run(program))) == []
+
+
+def test_vpc_cni_enforces_network_policies(run: RunProgram) -> None:
+    addons = {a.inputs["addonName"]: a for a in of_type(run(lambda: Cluster("eks", BASE)), "aws:eks/addon:Addon")}
+    # EKS enforces NetworkPolicies only with this add-on setting; the other add-ons keep their defaults.
+    assert json.loads(addons["vpc-cni"].inputs["configurationValues"]) == {"enableNetworkPolicy": "true"}
+    assert all("configurationValues" not in a.inputs for name, a in addons.items() if name != "vpc-cni")
+
+
+def test_access_is_access_entries_only(run: RunProgram) -> None:
+    args: ClusterArgs = {
+        **BASE,
+        "view_role_arns": ["arn:aws:iam::123456789012:role/ReadOnly"],
+        "deploy_role_arn": "arn:aws:iam::123456789012:role/ci-deploy",
+    }
+    r = named(run(lambda: Cluster("eks", args)))
+    cluster = r["eks-cluster"]
+    # The creator is no invisible admin; the flag is read at creation only (changing it replaces the
+    # cluster), so an existing cluster created with it keeps it without a replacement.
+    assert cluster.inputs["accessConfig"] == {
+        "authenticationMode": "API",
+        "bootstrapClusterCreatorAdminPermissions": False,
+    }
+    assert cluster.ignore_changes == ["accessConfig.bootstrapClusterCreatorAdminPermissions"]
+    grants = {
+        name: (r[name].inputs["principalArn"], r[f"{name}-policy"].inputs["policyArn"].rsplit("/", 1)[-1])
+        for name in ("eks-admin-platformadmin", "eks-view-readonly", "eks-deploy-ci-deploy")
+    }
+    assert grants == {
+        "eks-admin-platformadmin": (BASE["admin_role_arns"][0], "AmazonEKSClusterAdminPolicy"),
+        "eks-view-readonly": ("arn:aws:iam::123456789012:role/ReadOnly", "AmazonEKSViewPolicy"),
+        "eks-deploy-ci-deploy": ("arn:aws:iam::123456789012:role/ci-deploy", "AmazonEKSClusterAdminPolicy"),
+    }
+    # Nothing in the cluster is applied before the deploying role may reach it.
+    provider = r["eks-k8s"]
+    for name in grants:
+        assert {r[name].urn, r[f"{name}-policy"].urn} <= set(provider.dependencies)
+
+
+def test_creator_admin_is_a_choice(run: RunProgram) -> None:
+    args: ClusterArgs = {**BASE, "admin_role_arns": [], "creator_admin": True}
+    inputs = named(run(lambda: Cluster("eks", args)))["eks-cluster"].inputs
+    assert inputs["accessConfig"]["bootstrapClusterCreatorAdminPermissions"] is True

@@ -261,6 +261,36 @@ def _deprecated_bucket(encrypted: bool) -> Callable[[], None]:
     return program
 
 
+def _network_policy(enforced: bool) -> Callable[[], None]:
+    """A NetworkPolicy on an EKS cluster, with or without the vpc-cni setting that enforces it."""
+
+    def program() -> None:
+        key = {"key_arn": "arn:aws:kms:us-east-1:123456789012:key/k"}
+        cluster = aws.eks.Cluster(
+            "shared",
+            role_arn="arn:aws:iam::123456789012:role/eks",
+            vpc_config={"subnet_ids": ["subnet-0123456789abcdef0"], "endpoint_public_access": False},
+            encryption_config={"provider": key, "resources": ["secrets"]},
+            enabled_cluster_log_types=["api", "audit", "authenticator"],
+            opts=_opts(),
+        )
+        aws.eks.Addon(
+            "vpc-cni",
+            cluster_name=cluster.name,
+            addon_name="vpc-cni",
+            configuration_values=json.dumps({"enableNetworkPolicy": "true"}) if enforced else None,
+            opts=_opts(),
+        )
+        k8s.networking.v1.NetworkPolicy(
+            "deny-all",
+            metadata={"name": "deny-all", "namespace": "serving"},
+            spec={"podSelector": {}, "policyTypes": ["Ingress"]},
+            opts=_opts(),
+        )
+
+    return program
+
+
 def _untagged() -> None:
     bare = aws.Provider("bare-aws", region="us-east-1")
     aws.sqs.Queue("jobs", sqs_managed_sse_enabled=True, opts=pulumi.ResourceOptions(provider=bare))
@@ -311,6 +341,7 @@ PROGRAMS: dict[str, tuple[Callable[[], None], str]] = {
     "gpu-workload-no-node-fits": (_unschedulable_gpu_workload, "gpu-workloads-schedulable"),
     "missing-tags": (_untagged, "aws-required-tags"),
     "deprecated-bucket-v2-unencrypted": (_deprecated_bucket(False), "s3-bucket-secure"),
+    "network-policy-not-enforced": (_network_policy(False), "eks-network-policies-enforced"),
 }  # fmt: skip
 """Mistake -> (program, the one rule that must refuse it)."""
 
@@ -329,5 +360,6 @@ SECURE: dict[str, Callable[[], None]] = {
     "hardened-deployment": _deployment(),
     "tainted-gpu-pool": _node_group(),
     "deprecated-bucket-v2-encrypted": _deprecated_bucket(True),
+    "enforced-network-policy": _network_policy(True),
 }
 """The same resources done right: the pack must accept each."""

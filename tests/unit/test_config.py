@@ -25,7 +25,7 @@ BASE: dict[str, Any] = {
     "environment": "prod",
     "tags": {"team": "ml", "cost-center": "cc-1", "environment": "prod"},
     "network": {"cidr": "10.0.0.0/16", "azCount": 3, "natGateways": "perAz", "flowLogs": True},
-    "cluster": {"version": "1.33"},
+    "cluster": {"version": "1.33", "deployRoleArn": "arn:aws:iam::123456789012:role/ci-deploy"},
     "monitoring": {"retentionDays": 30},
     "gpuPools": [
         {"name": "gpu", "instanceTypes": ["g5.xlarge"], "minSize": 1, "maxSize": 4},
@@ -604,3 +604,16 @@ def test_promql_fields_that_parse_are_accepted() -> None:
     raw["endpoints"][0] |= {"autoscalingMetric": "vllm:num_requests_waiting", "maxReplicas": 4}
     endpoint = load_platform_config(raw, "Pulumi.prod.yaml").endpoints[0]
     assert (endpoint.error_selector, endpoint.autoscaling_target) == ('code=~"5..", method!="GET"', "0.5")
+
+
+def test_cluster_access_is_named_in_config() -> None:
+    raw = with_change("cluster.deployRoleArn", DELETE)
+    [problem] = problems_of(raw)
+    assert problem.path == "platform.cluster.deployRoleArn" and "required in prod" in problem.message
+    dev = copy.deepcopy(raw)
+    dev["environment"], dev["tags"]["environment"] = "dev", "dev"
+    [nobody] = problems_of(dev)
+    assert "only access entries reach the cluster" in nobody.message
+    dev["cluster"]["adminRoleArns"] = ["arn:aws:iam::123456789012:role/admin"]
+    config = load_platform_config(dev, "Pulumi.dev.yaml")
+    assert config.cluster.creator_admin is False and config.cluster.view_role_arns == []
