@@ -8,7 +8,7 @@ from typing import Any, cast
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import pins
+from components import pins, timings
 
 
 def pinned_release(
@@ -20,7 +20,8 @@ def pinned_release(
     opts: pulumi.ResourceOptions,
     create_namespace: bool = False,
 ) -> k8s.helm.v3.Release:
-    """A Helm v3 release of a pinned chart, named after the chart, rolled back if it fails."""
+    """A Helm v3 release of a pinned chart, named after the chart, rolled back if it is not ready
+    within its chart's timeout (:func:`components.timings.helm_release`, instead of the provider's 300 s)."""
     pinned = pins.chart(chart)
     return k8s.helm.v3.Release(
         resource_name,
@@ -32,5 +33,6 @@ def pinned_release(
         create_namespace=create_namespace or None,
         values=cast(Any, values),
         atomic=True,
+        timeout=timings.helm_release(pinned.name).timeout,
         opts=opts,
     )

@@ -40,6 +40,17 @@ from components.kms import account_key
 from components.naming import slug
 
 ALERTMANAGER_SERVICE_ACCOUNT = "alertmanager"
+EKS_UNSCRAPEABLE = {
+    "kubeControllerManager": "kubeControllerManager",
+    "kubeScheduler": "kubeSchedulerAlerting",
+    "kubeEtcd": "etcd",
+    "kubeProxy": "kubeProxy",
+}
+"""kube-prometheus-stack's scrape targets EKS does not expose (value: their default rule group).
+The control plane's controller-manager, scheduler and etcd are managed by AWS and not scrapeable;
+the kube-proxy add-on binds its metrics to 127.0.0.1:10249 and resets any edit
+(aws/containers-roadmap#657). Left on, ``absent(up{job=...})`` / ``up == 0`` alerts of each fire
+forever as critical; the scheduler's recording rules go with it."""
 STORAGE_CLASS = "gp3-encrypted"
 DCGM_COUNTERS = """\
 # Format: DCGM field, Prometheus metric type, help message
@@ -102,7 +113,14 @@ class MonitoringStackArgs(TypedDict):
     pagerduty_routing_key: NotRequired[pulumi.Input[str]]
     """PagerDuty Events v2 routing key (a secret) for critical alerts."""
     alert_emails: NotRequired[Sequence[str]]
-    """E-mail addresses subscribed to the SNS topic."""
+    """E-mail addresses subscribed to the SNS topic (each confirms by e-mail)."""
+    alert_https_endpoints: NotRequired[Sequence[str]]
+    """HTTPS endpoints subscribed to the SNS topic, e.g. PagerDuty's or Opsgenie's CloudWatch
+    integration URL; each must confirm the subscription itself (``pulumi up`` waits for it)."""
+    volume_provisioner: NotRequired[aws.eks.Addon]
+    """What provisions the volumes of ``persistent_storage``: the cluster's EBS CSI driver add-on
+    (``Cluster.ebs_csi_driver``). The release waits for it; without it a first install's volume
+    claims stay Pending until the atomic install times out."""
     gpu_capacity: NotRequired[Sequence[GpuCapacityAlarm]]
     """CloudWatch alarms: GPU pools of a usage class at their maximum size."""
     monthly_gpu_budget_usd: NotRequired[float]
@@ -130,6 +148,11 @@ def validate_monitoring(args: MonitoringStackArgs) -> list[str]:
         problems.append("monthly_gpu_budget_usd must be > 0")
     for endpoint in args.get("endpoints", []):
         problems += endpoint_alert_problems(endpoint)
+    if args.get("persistent_storage", False) and "volume_provisioner" not in args:
+        problems.append("persistent_storage needs volume_provisioner (cluster.ebs_csi_driver)")
+    bad = [url for url in args.get("alert_https_endpoints", []) if not url.startswith("https://")]
+    if bad:
+        problems.append(f"alert_https_endpoints must be https:// URLs (got {', '.join(bad)})")
     return problems
 
 
@@ -218,7 +241,7 @@ def prometheus_values(
         prometheus_spec["storageSpec"] = volume(f"{args.get('storage_size_gib', 100)}Gi")
         alertmanager_spec["storage"] = volume("10Gi")
         grafana["persistence"] = {"enabled": True, "storageClassName": STORAGE_CLASS, "size": "10Gi"}
-    return {
+    values: dict[str, Any] = {
         # The cluster installs the CRDs as their own release (prometheus-operator-crds).
         "crds": {"enabled": False},
         "prometheus": {"service": {"type": "ClusterIP"}, "prometheusSpec": prometheus_spec},
@@ -235,7 +258,12 @@ def prometheus_values(
         "prometheusOperator": {"nodeSelector": system},
         # Node labels as metrics: the pool-at-max-size alert counts nodes per pool.
         "kube-state-metrics": {"metricLabelsAllowlist": [f"nodes=[{POOL_LABEL}]"], "nodeSelector": system},
+        "defaultRules": {"rules": {group: False for group in EKS_UNSCRAPEABLE.values()}},
     }
+    for component in EKS_UNSCRAPEABLE:
+        values[component] = {"enabled": False}
+    values["defaultRules"]["rules"]["kubeSchedulerRecording"] = False  # reads the scheduler's metrics
+    return values
 
 
 def dcgm_values() -> dict[str, Any]:
@@ -288,7 +316,7 @@ class MonitoringStack(pulumi.ComponentResource):
         else:
             password = random.RandomPassword(f"{name}-grafana-password", length=32, special=False, opts=child).result
         self.grafana_admin_password = pulumi.Output.secret(password)
-        k8s.core.v1.Secret(
+        grafana_admin = k8s.core.v1.Secret(
             f"{name}-grafana-admin",
             metadata={"name": "grafana-admin", "namespace": namespace},
             string_data={"admin-user": "admin", "admin-password": self.grafana_admin_password},
@@ -315,6 +343,15 @@ class MonitoringStack(pulumi.ComponentResource):
             aws.sns.TopicSubscription(
                 f"{name}-email-{index}", topic=topic.arn, protocol="email", endpoint=email, opts=child
             )
+        for index, url in enumerate(args.get("alert_https_endpoints", [])):
+            aws.sns.TopicSubscription(
+                f"{name}-https-{index}",
+                topic=topic.arn,
+                protocol="https",
+                endpoint=url,
+                endpoint_auto_confirms=True,
+                opts=child,
+            )
         role = irsa_role(
             f"{name}-alertmanager-role",
             oidc_provider_arn=args["oidc_provider_arn"],
@@ -330,15 +367,20 @@ class MonitoringStack(pulumi.ComponentResource):
             secrets["slack-webhook-url"] = pulumi.Output.secret(args["slack_webhook_url"])
         if "pagerduty_routing_key" in args:
             secrets["pagerduty-routing-key"] = pulumi.Output.secret(args["pagerduty_routing_key"])
+        # What the release's values name must exist before it installs: its pods would not start.
+        named: list[pulumi.Resource] = [ns, grafana_admin, *args["crds"]]
         if secrets:
-            k8s.core.v1.Secret(
-                f"{name}-alertmanager-receivers",
-                metadata={"name": RECEIVER_SECRET, "namespace": namespace},
-                string_data=secrets,
-                opts=in_ns,
+            named.append(
+                k8s.core.v1.Secret(
+                    f"{name}-alertmanager-receivers",
+                    metadata={"name": RECEIVER_SECRET, "namespace": namespace},
+                    string_data=secrets,
+                    opts=in_ns,
+                )
             )
         if args.get("persistent_storage", False):
-            k8s.storage.v1.StorageClass(
+            named += [provisioner] if (provisioner := args.get("volume_provisioner")) is not None else []
+            storage_class = k8s.storage.v1.StorageClass(
                 f"{name}-storage-class",
                 metadata={"name": STORAGE_CLASS},
                 provisioner="ebs.csi.aws.com",
@@ -348,6 +390,7 @@ class MonitoringStack(pulumi.ComponentResource):
                 allow_volume_expansion=True,
                 opts=child,
             )
+            named.append(storage_class)
 
         slack, pagerduty = args.get("slack_channel"), "pagerduty_routing_key" in args
         values = pulumi.Output.all(topic.arn, role.arn).apply(
@@ -364,9 +407,9 @@ class MonitoringStack(pulumi.ComponentResource):
             "kube-prometheus-stack",
             namespace=namespace,
             values=values,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[ns, *crds]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=named),
         )
-        k8s.core.v1.ConfigMap(
+        counters = k8s.core.v1.ConfigMap(
             f"{name}-dcgm-counters",
             metadata={"name": "dcgm-exporter-counters", "namespace": namespace},
             data={"counters.csv": DCGM_COUNTERS},
@@ -377,7 +420,7 @@ class MonitoringStack(pulumi.ComponentResource):
             "dcgm-exporter",
             namespace=namespace,
             values=dcgm_values(),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[stack]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[stack, counters]),
         )
 
         self.rule_groups = rule_groups(args["endpoints"], args["pools"], args.get("burn_rate_alerts", False))

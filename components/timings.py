@@ -33,7 +33,47 @@ BY_TYPE: dict[str, Timing] = {
     "kubernetes:apps/v1:DaemonSet": Timing(60, "DaemonSet rollout on existing nodes: about 1 min"),
     "aws:rds/instance:Instance": Timing(900, "RDS PostgreSQL instance to available: 10-20 min, Multi-AZ longer"),
 }
-"""Per resource type; anything not listed counts :data:`DEFAULT`."""
+"""Per resource type; anything not listed counts :data:`DEFAULT` (Helm releases: :data:`HELM_RELEASES`)."""
+
+
+@dataclass(frozen=True)
+class HelmTiming:
+    """A chart's typical install, and how long its atomic install may take before Helm rolls it back."""
+
+    seconds: float
+    timeout: int
+    source: str
+
+
+HELM_RELEASES: dict[str, HelmTiming] = {
+    "prometheus-operator-crds": HelmTiming(30, 300, "CRDs only: seconds"),
+    "cluster-autoscaler": HelmTiming(60, 300, "one small Deployment on the system nodes: about 1 min"),
+    "keda": HelmTiming(
+        120, 600, "operator, metrics API server and admission webhooks; the APIService turns Available last: 1-3 min"
+    ),
+    "kube-prometheus-stack": HelmTiming(
+        420,
+        1200,
+        "operator, then Prometheus, Alertmanager and Grafana StatefulSets/Deployments; with persistent storage "
+        "each waits for an EBS volume (WaitForFirstConsumer) and the StatefulSets start one after another: "
+        "5-10 min on a first install (observed), far beyond Helm's 300 s default",
+    ),
+    "dcgm-exporter": HelmTiming(
+        60, 600, "a DaemonSet on GPU nodes: nothing to wait for at zero GPU nodes; an image pull per node otherwise"
+    ),
+}
+"""Per chart; the release's ``timeout`` (``pinned_release``) and the deploy estimate read it.
+Anything not listed counts :data:`HELM_DEFAULT`."""
+
+HELM_DEFAULT = HelmTiming(
+    BY_TYPE["kubernetes:helm.sh/v3:Release"].seconds, 600, "a chart with a few Deployments: 1-3 min"
+)
+
+
+def helm_release(chart: str) -> HelmTiming:
+    """The typical install and the timeout of a chart's release."""
+    return HELM_RELEASES.get(chart, HELM_DEFAULT)
+
 
 DEFAULT = Timing(10, "most AWS and Kubernetes API objects: seconds")
 

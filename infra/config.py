@@ -535,7 +535,12 @@ class MonitoringConfig(_Model):
         default=None, gt=0, description="AWS Budget on monthly GPU instance spend, notifying the topic."
     )
     alert_emails: list[Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]] = Field(
-        default_factory=list, description="E-mail addresses subscribed to the alert topic."
+        default_factory=list, description="E-mail addresses subscribed to the alert topic (each confirms by e-mail)."
+    )
+    alert_https_endpoints: list[Annotated[str, StringConstraints(pattern=r"^https://[^\s/]+(/\S*)?$")]] = Field(
+        default_factory=list,
+        description="HTTPS endpoints subscribed to the alert topic (PagerDuty's or Opsgenie's CloudWatch "
+        "integration URL); each must confirm its subscription.",
     )
 
 
@@ -679,6 +684,7 @@ def check_rules(config: PlatformConfig) -> list[Problem]:
     problems += _check_endpoints(config)
     problems += _check_model_copier(config)
     problems += _check_model_registry(config)
+    problems += _check_alert_receivers(config)
     return problems
 
 
@@ -932,6 +938,27 @@ def _check_model_registry(config: PlatformConfig) -> Iterable[Problem]:
             yield Problem(
                 f"{base}.image", "must be pinned by digest (repo@sha256:...) in prod, or built into a registry"
             )
+
+
+def _check_alert_receivers(config: PlatformConfig) -> Iterable[Problem]:
+    """Prod alerts reach a person: the CloudWatch alarms and the GPU budget notify only the SNS
+    topic, so it needs a subscriber; Slack and PagerDuty keys serve Alertmanager only."""
+    monitoring = config.monitoring
+    if not config.is_prod or not monitoring.enabled:
+        return
+    base = f"{CONFIG_KEY}.monitoring"
+    subscribers = bool(monitoring.alert_emails or monitoring.alert_https_endpoints)
+    if not subscribers and monitoring.slack_channel is None and not monitoring.pagerduty:
+        yield Problem(
+            base,
+            "prod needs an alert receiver: alertEmails, alertHttpsEndpoints, slackChannel or pagerduty",
+        )
+    elif not subscribers:
+        yield Problem(
+            f"{base}.alertEmails",
+            "required in prod (or alertHttpsEndpoints): the CloudWatch alarms and the GPU budget notify only the "
+            "alert topic, which Slack and PagerDuty (Alertmanager's receivers) do not subscribe to",
+        )
 
 
 def _check_model_copier(config: PlatformConfig) -> Iterable[Problem]:

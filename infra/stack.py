@@ -362,6 +362,8 @@ def monitoring_args(
         "storage_size_gib": monitoring.storage_size_gib,
         "burn_rate_alerts": config.is_prod,
         "alert_emails": list(monitoring.alert_emails),
+        "alert_https_endpoints": list(monitoring.alert_https_endpoints),
+        "volume_provisioner": cluster.ebs_csi_driver,
         "gpu_capacity": gpu_capacity(config),
         "gpu_instance_types": sorted({t for p in config.gpu_pools for t in p.instance_types}),
         "protect": config.is_prod,

@@ -19,7 +19,9 @@ from components.policies.readiness import awaited, copies_model, device_requests
 
 def duration_seconds(resource: Registration) -> float:
     """Typical creation time of one resource (an awaited GPU workload waits for its node,
-    image pull, model copy and model load)."""
+    image pull, model copy and model load; a Helm release takes its chart's typical install)."""
+    if resource.type == "kubernetes:helm.sh/v3:Release":
+        return timings.helm_release(str(resource.inputs.get("chart", ""))).seconds
     if awaited(resource.type, resource.inputs):
         pod = workload_pod(resource.type, resource.inputs) or {}
         if device_requests(pod):

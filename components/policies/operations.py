@@ -1,5 +1,6 @@
-"""Rules on what keeps a running platform honest: NetworkPolicies that are enforced. Stack
-validators over the resources' inputs and dependency graph, like :mod:`components.policies.readiness`.
+"""Rules on what keeps a running platform honest: NetworkPolicies that are enforced and alarms
+that reach someone. Stack validators over the resources' inputs
+and dependency graph, like :mod:`components.policies.readiness`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,13 @@ from components.policies.values import as_mapping
 
 CLUSTER = "aws:eks/cluster:Cluster"
 ADDON = "aws:eks/addon:Addon"
+TOPIC = "aws:sns/topic:Topic"
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+TOPIC_PUBLISHERS = {
+    "aws:cloudwatch/metricAlarm:MetricAlarm": "CloudWatch alarm",
+    "aws:budgets/budget:Budget": "budget",
+}
+"""AWS resources that notify through an SNS topic they name (and so depend on)."""
 
 
 def _kind(resource: PolicyResource) -> tuple[str, str] | None:
@@ -44,4 +52,24 @@ def validate_network_policies_enforced(args: StackValidationArgs, report_violati
                 f"NetworkPolicy {resource.name} is accepted and ignored: {why}; EKS enforces NetworkPolicies "
                 "only with that setting (Cluster sets it)",
                 resource.urn,
+            )
+
+
+def validate_alarm_topics_subscribed(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    """An SNS topic that alarms or budgets notify has at least one subscription."""
+    resources = args.resources
+    subscribed = {d.urn for r in resources if r.resource_type == SUBSCRIPTION for d in r.dependencies}
+    for topic in resources:
+        if topic.resource_type != TOPIC or topic.urn in subscribed:
+            continue
+        publishers = sorted(
+            f"{TOPIC_PUBLISHERS[r.resource_type]} {r.name}"
+            for r in resources
+            if r.resource_type in TOPIC_PUBLISHERS and any(d.urn == topic.urn for d in r.dependencies)
+        )
+        if publishers:
+            report_violation(
+                f"SNS topic {topic.name} has no subscription: {', '.join(publishers)} notify no one; subscribe an "
+                "e-mail address or an HTTPS endpoint (monitoring.alertEmails, monitoring.alertHttpsEndpoints)",
+                topic.urn,
             )

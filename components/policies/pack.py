@@ -329,6 +329,15 @@ RULES: list[Rule] = [
         config={"warnDays": {"type": "integer", "default": readiness.WARN_DAYS}},
         level=EnforcementLevel.ADVISORY,
     ),
+    # Alerting
+    Rule(
+        "sns-alarm-topics-subscribed",
+        "Alerting",
+        "An SNS topic that CloudWatch alarms or budgets notify has a subscription.",
+        "Subscribe an e-mail address or an HTTPS endpoint (monitoring.alertEmails, monitoring.alertHttpsEndpoints).",
+        operations.validate_alarm_topics_subscribed,
+        stack=True,
+    ),
 ]
 """Every rule, grouped by category, in the order the README lists them."""
 

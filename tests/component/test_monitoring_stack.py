@@ -6,9 +6,10 @@ import json
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 import pytest
 
-from components import pins
+from components import pins, timings
 from components.monitoring_stack import MonitoringStack, MonitoringStackArgs
 from tests.conftest import RunProgram, crd_releases, named, of_type
 
@@ -138,8 +139,22 @@ def test_secrets_never_appear_in_plaintext(run: RunProgram) -> None:
     assert config["alertmanagerSpec"]["secrets"] == ["alertmanager-receivers"]
 
 
+def ebs_csi_driver() -> aws.eks.Addon:
+    return aws.eks.Addon("ebs-csi", cluster_name="mlops-prod", addon_name="aws-ebs-csi-driver")
+
+
 def test_prod_storage_is_persistent_and_encrypted(run: RunProgram) -> None:
-    r = deploy(run, {**BASE, "persistent_storage": True, "storage_size_gib": 200, "retention_days": 30})
+    def program() -> None:
+        persistent: MonitoringStackArgs = {
+            **BASE,
+            "persistent_storage": True,
+            "storage_size_gib": 200,
+            "retention_days": 30,
+            "volume_provisioner": ebs_csi_driver(),
+        }
+        MonitoringStack("monitoring", {**persistent, "crds": crd_releases()})
+
+    r = named(run(program))
     storage_class = r["monitoring-storage-class"].inputs
     assert storage_class["parameters"] == {"encrypted": "true", "type": "gp3"}
     assert storage_class["reclaimPolicy"] == "Retain"
@@ -172,6 +187,8 @@ CUSTOM = {"name": "ranker", "namespace": "serving", "runtime": "custom"}
             {"crds": [], "endpoints": [{**CUSTOM, "latency_histogram": "sum"}]},
             r"latency_histogram 'sum' must be a Prometheus metric name.*not a PromQL keyword",
         ),
+        ({"persistent_storage": True}, "persistent_storage needs volume_provisioner"),
+        ({"alert_https_endpoints": ["http://x.example"]}, "alert_https_endpoints must be https:// URLs"),
     ],
 )
 def test_bad_arguments_declare_nothing(run: RunProgram, change: dict[str, Any], fragment: str) -> None:
@@ -187,3 +204,58 @@ def test_one_topic(run: RunProgram) -> None:
         run(lambda: MonitoringStack("monitoring", {**BASE, "crds": crd_releases()})), "aws:sns/topic:Topic"
     )
     assert len(topics) == 1
+
+
+def test_releases_wait_for_what_their_values_name_within_their_timeouts(run: RunProgram) -> None:
+    def program() -> None:
+        args: MonitoringStackArgs = {
+            **BASE,
+            "persistent_storage": True,
+            "volume_provisioner": ebs_csi_driver(),
+            "slack_channel": "#ml-alerts",
+            "slack_webhook_url": WEBHOOK,
+        }
+        MonitoringStack("monitoring", {**args, "crds": crd_releases()})
+
+    r = named(run(program))
+    stack = r["monitoring-kube-prometheus-stack"]
+    # Values name the Grafana admin Secret, the receivers Secret, the StorageClass and (through the
+    # class's provisioner) the EBS CSI driver: each exists before the atomic install starts.
+    for name in (
+        "monitoring-grafana-admin",
+        "monitoring-alertmanager-receivers",
+        "monitoring-storage-class",
+        "ebs-csi",
+    ):
+        assert r[name].urn in stack.dependencies, name
+    dcgm = r["monitoring-dcgm-exporter"]
+    assert r["monitoring-dcgm-counters"].urn in dcgm.dependencies
+    # A first install with volumes outlasts the provider's 300 s default.
+    assert stack.inputs["timeout"] == timings.helm_release("kube-prometheus-stack").timeout == 1200
+    assert dcgm.inputs["timeout"] == timings.helm_release("dcgm-exporter").timeout
+
+
+def test_control_plane_targets_eks_hides_are_not_scraped(run: RunProgram) -> None:
+    values = deploy(run, BASE)["monitoring-kube-prometheus-stack"].inputs["values"]
+    for component in ("kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"):
+        assert values[component] == {"enabled": False}, component
+    rules = values["defaultRules"]["rules"]
+    assert {k for k, v in rules.items() if v is False} == {
+        "kubeControllerManager",
+        "kubeSchedulerAlerting",
+        "kubeSchedulerRecording",
+        "etcd",
+        "kubeProxy",
+    }
+
+
+def test_alerts_reach_email_and_https_subscribers(run: RunProgram) -> None:
+    r = deploy(
+        run,
+        {**BASE, "alert_emails": ["oncall@example.com"], "alert_https_endpoints": ["https://events.example.com/x"]},
+    )
+    email, https = r["monitoring-email-0"], r["monitoring-https-0"]
+    assert (email.inputs["protocol"], email.inputs["endpoint"]) == ("email", "oncall@example.com")
+    assert (https.inputs["protocol"], https.inputs["endpoint"]) == ("https", "https://events.example.com/x")
+    assert https.inputs["endpointAutoConfirms"] is True
+    assert r["monitoring-alerts-topic"].urn in https.dependencies

@@ -291,6 +291,31 @@ def _network_policy(enforced: bool) -> Callable[[], None]:
     return program
 
 
+def _alarm_topic(subscribed: bool) -> Callable[[], None]:
+    """A CloudWatch alarm notifying an SNS topic, with or without anyone subscribed to it."""
+
+    def program() -> None:
+        topic = aws.sns.Topic("alerts", kms_master_key_id="alias/aws/sns", opts=_opts())
+        aws.cloudwatch.MetricAlarm(
+            "queue-backlog",
+            namespace="AWS/SQS",
+            metric_name="ApproximateNumberOfMessagesVisible",
+            statistic="Maximum",
+            period=300,
+            evaluation_periods=3,
+            threshold=1000,
+            comparison_operator="GreaterThanThreshold",
+            alarm_actions=[topic.arn],
+            opts=_opts(),
+        )
+        if subscribed:
+            aws.sns.TopicSubscription(
+                "oncall", topic=topic.arn, protocol="email", endpoint="oncall@example.com", opts=_opts()
+            )
+
+    return program
+
+
 def _untagged() -> None:
     bare = aws.Provider("bare-aws", region="us-east-1")
     aws.sqs.Queue("jobs", sqs_managed_sse_enabled=True, opts=pulumi.ResourceOptions(provider=bare))
@@ -342,6 +367,7 @@ PROGRAMS: dict[str, tuple[Callable[[], None], str]] = {
     "missing-tags": (_untagged, "aws-required-tags"),
     "deprecated-bucket-v2-unencrypted": (_deprecated_bucket(False), "s3-bucket-secure"),
     "network-policy-not-enforced": (_network_policy(False), "eks-network-policies-enforced"),
+    "alarm-topic-without-subscriber": (_alarm_topic(False), "sns-alarm-topics-subscribed"),
 }  # fmt: skip
 """Mistake -> (program, the one rule that must refuse it)."""
 
@@ -361,5 +387,6 @@ SECURE: dict[str, Callable[[], None]] = {
     "tainted-gpu-pool": _node_group(),
     "deprecated-bucket-v2-encrypted": _deprecated_bucket(True),
     "enforced-network-policy": _network_policy(True),
+    "subscribed-alarm-topic": _alarm_topic(True),
 }
 """The same resources done right: the pack must accept each."""

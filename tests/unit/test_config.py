@@ -26,7 +26,7 @@ BASE: dict[str, Any] = {
     "tags": {"team": "ml", "cost-center": "cc-1", "environment": "prod"},
     "network": {"cidr": "10.0.0.0/16", "azCount": 3, "natGateways": "perAz", "flowLogs": True},
     "cluster": {"version": "1.33", "deployRoleArn": "arn:aws:iam::123456789012:role/ci-deploy"},
-    "monitoring": {"retentionDays": 30},
+    "monitoring": {"retentionDays": 30, "alertEmails": ["oncall@example.com"]},
     "gpuPools": [
         {"name": "gpu", "instanceTypes": ["g5.xlarge"], "minSize": 1, "maxSize": 4},
         {"name": "large", "instanceTypes": ["p4d.24xlarge"], "minSize": 0, "maxSize": 2},
@@ -433,7 +433,7 @@ def test_build_contexts_and_dockerfiles_stay_inside_the_project(tmp_path: Path) 
 
 def test_enabled_receivers_need_their_secrets() -> None:
     raw = copy.deepcopy(BASE)
-    raw["monitoring"] = {"slackChannel": "#ml-alerts", "pagerduty": True}
+    raw["monitoring"] = {"slackChannel": "#ml-alerts", "pagerduty": True, "alertEmails": ["oncall@example.com"]}
     config = load_platform_config(raw, "Pulumi.prod.yaml")
     assert [p.path for p in secret_problems(config, set())] == [
         "mlops-platform:slackWebhookUrl",
@@ -617,3 +617,27 @@ def test_cluster_access_is_named_in_config() -> None:
     dev["cluster"]["adminRoleArns"] = ["arn:aws:iam::123456789012:role/admin"]
     config = load_platform_config(dev, "Pulumi.dev.yaml")
     assert config.cluster.creator_admin is False and config.cluster.view_role_arns == []
+
+
+def test_prod_alerts_reach_someone() -> None:
+    raw = copy.deepcopy(BASE)
+    raw["monitoring"] = {"retentionDays": 30}
+    assert problems_of(raw) == [
+        Problem(
+            "platform.monitoring",
+            "prod needs an alert receiver: alertEmails, alertHttpsEndpoints, slackChannel or pagerduty",
+        )
+    ]
+    # Slack reaches people through Alertmanager, but the CloudWatch alarms and the budget notify only the topic.
+    raw["monitoring"]["slackChannel"] = "#ml-alerts"
+    [problem] = problems_of(raw)
+    assert problem.path == "platform.monitoring.alertEmails" and "do not subscribe" in problem.message
+    raw["monitoring"]["alertHttpsEndpoints"] = ["https://events.pagerduty.com/integration/abc/enqueue"]
+    assert load_platform_config(raw, "Pulumi.prod.yaml").monitoring.alert_https_endpoints
+    raw["monitoring"]["alertHttpsEndpoints"] = ["http://hooks.example.com/x"]
+    [plain] = problems_of(raw)
+    assert plain.path == "platform.monitoring.alertHttpsEndpoints[0]"
+    dev = with_change("environment", "dev")
+    dev["tags"]["environment"], dev["monitoring"] = "dev", {}
+    dev["endpoints"][0]["replicas"] = 1
+    assert load_platform_config(dev, "Pulumi.dev.yaml").monitoring.alert_emails == []
