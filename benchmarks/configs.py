@@ -14,11 +14,12 @@ PLATFORM_KEY = "mlops-platform:platform"
 
 def sized_stack(endpoints: int, pools: int, base: Path = ROOT / "Pulumi.prod.yaml") -> dict[str, Any]:
     """``base`` with its GPU pools replaced by ``pools`` g6.xlarge pools and its endpoints by
-    ``endpoints`` Triton endpoints spread over them (each with its SLO alerts and autoscaler)."""
+    ``endpoints`` Triton endpoints spread over them (each with its SLO alerts and autoscaler; a pool
+    holds an endpoint at maxReplicas plus its rollout surge)."""
     data = copy.deepcopy(yaml.safe_load(base.read_text()))
     platform = data["config"][PLATFORM_KEY]
     platform["gpuPools"] = [
-        {"name": f"pool-{i}", "instanceTypes": ["g6.xlarge"], "capacityType": "ON_DEMAND", "minSize": 0, "maxSize": 4}
+        {"name": f"pool-{i}", "instanceTypes": ["g6.xlarge"], "capacityType": "ON_DEMAND", "minSize": 0, "maxSize": 5}
         for i in range(pools)
     ]
     platform["endpoints"] = [

@@ -160,7 +160,9 @@ def endpoint_rules(endpoint: EndpointAlerts, burn_rate: bool) -> dict[str, Any]:
     rules = [
         _alert(
             "EndpointDown",
-            f"max by (namespace, service) (up{{{sel}}}) == 0 or absent(up{{{sel}}})",
+            # Not while the Deployment asks for no pod (a model not yet published, or scaled to zero).
+            f"(max by (namespace, service) (up{{{sel}}}) == 0 or absent(up{{{sel}}})) unless on () "
+            f'(kube_deployment_spec_replicas{{namespace="{namespace}", deployment="{name}"}} == 0)',
             "5m",
             "critical",
             f"Endpoint {namespace}/{name} has no instance up",

@@ -28,6 +28,7 @@ from components.gpu_node_pool import GpuNodePool
 from components.iam import irsa_role
 from components.naming import (
     INTERNET_FACING_ANNOTATION,
+    MODEL_PUBLISHED_ANNOTATION,
     MODEL_URI_ANNOTATION,
     key_prefix_problems,
     pinned_image_problems,
@@ -36,6 +37,17 @@ from components.pods import hardened, pod_security_context, zone_spread
 from components.promql import metric_name_problems, threshold_problems
 
 RUNTIMES = ("triton", "vllm", "custom")
+ROLLOUTS = {
+    "surge": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+    "replace": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}},
+    "recreate": {"type": "Recreate"},
+}
+"""Deployment strategies: ``surge`` starts a new pod before stopping an old one (no capacity lost,
+but the pool needs room for one more pod at the maximum replicas); ``replace`` stops one old pod
+first (one replica's capacity lost during the rollout, no spare node needed); ``recreate`` stops
+every pod first (downtime; for a single pod that fills a node)."""
+PAUSED_REPLICAS_ANNOTATION = "autoscaling.keda.sh/paused-replicas"
+"""KEDA holds a ScaledObject's target at this count while the annotation is set."""
 MODEL_DIR = "/models"
 AWS_CLI_IMAGE = pins.image("aws-cli")
 """Default image that copies a model from S3 before the server starts (an AWS CLI release);
@@ -233,6 +245,12 @@ class ModelServingEndpointArgs(TypedDict):
     """custom only: liveness path (default ``/health``)."""
     args: NotRequired[Sequence[str]]
     """Extra server arguments (custom: all of them)."""
+    rollout: NotRequired[str]
+    """How a change rolls out (:data:`ROLLOUTS`): ``surge`` (default), ``replace`` or ``recreate``."""
+    published: NotRequired[bool]
+    """Whether the model exists where the endpoint reads it (default True). False deploys the
+    endpoint at zero replicas, its autoscaler held (HPA disabled at zero, KEDA paused), so a first
+    ``pulumi up`` completes before anyone could publish the model; flip it once the model is there."""
     startup_seconds: NotRequired[int]
     """Time allowed for the model to load before liveness applies (default 1800)."""
     autoscaling_metric: NotRequired[str]
@@ -307,6 +325,8 @@ def validate_endpoint(args: ModelServingEndpointArgs) -> list[str]:
     replicas = args.get("replicas", 1)
     if replicas < 1 or args.get("max_replicas", replicas) < replicas:
         problems.append(f"replicas must be >= 1 and <= max_replicas (got {replicas}, {args.get('max_replicas')})")
+    if args.get("rollout", "surge") not in ROLLOUTS:
+        problems.append(f"rollout must be one of {', '.join(ROLLOUTS)} (got {args.get('rollout')!r})")
     balancer = args.get("load_balancer", "none")
     if balancer not in ("none", "internal", "internet-facing"):
         problems.append(f"load_balancer must be none, internal or internet-facing (got {balancer!r})")
@@ -617,6 +637,34 @@ def scaled_object_spec(name: str, namespace: str, args: ModelServingEndpointArgs
     }
 
 
+def s3_uri(bucket: pulumi.Input[str], args: ModelServingEndpointArgs) -> pulumi.Input[str]:
+    """Where a bucket-sourced model is read from (``s3://bucket/prefix``); empty for a model id."""
+    if "model_id" in args or "model_prefix" not in args:
+        return ""
+    return pulumi.Output.concat("s3://", bucket, "/", args["model_prefix"])
+
+
+def deployment_spec(name: str, args: ModelServingEndpointArgs, template: pulumi.Input[Any]) -> dict[str, Any]:
+    """The Deployment's spec: its rollout strategy, and its replicas unless an autoscaler owns them.
+
+    An unpublished model runs no pod (``replicas: 0``). With an HPA or KEDA the published spec
+    leaves ``replicas`` out, as Kubernetes advises for autoscaled workloads: the autoscaler owns it,
+    and when the field is dropped (publishing) the API server resets it to 1, from which the
+    autoscaler scales to its minimum. (``ignore_changes`` on replicas would keep an unpublished
+    endpoint at zero forever: an HPA does not scale a Deployment at zero.)
+    """
+    spec: dict[str, Any] = {
+        "selector": {"matchLabels": selector_for(name)},
+        "strategy": ROLLOUTS[args.get("rollout", "surge")],
+        "template": template,
+    }
+    if not args.get("published", True):
+        spec["replicas"] = 0
+    elif "max_replicas" not in args:
+        spec["replicas"] = args.get("replicas", 1)
+    return spec
+
+
 def await_timeout_seconds(args: ModelServingEndpointArgs) -> int:
     """How long ``pulumi up`` waits for the Deployment: scheduling (GPU node from zero, image
     pull, model copy) plus the startup budget, instead of pulumi-kubernetes' 10 minutes."""
@@ -674,6 +722,8 @@ class ModelServingEndpoint(pulumi.ComponentResource):
                 "spec": pod_spec(name, resolved(v[4]), v[0], v[1], v[2], checked_placement(name, args, v[3])),
             }
         )
+        published = args.get("published", True)
+        autoscaled = "max_replicas" in args
         deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
             metadata=cast(
@@ -682,28 +732,13 @@ class ModelServingEndpoint(pulumi.ComponentResource):
                     **meta,
                     "annotations": {
                         "pulumi.com/timeoutSeconds": str(await_timeout_seconds(args)),
-                        **({MODEL_URI_ANNOTATION: model_uri(registered)} if registered else {}),
+                        MODEL_URI_ANNOTATION: model_uri(registered) if registered else s3_uri(bucket, args),
+                        MODEL_PUBLISHED_ANNOTATION: str(published).lower(),
                     },
                 },
             ),
-            spec=cast(
-                Any,
-                {
-                    "replicas": args.get("replicas", 1),
-                    "selector": {"matchLabels": selector_for(name)},
-                    "strategy": {
-                        "type": "RollingUpdate",
-                        "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1},
-                    },
-                    "template": template,
-                },
-            ),
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                depends_on=[account],
-                # The HPA owns the replica count once it exists.
-                ignore_changes=["spec.replicas"] if "max_replicas" in args else None,
-            ),
+            spec=cast(Any, deployment_spec(name, args, template)),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[account]),
         )
         annotations, service = service_spec(name, spec.ports, args.get("load_balancer", "none"))
         k8s.core.v1.Service(
@@ -730,15 +765,18 @@ class ModelServingEndpoint(pulumi.ComponentResource):
         )
         after_crds = pulumi.ResourceOptions(parent=self, depends_on=list(args["crds"]))
         if "autoscaling_metric" in args:
+            # Unpublished, KEDA holds the Deployment at zero instead of scaling it to its minimum.
+            paused = {} if published else {"annotations": {PAUSED_REPLICAS_ANNOTATION: "0"}}
             k8s.apiextensions.CustomResource(
                 f"{name}-scaled-object",
                 api_version="keda.sh/v1alpha1",
                 kind="ScaledObject",
-                metadata=meta,
+                metadata={**meta, **paused},
                 spec=scaled_object_spec(name, namespace, args),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[*args["crds"], deployment]),
             )
-        elif "max_replicas" in args:
+        elif autoscaled:
+            # At zero replicas (unpublished) the HPA is disabled; it scales again once the Deployment runs.
             k8s.autoscaling.v2.HorizontalPodAutoscaler(
                 f"{name}-hpa",
                 metadata=meta,

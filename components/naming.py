@@ -20,7 +20,11 @@ INTERNET_FACING_ANNOTATION = "mlops-platform/internet-facing"
 """Marks a load balancer whose internet-facing scheme was explicitly allowed (value ``allowed``);
 the endpoint sets it, the policy pack accepts it."""
 MODEL_URI_ANNOTATION = "mlops-platform/model-uri"
-"""On the Deployment of an endpoint serving a registered model: the registry URI it resolves."""
+"""On an endpoint's Deployment: where its model is read from, a registry URI it resolves
+(``models:/NAME@ALIAS``) or a bucket prefix (``s3://BUCKET/PREFIX/``); empty for a model id."""
+MODEL_PUBLISHED_ANNOTATION = "mlops-platform/model-published"
+"""``"false"`` on an endpoint's Deployment whose model is not published yet (it runs no pod);
+``mlops plan`` lists every endpoint's model under ``publish``."""
 PLATFORM_OUTPUT = "platform"
 """The stack output holding a platform stack's contract (components.platform_stack)."""
 PLATFORM_CONTRACT_VERSION = 1

@@ -480,6 +480,17 @@ class EndpointConfig(_Model):
     startup_seconds: int = Field(
         default=1800, ge=60, le=7200, description="Time allowed to load the model before liveness applies."
     )
+    published: bool = Field(
+        default=True,
+        description="Whether the model exists where the endpoint reads it. false deploys the endpoint at zero "
+        "replicas, its autoscaler held, so the first pulumi up completes; set true once the model is published "
+        "(mlops plan lists where, README: First deploy).",
+    )
+    rollout: Literal["surge", "replace", "recreate"] = Field(
+        default="surge",
+        description="surge: a new pod before an old one stops (needs room for one more pod at maxReplicas); "
+        "replace: one old pod stops first (one replica less during a rollout); recreate: all stop first (downtime).",
+    )
     autoscaling_metric: MetricName | None = Field(
         default=None,
         description="Scale on this Prometheus metric of the endpoint (e.g. vllm:num_requests_waiting), "
@@ -839,6 +850,8 @@ def _check_endpoints(config: PlatformConfig) -> Iterable[Problem]:
                 f"{base}.maxReplicas",
                 f"must be >= replicas (got {endpoint.max_replicas} < {endpoint.replicas})",
             )
+        if pool is not None:
+            yield from _check_rollout_capacity(endpoint, pool, base)
         if endpoint.model_id is not None and endpoint.runtime is not Runtime.VLLM:
             yield Problem(f"{base}.modelId", "only for runtime vllm")
         if endpoint.load_balancer == "internet-facing" and not endpoint.allow_internet_facing:
@@ -871,6 +884,30 @@ def _check_endpoints(config: PlatformConfig) -> Iterable[Problem]:
                     f"{base}.image",
                     "must be pinned by digest (repo@sha256:...) in prod, or served from a registry",
                 )
+
+
+def _check_rollout_capacity(endpoint: EndpointConfig, pool: GpuPoolConfig, base: str) -> Iterable[Problem]:
+    """A rollout at maxReplicas fits the pool at maxSize: a surge pod needs a free slot, and a
+    slot is a node's accelerators divided by the pod's (a 4-GPU pod fills a 4-GPU node)."""
+    if any(t not in catalog.accelerated() for t in pool.instance_types) or catalog.pool_problems(
+        pool.instance_types, pool.os
+    ):
+        return
+    per_node = catalog.accelerators_per_node(pool.instance_types) // endpoint.gpus
+    if per_node < 1:
+        return  # the gpus check says so
+    most = endpoint.max_replicas if endpoint.max_replicas is not None else endpoint.replicas
+    surge = 1 if endpoint.rollout == "surge" else 0
+    capacity = pool.max_size * per_node
+    if most + surge > capacity:
+        key = "maxReplicas" if endpoint.max_replicas is not None else "replicas"
+        yield Problem(
+            f"{base}.{key}",
+            f"{key} {most}{' plus a surge pod' if surge else ''} needs {most + surge} pods of {endpoint.gpus} GPU(s), "
+            f"but pool {pool.name!r} holds {capacity} ({pool.max_size} nodes x {per_node} per node): every rollout "
+            "would wait for a node that never comes. Lower it, raise the pool's maxSize, or set rollout: replace "
+            "(one replica less during a rollout) or recreate (downtime)",
+        )
 
 
 def _check_model_source(

@@ -246,6 +246,8 @@ def endpoint_args(
         "live_path": endpoint.live_path,
         "args": list(endpoint.args),
         "startup_seconds": endpoint.startup_seconds,
+        "published": endpoint.published,
+        "rollout": endpoint.rollout,
         "autoscaling_target": endpoint.autoscaling_target,
         "zone_spread": config.is_prod,
         "load_balancer": endpoint.load_balancer,

@@ -15,14 +15,17 @@ from typing import Any
 from components import timings
 from components.plan.monitor import Registration
 from components.policies.readiness import awaited, copies_model, device_requests, workload_pod
+from components.policies.values import as_mapping
 
 
 def duration_seconds(resource: Registration) -> float:
     """Typical creation time of one resource (an awaited GPU workload waits for its node,
-    image pull, model copy and model load; a Helm release takes its chart's typical install)."""
+    image pull, model copy and model load; one at zero replicas does not wait; a Helm release takes
+    its chart's typical install)."""
     if resource.type == "kubernetes:helm.sh/v3:Release":
         return timings.helm_release(str(resource.inputs.get("chart", ""))).seconds
-    if awaited(resource.type, resource.inputs):
+    at_zero = as_mapping(resource.inputs.get("spec")).get("replicas") == 0
+    if awaited(resource.type, resource.inputs) and not at_zero:
         pod = workload_pod(resource.type, resource.inputs) or {}
         if device_requests(pod):
             return timings.gpu_scheduling_allowance(copies_model(pod)) + timings.MODEL_LOAD.seconds

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 import yaml
 
-from components.naming import MODEL_URI_ANNOTATION
+from components.naming import MODEL_PUBLISHED_ANNOTATION, MODEL_URI_ANNOTATION
 from components.plan.monitor import SECRET_PLACEHOLDER, Registration
 from components.plan.policy import Evaluation
 from components.plan.runner import Recording
@@ -70,7 +70,41 @@ def build_plan(
         "outputs": integers(recording.outputs),
         "cost": cost,
         "deploy": deploy,
+        "publish": publish_list(recording.resources),
     }
+
+
+def publish_list(resources: Sequence[Registration]) -> list[dict[str, Any]]:
+    """The models the endpoints serve, where each must be published, and whether it is: an
+    endpoint with ``published: false`` runs no pod until its model is there and the flag flips."""
+    models: list[dict[str, Any]] = []
+    for resource in resources:
+        if resource.type != "kubernetes:apps/v1:Deployment":
+            continue
+        metadata = cast(dict[str, Any], resource.inputs.get("metadata") or {})
+        annotations = cast(dict[str, Any], metadata.get("annotations") or {})
+        if annotations.get(MODEL_URI_ANNOTATION):
+            entry = {
+                "endpoint": f"{metadata.get('namespace', 'default')}/{metadata.get('name')}",
+                "model": annotations[MODEL_URI_ANNOTATION],
+                "published": annotations.get(MODEL_PUBLISHED_ANNOTATION, "true") != "false",
+            }
+            if registry := _tracking_uri(resource.inputs):
+                entry["registry"] = registry
+            models.append(entry)
+    return models
+
+
+def _tracking_uri(deployment: dict[str, Any]) -> str | None:
+    """The model registry a registered model's downloader asks (its ``MLFLOW_TRACKING_URI``)."""
+    spec = cast(dict[str, Any], deployment.get("spec") or {})
+    template = cast(dict[str, Any], spec.get("template") or {})
+    pod = cast(dict[str, Any], template.get("spec") or {})
+    for container in cast(list[dict[str, Any]], pod.get("initContainers") or []):
+        for env in cast(list[dict[str, Any]], container.get("env") or []):
+            if env.get("name") == "MLFLOW_TRACKING_URI":
+                return str(env.get("value"))
+    return None
 
 
 def dumps_plan(plan: dict[str, Any]) -> str:
@@ -160,7 +194,7 @@ def render_text(plan: dict[str, Any]) -> str:
     for root in roots:
         lines += _tree(root, children, "")
     lines.append("")
-    lines += _models_text(resources)
+    lines += _models_text(plan.get("publish", []))
     lines += _violations_text(plan["violations"])
     lines += _not_run_text(plan.get("notRun", []))
     lines.append("")
@@ -170,19 +204,16 @@ def render_text(plan: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _models_text(resources: list[dict[str, Any]]) -> list[str]:
-    """The registered models the endpoints serve, by the URI each resolves."""
-    served: list[str] = []
-    for resource in resources:
-        if resource["type"] != "kubernetes:apps/v1:Deployment":
-            continue
-        metadata = cast(dict[str, Any], resource["inputs"].get("metadata") or {})
-        uri = cast(dict[str, Any], metadata.get("annotations") or {}).get(MODEL_URI_ANNOTATION)
-        if uri:
-            served.append(f"  {metadata.get('namespace', 'default')}/{metadata.get('name')}: {uri}")
-    if not served:
+def _models_text(publish: list[dict[str, Any]]) -> list[str]:
+    """Where each endpoint's model must be published, and which endpoints wait for theirs."""
+    if not publish:
         return []
-    return ["Registered models served (resolved through the model registry when a pod starts):", *served, ""]
+    lines = ["Models to publish (an endpoint with published: false runs no pod until its flag flips):"]
+    for model in publish:
+        state = "published" if model["published"] else "NOT PUBLISHED: 0 replicas"
+        where = f" (registry {model['registry']})" if "registry" in model else ""
+        lines.append(f"  {model['endpoint']}: {model['model']}{where}  [{state}]")
+    return [*lines, ""]
 
 
 def _deploy_text(deploy: dict[str, Any], names: dict[str, str]) -> list[str]:

@@ -1,17 +1,19 @@
-"""Rules on what keeps a running platform honest: NetworkPolicies that are enforced and alarms
-that reach someone. Stack validators over the resources' inputs
+"""Rules on what keeps a running platform honest: NetworkPolicies that are enforced, rollouts
+that can finish, and alarms that reach someone. Stack validators over the resources' inputs
 and dependency graph, like :mod:`components.policies.readiness`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
-from components.policies.readiness import kind_and_group
-from components.policies.values import as_mapping
+from components import catalog
+from components.policies.readiness import NODE_GROUP, device_requests, kind_and_group, node_group_fit, pod_spec_of
+from components.policies.values import as_mapping, items
 
 CLUSTER = "aws:eks/cluster:Cluster"
 ADDON = "aws:eks/addon:Addon"
@@ -53,6 +55,89 @@ def validate_network_policies_enforced(args: StackValidationArgs, report_violati
                 "only with that setting (Cluster sets it)",
                 resource.urn,
             )
+
+
+def _number(value: Any, default: int) -> int:
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return default
+
+
+def _pods(value: Any, replicas: int, default: str, round_up: bool) -> int:
+    """A rolling update's ``maxSurge`` / ``maxUnavailable`` in pods (percentages of ``replicas``)."""
+    value = default if value is None else value
+    if isinstance(value, str) and value.endswith("%"):
+        share = replicas * _number(value[:-1], 0) / 100
+        return math.ceil(share) if round_up else math.floor(share)
+    return _number(value, 0)
+
+
+def rollout_extra_pods(spec: Mapping[str, Any], replicas: int) -> int:
+    """How many pods above ``replicas`` a rollout of a Deployment runs at once (its surge)."""
+    strategy = as_mapping(spec.get("strategy"))
+    if strategy.get("type") == "Recreate":
+        return 0
+    rolling = as_mapping(strategy.get("rollingUpdate"))
+    return _pods(rolling.get("maxSurge"), replicas, "25%", round_up=True)
+
+
+def most_replicas(deployment: PolicyResource, resources: Sequence[PolicyResource]) -> int:
+    """The most replicas a Deployment runs: its HPA's or ScaledObject's maximum, else its replicas."""
+    metadata = as_mapping(deployment.props.get("metadata"))
+    name, namespace = metadata.get("name"), metadata.get("namespace")
+    replicas = _number(as_mapping(deployment.props.get("spec")).get("replicas"), 1)
+    for resource in resources:
+        kind_group = _kind(resource)
+        scaler = {
+            ("HorizontalPodAutoscaler", "autoscaling"): "maxReplicas",
+            ("ScaledObject", "keda.sh"): "maxReplicaCount",
+        }.get(kind_group or ("", ""))
+        if scaler is None or as_mapping(resource.props.get("metadata")).get("namespace") != namespace:
+            continue
+        spec = as_mapping(resource.props.get("spec"))
+        target = as_mapping(spec.get("scaleTargetRef"))
+        if target.get("name") == name and target.get("kind", "Deployment") == "Deployment":
+            replicas = max(replicas, _number(spec.get(scaler), replicas))
+    return replicas
+
+
+def pool_pod_capacity(pod: Mapping[str, Any], groups: Sequence[PolicyResource], device: str, count: int) -> int | None:
+    """How many such pods the node groups that can run the pod hold at their maximum size (None
+    when no node group can run it: ``gpu-workloads-schedulable`` says so)."""
+    fitting = [g for g in groups if node_group_fit(pod, g.props, device, count) is None]
+    if not fitting:
+        return None
+    capacity = 0
+    for group in fitting:
+        specs = [s for t in items(group.props.get("instanceTypes")) if (s := catalog.accelerated().get(str(t)))]
+        per_node = min(s.accelerators for s in specs) // count
+        capacity += _number(as_mapping(group.props.get("scalingConfig")).get("maxSize"), 0) * per_node
+    return capacity
+
+
+def validate_rollout_fits_pool(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    """An accelerator Deployment at its maximum replicas can still roll out within its pools."""
+    resources = args.resources
+    groups = [r for r in resources if r.resource_type == NODE_GROUP]
+    for resource in resources:
+        if _kind(resource) != ("Deployment", "apps"):
+            continue
+        pod = pod_spec_of(resource) or {}
+        for device, count in device_requests(pod).items():
+            capacity = pool_pod_capacity(pod, groups, device, count)
+            if capacity is None:
+                continue
+            most = most_replicas(resource, resources)
+            extra = rollout_extra_pods(as_mapping(resource.props.get("spec")), most)
+            if most + extra > capacity:
+                report_violation(
+                    f"Deployment {resource.name}: at {most} replicas a rollout runs {most + extra} pods of {count} "
+                    f"{device}, but its node groups hold {capacity} at their maximum size: every change would wait "
+                    "for a node that never comes. Roll out with maxSurge 0 and maxUnavailable >= 1 (or Recreate), "
+                    "lower the maximum replicas, or raise the pool's maxSize",
+                    resource.urn,
+                )
 
 
 def validate_alarm_topics_subscribed(args: StackValidationArgs, report_violation: ReportViolation) -> None:

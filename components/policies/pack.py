@@ -329,6 +329,16 @@ RULES: list[Rule] = [
         config={"warnDays": {"type": "integer", "default": readiness.WARN_DAYS}},
         level=EnforcementLevel.ADVISORY,
     ),
+    Rule(
+        "k8s-rollout-fits-pool",
+        "Deploy readiness",
+        "An accelerator Deployment at its maximum replicas, plus its rollout surge, fits its node groups at "
+        "their maximum size.",
+        "Roll out with maxSurge 0 and maxUnavailable >= 1 (endpoints[].rollout: replace) or Recreate, lower "
+        "maxReplicas, or raise the pool's maxSize.",
+        operations.validate_rollout_fits_pool,
+        stack=True,
+    ),
     # Alerting
     Rule(
         "sns-alarm-topics-subscribed",

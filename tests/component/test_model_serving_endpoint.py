@@ -167,7 +167,10 @@ def test_deployment_rolls_without_downtime_and_spreads_in_prod(run: RunProgram) 
         "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0},
         "type": "RollingUpdate",
     }
-    assert deployment["_r"].ignore_changes == ["spec.replicas"]
+    # The HPA owns the replica count: the spec leaves it out (no ignore_changes, which would pin an
+    # endpoint published later at zero replicas, where an HPA never scales it).
+    assert "replicas" not in deployment["spec"]
+    assert deployment["_r"].ignore_changes == []
     [spread] = pod(r)["topologySpreadConstraints"]
     assert spread["topologyKey"] == "topology.kubernetes.io/zone"
     hpa = r["ep-hpa"]["spec"]
@@ -182,6 +185,40 @@ def test_deployment_rolls_without_downtime_and_spreads_in_prod(run: RunProgram) 
         labels["app.kubernetes.io/part-of"] == "mlops-platform"
         and labels["app.kubernetes.io/component"] == "model-server"
     )
+
+
+@pytest.mark.parametrize(
+    ("rollout", "strategy"),
+    [
+        ("replace", {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}),
+        ("recreate", {"type": "Recreate"}),
+    ],
+)
+def test_rollouts_that_need_no_spare_node(run: RunProgram, rollout: str, strategy: dict[str, Any]) -> None:
+    r = deploy(run, args("vllm", gpus=4, replicas=2, max_replicas=2, rollout=rollout))
+    assert r["ep-deployment"]["spec"]["strategy"] == strategy
+
+
+def test_an_unpublished_model_runs_no_pod_until_published(run: RunProgram) -> None:
+    metric = {"autoscaling_metric": "vllm:num_requests_waiting", "replicas": 2, "max_replicas": 3}
+    r = deploy(run, args("vllm", published=False, **metric))
+    deployment = r["ep-deployment"]
+    # The first pulumi up creates the bucket: no pod can load the model yet, so none starts, and
+    # the Deployment is ready at once instead of timing out after 50 minutes.
+    assert deployment["spec"]["replicas"] == 0
+    annotations = deployment["metadata"]["annotations"]
+    assert annotations["mlops-platform/model-published"] == "false"
+    assert annotations["mlops-platform/model-uri"] == "s3://models-bucket-1a2b3c4/models/fraud/"
+    # KEDA would scale it to its minimum: it is held at zero.
+    assert r["ep-scaled-object"]["metadata"]["annotations"] == {"autoscaling.keda.sh/paused-replicas": "0"}
+    published = deploy(run, args("vllm", **metric))
+    # Published: the hold goes, and the replica count is KEDA's (it scales from zero to its minimum).
+    assert "replicas" not in published["ep-deployment"]["spec"]
+    assert "annotations" not in published["ep-scaled-object"]["metadata"]
+    assert published["ep-deployment"]["metadata"]["annotations"]["mlops-platform/model-published"] == "true"
+    # Without an autoscaler the flag flips the replica count itself.
+    assert deploy(run, args("vllm", published=False))["ep-deployment"]["spec"]["replicas"] == 0
+    assert deploy(run, args("vllm", replicas=2))["ep-deployment"]["spec"]["replicas"] == 2
 
 
 def test_single_replica_has_no_hpa_or_pdb(run: RunProgram) -> None:
@@ -281,6 +318,7 @@ def test_network_policy_admits_callers_and_monitoring(run: RunProgram) -> None:
         ({"autoscaling_target": "-1"}, "must be a positive decimal number such as 10 or 0.5"),
         ({"autoscaling_metric": "vllm:num_requests_waiting"}, "autoscaling_metric needs max_replicas"),
         ({"runtime": "custom", "image": None}, "image is required for the custom runtime"),
+        ({"rollout": "blue-green"}, "rollout must be one of surge, replace, recreate"),
     ],
 )
 def test_bad_arguments_declare_nothing(run: RunProgram, change: dict[str, Any], fragment: str) -> None:

@@ -291,6 +291,34 @@ def _network_policy(enforced: bool) -> Callable[[], None]:
     return program
 
 
+def _gpu_rollout(strategy: dict[str, Any]) -> Callable[[], None]:
+    """Two 4-GPU pods on a pool of at most two 4-GPU nodes, rolled out with ``strategy``."""
+
+    def program() -> None:
+        _node_group("g6e.12xlarge", max_size=2)()
+        gpus = {"cpu": "1", "memory": "1Gi", "nvidia.com/gpu": "4"}
+        k8s.apps.v1.Deployment(
+            "llm",
+            metadata={"name": "llm", "namespace": "serving", "annotations": {"pulumi.com/timeoutSeconds": "1800"}},
+            spec={
+                "replicas": 2,
+                "strategy": strategy,
+                "selector": {"matchLabels": {"app": "llm"}},
+                "template": {
+                    "metadata": {"labels": {"app": "llm"}},
+                    "spec": {
+                        "nodeSelector": {"pool": "gpu"},
+                        "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}],
+                        "containers": [_container(resources={"requests": gpus, "limits": gpus})],
+                    },
+                },
+            },
+            opts=_opts(),
+        )
+
+    return program
+
+
 def _alarm_topic(subscribed: bool) -> Callable[[], None]:
     """A CloudWatch alarm notifying an SNS topic, with or without anyone subscribed to it."""
 
@@ -367,6 +395,7 @@ PROGRAMS: dict[str, tuple[Callable[[], None], str]] = {
     "missing-tags": (_untagged, "aws-required-tags"),
     "deprecated-bucket-v2-unencrypted": (_deprecated_bucket(False), "s3-bucket-secure"),
     "network-policy-not-enforced": (_network_policy(False), "eks-network-policies-enforced"),
+    "gpu-rollout-needs-a-spare-node": (_gpu_rollout({"type": "RollingUpdate"}), "k8s-rollout-fits-pool"),
     "alarm-topic-without-subscriber": (_alarm_topic(False), "sns-alarm-topics-subscribed"),
 }  # fmt: skip
 """Mistake -> (program, the one rule that must refuse it)."""
@@ -387,6 +416,10 @@ SECURE: dict[str, Callable[[], None]] = {
     "tainted-gpu-pool": _node_group(),
     "deprecated-bucket-v2-encrypted": _deprecated_bucket(True),
     "enforced-network-policy": _network_policy(True),
+    "gpu-rollout-one-pod-at-a-time": _gpu_rollout(
+        {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}
+    ),
+    "gpu-rollout-recreate": _gpu_rollout({"type": "Recreate"}),
     "subscribed-alarm-topic": _alarm_topic(True),
 }
 """The same resources done right: the pack must accept each."""

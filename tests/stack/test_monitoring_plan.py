@@ -57,8 +57,8 @@ def test_prod_has_burn_rate_alerts_persistent_storage_and_a_budget(prod_plan: di
         for r in prod_plan["resources"]
         if r["type"] == "aws:cloudwatch/metricAlarm:MetricAlarm" and r["inputs"]["namespace"] == "AWS/Usage"
     ]
-    # gpu: 8 x g6.xlarge (4 vCPU) + large-models: 2 x g6e.12xlarge (48 vCPU), both G/OnDemand.
-    assert [(a["dimensions"]["Class"], a["threshold"]) for a in alarms] == [("G/OnDemand", 128)]
+    # gpu: 8 x g6.xlarge (4 vCPU) + large-models: 3 x g6e.12xlarge (48 vCPU), both G/OnDemand.
+    assert [(a["dimensions"]["Class"], a["threshold"]) for a in alarms] == [("G/OnDemand", 176)]
 
 
 def test_no_plaintext_secret_in_plans_or_manifests(tmp_path: Path) -> None:

@@ -37,8 +37,10 @@ def test_deploy_estimate_orders_every_resource_after_what_it_waits_for(tmp_path:
     for before, after in itertools.pairwise(chain):
         assert before in [*custom[after]["dependencies"], custom[after]["provider"]]
     names = [custom[urn]["name"] for urn in chain]
-    # The longest chain runs through the control plane to a GPU endpoint waiting for its node.
-    assert "eks-cluster" in names and names[-1].startswith("llm-chat")
+    # The endpoints' models are not published on a first deploy: no pod waits for a GPU node, and
+    # the longest chain runs through the control plane to the monitoring releases (Helm installs
+    # timed per chart, components/timings.py).
+    assert "eks-cluster" in names and names[-2:] == ["monitoring-kube-prometheus-stack", "monitoring-dcgm-exporter"]
     assert 20 < deploy["criticalPathMinutes"] < 90
 
 
@@ -58,7 +60,16 @@ def test_prod_plan_json_matches_the_contract(tmp_path: Path) -> None:
         "outputs",
         "cost",
         "deploy",
+        "publish",
     }
+    # Which models to publish, and where, before each endpoint may serve.
+    assert [(m["endpoint"], m["model"].split("/")[0], m["published"]) for m in plan["publish"]] == [
+        ("serving/fraud-detector", "models:", False),
+        ("serving/llm-chat", "s3:", False),
+    ]
+    assert plan["publish"][0]["registry"] == "http://mlflow.mlflow.svc:5000"
+    assert plan["publish"][1]["model"].endswith("/models/llama-3.1-8b-instruct/")
+    assert "Models to publish" in mlops("plan", "--stack", "prod", "--out", str(tmp_path / "text")).stdout
     assert (plan["schemaVersion"], plan["project"], plan["stack"]) == (1, "mlops-platform", "prod")
     assert (plan["preview"], plan["notRun"]) == (False, [])  # every value is known after an update
     urns = {r["urn"] for r in plan["resources"]}

@@ -57,7 +57,9 @@ def test_dev_serves_one_small_llm(dev_plan: dict[str, Any]) -> None:
     deployments = objects(dev_plan, "kubernetes:apps/v1:Deployment")
     assert set(deployments) == {"llm-small"}
     llm = deployments["llm-small"]
-    assert llm["spec"]["replicas"] == 1
+    # Its model is uploaded after the first deploy creates the bucket: no pod until it is published.
+    assert llm["spec"]["replicas"] == 0
+    assert llm["metadata"]["annotations"]["mlops-platform/model-published"] == "false"
     assert llm["spec"]["template"]["spec"]["nodeSelector"] == {"mlops-platform/pool": "gpu-spot"}
     assert objects(dev_plan, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler") == {}
 
@@ -66,7 +68,8 @@ def test_prod_serves_triton_and_vllm_with_autoscaling_and_pdb(prod_plan: dict[st
     deployments = objects(prod_plan, "kubernetes:apps/v1:Deployment")
     assert set(deployments) == {"fraud-detector", "llm-chat"}
     triton, vllm = deployments["fraud-detector"], deployments["llm-chat"]
-    assert triton["spec"]["replicas"] >= 2
+    # Neither model exists on a first deploy: no pod runs, the autoscalers are held until the flag flips.
+    assert triton["spec"]["replicas"] == vllm["spec"]["replicas"] == 0
     assert triton["spec"]["template"]["spec"]["containers"][0]["command"] == ["tritonserver"]
     assert vllm["spec"]["template"]["spec"]["nodeSelector"] == {"mlops-platform/pool": "large-models"}
     for deployment in deployments.values():
@@ -77,6 +80,15 @@ def test_prod_serves_triton_and_vllm_with_autoscaling_and_pdb(prod_plan: dict[st
     # Triton scales on CPU (metrics-server); vLLM on its request queue through KEDA, which owns its HPA.
     assert set(objects(prod_plan, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")) == {"fraud-detector"}
     assert set(objects(prod_plan, "kubernetes:keda.sh/v1alpha1:ScaledObject")) == {"llm-chat"}
+    hpa = objects(prod_plan, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")["fraud-detector"]["spec"]
+    assert hpa["minReplicas"] >= 2
+    scaled = objects(prod_plan, "kubernetes:keda.sh/v1alpha1:ScaledObject")["llm-chat"]
+    assert scaled["metadata"]["annotations"] == {"autoscaling.keda.sh/paused-replicas": "0"}
+    # One 4-GPU pod fills a g6e.12xlarge: llm-chat replaces a pod at a time, within its pool's 3 nodes.
+    assert (scaled["spec"]["maxReplicaCount"], vllm["spec"]["strategy"]) == (
+        3,
+        {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}},
+    )
     assert set(objects(prod_plan, "kubernetes:policy/v1:PodDisruptionBudget")) == {
         "fraud-detector",
         "llm-chat",

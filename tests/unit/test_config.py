@@ -619,6 +619,49 @@ def test_cluster_access_is_named_in_config() -> None:
     assert config.cluster.creator_admin is False and config.cluster.view_role_arns == []
 
 
+def large_model_endpoint(**change: Any) -> dict[str, Any]:
+    """BASE with a 4-GPU LLM on one g6e.12xlarge pool: one pod fills a node."""
+    raw = copy.deepcopy(BASE)
+    raw["gpuPools"].append({"name": "llm", "instanceTypes": ["g6e.12xlarge"], "minSize": 0, "maxSize": 2})
+    raw["endpoints"].append(
+        {
+            "name": "chat",
+            "runtime": "vllm",
+            "pool": "llm",
+            "bucket": "models",
+            "modelPrefix": "models/chat/",
+            "image": "vllm/vllm-openai@sha256:" + "b" * 64,
+            "gpus": 4,
+            "replicas": 2,
+            "maxReplicas": 2,
+            "cpu": "40",
+            "memory": "300Gi",
+            **change,
+        }
+    )
+    raw["modelCopierRegistry"] = "copier"
+    raw["registries"].append({"name": "copier", "build": {"context": "images/model-copier"}})
+    return raw
+
+
+def test_a_rollout_must_fit_the_pool_at_max_size() -> None:
+    # Prod's old llm-chat: two 4-GPU pods on two 4-GPU nodes, and a surge pod with nowhere to go.
+    [problem] = problems_of(large_model_endpoint())
+    assert problem.path == "platform.endpoints[1].maxReplicas"
+    assert "needs 3 pods of 4 GPU(s), but pool 'llm' holds 2 (2 nodes x 1 per node)" in problem.message
+    assert "rollout: replace" in problem.message
+    [unreachable] = problems_of(large_model_endpoint(maxReplicas=4, rollout="replace"))
+    assert "maxReplicas 4 needs 4 pods" in unreachable.message
+    # Replacing one pod at a time, or recreating, needs no spare node.
+    for rollout in ("replace", "recreate"):
+        assert (
+            load_platform_config(large_model_endpoint(rollout=rollout), "Pulumi.prod.yaml").endpoints[1].rollout
+            == rollout
+        )
+    [bad] = problems_of(large_model_endpoint(rollout="blue-green"))
+    assert bad.path == "platform.endpoints[1].rollout" and "'surge', 'replace' or 'recreate'" in bad.message
+
+
 def test_prod_alerts_reach_someone() -> None:
     raw = copy.deepcopy(BASE)
     raw["monitoring"] = {"retentionDays": 30}
@@ -641,3 +684,23 @@ def test_prod_alerts_reach_someone() -> None:
     dev["tags"]["environment"], dev["monitoring"] = "dev", {}
     dev["endpoints"][0]["replicas"] = 1
     assert load_platform_config(dev, "Pulumi.dev.yaml").monitoring.alert_emails == []
+
+
+def test_cluster_access_is_named_in_config() -> None:
+    raw = with_change("cluster.deployRoleArn", DELETE)
+    [problem] = problems_of(raw)
+    assert problem.path == "platform.cluster.deployRoleArn" and "required in prod" in problem.message
+    dev = copy.deepcopy(raw)
+    dev["environment"], dev["tags"]["environment"] = "dev", "dev"
+    [nobody] = problems_of(dev)
+    assert "only access entries reach the cluster" in nobody.message
+    dev["cluster"]["adminRoleArns"] = ["arn:aws:iam::123456789012:role/admin"]
+    config = load_platform_config(dev, "Pulumi.dev.yaml")
+    assert config.cluster.creator_admin is False and config.cluster.view_role_arns == []
+
+
+def test_endpoints_are_published_unless_told() -> None:
+    config = load_platform_config(BASE, "Pulumi.prod.yaml")
+    assert config.endpoints[0].published is True
+    raw = with_change("endpoints.0.published", False)
+    assert load_platform_config(raw, "Pulumi.prod.yaml").endpoints[0].published is False

@@ -92,6 +92,15 @@ ENDPOINT_LABELS = {"namespace": "serving", "service": "fraud"}
 # alert -> (firing input, silent input, eval time, labels of the firing alerts, $value for annotations)
 CASES: dict[str, tuple[list[dict[str, str]], list[dict[str, str]], str, list[dict[str, str]], str]] = {
     "EndpointDown": (up(0), up(1), "10m", [{"endpoint": "fraud", **ENDPOINT_LABELS}], "0"),
+    # No pod answers: an alert while the Deployment asks for pods, none while it asks for zero
+    # (a model not yet published).
+    "EndpointDown[unpublished]": (
+        [*up(1)[1:], gauge(sel("kube_deployment_spec_replicas", deployment="fraud"), 2)],
+        [*up(1)[1:], gauge(sel("kube_deployment_spec_replicas", deployment="fraud"), 0)],
+        "10m",
+        [{"endpoint": "fraud", **ENDPOINT_LABELS}],
+        "1",
+    ),
     "EndpointErrorRatioHigh[triton]": (triton_errors(10), triton_errors(0), "20m", [{"endpoint": "fraud"}], ""),
     "EndpointErrorRatioHigh[vllm]": (
         http_errors("llm", "5xx", 10),

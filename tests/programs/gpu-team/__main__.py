@@ -52,6 +52,8 @@ ModelServingEndpoint(
         "oidc_issuer_url": "https://oidc.eks.us-east-1.amazonaws.com/id/X",
         "replicas": 1,
         "max_replicas": 2,
+        # Two one-GPU pods on at most two nodes: a surge pod would have nowhere to run.
+        "rollout": "replace",
         "startup_seconds": 900,
     },
     opts,
