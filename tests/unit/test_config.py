@@ -686,19 +686,6 @@ def test_prod_alerts_reach_someone() -> None:
     assert load_platform_config(dev, "Pulumi.dev.yaml").monitoring.alert_emails == []
 
 
-def test_cluster_access_is_named_in_config() -> None:
-    raw = with_change("cluster.deployRoleArn", DELETE)
-    [problem] = problems_of(raw)
-    assert problem.path == "platform.cluster.deployRoleArn" and "required in prod" in problem.message
-    dev = copy.deepcopy(raw)
-    dev["environment"], dev["tags"]["environment"] = "dev", "dev"
-    [nobody] = problems_of(dev)
-    assert "only access entries reach the cluster" in nobody.message
-    dev["cluster"]["adminRoleArns"] = ["arn:aws:iam::123456789012:role/admin"]
-    config = load_platform_config(dev, "Pulumi.dev.yaml")
-    assert config.cluster.creator_admin is False and config.cluster.view_role_arns == []
-
-
 def test_endpoints_are_published_unless_told() -> None:
     config = load_platform_config(BASE, "Pulumi.prod.yaml")
     assert config.endpoints[0].published is True
