@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from components.cluster import Cluster, ClusterArgs
     from components.container_registry import ContainerRegistry, ContainerRegistryArgs
     from components.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
+    from components.karpenter import Karpenter, KarpenterArgs
     from components.model_registry import ModelRegistry, ModelRegistryArgs
     from components.model_serving_endpoint import ModelServingEndpoint, ModelServingEndpointArgs
     from components.monitoring_stack import MonitoringStack, MonitoringStackArgs
@@ -31,6 +32,8 @@ _MODULES = {
     "ContainerRegistryArgs": "container_registry",
     "GpuNodePool": "gpu_node_pool",
     "GpuNodePoolArgs": "gpu_node_pool",
+    "Karpenter": "karpenter",
+    "KarpenterArgs": "karpenter",
     "ModelRegistry": "model_registry",
     "ModelRegistryArgs": "model_registry",
     "ModelServingEndpoint": "model_serving_endpoint",
@@ -54,6 +57,8 @@ __all__ = [
     "ContainerRegistryArgs",
     "GpuNodePool",
     "GpuNodePoolArgs",
+    "Karpenter",
+    "KarpenterArgs",
     "ModelRegistry",
     "ModelRegistryArgs",
     "ModelServingEndpoint",

@@ -6,7 +6,8 @@ Children (``<name>-<suffix>``): ``cluster-role``, ``secrets-key``, ``control-pla
 ``cluster``, ``oidc``, ``admin-<role>``, ``view-<role>``, ``deploy-<role>`` (each + ``-policy``),
 ``addon-<addon>``,
 ``system-node-role``, ``system-launch-template``, ``system-nodes``, ``k8s``,
-``autoscaler-role`` (+ ``-policy``), ``cluster-autoscaler``, ``prometheus-crds`` and ``keda``.
+``autoscaler-role`` (+ ``-policy``), ``cluster-autoscaler``, ``prometheus-crds``, ``keda`` and,
+with ``karpenter: True``, ``karpenter`` (:class:`~components.karpenter.Karpenter`).
 
 The cluster installs the CustomResourceDefinitions in-cluster components need before any of
 them exists: the Prometheus operator's (``ServiceMonitor``, ``PrometheusRule``) as their own
@@ -27,6 +28,7 @@ from components.catalog import POOL_LABEL
 from components.errors import argument_type_problems
 from components.helm import pinned_release
 from components.iam import document, irsa_role, service_role
+from components.karpenter import Karpenter, KarpenterWiring
 from components.kms import account_key
 from components.naming import slug
 from components.node_group import DESIRED_SIZE, launch_template, node_role
@@ -59,6 +61,8 @@ class NodePoolWiring(TypedDict):
     """The EKS cluster the pool joins."""
     node_security_group_id: pulumi.Input[str]
     """The cluster security group, which the nodes use."""
+    karpenter: NotRequired[KarpenterWiring]
+    """The cluster's Karpenter, when it runs one (``provisioner: karpenter`` pools need it)."""
 
 
 class WorkloadWiring(TypedDict):
@@ -116,6 +120,9 @@ class ClusterArgs(TypedDict):
     """Tags for system node instances and volumes."""
     protect: NotRequired[bool]
     """Protect and retain the cluster and its secrets key (default True)."""
+    karpenter: NotRequired[bool]
+    """Install Karpenter (:class:`~components.karpenter.Karpenter`) for ``provisioner: karpenter``
+    GPU pools (default False: managed node groups and the cluster-autoscaler only)."""
 
 
 def validate_cluster(args: ClusterArgs) -> list[str]:
@@ -289,7 +296,10 @@ class Cluster(pulumi.ComponentResource):
     def for_node_pools(self) -> NodePoolWiring:
         """The arguments every GpuNodePool of this cluster shares:
         ``GpuNodePool("gpu", {**cluster.for_node_pools(), "subnet_ids": ..., ...})``."""
-        return {"cluster_name": self.cluster_name, "node_security_group_id": self.security_group_id}
+        wiring: NodePoolWiring = {"cluster_name": self.cluster_name, "node_security_group_id": self.security_group_id}
+        if self.karpenter is not None:
+            wiring["karpenter"] = self.karpenter.wiring()
+        return wiring
 
     def for_workloads(self) -> WorkloadWiring:
         """The arguments in-cluster components share: CRDs to wait on and the OIDC provider for
@@ -407,9 +417,28 @@ class Cluster(pulumi.ComponentResource):
             create_namespace=True,
         )
         self.crds = [prometheus_crds, keda]
-        self.crd_groups = sorted(
-            {group for chart in ("prometheus-operator-crds", "keda") for group in pins.CRD_GROUPS[chart]}
-        )
+        charts = ["prometheus-operator-crds", "keda"]
+        # Its Karpenter, when asked for. Not an annotated output: the schema has no component references.
+        self.karpenter: Karpenter | None = None
+        if args.get("karpenter", False):
+            self.karpenter = Karpenter(
+                f"{name}-karpenter",
+                {
+                    "cluster_name": self.cluster.name,
+                    "cluster_endpoint": self.cluster.endpoint,
+                    "region": region,
+                    "oidc_provider_arn": self.oidc_provider_arn,
+                    "oidc_issuer_url": self.oidc_issuer_url,
+                    "replicas": min(2, args.get("system_min_size", 2)),
+                    "service_monitor": True,
+                },
+                pulumi.ResourceOptions(
+                    parent=self, providers={"kubernetes": self.provider}, depends_on=[system_nodes, prometheus_crds]
+                ),
+            )
+            self.crds.append(self.karpenter.crds)
+            charts.append("karpenter-crd")
+        self.crd_groups = sorted({group for chart in charts for group in pins.CRD_GROUPS[chart]})
         self.metrics_apis = ["external.metrics.k8s.io", "metrics.k8s.io"]
         self.register_outputs(
             {

@@ -1,7 +1,8 @@
 """An hourly cost estimate from the declared resources (us-east-1 on-demand list prices).
 
 Only resources that bill by the hour whatever their traffic are priced: EKS node groups
-(from the instance catalog, at their minimum and maximum size), the EKS control plane (at the
+(from the instance catalog, at their minimum and maximum size), Karpenter NodePools (from
+zero to the most their limits allow of the dearest type they may launch), the EKS control plane (at the
 standard or extended-support rate its Kubernetes version is billed at on the plan's date),
 NAT gateways and RDS instances (instance hours and allocated gp3 storage, Multi-AZ twice).
 Spot capacity is priced at the on-demand price unless the node group carries an expected
@@ -15,7 +16,7 @@ import datetime
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from components import catalog, pins
+from components import catalog, node_pools, pins
 
 Priced = tuple[str, str, Mapping[str, Any]]
 """A resource as the estimate reads it: type token, name, inputs."""
@@ -99,6 +100,8 @@ def estimate(resources: Iterable[Priced], today: datetime.date) -> dict[str, Any
             items.append(cost_item(name, NAT_GATEWAY_HOURLY, NAT_GATEWAY_HOURLY, "NAT gateway"))
         elif type_ == "aws:eks/nodeGroup:NodeGroup":
             items.append(node_group_cost(name, inputs))
+        elif type_ == node_pools.NODE_POOL:
+            items.append(node_pool_cost(name, inputs))
         elif type_ == "aws:rds/instance:Instance":
             items.append(database_cost(name, inputs))
     return {
@@ -127,3 +130,28 @@ def node_group_cost(name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
         capacity += f", {discount:.0%} expected discount" if discount else ", priced at on-demand (upper bound)"
     detail = f"{low}-{high} x {'/'.join(types)} ({capacity})"
     return cost_item(name, low * min(prices) * factor, high * max(prices) * factor, detail)
+
+
+def node_pool_cost(name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """A Karpenter NodePool: nothing at rest (it launches nodes for pending pods only), and at
+    most what its limits allow of the type that costs most at that count. Spot is discounted
+    only when the pool may not fall back to on-demand."""
+    types = node_pools.allowed_types(inputs)
+    if not types:
+        return cost_item(name, 0.0, 0.0, "no accelerated catalog types in its requirements: not priced")
+    capacities = node_pools.capacity_types(inputs)
+    annotations = node_pools.as_mapping(node_pools.as_mapping(inputs.get("metadata")).get("annotations"))
+    discount = float(annotations.get(catalog.SPOT_DISCOUNT_TAG, 0)) if capacities == ["spot"] else 0.0
+    worst = {t: node_pools.max_nodes(inputs, t) * (catalog.hourly_price(t) or 0.0) for t in types}
+    dearest = max(worst, key=lambda t: worst[t])
+    nodes = node_pools.max_nodes(inputs, dearest)
+    if nodes == float("inf"):
+        return cost_item(name, 0.0, 0.0, f"{'/'.join(types)}: no limits, unbounded (not priced)")
+    if capacities == ["spot"]:
+        capacity = f"spot, {discount:.0%} expected discount" if discount else "spot, priced at on-demand"
+    elif "spot" in capacities:
+        capacity = "spot first, on-demand fallback: priced at on-demand"
+    else:
+        capacity = "on-demand"
+    detail = f"Karpenter 0-{nodes:g} x {dearest} at most, of {'/'.join(types)} ({capacity})"
+    return cost_item(name, 0.0, worst[dearest] * (1.0 - discount), detail)

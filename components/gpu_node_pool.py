@@ -1,28 +1,46 @@
-"""GpuNodePool: an EKS managed node group of GPU or Neuron instances that scales from zero.
+"""GpuNodePool: GPU or Neuron nodes that scale from zero, provisioned one of two ways.
 
-It makes the usual GPU-pool failures impossible by construction: the AMI type follows from
-the instance types, the accelerator taint and labels are always set, the autoscaler owns the
-desired size, and the Auto Scaling group carries the cluster-autoscaler node-template tags
-that let a pool at zero nodes be scaled up.
+- ``provisioner: managed`` (default): an EKS managed node group scaled by the
+  cluster-autoscaler. The AMI type follows from the instance types, the autoscaler owns the
+  desired size, and the Auto Scaling group carries the node-template tags that let a pool at
+  zero nodes be scaled up. Children: ``node-role`` (+ one attachment per managed policy),
+  ``launch-template``, ``node-group`` and one ``ca-<tag>`` Auto Scaling group tag per entry.
+- ``provisioner: karpenter``: a Karpenter ``NodePool`` + ``EC2NodeClass`` (the cluster must run
+  :class:`~components.karpenter.Karpenter`). Karpenter launches the cheapest allowed instance
+  type for pending pods directly, prefers spot and falls back to on-demand when the pool allows
+  spot, and removes empty or underused nodes. Children: ``node-class`` and ``node-pool``.
 
-Children (``<name>-<suffix>``): ``node-role`` (+ one attachment per managed policy),
-``launch-template``, ``node-group`` and one ``ca-<tag>`` Auto Scaling group tag per
-node-template entry.
+Either way the accelerator taint and labels are always set, volumes are encrypted gp3 and
+IMDSv2 is required (hop limit 1 by default); a Karpenter pool is bounded by limits on nodes,
+accelerators, CPU and memory (``max_size`` nodes of its largest type), uses an AMI alias pinned
+in :data:`components.pins.KARPENTER_AMI_VERSIONS` unless told otherwise, disrupts one node at a
+time, and respects the PodDisruptionBudgets of the endpoints on it.
 """
 
+import re
 from collections.abc import Mapping, Sequence
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_kubernetes as k8s
 
-from components import catalog
+from components import catalog, pins
 from components.catalog import NodeOs
 from components.errors import argument_type_problems
+from components.karpenter import KarpenterWiring
 from components.naming import slug
-from components.node_group import DESIRED_SIZE, launch_template, node_role
+from components.node_group import DESIRED_SIZE, launch_template, node_role, root_device
 
 NODE_TEMPLATE = "k8s.io/cluster-autoscaler/node-template"
+PROVISIONERS = ("managed", "karpenter")
+NODE_POOL_API = "karpenter.sh/v1"
+NODE_CLASS_API = "karpenter.k8s.aws/v1"
+DURATION = re.compile(r"^([0-9]+(s|m|h))+$")
+"""A Karpenter duration (``30s``, ``10m``, ``720h``, ``1h30m``)."""
+AMI_VERSION = re.compile(r"^(latest|v[0-9][0-9.]*)$")
+SPOT_DISCOUNT_ANNOTATION = catalog.SPOT_DISCOUNT_TAG
+"""NodePool annotation with the expected spot discount the cost estimate applies."""
 
 
 class PoolTaint(TypedDict):
@@ -69,6 +87,21 @@ class GpuNodePoolArgs(TypedDict):
     """Expected spot discount for the cost estimate (0-0.9); spot is priced at on-demand without it."""
     tags: NotRequired[Mapping[str, str]]
     """Tags for the instances and volumes (provider default tags do not reach them)."""
+    provisioner: NotRequired[str]
+    """``managed`` (default: a managed node group and the cluster-autoscaler) or ``karpenter``
+    (a NodePool + EC2NodeClass; needs ``karpenter`` and the Kubernetes provider in opts)."""
+    karpenter: NotRequired[KarpenterWiring]
+    """The cluster's Karpenter (``Cluster.for_node_pools()`` gives it when the cluster runs one)."""
+    ami_version: NotRequired[str]
+    """Karpenter only: the EKS AMI release of the ``amiSelectorTerms`` alias (default: the pin in
+    :data:`components.pins.KARPENTER_AMI_VERSIONS`); ``latest`` drifts to every new AMI (dev only)."""
+    consolidate_after: NotRequired[str]
+    """Karpenter only: how long a node stays empty or underused before it is removed (default 10m)."""
+    expire_after: NotRequired[str]
+    """Karpenter only: node lifetime before it is replaced, for rotation (default 720h)."""
+    termination_grace_period: NotRequired[str]
+    """Karpenter only: how long a draining node waits for PodDisruptionBudgets before it
+    deletes what is left (default 2h: bounded so an expiry cannot hang forever)."""
 
 
 def validate_pool(args: GpuNodePoolArgs) -> list[str]:
@@ -88,7 +121,142 @@ def validate_pool(args: GpuNodePoolArgs) -> list[str]:
         problems.append(f"imds_hop_limit must be 1 or 2 (got {args.get('imds_hop_limit')})")
     if not 0 <= args.get("spot_discount", 0.0) <= 0.9:
         problems.append(f"spot_discount must be 0-0.9 (got {args.get('spot_discount')})")
+    provisioner = args.get("provisioner", "managed")
+    if provisioner not in PROVISIONERS:
+        problems.append(f"provisioner must be managed or karpenter (got {provisioner!r})")
+    elif provisioner == "karpenter":
+        problems += karpenter_problems(args, os)
+    else:
+        karpenter_only = ("ami_version", "consolidate_after", "expire_after", "termination_grace_period")
+        problems += [f"{key} applies to provisioner karpenter only" for key in karpenter_only if key in args]
     return problems
+
+
+def karpenter_problems(args: GpuNodePoolArgs, os: NodeOs) -> list[str]:
+    """What a Karpenter pool cannot have: a minimum size (it scales from zero), a missing
+    Karpenter, an AMI release it cannot name, malformed durations."""
+    problems: list[str] = []
+    if args.get("min_size", 0) != 0:
+        problems.append("min_size must be 0 with provisioner karpenter (it launches nodes for pending pods only)")
+    if "karpenter" not in args:
+        problems.append("provisioner karpenter needs the cluster's Karpenter (Cluster karpenter: True)")
+    version = args.get("ami_version", pins.KARPENTER_AMI_VERSIONS.get(os.value))
+    if version is None:
+        problems.append(f"ami_version is required for os {os.value} (no pinned release)")
+    elif not AMI_VERSION.match(version):
+        example = pins.KARPENTER_AMI_VERSIONS["al2023"]
+        problems.append(f"ami_version must be latest or a release such as {example} (got {version!r})")
+    for key, default in (("consolidate_after", "10m"), ("expire_after", "720h"), ("termination_grace_period", "2h")):
+        if not DURATION.match(value := args.get(key, default)):
+            problems.append(f"{key} must be a duration such as 10m or 720h (got {value!r})")
+    return problems
+
+
+def ami_alias(os: NodeOs, version: str) -> str:
+    """The ``amiSelectorTerms`` alias: the EKS-optimized family at a release (``al2023@v...``).
+    Karpenter picks the NVIDIA or Neuron variant of the family from the instance type."""
+    return f"{os.value}@{version}"
+
+
+def node_limits(instance_types: Sequence[str], max_size: int) -> dict[str, str]:
+    """NodePool limits: ``max_size`` nodes of the pool's largest type, in every dimension."""
+    specs = [catalog.accelerated()[t] for t in instance_types]
+    resource = catalog.DEVICE_RESOURCE[specs[0].accelerator]
+    return {
+        "nodes": str(max_size),
+        resource: str(max_size * max(s.accelerators for s in specs)),
+        "cpu": str(max_size * max(s.vcpus for s in specs)),
+        "memory": f"{max_size * max(s.memory_gib for s in specs)}Gi",
+    }
+
+
+def capacity_types(capacity_type: str) -> list[str]:
+    """Karpenter capacity types: a spot pool prefers spot and falls back to on-demand."""
+    return ["spot", "on-demand"] if capacity_type == "SPOT" else ["on-demand"]
+
+
+def node_class_spec(
+    *,
+    os: NodeOs,
+    ami_version: str,
+    role: str,
+    subnet_ids: Sequence[str],
+    security_group_id: str,
+    disk_size_gib: int,
+    imds_hop_limit: int,
+    tags: Mapping[str, str],
+) -> dict[str, Any]:
+    """The EC2NodeClass spec: pinned AMI alias, IMDSv2, one encrypted gp3 volume, private subnets."""
+    return {
+        "role": role,
+        "amiSelectorTerms": [{"alias": ami_alias(os, ami_version)}],
+        "subnetSelectorTerms": [{"id": subnet} for subnet in subnet_ids],
+        "securityGroupSelectorTerms": [{"id": security_group_id}],
+        "associatePublicIPAddress": False,
+        "metadataOptions": {
+            "httpEndpoint": "enabled",
+            "httpProtocolIPv6": "disabled",
+            "httpPutResponseHopLimit": imds_hop_limit,
+            "httpTokens": "required",
+        },
+        "blockDeviceMappings": [
+            {
+                "deviceName": root_device(os is NodeOs.BOTTLEROCKET),
+                "rootVolume": True,
+                "ebs": {
+                    "volumeSize": f"{disk_size_gib}Gi",
+                    "volumeType": "gp3",
+                    "encrypted": True,
+                    "deleteOnTermination": True,
+                },
+            }
+        ],
+        "tags": dict(tags),
+    }
+
+
+def node_pool_spec(
+    *,
+    node_class: str,
+    instance_types: Sequence[str],
+    capacity_type: str,
+    max_size: int,
+    labels: Mapping[str, str],
+    taints: Sequence[catalog.Taint],
+    consolidate_after: str,
+    expire_after: str,
+    termination_grace_period: str,
+) -> dict[str, Any]:
+    """The NodePool spec: the catalog's types, the accelerator taint and labels, limits, and
+    disruption one node at a time (an endpoint's PodDisruptionBudget is respected while it drains)."""
+    architecture = catalog.accelerated()[instance_types[0]].architecture
+    return {
+        "template": {
+            "metadata": {"labels": dict(labels)},
+            "spec": {
+                "nodeClassRef": {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": node_class},
+                "requirements": [
+                    {"key": "node.kubernetes.io/instance-type", "operator": "In", "values": list(instance_types)},
+                    {"key": "karpenter.sh/capacity-type", "operator": "In", "values": capacity_types(capacity_type)},
+                    {
+                        "key": "kubernetes.io/arch",
+                        "operator": "In",
+                        "values": ["amd64" if architecture == "x86_64" else "arm64"],
+                    },
+                    {"key": "kubernetes.io/os", "operator": "In", "values": ["linux"]},
+                ],
+                "taints": [{"key": t.key, "value": t.value, "effect": t.kubernetes_effect} for t in taints],
+                "expireAfter": expire_after,
+                "terminationGracePeriod": termination_grace_period,
+            },
+        },
+        "limits": node_limits(instance_types, max_size),
+        "disruption": {
+            "consolidationPolicy": "WhenEmptyOrUnderutilized",
+            "consolidateAfter": consolidate_after,
+            "budgets": [{"nodes": "1"}],
+        },
+    }
 
 
 def node_taints(instance_types: Sequence[str], extra: Sequence[PoolTaint]) -> list[catalog.Taint]:
@@ -121,10 +289,13 @@ def _asg_name(resources: Sequence[aws.eks.outputs.NodeGroupResource]) -> str:
 
 
 class GpuNodePool(pulumi.ComponentResource):
-    """A GPU/Neuron managed node group with taints, labels and scale-from-zero tags."""
+    """GPU/Neuron nodes with taints and labels that scale from zero: a managed node group, or a
+    Karpenter NodePool + EC2NodeClass (``provisioner``)."""
 
-    node_group: aws.eks.NodeGroup
-    """The managed node group."""
+    provisioner: str
+    """``managed`` or ``karpenter``."""
+    node_group: aws.eks.NodeGroup | None
+    """The managed node group (None for a Karpenter pool)."""
     ami_type: str
     """EKS AMI type chosen from the instance types and OS."""
     instance_types: list[str]
@@ -139,8 +310,8 @@ class GpuNodePool(pulumi.ComponentResource):
     """Extended resource pods request (``nvidia.com/gpu`` or ``aws.amazon.com/neuron``)."""
     needs_device_plugin: bool
     """True when the AMI lacks the NVIDIA device plugin (install :class:`NvidiaDevicePlugin`)."""
-    node_role_arn: pulumi.Output[str]
-    """ARN of the nodes' IAM role."""
+    node_role_arn: pulumi.Output[str] | None
+    """ARN of the nodes' IAM role (None for a Karpenter pool: its nodes use Karpenter's role)."""
 
     def __init__(self, name: str, args: GpuNodePoolArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         problems = validate_pool(args)
@@ -157,6 +328,17 @@ class GpuNodePool(pulumi.ComponentResource):
         self.accelerators_per_node = catalog.accelerators_per_node(types)
         self.device_resource = catalog.DEVICE_RESOURCE[spec.accelerator]
         self.needs_device_plugin = catalog.needs_nvidia_device_plugin(types, os)
+        self.provisioner = args.get("provisioner", "managed")
+        self.node_group = None
+        # The Karpenter NodePool and EC2NodeClass (None for a managed pool). Not annotated outputs:
+        # the schema has no reference type for a Kubernetes custom resource.
+        self.node_pool: k8s.apiextensions.CustomResource | None = None
+        self.node_class: k8s.apiextensions.CustomResource | None = None
+        self.node_role_arn = None
+        if self.provisioner == "karpenter":
+            self._karpenter(name, args, os)
+            self.register_outputs({"amiType": self.ami_type})
+            return
 
         role = node_role(f"{name}-node-role", parent=self)
         template = launch_template(
@@ -200,3 +382,48 @@ class GpuNodePool(pulumi.ComponentResource):
             )
         self.node_role_arn = role.arn
         self.register_outputs({"nodeGroupArn": self.node_group.arn, "amiType": self.ami_type})
+
+    def _karpenter(self, name: str, args: GpuNodePoolArgs, os: NodeOs) -> None:
+        wiring = args.get("karpenter")
+        assert wiring is not None  # validate_pool refuses a Karpenter pool without it
+        after = pulumi.ResourceOptions(parent=self, depends_on=list(wiring["releases"]))
+        ami_version = args.get("ami_version", pins.KARPENTER_AMI_VERSIONS.get(os.value, ""))
+        spec = pulumi.Output.all(wiring["node_role_name"], args["node_security_group_id"], *args["subnet_ids"]).apply(
+            lambda a: node_class_spec(
+                os=os,
+                ami_version=ami_version,
+                role=a[0],
+                subnet_ids=a[2:],
+                security_group_id=a[1],
+                disk_size_gib=args.get("disk_size_gib", 100),
+                imds_hop_limit=args.get("imds_hop_limit", 1),
+                tags=args.get("tags", {}),
+            )
+        )
+        self.node_class = k8s.apiextensions.CustomResource(
+            f"{name}-node-class",
+            api_version=NODE_CLASS_API,
+            kind="EC2NodeClass",
+            metadata={"name": name},
+            spec=cast(Any, spec),
+            opts=after,
+        )
+        annotations = {SPOT_DISCOUNT_ANNOTATION: str(args["spot_discount"])} if "spot_discount" in args else {}
+        self.node_pool = k8s.apiextensions.CustomResource(
+            f"{name}-node-pool",
+            api_version=NODE_POOL_API,
+            kind="NodePool",
+            metadata={"name": name, "annotations": annotations},
+            spec=node_pool_spec(
+                node_class=name,
+                instance_types=self.instance_types,
+                capacity_type=args.get("capacity_type", "ON_DEMAND"),
+                max_size=args["max_size"],
+                labels=self.labels,
+                taints=self.taints,
+                consolidate_after=args.get("consolidate_after", "10m"),
+                expire_after=args.get("expire_after", "720h"),
+                termination_grace_period=args.get("termination_grace_period", "2h"),
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*wiring["releases"], self.node_class]),
+        )

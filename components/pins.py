@@ -78,6 +78,13 @@ class KubernetesVersion:
 
 
 PROMETHEUS_CHARTS = "https://prometheus-community.github.io/helm-charts"
+KARPENTER_CHARTS = "oci://public.ecr.aws/karpenter"
+"""Karpenter publishes its charts to an OCI registry only (no ``index.yaml`` repository)."""
+KARPENTER_CHECKED = "2026-12-04"
+KARPENTER_SOURCE = (
+    "github.com/aws/karpenter-provider-aws tag v1.14.1 (commit bde00654, 2026-08-20; the newest release in the "
+    "snapshot of 2026-08-21, read 2026-12-04)"
+)
 
 CHARTS: dict[str, Chart] = {
     chart.name: chart
@@ -118,6 +125,22 @@ CHARTS: dict[str, Chart] = {
             "github.com/kedacore/charts tag v2.20.2, keda/Chart.yaml",
             "2026-07-31",
         ),
+        Chart(
+            "karpenter-crd",
+            "1.14.1",
+            KARPENTER_CHARTS,
+            f"{KARPENTER_SOURCE}, charts/karpenter-crd",
+            "2026-08-20",
+            KARPENTER_CHECKED,
+        ),
+        Chart(
+            "karpenter",
+            "1.14.1",
+            KARPENTER_CHARTS,
+            f"{KARPENTER_SOURCE}, charts/karpenter (installed with skip_crds: karpenter-crd owns the CRDs)",
+            "2026-08-20",
+            KARPENTER_CHECKED,
+        ),
     )
 }
 """Helm charts by name."""
@@ -131,6 +154,7 @@ CRD_GROUPS: dict[str, tuple[str, ...]] = {
     "prometheus-operator-crds": ("monitoring.coreos.com",),
     "kube-prometheus-stack": ("monitoring.coreos.com",),
     "keda": ("keda.sh", "eventing.keda.sh"),
+    "karpenter-crd": ("karpenter.sh", "karpenter.k8s.aws", "autoscaling.x-k8s.io"),
 }
 """API groups whose CustomResourceDefinitions each chart installs (kube-prometheus-stack only
 with ``crds.enabled``; the platform installs them with ``prometheus-operator-crds`` instead)."""
@@ -176,6 +200,12 @@ IMAGES: dict[str, Image] = {
     ),
 }
 """Container images by pin name (``registries[].build.baseImage`` names one of them)."""
+
+KARPENTER_AMI_VERSIONS: dict[str, str] = {"al2023": "v20260724"}
+"""EKS-optimized AMI release a Karpenter ``EC2NodeClass`` alias pins per family (``al2023@v20260724``
+picks the NVIDIA or Neuron variant from the instance type): github.com/awslabs/amazon-eks-ami newest tag
+v20260724 (2026-07-23, read 2026-12-04). Bottlerocket has no pin here (its repository could not be read
+past 2024): a Bottlerocket Karpenter pool names its release itself, or ``latest`` outside prod."""
 
 AUTOSCALER_IMAGE = "registry.k8s.io/autoscaling/cluster-autoscaler"
 AUTOSCALER_TAGS: dict[str, str] = {

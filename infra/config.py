@@ -281,6 +281,11 @@ class ClusterConfig(_Model):
     )
     system_min_size: int = Field(default=2, ge=1, le=20, description="Minimum system nodes.")
     system_max_size: int = Field(default=4, ge=1, le=50, description="Maximum system nodes.")
+    karpenter: bool = Field(
+        default=False,
+        description="Install Karpenter (controller on the system nodes, IRSA role, interruption queue) for "
+        "gpuPools with provisioner karpenter.",
+    )
 
 
 class Taint(_Model):
@@ -317,6 +322,22 @@ class GpuPoolConfig(_Model):
         ge=0,
         le=0.9,
         description="Expected spot discount for the cost estimate (spot is priced at on-demand without it).",
+    )
+    provisioner: Literal["managed", "karpenter"] = Field(
+        default="managed",
+        description="managed: a managed node group and the cluster-autoscaler; karpenter: a Karpenter NodePool "
+        "(needs cluster.karpenter; spot pools fall back to on-demand).",
+    )
+    ami_version: Annotated[str, StringConstraints(pattern=r"^(latest|v[0-9][0-9.]*)$")] | None = Field(
+        default=None,
+        description="karpenter: EKS AMI release of the AMI alias (default: the pin in components/pins.py); "
+        "latest only outside prod.",
+    )
+    consolidate_after: Annotated[str, StringConstraints(pattern=r"^([0-9]+(s|m|h))+$")] | None = Field(
+        default=None, description="karpenter: how long a node stays empty or underused before removal (10m)."
+    )
+    expire_after: Annotated[str, StringConstraints(pattern=r"^([0-9]+(s|m|h))+$")] | None = Field(
+        default=None, description="karpenter: node lifetime before it is rotated (720h)."
     )
 
 
@@ -692,6 +713,7 @@ def check_rules(config: PlatformConfig) -> list[Problem]:
     problems += _check_network(config)
     problems += _check_cluster(config)
     problems += _check_pools(config)
+    problems += _check_karpenter_pools(config)
     problems += _check_endpoints(config)
     problems += _check_model_copier(config)
     problems += _check_model_registry(config)
@@ -809,6 +831,32 @@ def _check_pools(config: PlatformConfig) -> Iterable[Problem]:
             f"{CONFIG_KEY}.cluster.systemMaxSize",
             f"must be >= systemMinSize (got {cluster.system_max_size} < {cluster.system_min_size})",
         )
+
+
+def _check_karpenter_pools(config: PlatformConfig) -> Iterable[Problem]:
+    karpenter_only = {
+        "ami_version": "amiVersion",
+        "consolidate_after": "consolidateAfter",
+        "expire_after": "expireAfter",
+    }
+    for index, pool in enumerate(config.gpu_pools):
+        base = f"{CONFIG_KEY}.gpuPools[{index}]"
+        if pool.provisioner == "managed":
+            for field, key in karpenter_only.items():
+                if getattr(pool, field) is not None:
+                    yield Problem(f"{base}.{key}", "only applies to provisioner karpenter")
+            continue
+        if not config.cluster.karpenter:
+            yield Problem(f"{base}.provisioner", "karpenter needs cluster.karpenter: true (the cluster installs it)")
+        if pool.min_size != 0:
+            yield Problem(
+                f"{base}.minSize", "must be 0 with provisioner karpenter (it launches nodes for pending pods)"
+            )
+        if pool.ami_version == "latest" and config.is_prod:
+            release = pins.KARPENTER_AMI_VERSIONS.get(pool.os.value, "v<release>")
+            yield Problem(f"{base}.amiVersion", f"latest is not allowed in prod: pin an AMI release such as {release}")
+        if pool.ami_version is None and pool.os.value not in pins.KARPENTER_AMI_VERSIONS:
+            yield Problem(f"{base}.amiVersion", f"required for os {pool.os.value} (no pinned release)")
 
 
 def _check_endpoints(config: PlatformConfig) -> Iterable[Problem]:

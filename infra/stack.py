@@ -92,15 +92,16 @@ def build(config: PlatformConfig, region: str, secrets: dict[str, pulumi.Output[
         "system_max_size": config.cluster.system_max_size,
         "tags": dict(config.tags),
         "protect": protect,
+        "karpenter": config.cluster.karpenter,
     }
     if config.cluster.deploy_role_arn is not None:
         cluster_args["deploy_role_arn"] = config.cluster.deploy_role_arn
     cluster = Cluster("eks", cluster_args, opts)
+    k8s_opts = pulumi.ResourceOptions(providers={"aws": aws_provider, "kubernetes": cluster.provider})
     pools = {
-        pool.name: GpuNodePool(pool.name, pool_args(pool, cluster, private_subnets, config), opts)
+        pool.name: GpuNodePool(pool.name, pool_args(pool, cluster, private_subnets, config), k8s_opts)
         for pool in config.gpu_pools
     }
-    k8s_opts = pulumi.ResourceOptions(providers={"aws": aws_provider, "kubernetes": cluster.provider})
     if any(pool.needs_device_plugin for pool in pools.values()):
         NvidiaDevicePlugin("nvidia-device-plugin", {}, k8s_opts)
 
@@ -217,6 +218,14 @@ def pool_args(
     }
     if pool.spot_discount is not None:
         args["spot_discount"] = pool.spot_discount
+    if pool.provisioner == "karpenter":
+        args["provisioner"] = "karpenter"
+        if pool.ami_version is not None:
+            args["ami_version"] = pool.ami_version
+        if pool.consolidate_after is not None:
+            args["consolidate_after"] = pool.consolidate_after
+        if pool.expire_after is not None:
+            args["expire_after"] = pool.expire_after
     return args
 
 

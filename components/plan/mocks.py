@@ -177,6 +177,13 @@ def _sns_topic(c: _Ctx) -> tuple[str, Outputs]:
     return arn, {"name": name, "arn": arn}
 
 
+def _sqs_queue(c: _Ctx) -> tuple[str, Outputs]:
+    """An SQS queue: its ID is its URL, as the provider's is."""
+    name = c.physical("name", 80)
+    url = f"https://sqs.{c.region}.amazonaws.com/{c.account}/{name}"
+    return url, {"name": name, "arn": c.arn("sqs", name), "url": url}
+
+
 def _docker_image(c: _Ctx) -> tuple[str, Outputs]:
     image = str(c.inputs.get("imageName", c.name))
     repo = image.rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] else image
@@ -242,6 +249,8 @@ _HANDLERS: dict[str, _Handler] = {
     "aws:cloudwatch/logGroup:LogGroup": _named_arn("logs", "log-group", sep=":"),
     "aws:cloudwatch/metricAlarm:MetricAlarm": _named_arn("cloudwatch", "alarm", sep=":"),
     "aws:sns/topic:Topic": _sns_topic,
+    "aws:sqs/queue:Queue": _sqs_queue,
+    "aws:cloudwatch/eventRule:EventRule": _named_arn("events", "rule"),
     "aws:eks/addon:Addon": _named_arn("eks", "addon", key="addonName"),
     "docker:index/image:Image": _docker_image,
     "random:index/randomPassword:RandomPassword": _random_password,

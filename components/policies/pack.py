@@ -148,6 +148,17 @@ RULES: list[Rule] = [
         operations.validate_network_policies_enforced,
         stack=True,
     ),
+    Rule(
+        "karpenter-node-class-hardened",
+        "Network",
+        "EC2NodeClasses require IMDSv2 (hop limit <= 2), encrypt volumes, give no public IP and pin the AMI alias.",
+        "Use httpTokens required, ebs.encrypted true, and an alias such as al2023@<release> (not @latest).",
+        gpu.validate_node_class_hardened,
+        config={
+            "maxHopLimit": {"type": "integer", "default": 2},
+            "allowLatestAmi": {"type": "boolean", "default": False},
+        },
+    ),
     # Encryption and keys
     Rule(
         "storage-encrypted",
@@ -279,6 +290,13 @@ RULES: list[Rule] = [
         stack=True,
     ),
     # Tags
+    Rule(
+        "karpenter-node-pools-limited",
+        "GPU and cost",
+        "Karpenter NodePools limit their CPU and, when they launch accelerators, their accelerators.",
+        "Set spec.limits.cpu and spec.limits.<device resource> (GpuNodePool sets both from max_size).",
+        gpu.validate_node_pools_limited,
+    ),
     Rule(
         "aws-required-tags",
         "Tags",

@@ -22,7 +22,7 @@ from typing import Any
 
 from pulumi_policy import PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs
 
-from components import catalog, pins, timings
+from components import catalog, node_pools, pins, timings
 from components.naming import PLATFORM_CONTRACT_VERSION, PLATFORM_OUTPUT, PLATFORM_REFERENCE_TYPE
 from components.policies.values import as_mapping, items
 
@@ -377,10 +377,41 @@ def missing_device_plugin(group: PolicyResource, resources: Sequence[PolicyResou
     return resource
 
 
+def gpu_node_groups(resources: Sequence[PolicyResource]) -> list[PolicyResource]:
+    """The stack's managed node groups, and its Karpenter NodePools that launch accelerated
+    types, each NodePool seen as a node group (:func:`components.node_pools.as_node_group`:
+    labels, taints, allowed instance types, the AMI type of its EC2NodeClass's alias)."""
+    classes = {
+        str(as_mapping(r.props.get("metadata")).get("name", "")): r.props
+        for r in resources
+        if r.resource_type == node_pools.NODE_CLASS
+    }
+    groups: list[PolicyResource] = []
+    for r in resources:
+        if r.resource_type == NODE_GROUP:
+            groups.append(r)
+        elif r.resource_type == node_pools.NODE_POOL and node_pools.allowed_types(r.props):
+            view = node_pools.as_node_group(r.props, classes.get(node_pools.node_class_name(r.props)))
+            groups.append(
+                PolicyResource(
+                    r.resource_type,
+                    view,
+                    r.urn,
+                    r.name,
+                    r.opts,
+                    r.provider,
+                    r.parent,
+                    r.dependencies,
+                    r.property_dependencies,
+                )
+            )
+    return groups
+
+
 def validate_gpu_workloads_schedulable(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    """Accelerator nodes have a device plugin; every accelerator request fits some node group."""
+    """Accelerator nodes have a device plugin; every accelerator request fits some node group or NodePool."""
     resources = args.resources
-    groups = [r for r in resources if r.resource_type == NODE_GROUP]
+    groups = gpu_node_groups(resources)
     missing_plugin = {group.urn: missing_device_plugin(group, resources) for group in groups}
     for group in groups:
         missing = missing_plugin[group.urn]

@@ -15,6 +15,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components import pins
+
 TAGS = {"team": "vision", "cost-center": "cc-7", "environment": "prod"}
 OIDC = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC"
 ISSUER = "oidc.eks.us-east-1.amazonaws.com/id/ABC"
@@ -224,6 +226,69 @@ def _node_group(
     return program
 
 
+NODE_CLASS_SPEC: dict[str, Any] = {
+    "role": "KarpenterNodeRole-shared",
+    "amiSelectorTerms": [{"alias": "bottlerocket@v1.26.0"}],  # Bottlerocket ships the device plugin
+    "subnetSelectorTerms": [{"id": "subnet-0123456789abcdef0"}],
+    "securityGroupSelectorTerms": [{"id": "sg-0123456789abcdef0"}],
+    "metadataOptions": {"httpEndpoint": "enabled", "httpTokens": "required", "httpPutResponseHopLimit": 1},
+    "blockDeviceMappings": [
+        {"deviceName": "/dev/xvdb", "ebs": {"volumeSize": "200Gi", "volumeType": "gp3", "encrypted": True}}
+    ],
+}
+NODE_POOL_LIMITS = {"cpu": "64", "nvidia.com/gpu": "4"}
+
+
+def _karpenter_pool(
+    *,
+    node_class: dict[str, Any] | None = None,
+    limits: dict[str, str] | None = NODE_POOL_LIMITS,
+    taint: bool = True,
+) -> Callable[[], None]:
+    """An EC2NodeClass and a GPU NodePool, after the chart that installs their CRDs."""
+
+    def program() -> None:
+        chart = pins.chart("karpenter-crd")
+        crds = k8s.helm.v3.Release(
+            "karpenter-crd",
+            chart=f"{chart.repository}/{chart.name}",
+            version=chart.version,
+            namespace="kube-system",
+            opts=_opts(),
+        )
+        after = pulumi.ResourceOptions.merge(_opts(), pulumi.ResourceOptions(depends_on=[crds]))
+        k8s.apiextensions.CustomResource(
+            "gpu-class",
+            api_version="karpenter.k8s.aws/v1",
+            kind="EC2NodeClass",
+            metadata={"name": "gpu"},
+            spec=node_class or NODE_CLASS_SPEC,
+            opts=after,
+        )
+        template: dict[str, Any] = {
+            "nodeClassRef": {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "gpu"},
+            "requirements": [
+                {"key": "karpenter.k8s.aws/instance-family", "operator": "In", "values": ["g6"]},
+                {"key": "karpenter.k8s.aws/instance-gpu-count", "operator": "In", "values": ["1"]},
+                {"key": "karpenter.sh/capacity-type", "operator": "In", "values": ["on-demand"]},
+            ],
+        }
+        if taint:
+            template["taints"] = [{"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"}]
+        spec: dict[str, Any] = {"template": {"metadata": {"labels": {"pool": "gpu"}}, "spec": template}}
+        if limits is not None:
+            spec["limits"] = limits
+        k8s.apiextensions.CustomResource(
+            "gpu-pool", api_version="karpenter.sh/v1", kind="NodePool", metadata={"name": "gpu"}, spec=spec, opts=after
+        )
+
+    return program
+
+
+def _node_class(**overrides: Any) -> dict[str, Any]:
+    return {**NODE_CLASS_SPEC, **overrides}
+
+
 def _unschedulable_gpu_workload() -> None:
     _node_group()()
     resources = {
@@ -392,6 +457,20 @@ PROGRAMS: dict[str, tuple[Callable[[], None], str]] = {
     "gpu-pool-spot": (_node_group(capacity="SPOT"), "gpu-spot-allowed"),
     "gpu-over-budget": (_node_group("p5.48xlarge", max_size=20), "gpu-cost-capped"),
     "gpu-workload-no-node-fits": (_unschedulable_gpu_workload, "gpu-workloads-schedulable"),
+    "karpenter-imdsv1-node-class": (
+        _karpenter_pool(node_class=_node_class(metadataOptions={"httpEndpoint": "enabled", "httpTokens": "optional"})),
+        "karpenter-node-class-hardened",
+    ),
+    "karpenter-unencrypted-volume": (
+        _karpenter_pool(node_class=_node_class(blockDeviceMappings=[{"deviceName": "/dev/xvdb", "ebs": {}}])),
+        "karpenter-node-class-hardened",
+    ),
+    "karpenter-latest-ami": (
+        _karpenter_pool(node_class=_node_class(amiSelectorTerms=[{"alias": "bottlerocket@latest"}])),
+        "karpenter-node-class-hardened",
+    ),
+    "karpenter-pool-no-limits": (_karpenter_pool(limits=None), "karpenter-node-pools-limited"),
+    "karpenter-pool-untainted": (_karpenter_pool(taint=False), "gpu-nodes-tainted"),
     "missing-tags": (_untagged, "aws-required-tags"),
     "deprecated-bucket-v2-unencrypted": (_deprecated_bucket(False), "s3-bucket-secure"),
     "network-policy-not-enforced": (_network_policy(False), "eks-network-policies-enforced"),
@@ -414,6 +493,7 @@ SECURE: dict[str, Callable[[], None]] = {
     "rotating-key": _key(True),
     "hardened-deployment": _deployment(),
     "tainted-gpu-pool": _node_group(),
+    "hardened-karpenter-pool": _karpenter_pool(),
     "deprecated-bucket-v2-encrypted": _deprecated_bucket(True),
     "enforced-network-policy": _network_policy(True),
     "gpu-rollout-one-pod-at-a-time": _gpu_rollout(

@@ -24,12 +24,14 @@ def test_dev_network_cluster_and_spot_pool(dev_plan: dict[str, Any]) -> None:
     assert of_type(dev_plan, "aws:ec2/flowLog:FlowLog") == []
     cluster = r["eks-cluster"]["inputs"]
     assert cluster["vpcConfig"]["publicAccessCidrs"] == ["203.0.113.0/24"]
-    pool = r["gpu-spot-node-group"]
-    assert pool["inputs"]["capacityType"] == "SPOT"
-    assert pool["inputs"]["instanceTypes"] == ["g5.xlarge", "g6.xlarge"]
-    assert pool["inputs"]["scalingConfig"] == {"desiredSize": 0, "maxSize": 2, "minSize": 0}
-    assert pool["options"]["ignoreChanges"] == ["scalingConfig.desiredSize"]
-    assert "gpu-spot-ca-resources-nvidia-com-gpu" in r
+    # Dev's GPU pool is a Karpenter NodePool: spot first, on-demand fallback, at most 2 nodes.
+    spec = r["gpu-spot-node-pool"]["inputs"]["spec"]
+    requirements = {q["key"]: q["values"] for q in spec["template"]["spec"]["requirements"]}
+    assert requirements["karpenter.sh/capacity-type"] == ["spot", "on-demand"]
+    assert requirements["node.kubernetes.io/instance-type"] == ["g5.xlarge", "g6.xlarge"]
+    assert spec["limits"]["nodes"] == "2"
+    assert not [g for g in of_type(dev_plan, "aws:eks/nodeGroup:NodeGroup") if g["name"] != "eks-system-nodes"]
+    assert "gpu-spot-ca-resources-nvidia-com-gpu" not in r
     assert len(of_type(dev_plan, "kubernetes:apps/v1:DaemonSet")) == 1
 
 
@@ -64,9 +66,9 @@ def test_every_node_group_is_hardened(stack_plan: tuple[Any, dict[str, Any]]) ->
 
 def test_cost_estimate(dev_plan: dict[str, Any], prod_plan: dict[str, Any]) -> None:
     dev = {item["name"]: item for item in dev_plan["cost"]["items"]}
-    assert dev["gpu-spot-node-group"]["hourlyMin"] == 0  # scale-to-zero: nothing when idle
-    # At most 2 x the dearer type (g5.xlarge, $1.006) at the configured 60% spot discount.
-    assert dev["gpu-spot-node-group"]["hourlyMax"] == pytest.approx(2 * 1.006 * 0.4, abs=1e-4)
+    assert dev["gpu-spot-node-pool"]["hourlyMin"] == 0  # scale-to-zero: nothing when idle
+    # At most 2 x the dearer type (g5.xlarge, $1.006) at on-demand: Karpenter falls back to it without spot.
+    assert dev["gpu-spot-node-pool"]["hourlyMax"] == pytest.approx(2 * 1.006, abs=1e-4)
     assert dev["eks-cluster"]["hourlyMin"] == 0.10
     assert [i["name"] for i in dev_plan["cost"]["items"] if i["detail"] == "NAT gateway"] == ["network-nat-0"]
     for plan in (dev_plan, prod_plan):

@@ -125,7 +125,10 @@ def test_text_output_shows_tree_violations_and_cost(tmp_path: Path) -> None:
     assert text.startswith("Plan of mlops-platform/dev: ")
     assert text.index("pulumi:pulumi:Stack") < text.index("Policy violations") < text.index("Estimated cost")
     assert "mlops:index:GpuNodePool  gpu-spot" in text
-    assert "  gpu-spot-node-group: 0.00 - 0.80  (0-2 x g5.xlarge/g6.xlarge (spot, 60% expected discount))" in text
+    assert (
+        "  gpu-spot-node-pool: 0.00 - 2.01  (Karpenter 0-2 x g5.xlarge at most, of g5.xlarge/g6.xlarge "
+        "(spot first, on-demand fallback: priced at on-demand))"
+    ) in text
 
 
 def test_malformed_stack_file_exits_2_with_key_path(tmp_path: Path) -> None:

@@ -19,8 +19,23 @@ def objects(plan: dict[str, Any], type_: str) -> dict[str, dict[str, Any]]:
 
 
 def node_groups(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    groups = [r["inputs"] for r in plan["resources"] if r["type"] == "aws:eks/nodeGroup:NodeGroup"]
-    return {g["labels"]["mlops-platform/pool"]: g for g in groups}
+    """Managed node groups and Karpenter NodePools as ``labels`` + ``taints`` (EKS spelling) + GPUs per node."""
+    groups = {}
+    for r in plan["resources"]:
+        inputs = r["inputs"]
+        if r["type"] == "aws:eks/nodeGroup:NodeGroup":
+            groups[inputs["labels"]["mlops-platform/pool"]] = inputs
+        elif r["type"] == "kubernetes:karpenter.sh/v1:NodePool":
+            template = inputs["spec"]["template"]
+            eks = {"NoSchedule": "NO_SCHEDULE", "NoExecute": "NO_EXECUTE", "PreferNoSchedule": "PREFER_NO_SCHEDULE"}
+            taints = [{**t, "effect": eks[t["effect"]]} for t in template["spec"]["taints"]]
+            groups[template["metadata"]["labels"]["mlops-platform/pool"]] = {
+                "labels": template["metadata"]["labels"],
+                "taints": taints,
+                "gpusPerNode": int(inputs["spec"]["limits"]["nvidia.com/gpu"])
+                // int(inputs["spec"]["limits"]["nodes"]),
+            }
+    return groups
 
 
 def test_every_gpu_pod_tolerates_selects_and_fits_its_pool(stack_plan: tuple[Any, dict[str, Any]]) -> None:
@@ -31,6 +46,7 @@ def test_every_gpu_pod_tolerates_selects_and_fits_its_pool(stack_plan: tuple[Any
         for r in plan["resources"]
         if r["name"].endswith("-ca-resources-nvidia-com-gpu")
     }
+    gpus_per_node |= {name: g["gpusPerNode"] for name, g in pools.items() if "gpusPerNode" in g}
     deployments = objects(plan, "kubernetes:apps/v1:Deployment")
     assert deployments
     for name, deployment in deployments.items():

@@ -41,6 +41,8 @@ def pinned_strings() -> dict[str, str]:
     found["mlflow release"] = pins.MLFLOW_VERSION
     for minor, tag in pins.AUTOSCALER_TAGS.items():
         found[f"cluster-autoscaler image for {minor}"] = tag
+    for family, release in pins.KARPENTER_AMI_VERSIONS.items():
+        found[f"Karpenter {family} AMI"] = release
     for action in pins.ACTIONS.values():
         found[f"{action.repository} commit"] = action.commit
     return found
@@ -89,7 +91,7 @@ def test_workflows_use_exactly_the_pinned_actions() -> None:
 def test_pins_say_where_and_when_they_were_read() -> None:
     for chart in pins.CHARTS.values():
         assert chart.source.startswith("github.com/") and chart.version in chart.source
-        assert chart.repository.startswith("https://")
+        assert chart.repository.startswith(("https://", "oci://"))  # Karpenter publishes to an OCI registry only
     for image in pins.IMAGES.values():
         assert image.tag.split("-")[0].lstrip("v") in image.source
     for action in pins.ACTIONS.values():

@@ -15,6 +15,7 @@ import pytest
 
 from components.plan.document import manifests
 from tests.conftest import ROOT, stack_recording
+from tests.stack.test_karpenter_plan import karpenter_prod_recording
 
 pytestmark = pytest.mark.validators
 
@@ -63,12 +64,15 @@ def test_custom_objects_match_their_crd_schemas(stack: str) -> None:
     custom = {
         name: obj
         for name, obj in manifests(stack_recording(stack).resources).items()
-        if obj["apiVersion"].partition("/")[0] in {"monitoring.coreos.com", "keda.sh"}
+        if obj["apiVersion"].partition("/")[0]
+        in {"monitoring.coreos.com", "keda.sh", "karpenter.sh", "karpenter.k8s.aws"}
     }
     kinds = {(o["apiVersion"], o["kind"]) for o in custom.values()}
     expected = {("monitoring.coreos.com/v1", "ServiceMonitor"), ("monitoring.coreos.com/v1", "PrometheusRule")}
     if stack == "prod":
         expected.add(("keda.sh/v1alpha1", "ScaledObject"))
+    else:
+        expected |= {("karpenter.sh/v1", "NodePool"), ("karpenter.k8s.aws/v1", "EC2NodeClass")}
     assert kinds == expected
     assert {name: errors(obj) for name, obj in custom.items()} == {name: [] for name in custom}
 
@@ -89,10 +93,49 @@ def test_the_schemas_refuse_unknown_and_mistyped_fields() -> None:
     }
     assert any(e.startswith("spec.minReplicaCount") for e in errors(scaled))
     assert any("scaleTargetRef" in e for e in errors({**scaled, "spec": {"triggers": []}}))
+    node_class = {
+        "apiVersion": "karpenter.k8s.aws/v1",
+        "kind": "EC2NodeClass",
+        "metadata": {"name": "x"},
+        "spec": {
+            "amiSelectorTerms": [{"alias": "al2023@latest"}],
+            "subnetSelectorTerms": [{"id": "subnet-1"}],
+            "securityGroupSelectorTerms": [{"id": "sg-1"}],
+            "metadataOptions": {"httpTokens": "sometimes"},
+        },
+    }
+    assert any(e.startswith("spec.metadataOptions.httpTokens") for e in errors(node_class))
+    pool = {
+        "apiVersion": "karpenter.sh/v1",
+        "kind": "NodePool",
+        "metadata": {"name": "x"},
+        "spec": {
+            "template": {"spec": {"nodeClassRef": {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "x"},
+                                  "requirements": [], "expireAfter": "30 days"}},
+            "disruption": {"budgets": [{"nodes": "one"}]},
+            "limit": {"cpu": "8"},
+        },
+    }  # fmt: skip
+    assert {e.split(":")[0] for e in errors(pool)} >= {
+        "spec.template.spec.expireAfter",
+        "spec.disruption.budgets.0.nodes",
+        "spec",
+    }
 
 
 def test_vendored_crds_say_where_they_come_from() -> None:
     for path in CRDS.glob("*.json"):
         source = json.loads(path.read_text())["source"]
         assert source.startswith("github.com/") and " tag " in source, path.name
-    assert len(list(Path(CRDS).glob("*.json"))) == 3
+    assert len(list(Path(CRDS).glob("*.json"))) == 5
+
+
+def test_prod_with_a_karpenter_pool_validates_too() -> None:
+    """Prod chooses its provisioner in config; its Karpenter objects (pinned AMI) validate as dev's."""
+    custom = {
+        name: obj
+        for name, obj in manifests(karpenter_prod_recording().resources).items()
+        if obj["apiVersion"].partition("/")[0] in {"karpenter.sh", "karpenter.k8s.aws"}
+    }
+    assert {o["kind"] for o in custom.values()} == {"NodePool", "EC2NodeClass"}
+    assert {name: errors(obj) for name, obj in custom.items()} == {name: [] for name in custom}

@@ -22,6 +22,7 @@ FREE_FORM = {
     ("kube-prometheus-stack", "alertmanager.config"): "the Alertmanager configuration file, passed through whole",
     ("cluster-autoscaler", "extraArgs"): "command-line flags, passed through (each of ours is defined in "
     "cluster-autoscaler/config/flags/flags.go at tag cluster-autoscaler-1.35.2)",
+    ("karpenter", "nodeSelector"): "a node selector: any labels (the chart's default holds one, kubernetes.io/os)",
 }
 """Values that are documents of their own, not chart settings (with the reason)."""
 
@@ -83,7 +84,8 @@ def releases() -> list[tuple[str, str, str, dict[str, Any]]]:
     for stack in ("dev", "prod"):
         for resource in stack_recording(stack).resources:
             if resource.type == "kubernetes:helm.sh/v3:Release":
-                found.append((stack, resource.name, resource.inputs["chart"], resource.inputs.get("values") or {}))
+                chart = str(resource.inputs["chart"]).rsplit("/", 1)[-1]  # oci://registry/path/<chart>
+                found.append((stack, resource.name, chart, resource.inputs.get("values") or {}))
     return found
 
 
