@@ -1,4 +1,6 @@
-"""Karpenter NodePools as the rules and the cost model read them."""
+"""Karpenter NodePools as the rules, the cost model and the deploy estimate read them, and the
+README's side-by-side comparison of the two provisioners (its figures follow from timings.py and
+the cost model)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,11 @@ from typing import Any
 
 import pytest
 
-from components import catalog, cost, node_pools
+from components import catalog, cost, node_pools, timings
 from components.gpu_node_pool import node_pool_spec, node_taints
+from components.plan import deploy
+from components.plan.monitor import Registration
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.unit
 
@@ -86,3 +91,55 @@ def test_a_pool_costs_nothing_idle_and_its_limits_at_most() -> None:
     unbounded = pool(["g6.xlarge"], "ON_DEMAND", 1)
     unbounded["spec"]["limits"] = {}
     assert cost.node_pool_cost("p", unbounded)["detail"].endswith("no limits, unbounded (not priced)")
+
+
+def test_the_readme_compares_the_provisioners_with_the_models_figures() -> None:
+    readme = (ROOT / "README.md").read_text()
+    managed, karpenter = timings.NODE_FROM_ZERO["managed"], timings.NODE_FROM_ZERO["karpenter"]
+    row = (
+        f"| pending GPU pod to a ready node | about {managed.seconds / 60:g} min (4-8): autoscaler scan, Auto Scaling "
+        f"group round trip, boot, driver | about {karpenter.seconds / 60:g} min (3-5): batched 1-10 s, EC2 Fleet "
+        "directly, boot, driver |"
+    )
+    assert row in readme
+    ready = [
+        (timings.gpu_scheduling_allowance(False, p) + timings.MODEL_LOAD.seconds) / 60 for p in ("managed", "karpenter")
+    ]
+    assert f"| about {ready[0]:g} min | about {ready[1]:g} min |" in readme
+    dev = cost.node_group_cost(
+        "g",
+        {
+            "instanceTypes": ["g5.xlarge", "g6.xlarge"],
+            "capacityType": "SPOT",
+            "scalingConfig": {"minSize": 0, "maxSize": 2},
+            "tags": {catalog.SPOT_DISCOUNT_TAG: "0.6"},
+        },
+    )
+    on_karpenter = cost.node_pool_cost("p", pool(["g5.xlarge", "g6.xlarge"], "SPOT", 2, 0.6))
+    assert f"| dev pool, USD/h | 0.00 - {dev['hourlyMax']:.2f} " in readme
+    assert f"| 0.00 - {on_karpenter['hourlyMax']:.2f} (spot first" in readme
+    large = cost.node_pool_cost("p", pool(["g6e.12xlarge"], "ON_DEMAND", 2))
+    assert (
+        f"| prod `large-models`, USD/h | 0.00 - {large['hourlyMax']:.2f} | 0.00 - {large['hourlyMax']:.2f} " in readme
+    )
+
+
+def test_the_deploy_estimate_waits_for_a_node_by_its_pools_provisioner() -> None:
+    node_pool = Registration("urn:np", node_pools.NODE_POOL, "np", True, None, None, [], pool(["g6.xlarge"], "SPOT", 1))
+    limits = {"nvidia.com/gpu": 1, "cpu": "1", "memory": "1Gi"}
+    container = {"name": "s", "image": "i", "resources": {"limits": limits, "requests": limits}}
+    selector = {catalog.POOL_LABEL: "x"}
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "s"},
+        "spec": {"template": {"spec": {"nodeSelector": selector, "containers": [container]}}},
+    }
+    server = Registration("urn:d", "kubernetes:apps/v1:Deployment", "d", True, None, None, [], deployment)
+    karpenter = deploy.karpenter_labels([node_pool, server])
+    assert deploy.provisioner_of(deployment["spec"]["template"]["spec"], karpenter) == "karpenter"
+    assert deploy.provisioner_of({"nodeSelector": {catalog.POOL_LABEL: "other"}}, karpenter) == "managed"
+    on_karpenter, on_managed = deploy.duration_seconds(server, karpenter), deploy.duration_seconds(server)
+    assert (
+        on_managed - on_karpenter == timings.GPU_NODE_FROM_ZERO.seconds - timings.KARPENTER_GPU_NODE_FROM_ZERO.seconds
+    )
