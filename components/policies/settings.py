@@ -63,12 +63,12 @@ def _level(value: Any, where: str) -> EnforcementLevel:
         raise PackConfigError(f"{where}: enforcementLevel {value!r} is not one of {allowed}") from None
 
 
-def _entries(pack_config: Mapping[str, Any], source: str) -> dict[str, tuple[EnforcementLevel | None, dict[str, Any]]]:
+def _entries(pack_config: object, source: str) -> dict[str, tuple[EnforcementLevel | None, dict[str, Any]]]:
     """The file's entries as (level, settings), as the CLI's ``parsePolicyPackConfig`` reads them."""
     if not isinstance(pack_config, Mapping):
         raise PackConfigError(f"{source}: must be a JSON object of policy name to level or settings")
     entries: dict[str, tuple[EnforcementLevel | None, dict[str, Any]]] = {}
-    for name, value in pack_config.items():
+    for name, value in cast(Mapping[str, Any], pack_config).items():
         if name == _ENVIRONMENTS:
             continue
         where = f"{source}: {name}"
