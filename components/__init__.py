@@ -2,7 +2,9 @@
 
 ``from components import ArtifactBucket`` works, but lazily: each component's module (and
 the provider SDK it needs) is imported on first use, so importing the package stays cheap.
-``components.plan`` holds the offline planner behind ``mlops plan``.
+Besides the components and their arguments, the package exports what a team's program needs to
+wire them (:data:`HELPERS`): ``PlatformStack`` and the platform contract, ``placement``,
+``Taint`` and ``PoolPlacement``. ``components.plan`` holds the offline planner behind ``mlops plan``.
 """
 
 from __future__ import annotations
@@ -11,17 +13,39 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from components.artifact_bucket import ArtifactBucket, ArtifactBucketArgs
+    from components.artifact_bucket import Access, ArtifactBucket, ArtifactBucketArgs
+    from components.catalog import Taint
     from components.cluster import Cluster, ClusterArgs
     from components.container_registry import ContainerRegistry, ContainerRegistryArgs
-    from components.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
+    from components.gpu_node_pool import GpuNodePool, GpuNodePoolArgs, PoolTaint
     from components.karpenter import Karpenter, KarpenterArgs
     from components.model_registry import ModelRegistry, ModelRegistryArgs
-    from components.model_serving_endpoint import ModelServingEndpoint, ModelServingEndpointArgs
+    from components.model_serving_endpoint import (
+        ModelServingEndpoint,
+        ModelServingEndpointArgs,
+        PoolPlacement,
+        RegisteredModel,
+        placement,
+    )
     from components.monitoring_stack import MonitoringStack, MonitoringStackArgs
     from components.network import Network, NetworkArgs
     from components.nvidia_device_plugin import NvidiaDevicePlugin, NvidiaDevicePluginArgs
+    from components.platform_stack import PlatformContract, PlatformStack, export_platform, platform_contract
     from components.state_backend import StateBackend, StateBackendArgs
+
+HELPERS = {
+    "Access": "artifact_bucket",
+    "PlatformContract": "platform_stack",
+    "PlatformStack": "platform_stack",
+    "PoolPlacement": "model_serving_endpoint",
+    "PoolTaint": "gpu_node_pool",
+    "RegisteredModel": "model_serving_endpoint",
+    "Taint": "catalog",
+    "export_platform": "platform_stack",
+    "placement": "model_serving_endpoint",
+    "platform_contract": "platform_stack",
+}
+"""What a team's program wires components with, by module: not components themselves."""
 
 _MODULES = {
     "ArtifactBucket": "artifact_bucket",
@@ -46,9 +70,11 @@ _MODULES = {
     "NvidiaDevicePluginArgs": "nvidia_device_plugin",
     "StateBackend": "state_backend",
     "StateBackendArgs": "state_backend",
+    **HELPERS,
 }
 
 __all__ = [
+    "Access",
     "ArtifactBucket",
     "ArtifactBucketArgs",
     "Cluster",
@@ -69,8 +95,17 @@ __all__ = [
     "NetworkArgs",
     "NvidiaDevicePlugin",
     "NvidiaDevicePluginArgs",
+    "PlatformContract",
+    "PlatformStack",
+    "PoolPlacement",
+    "PoolTaint",
+    "RegisteredModel",
     "StateBackend",
     "StateBackendArgs",
+    "Taint",
+    "export_platform",
+    "placement",
+    "platform_contract",
 ]
 
 
@@ -79,3 +114,7 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'components' has no attribute {name!r}")
     return getattr(importlib.import_module(f"components.{module}"), name)
+
+
+COMPONENTS = tuple(name for name in __all__ if not name.endswith("Args") and name not in HELPERS)
+"""The exported ``pulumi.ComponentResource`` classes (each with its ``<Name>Args``)."""

@@ -49,8 +49,11 @@ class Taint:
     """A node taint in the EKS API spelling (effect ``NO_SCHEDULE``)."""
 
     key: str
+    """Taint key, e.g. ``nvidia.com/gpu``."""
     value: str
+    """Taint value (may be empty)."""
     effect: str
+    """``NO_SCHEDULE``, ``NO_EXECUTE`` or ``PREFER_NO_SCHEDULE`` (the EKS API's spelling)."""
 
     @property
     def kubernetes_effect(self) -> str:

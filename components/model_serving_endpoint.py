@@ -338,14 +338,22 @@ def validate_endpoint(args: ModelServingEndpointArgs) -> list[str]:
 
 
 def placement_problems(args: ModelServingEndpointArgs, pool: PoolPlacement) -> list[str]:
-    """Whether the pod fits the pool: its accelerators per pod within the pool's per node."""
-    gpus = args.get("gpus", 1)
-    if 1 <= gpus <= pool["accelerators_per_node"]:
-        return []
-    return [
-        f"gpus must be 1..{pool['accelerators_per_node']} (pool {pool['name']!r} nodes have "
-        f"{pool['accelerators_per_node']}; got {gpus})"
+    """Whether the pool is one (taints as :class:`Taint`) and the pod fits it: its accelerators per
+    pod within the pool's per node."""
+    taints = cast(Sequence[object], pool["taints"])  # a hand-written placement may hold dicts
+    problems = [
+        f"pool.taints[{index}] must be a Taint(key, value, effect) from components, not {type(taint).__name__} "
+        "(placement(pool) and PlatformStack.placement(name) build them)"
+        for index, taint in enumerate(taints)
+        if not isinstance(taint, Taint)
     ]
+    gpus = args.get("gpus", 1)
+    if not 1 <= gpus <= pool["accelerators_per_node"]:
+        problems.append(
+            f"gpus must be 1..{pool['accelerators_per_node']} (pool {pool['name']!r} nodes have "
+            f"{pool['accelerators_per_node']}; got {gpus})"
+        )
+    return problems
 
 
 def checked_placement(name: str, args: ModelServingEndpointArgs, pool: PoolPlacement) -> PoolPlacement:

@@ -231,6 +231,8 @@ class PlatformStack:
     stack's name and what it does export.
     """
 
+    stack_name: str
+    """The platform stack read, ``organization/project/stack``."""
     reference: pulumi.StackReference
     """The StackReference underneath."""
     contract: pulumi.Output[PlatformContract]
@@ -241,8 +243,10 @@ class PlatformStack:
     """Kubernetes provider for the platform's cluster: pass it to in-cluster components."""
 
     def __init__(self, stack_name: str, name: str = "platform", opts: pulumi.ResourceOptions | None = None) -> None:
-        """Read ``stack_name`` (``org/project/stack``); ``name`` names the StackReference and
-        (``<name>-kubernetes``) the provider."""
+        """Read the platform stack ``stack_name``, fully qualified as ``organization/project/stack``
+        (``acme/mlops-platform/prod``; on a self-managed backend such as S3 the organization is the
+        literal ``organization``: ``organization/mlops-platform/prod``). ``name`` names the
+        StackReference and (``<name>-kubernetes``) the provider; ``opts`` go to both."""
         self.stack_name = stack_name
         self.reference = pulumi.StackReference(name, stack_name=stack_name, opts=opts)
         self.contract = self.reference.get_output(CONTRACT_OUTPUT).apply(self._checked)

@@ -17,7 +17,7 @@ PROVIDER_NAME = "mlops"
 
 def exported() -> list[type[pulumi.ComponentResource]]:
     """Every component the package exports."""
-    return [getattr(components, name) for name in components.__all__ if not name.endswith("Args")]
+    return [getattr(components, name) for name in components.COMPONENTS]
 
 
 def main() -> None:

@@ -13,8 +13,10 @@ import ast
 import importlib
 import inspect
 import sys
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from types import ModuleType
 from typing import Any, cast, is_typeddict
@@ -89,23 +91,92 @@ def _outputs(cls: type) -> list[str]:
     return [*lines, ""]
 
 
+def _function_nodes(obj: Any) -> dict[str, ast.FunctionDef]:
+    """The function definitions of a class body (or the function itself), by name, as written."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(obj))).body[0]
+    body = tree.body if isinstance(tree, ast.ClassDef) else [tree]
+    return {node.name: node for node in body if isinstance(node, ast.FunctionDef)}
+
+
+def signature(node: ast.FunctionDef) -> str:
+    """``(arguments)`` of a definition as written, without ``self``."""
+    arguments = node.args
+    if arguments.args and arguments.args[0].arg == "self":
+        arguments = ast.arguments(
+            posonlyargs=arguments.posonlyargs,
+            args=arguments.args[1:],
+            vararg=arguments.vararg,
+            kwonlyargs=arguments.kwonlyargs,
+            kw_defaults=arguments.kw_defaults,
+            kwarg=arguments.kwarg,
+            defaults=arguments.defaults,
+        )
+    return f"({ast.unparse(arguments)})"
+
+
+def returns(node: ast.FunctionDef) -> str:
+    """The return annotation as written (``pulumi.Output[str]`` or a plain type)."""
+    return ast.unparse(node.returns) if node.returns is not None else "None"
+
+
 def _methods(cls: type) -> list[str]:
+    """A table of the public methods and properties of ``cls``: signature, return type, summary."""
+    nodes = _function_nodes(cls)
     public = [
         (n, m) for n, m in vars(cls).items() if not n.startswith("_") and (callable(m) or isinstance(m, property))
     ]
     if not public:
         return []
-    lines = ["### Methods and properties", "", "| name | description |", "|---|---|"]
+    lines = ["### Methods and properties", "", "| name | returns | description |", "|---|---|---|"]
     for name, member in public:
         target = cast(Callable[..., Any], member.fget if isinstance(member, property) else member)
-        signature = "" if isinstance(member, property) else str(inspect.signature(target)).split(" -> ")[0]
-        lines.append(f"| `{name}{_cell(signature)}` | {_cell(_first_paragraph(target))} |")
+        node = nodes[name]
+        shown = name if isinstance(member, property) else f"{name}{signature(node)}"
+        lines.append(f"| `{_cell(shown)}` | `{_cell(returns(node))}` | {_cell(_first_paragraph(target))} |")
     return [*lines, ""]
+
+
+def _constructor(cls: type) -> list[str]:
+    """How a helper class (not a component) is constructed, with its ``__init__`` docstring."""
+    node = _function_nodes(cls)["__init__"]
+    doc = " ".join((inspect.getdoc(vars(cls)["__init__"]) or "").split())
+    return ["```", f"{cls.__name__}{signature(node)}", "```", "", doc, ""]
+
+
+def _helpers() -> list[str]:
+    """The package's exports that are not components: how to import and call each."""
+    lines = [
+        "## Helpers",
+        "",
+        "Exported by `components` beside the components (`from components import PlatformStack, placement, Taint`).",
+        "",
+        "| name | kind | module | description |",
+        "|---|---|---|---|",
+    ]
+    for name in sorted(components.HELPERS, key=str.lower):
+        value = getattr(components, name)
+        if inspect.isfunction(value):
+            node = _function_nodes(value)[name]
+            kind = f"function `{_cell(name + signature(node))} -> {_cell(returns(node))}`"
+        elif is_typeddict(value):
+            kind = "TypedDict (a plain dict)"
+        elif isinstance(value, type) and issubclass(value, Enum):
+            kind = "enum: " + ", ".join(f"`{m.name}`" for m in value)
+        else:
+            kind = "class"
+        lines.append(f"| `{name}` | {kind} | `{value.__module__}` | {_cell(_first_paragraph(value))} |")
+    lines.append("")
+    taint = components.Taint
+    lines += [f"### `{taint.__name__}`", "", _first_paragraph(taint), ""]
+    lines += [f"`{taint.__name__}(key, value, effect)`, a frozen dataclass:", ""]
+    lines += ["| field | type | description |", "|---|---|---|"]
+    lines += [f"| `{f.name}` | `{_cell(f.annotation)}` | {_cell(f.doc)} |" for f in fields(taint)]
+    return [*lines, "", *_methods(taint)]
 
 
 def render() -> str:
     """The reference as Markdown."""
-    names = [n for n in components.__all__ if not n.endswith("Args")]
+    names = components.COMPONENTS
     lines = [
         "# Component reference",
         "",
@@ -119,10 +190,13 @@ def render() -> str:
         lines += [_first_paragraph(component), ""]
         lines += _typed_dicts(module)
         lines += _outputs(component)
+        lines += _methods(component)
+    lines += _helpers()
     platform = importlib.import_module("components.platform_stack")
     lines += ["## Platform contract", "", f"`{platform.__name__}` (a helper, not a component)", ""]
     lines += [_first_paragraph(platform), ""]
     lines += ["### `PlatformStack`", "", _first_paragraph(platform.PlatformStack), ""]
+    lines += _constructor(platform.PlatformStack)
     lines += _outputs(platform.PlatformStack) + _methods(platform.PlatformStack) + _typed_dicts(platform)
     lines += ["### Functions", "", "| name | description |", "|---|---|"]
     lines += [

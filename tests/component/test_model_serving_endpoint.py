@@ -305,6 +305,10 @@ def test_network_policy_admits_callers_and_monitoring(run: RunProgram) -> None:
         ({"image": "vllm/vllm-openai:latest"}, "never latest"),
         ({"image": "vllm/vllm-openai"}, "must be pinned"),
         ({"gpus": 8}, "gpus must be 1..4"),
+        (
+            {"pool": {**POOL, "taints": [{"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}]}},
+            r"pool.taints\[0\] must be a Taint\(key, value, effect\) from components, not dict",
+        ),
         ({"model_prefix": "models/fraud"}, "must be a key prefix"),
         ({"load_balancer": "internet-facing"}, "needs allow_internet_facing"),
         ({"replicas": 3, "max_replicas": 2}, "replicas must be >= 1 and <= max_replicas"),

@@ -29,11 +29,28 @@ def test_every_component_is_exported() -> None:
             if isinstance(value, type) and issubclass(value, pulumi.ComponentResource)
             and value.__module__ == module.__name__ and not name.startswith("_")
         }  # fmt: skip
-    exported = [n for n in components.__all__ if not n.endswith("Args")]
+    exported = [n for n in components.__all__ if not n.endswith("Args") and n not in components.HELPERS]
+    assert list(components.COMPONENTS) == exported
     assert set(exported) == defined
     assert all(f"{name}Args" in components.__all__ for name in exported)
+    # Besides them, only the helpers a team's program wires them with, each where HELPERS says.
+    assert set(components.__all__) == set(exported) | {f"{n}Args" for n in exported} | set(components.HELPERS)
+    for name, module in components.HELPERS.items():
+        assert getattr(components, name) is getattr(importlib.import_module(f"components.{module}"), name)
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
         _ = components.Nope  # type: ignore[attr-defined]
+
+
+def test_a_team_program_imports_everything_from_the_package() -> None:
+    from components import (  # noqa: F401, PLC0415
+        ArtifactBucket,
+        PlatformStack,
+        PoolPlacement,
+        Taint,
+        export_platform,
+        placement,
+        platform_contract,
+    )
 
 
 def test_importing_the_package_loads_no_provider_sdk() -> None:
