@@ -13,8 +13,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components import ArtifactBucket, ModelServingEndpoint
-from components.platform_stack import PlatformStack
+from components import ArtifactBucket, ModelServingEndpoint, PlatformStack
 
 config = pulumi.Config()
 stack = pulumi.get_stack()

@@ -18,9 +18,10 @@ from components import (
     MonitoringStack,
     Network,
     NvidiaDevicePlugin,
+    export_platform,
+    placement,
+    platform_contract,
 )
-from components.model_serving_endpoint import placement
-from components.platform_stack import export_platform, platform_contract
 
 stack = pulumi.get_stack()
 region = pulumi.Config("aws").require("region")

@@ -22,8 +22,9 @@ import pytest
 from google.protobuf import empty_pb2
 
 from components.policies import POLICIES
-from tests.conftest import ROOT
+from tests.conftest import ROOT, _stack_plan
 from tests.policy.test_protocol import start_pack
+from tests.stack.test_docs import Snippet, of_kind
 
 pytestmark = pytest.mark.stack
 
@@ -34,16 +35,12 @@ def _uv() -> list[str]:
     return [str(here if here.is_file() else shutil.which("uv") or "uv")]
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
-    """(the wheel, the virtualenv it is installed in)."""
-    work = tmp_path_factory.mktemp("wheel")
-    subprocess.run([*_uv(), "build", "--wheel", "--out-dir", str(work / "dist"), "-q"], cwd=ROOT, check=True)
-    [wheel] = (work / "dist").glob("*.whl")
-    venv = work / "venv"
+def fresh_venv(venv: Path, requirement: str) -> Path:
+    """A new virtualenv with ``requirement`` installed (no dependencies: they come from this
+    checkout's site-packages, added as a plain path); returns it."""
     subprocess.run([*_uv(), "venv", "-q", "--python", sys.executable, str(venv)], check=True)
     python = venv / "bin" / "python"
-    subprocess.run([*_uv(), "pip", "install", "-q", "--no-deps", "--python", str(python), str(wheel)], check=True)
+    subprocess.run([*_uv(), "pip", "install", "-q", "--no-deps", "--python", str(python), requirement], check=True)
     site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         capture_output=True,
@@ -51,7 +48,16 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
         check=True,
     ).stdout.strip()
     (Path(site) / "zz_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    yield wheel, venv
+    return venv
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+    """(the wheel, the virtualenv it is installed in)."""
+    work = tmp_path_factory.mktemp("wheel")
+    subprocess.run([*_uv(), "build", "--wheel", "--out-dir", str(work / "dist"), "-q"], cwd=ROOT, check=True)
+    [wheel] = (work / "dist").glob("*.whl")
+    yield wheel, fresh_venv(work / "venv", str(wheel))
 
 
 def test_the_wheel_ships_one_top_level_package_and_the_pack(installed: tuple[Path, Path]) -> None:
@@ -96,3 +102,61 @@ def test_the_installed_pack_runs_as_the_cli_runs_it(installed: tuple[Path, Path]
         assert [p.name for p in info.policies] == [p.name for p in POLICIES]
     finally:
         plugin.close()
+
+
+@pytest.mark.parametrize("snippet", of_kind("program"), ids=lambda s: s.where)
+def test_the_docs_programs_plan_from_the_wheel(installed: tuple[Path, Path], snippet: Snippet, tmp_path: Path) -> None:
+    """A team writing from the docs alone, with the package installed as the README says."""
+    _, venv = installed
+    kind = snippet.kind()
+    assert kind is not None
+    program = tmp_path / kind["program"]
+    program.mkdir()
+    (program / "Pulumi.yaml").write_text(f"name: {kind['program']}\nruntime: python\n")
+    (program / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-east-1\n")
+    (program / "__main__.py").write_text(snippet.text)
+    extra: list[str] = []
+    if kind["platform"]:
+        (tmp_path / "platform.json").write_text(_stack_plan(kind["platform"])[1])
+        extra = ["--stack-outputs", "platform.json"]
+    result = subprocess.run(
+        [str(venv / "bin/mlops"), "plan", "--stack", "dev", "--program", kind["program"], "--out", "out", *extra],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": ""},
+        check=False,
+    )
+    assert result.returncode == 0, f"{snippet.where}: {result.stderr}"
+    assert "Policy violations: none" in result.stdout
+
+
+def test_a_git_url_pinned_to_a_tag_installs_with_uv(tmp_path: Path) -> None:
+    """The README's ``mlops-platform @ git+URL@vVERSION``, with a clone of this checkout as the URL."""
+    version = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import tomllib; print(tomllib.load(open('pyproject.toml', 'rb'))['project']['version'])",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    origin = tmp_path / "origin"
+    subprocess.run(["git", "clone", "-q", "--no-hardlinks", str(ROOT), str(origin)], check=True)
+    git = ["git", "-C", str(origin), "-c", "user.name=test", "-c", "user.email=test@localhost"]
+    subprocess.run([*git, "tag", "-a", f"v{version}", "-m", "release"], check=True)
+    venv = fresh_venv(tmp_path / "venv", f"mlops-platform @ git+file://{origin}@v{version}")
+    code = "import components; print(components.__file__, components.PlatformStack.__module__, components.placement)"
+    result = subprocess.run(
+        [str(venv / "bin/python"), "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": ""},
+        check=True,
+    )
+    where, module, _ = result.stdout.split(maxsplit=2)
+    assert Path(where).is_relative_to(venv) and module == "components.platform_stack"
