@@ -292,6 +292,8 @@ class Cluster(pulumi.ComponentResource):
     ebs_csi_driver: aws.eks.Addon
     """The EBS CSI driver add-on: what provisions a PersistentVolumeClaim's volume (pass it to
     MonitoringStack's ``volume_provisioner``)."""
+    karpenter: Karpenter | None
+    """Karpenter, when installed (``karpenter: True``); None otherwise."""
 
     def for_node_pools(self) -> NodePoolWiring:
         """The arguments every GpuNodePool of this cluster shares:
@@ -419,7 +421,7 @@ class Cluster(pulumi.ComponentResource):
         self.crds = [prometheus_crds, keda]
         charts = ["prometheus-operator-crds", "keda"]
         # Its Karpenter, when asked for. Not an annotated output: the schema has no component references.
-        self.karpenter: Karpenter | None = None
+        self.karpenter = None
         if args.get("karpenter", False):
             self.karpenter = Karpenter(
                 f"{name}-karpenter",

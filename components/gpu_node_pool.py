@@ -312,6 +312,10 @@ class GpuNodePool(pulumi.ComponentResource):
     """True when the AMI lacks the NVIDIA device plugin (install :class:`NvidiaDevicePlugin`)."""
     node_role_arn: pulumi.Output[str] | None
     """ARN of the nodes' IAM role (None for a Karpenter pool: its nodes use Karpenter's role)."""
+    node_pool: k8s.apiextensions.CustomResource | None
+    """The Karpenter ``NodePool`` (None for a managed node group)."""
+    node_class: k8s.apiextensions.CustomResource | None
+    """The Karpenter ``EC2NodeClass`` (None for a managed node group)."""
 
     def __init__(self, name: str, args: GpuNodePoolArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         problems = validate_pool(args)
@@ -332,8 +336,8 @@ class GpuNodePool(pulumi.ComponentResource):
         self.node_group = None
         # The Karpenter NodePool and EC2NodeClass (None for a managed pool). Not annotated outputs:
         # the schema has no reference type for a Kubernetes custom resource.
-        self.node_pool: k8s.apiextensions.CustomResource | None = None
-        self.node_class: k8s.apiextensions.CustomResource | None = None
+        self.node_pool = None
+        self.node_class = None
         self.node_role_arn = None
         if self.provisioner == "karpenter":
             self._karpenter(name, args, os)

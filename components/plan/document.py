@@ -14,6 +14,7 @@ from components.naming import MODEL_PUBLISHED_ANNOTATION, MODEL_URI_ANNOTATION
 from components.plan.monitor import SECRET_PLACEHOLDER, Registration
 from components.plan.policy import Evaluation
 from components.plan.runner import Recording
+from components.policies.values import as_mapping, items
 
 SCHEMA_VERSION = 1
 MASKED_ANNOTATION = "mlops-platform/plan-masked-fields"
@@ -96,14 +97,13 @@ def publish_list(resources: Sequence[Registration]) -> list[dict[str, Any]]:
 
 
 def _tracking_uri(deployment: dict[str, Any]) -> str | None:
-    """The model registry a registered model's downloader asks (its ``MLFLOW_TRACKING_URI``)."""
-    spec = cast(dict[str, Any], deployment.get("spec") or {})
-    template = cast(dict[str, Any], spec.get("template") or {})
-    pod = cast(dict[str, Any], template.get("spec") or {})
-    for container in cast(list[dict[str, Any]], pod.get("initContainers") or []):
-        for env in cast(list[dict[str, Any]], container.get("env") or []):
-            if env.get("name") == "MLFLOW_TRACKING_URI":
-                return str(env.get("value"))
+    """The model registry a registered model's downloader asks (its ``MLFLOW_TRACKING_URI``);
+    None when not known (a first preview's pod template is)."""
+    pod = as_mapping(as_mapping(as_mapping(deployment.get("spec")).get("template")).get("spec"))
+    for container in items(pod.get("initContainers")):
+        for env in items(as_mapping(container).get("env")):
+            if as_mapping(env).get("name") == "MLFLOW_TRACKING_URI":
+                return str(as_mapping(env).get("value"))
     return None
 
 

@@ -30,6 +30,7 @@ CLUSTER: ClusterArgs = {
     "region": "us-east-1",
     "system_min_size": 1,
     "system_max_size": 2,
+    "deploy_role_arn": "arn:aws:iam::123456789012:role/ci-deploy",
     "protect": False,
 }
 

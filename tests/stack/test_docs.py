@@ -12,6 +12,9 @@ documents them):
   whitespace and trailing commas aside; ``...`` stands for anything left out;
 - ``<!-- snippet: python, not run: REASON -->``: Python that needs something absent here (an
   MLflow server); ruff checks it (syntax, imports, undefined names);
+- ``<!-- snippet: registry NAME -->``: a data scientist's MLflow snippet that
+  ``tests/validators/test_registry_live.py`` runs as written against a real MLflow server (here:
+  ruff checks it);
 - ``<!-- snippet: shell -->``: run with bash (``-e -o pipefail``) in a copy of the repository,
   with ``.venv/bin`` first on ``PATH``; it must exit 0;
 - ``<!-- snippet: shell, not run: REASON -->``: a block that needs a cloud account, the Pulumi
@@ -45,12 +48,13 @@ MARKER = re.compile(r"^<!-- snippet: (?P<spec>.+?) -->$")
 KINDS = re.compile(
     r"^(?:program (?P<program>[a-z0-9-]+)(?: stack-outputs=(?P<platform>dev|prod))?"
     r"|fragment of (?P<fragment>[a-z0-9/-]+)"
+    r"|registry (?P<registry>[a-z]+)"
     r"|(?P<language>python|shell)(?:, not run: (?P<reason>.+))?)$"
 )
 HOW_TO_MARK = (
     "put one of these on the line before it (README.md, Development: Docs that run): "
     "<!-- snippet: program NAME [stack-outputs=prod] -->, <!-- snippet: fragment of NAME -->, "
-    "<!-- snippet: python, not run: REASON -->, <!-- snippet: shell -->, <!-- snippet: shell, not run: REASON -->"
+    "<!-- snippet: python, not run: REASON -->, <!-- snippet: registry NAME -->, <!-- snippet: shell -->, <!-- snippet: shell, not run: REASON -->"
 )
 
 
@@ -114,7 +118,7 @@ def marker_problem(snippet: Snippet) -> str | None:
         found = f"its marker {snippet.marker!r} is not one of them" if snippet.marker else "it has no marker"
         return f"{snippet.where}: a ```{snippet.language} block that no test checks ({found}): {HOW_TO_MARK}"
     wanted = CHECKED[snippet.language]
-    is_python = kind["program"] or kind["fragment"] or kind["language"] == "python"
+    is_python = kind["program"] or kind["fragment"] or kind["registry"] or kind["language"] == "python"
     if (wanted == "python") != bool(is_python):
         return f"{snippet.where}: a ```{snippet.language} block marked {snippet.marker!r}: {HOW_TO_MARK}"
     return None
@@ -183,7 +187,7 @@ def test_a_fragment_appears_in_its_program(snippet: Snippet) -> None:
         position = found + len(piece)
 
 
-@pytest.mark.parametrize("snippet", of_kind("language", "python"), ids=_id)
+@pytest.mark.parametrize("snippet", [*of_kind("language", "python"), *of_kind("registry")], ids=_id)
 def test_python_that_is_not_run_passes_ruff(snippet: Snippet) -> None:
     ruff = Path(sys.executable).parent / "ruff"
     result = subprocess.run(

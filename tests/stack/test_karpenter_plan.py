@@ -12,7 +12,7 @@ import pytest
 from components import pins
 from components.errors import ConfigError
 from components.plan.cli import make_plan
-from components.plan.policy import evaluate
+from components.plan.policy import check
 from components.plan.runner import Recording, StackConfig, run_program_dir
 from components.policies import CONFIG_DIR, POLICIES
 from components.policies.settings import read_pack_config
@@ -47,7 +47,7 @@ def _mandatory(recording: Recording, stack: str) -> list[str]:
     pack = read_pack_config(CONFIG_DIR / f"{stack}.json")
     return [
         f"{v.policy}: {v.message}"
-        for v in evaluate(POLICIES, recording.resources, pack)
+        for v in check(POLICIES, recording.resources, pack, recording.config).violations
         if v.enforcement_level == "mandatory"
     ]
 
@@ -74,7 +74,7 @@ def test_prod_plans_with_a_karpenter_pool_and_no_violation() -> None:
     assert spec["amiSelectorTerms"] == [{"alias": f"al2023@{pins.KARPENTER_AMI_VERSIONS['al2023']}"}]
     assert spec["blockDeviceMappings"][0]["ebs"]["volumeSize"] == "500Gi"
     limits = r["large-models-node-pool"].inputs["spec"]["limits"]
-    assert (limits["nvidia.com/gpu"], limits["nodes"]) == ("8", "2")
+    assert (limits["nvidia.com/gpu"], limits["nodes"]) == ("12", "3")  # prod's pool: 3 nodes of 4 GPUs
     assert _mandatory(recording, "prod") == []
     plan = make_plan(recording)
     cost = {item["name"]: item for item in plan["cost"]["items"]}
@@ -110,12 +110,14 @@ def test_a_gpu_workload_on_a_karpenter_pool_without_the_gpu_it_asks_is_refused()
     chat = next(e for e in platform["endpoints"] if e["name"] == "llm-chat")
     large = next(p for p in platform["gpuPools"] if p["name"] == "large-models")
     large["instanceTypes"] = ["g6e.xlarge"]  # one GPU per node; the endpoint asks for 4
-    chat.update({"gpus": 1, "cpu": "3", "memory": "12Gi", "args": []})
+    chat.update({"gpus": 1, "cpu": "3", "memory": "12Gi", "args": [], "published": True})
     recording = _plan(platform)
     assert _mandatory(recording, "prod") == []
     deployment = named(recording)["llm-chat-deployment"]
-    deployment.inputs["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] = 4
-    deployment.inputs["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["nvidia.com/gpu"] = 4
+    # What the engine sends the pack (inputs to Analyze, outputs to AnalyzeStack), edited.
+    for sent in (deployment.analyzed_inputs, deployment.analyzed_outputs):
+        resources = sent["spec"]["template"]["spec"]["containers"][0]["resources"]
+        resources["limits"]["nvidia.com/gpu"] = resources["requests"]["nvidia.com/gpu"] = 4
     found = _mandatory(recording, "prod")
     assert len(found) == 1 and found[0].startswith("gpu-workloads-schedulable"), found
     assert "large-models-node-pool: its nodes have 1 nvidia.com/gpu, the pod asks for 4" in found[0]

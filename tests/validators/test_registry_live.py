@@ -43,7 +43,8 @@ from tests.conftest import PROJECT, ROOT, stack_file, stack_recording
 pytestmark = pytest.mark.validators
 
 MLFLOW_VENV = ROOT / ".venv-mlflow"
-SNIPPET = re.compile(r"<!-- registry-snippet: (\w+) -->\n```\w+\n(.*?)```", re.DOTALL)
+SNIPPET = re.compile(r"<!-- snippet: registry (\w+) -->\n```\w+\n(.*?)```", re.DOTALL)
+"""The README's data-scientist snippets (tests/stack/test_docs.py knows the marker too)."""
 DB_PASSWORD = "Rds%:/@#?&=+ pass%41word"
 """What an RDS-managed password may hold: every character a URI or ConfigParser treats specially."""
 SERVING = "serving"
