@@ -54,7 +54,8 @@ KINDS = re.compile(
 HOW_TO_MARK = (
     "put one of these on the line before it (README.md, Development: Docs that run): "
     "<!-- snippet: program NAME [stack-outputs=prod] -->, <!-- snippet: fragment of NAME -->, "
-    "<!-- snippet: python, not run: REASON -->, <!-- snippet: registry NAME -->, <!-- snippet: shell -->, <!-- snippet: shell, not run: REASON -->"
+    "<!-- snippet: python, not run: REASON -->, <!-- snippet: registry NAME -->, <!-- snippet: shell -->, "
+    "<!-- snippet: shell, not run: REASON -->"
 )
 
 
