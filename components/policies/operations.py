@@ -64,12 +64,11 @@ def _number(value: Any, default: int) -> int:
         return default
 
 
-def _pods(value: Any, replicas: int, default: str, round_up: bool) -> int:
-    """A rolling update's ``maxSurge`` / ``maxUnavailable`` in pods (percentages of ``replicas``)."""
-    value = default if value is None else value
+def _surge_pods(value: Any, replicas: int) -> int:
+    """A rolling update's ``maxSurge`` in pods (a percentage of ``replicas`` rounds up; default 25%)."""
+    value = "25%" if value is None else value
     if isinstance(value, str) and value.endswith("%"):
-        share = replicas * _number(value[:-1], 0) / 100
-        return math.ceil(share) if round_up else math.floor(share)
+        return math.ceil(replicas * _number(value[:-1], 0) / 100)
     return _number(value, 0)
 
 
@@ -79,7 +78,7 @@ def rollout_extra_pods(spec: Mapping[str, Any], replicas: int) -> int:
     if strategy.get("type") == "Recreate":
         return 0
     rolling = as_mapping(strategy.get("rollingUpdate"))
-    return _pods(rolling.get("maxSurge"), replicas, "25%", round_up=True)
+    return _surge_pods(rolling.get("maxSurge"), replicas)
 
 
 def most_replicas(deployment: PolicyResource, resources: Sequence[PolicyResource]) -> int:
