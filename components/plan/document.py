@@ -10,7 +10,7 @@ from typing import Any, cast
 
 import yaml
 
-from components.naming import MODEL_PUBLISHED_ANNOTATION, MODEL_URI_ANNOTATION
+from components.naming import MODEL_PUBLISHED_ANNOTATION, MODEL_URI_ANNOTATION, PLATFORM_REFERENCE_TYPE
 from components.plan.monitor import SECRET_PLACEHOLDER, Registration
 from components.plan.policy import Evaluation
 from components.plan.runner import Recording
@@ -199,6 +199,7 @@ def render_text(plan: dict[str, Any]) -> str:
     lines += _not_run_text(plan.get("notRun", []))
     lines.append("")
     lines += _cost_text(plan["cost"])
+    lines += _platforms_cost_text(resources)
     lines.append("")
     lines += _deploy_text(plan["deploy"], {r["urn"]: r["name"] for r in resources})
     return "\n".join(lines) + "\n"
@@ -283,6 +284,21 @@ def _cost_text(cost: dict[str, Any]) -> list[str]:
         low, high = item["hourlyMin"], item["hourlyMax"]
         lines.append(f"  {item['name']}: {low:.2f} - {high:.2f}  ({item['detail']})")
     return lines
+
+
+def _platforms_cost_text(resources: list[dict[str, Any]]) -> list[str]:
+    """Where the GPU cost of an app stack is: in the plan of each platform stack it reads
+    (``PlatformStack`` names its StackReference and its PlatformReference alike)."""
+    read = {r["name"] for r in resources if r["type"] == PLATFORM_REFERENCE_TYPE}
+    platforms = sorted(
+        str(r["inputs"].get("name"))
+        for r in resources
+        if r["type"] == "pulumi:pulumi:StackReference" and r["name"] in read
+    )
+    return [
+        f"  not included: the nodes this stack's pods run on, priced in the plan of platform stack {name}"
+        for name in platforms
+    ]
 
 
 def _slug(text: str) -> str:

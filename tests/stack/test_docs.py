@@ -71,7 +71,8 @@ class Snippet:
 
     @property
     def where(self) -> str:
-        return f"{self.path.relative_to(ROOT)}:{self.line}"
+        shown = self.path.relative_to(ROOT) if self.path.is_relative_to(ROOT) else self.path
+        return f"{shown}:{self.line}"
 
     def kind(self) -> re.Match[str] | None:
         return KINDS.match(self.marker) if self.marker is not None else None
@@ -282,3 +283,13 @@ def test_the_install_commands_name_the_package_version() -> None:
     commands = "".join(s.text for s in ALL if "mlops-platform @ git+" in s.text or "mlops_platform-" in s.text)
     named = set(re.findall(r"@v(\d[^\s\"]*)\"", commands)) | set(re.findall(r"mlops_platform-(\d[^-]*)-", commands))
     assert named == {version[1]}, f"the install commands name {named}; pyproject.toml says {version[1]}"
+
+
+def test_the_checker_finds_unmarked_blocks_and_mlops_commands(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("```python\nimport pulumi\n```\n\n<!-- snippet: shell -->\n```python\nx = 1\n```\n")
+    unmarked, mismarked = (marker_problem(s) for s in snippets(page))
+    assert unmarked is not None and "it has no marker" in unmarked and "<!-- snippet: program NAME" in unmarked
+    assert mismarked is not None and "marked 'shell'" in mismarked
+    script = 'pulumi preview --policy-pack "$(mlops policy-pack)"\nmlops plan --stack dev \\\n  --program app  # note\n'
+    assert mlops_commands(script) == [["policy-pack"], ["plan", "--stack", "dev", "--program", "app"]]

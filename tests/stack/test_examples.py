@@ -48,6 +48,11 @@ def test_the_app_team_plans_against_a_platform_plan_named_by_stack(tmp_path: Pat
 
     named_ok = mlops(*app, "--stack-outputs", f"acme/gpu-platform/dev={platform}")
     assert named_ok.returncode == 0, named_ok.stderr
+    # Its pods' GPU nodes are the platform's: the cost line says where they are priced.
+    assert (
+        "not included: the nodes this stack's pods run on, priced in the plan of platform stack "
+        "acme/gpu-platform/dev" in named_ok.stdout
+    )
     plan = json.loads((tmp_path / "app" / "plan.json").read_text())
     [reference] = [r for r in plan["resources"] if r["type"] == "pulumi:pulumi:StackReference"]
     assert reference["inputs"]["outputs"]["platform"]["clusterName"] == "vision-dev"
