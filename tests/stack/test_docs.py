@@ -293,3 +293,19 @@ def test_the_checker_finds_unmarked_blocks_and_mlops_commands(tmp_path: Path) ->
     assert mismarked is not None and "marked 'shell'" in mismarked
     script = 'pulumi preview --policy-pack "$(mlops policy-pack)"\nmlops plan --stack dev \\\n  --program app  # note\n'
     assert mlops_commands(script) == [["policy-pack"], ["plan", "--stack", "dev", "--program", "app"]]
+
+
+def test_the_readme_set_up_block_plans(checkout: Path) -> None:
+    """The README's first block: its ``make plan`` runs here, with this checkout's environment
+    (``make test`` is this suite, so only its presence is checked)."""
+    first = next(s for s in ALL if s.path.name == "README.md")
+    assert [line.split("#")[0].strip() for line in first.text.splitlines()] == ["make plan", "make test"]
+    env = {**os.environ, "MAKEFLAGS": f"-- VENV={ROOT / '.venv'}"}
+    current = subprocess.run(["make", "-q", "setup"], cwd=checkout, env=env, capture_output=True, check=False)
+    assert current.returncode == 0, "the environment is older than pyproject.toml, uv.lock or the Makefile: make setup"
+    result = subprocess.run(
+        ["make", "plan"], cwd=checkout, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Policy violations: none" in result.stdout
+    assert (checkout / "build/plan/dev/plan.json").is_file()
