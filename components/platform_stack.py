@@ -55,6 +55,9 @@ class PoolContract(TypedDict):
     """Extended resource pods request (``nvidia.com/gpu``)."""
     acceleratorsPerNode: int
     """Accelerators per node: the most one pod can request."""
+    provisioner: NotRequired[str]
+    """``managed`` (a node group and the cluster-autoscaler) or ``karpenter`` (a NodePool): pods
+    select and tolerate either the same way; absent in contracts written before Karpenter."""
 
 
 class ModelRegistryContract(TypedDict):
@@ -110,6 +113,7 @@ def pool_contract(pool: GpuNodePool) -> PoolContract:
         "amiType": pool.ami_type,
         "deviceResource": pool.device_resource,
         "acceleratorsPerNode": pool.accelerators_per_node,
+        "provisioner": pool.provisioner,
     }
 
 

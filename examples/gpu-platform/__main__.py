@@ -1,5 +1,5 @@
-"""A whole ML platform in one program: network, cluster, a GPU pool, a model bucket, a vLLM
-endpoint and monitoring. Each component takes what it builds on from the components
+"""A whole ML platform in one program: network, cluster (with Karpenter), a GPU pool on
+Karpenter, a model bucket, a vLLM endpoint and monitoring. Each component takes what it builds on from the components
 themselves (``cluster.for_node_pools()``, ``cluster.for_workloads()``,
 ``models.model_source(prefix)``, ``placement(pool)``), not fields copied out of them.
 
@@ -45,23 +45,27 @@ cluster = Cluster(
         # Access entries only: the role that deploys is granted access, nobody else implicitly.
         "deploy_role_arn": pulumi.Config().require("deployRoleArn"),
         "protect": protect,
+        "karpenter": True,
     },
     opts,
 )
+in_cluster = pulumi.ResourceOptions(providers={"aws": aws_provider, "kubernetes": cluster.provider})
+# Karpenter launches the cheapest of these for pending pods (a NodePool and EC2NodeClass, so the
+# Kubernetes provider too); the AMI release is the one pinned in components/pins.py.
 gpu = GpuNodePool(
     "gpu",
     {
         **cluster.for_node_pools(),
+        "provisioner": "karpenter",
         "subnet_ids": network.private_subnet_ids,
-        "instance_types": ["g6.xlarge"],
+        "instance_types": ["g6.xlarge", "g5.xlarge"],
         "max_size": 2,
         "tags": tags,
     },
-    opts,
+    in_cluster,
 )
 models = ArtifactBucket("models", {"protect": protect}, opts)
 
-in_cluster = pulumi.ResourceOptions(providers={"aws": aws_provider, "kubernetes": cluster.provider})
 NvidiaDevicePlugin("nvidia-device-plugin", {}, in_cluster)
 serving = k8s.core.v1.Namespace(
     "namespace-serving",

@@ -53,6 +53,16 @@ def test_each_pool_entry_matches_its_node_group() -> None:
         group = resources[f"{name}-node-group"].inputs
         assert pool["labels"] == group["labels"] and pool["taints"] == group["taints"]
         assert pool["instanceTypes"] == group["instanceTypes"] and pool["amiType"] == group["amiType"]
+        assert pool["provisioner"] == "managed"
+
+
+def test_a_karpenter_pool_entry_matches_its_node_pool() -> None:
+    pools = stack_recording("dev").outputs["platform"]["pools"]
+    template = named(stack_recording("dev"))["gpu-spot-node-pool"].inputs["spec"]["template"]
+    entry = pools["gpu-spot"]
+    assert entry["provisioner"] == "karpenter"
+    assert entry["labels"] == template["metadata"]["labels"]
+    assert [{**t, "effect": "NO_SCHEDULE"} for t in template["spec"]["taints"]] == entry["taints"]
 
 
 def app_program(pool: str, **extra: Any) -> Any:

@@ -38,7 +38,8 @@ def test_the_whole_platform_example_composes_every_building_block(tmp_path: Path
     types = {r["type"] for r in json.loads((tmp_path / "plan.json").read_text())["resources"]}
     components = {t.removeprefix("mlops:index:") for t in types if t.startswith("mlops:index:")}
     assert components >= {"Network", "Cluster", "GpuNodePool", "ArtifactBucket", "ModelServingEndpoint",
-                          "MonitoringStack", "NvidiaDevicePlugin"}  # fmt: skip
+                          "MonitoringStack", "NvidiaDevicePlugin", "Karpenter"}  # fmt: skip
+    assert "kubernetes:karpenter.sh/v1:NodePool" in types  # its GPU pool runs on Karpenter
 
 
 def test_the_app_team_plans_against_a_platform_plan_named_by_stack(tmp_path: Path) -> None:
