@@ -297,7 +297,7 @@ class Taint(_Model):
 
 
 class GpuPoolConfig(_Model):
-    """A managed node group of GPU (or Neuron) instances."""
+    """A pool of GPU (or Neuron) instances: a managed node group, or a Karpenter NodePool."""
 
     name: DnsLabel = Field(description="Pool name, unique in the stack; used in node labels.")
     instance_types: list[InstanceType] = Field(
