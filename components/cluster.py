@@ -292,15 +292,13 @@ class Cluster(pulumi.ComponentResource):
     ebs_csi_driver: aws.eks.Addon
     """The EBS CSI driver add-on: what provisions a PersistentVolumeClaim's volume (pass it to
     MonitoringStack's ``volume_provisioner``)."""
-    karpenter: Karpenter | None
-    """Karpenter, when installed (``karpenter: True``); None otherwise."""
 
     def for_node_pools(self) -> NodePoolWiring:
         """The arguments every GpuNodePool of this cluster shares:
         ``GpuNodePool("gpu", {**cluster.for_node_pools(), "subnet_ids": ..., ...})``."""
         wiring: NodePoolWiring = {"cluster_name": self.cluster_name, "node_security_group_id": self.security_group_id}
-        if self.karpenter is not None:
-            wiring["karpenter"] = self.karpenter.wiring()
+        if self._karpenter is not None:
+            wiring["karpenter"] = self._karpenter.wiring()
         return wiring
 
     def for_workloads(self) -> WorkloadWiring:
@@ -421,9 +419,9 @@ class Cluster(pulumi.ComponentResource):
         self.crds = [prometheus_crds, keda]
         charts = ["prometheus-operator-crds", "keda"]
         # Its Karpenter, when asked for. Not an annotated output: the schema has no component references.
-        self.karpenter = None
+        self._karpenter = None
         if args.get("karpenter", False):
-            self.karpenter = Karpenter(
+            self._karpenter = Karpenter(
                 f"{name}-karpenter",
                 {
                     "cluster_name": self.cluster.name,
@@ -438,7 +436,7 @@ class Cluster(pulumi.ComponentResource):
                     parent=self, providers={"kubernetes": self.provider}, depends_on=[system_nodes, prometheus_crds]
                 ),
             )
-            self.crds.append(self.karpenter.crds)
+            self.crds.append(self._karpenter.crds)
             charts.append("karpenter-crd")
         self.crd_groups = sorted({group for chart in charts for group in pins.CRD_GROUPS[chart]})
         self.metrics_apis = ["external.metrics.k8s.io", "metrics.k8s.io"]

@@ -312,10 +312,6 @@ class GpuNodePool(pulumi.ComponentResource):
     """True when the AMI lacks the NVIDIA device plugin (install :class:`NvidiaDevicePlugin`)."""
     node_role_arn: pulumi.Output[str] | None
     """ARN of the nodes' IAM role (None for a Karpenter pool: its nodes use Karpenter's role)."""
-    node_pool: k8s.apiextensions.CustomResource | None
-    """The Karpenter ``NodePool`` (None for a managed node group)."""
-    node_class: k8s.apiextensions.CustomResource | None
-    """The Karpenter ``EC2NodeClass`` (None for a managed node group)."""
 
     def __init__(self, name: str, args: GpuNodePoolArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         problems = validate_pool(args)
@@ -336,8 +332,8 @@ class GpuNodePool(pulumi.ComponentResource):
         self.node_group = None
         # The Karpenter NodePool and EC2NodeClass (None for a managed pool). Not annotated outputs:
         # the schema has no reference type for a Kubernetes custom resource.
-        self.node_pool = None
-        self.node_class = None
+        self._node_pool = None
+        self._node_class = None
         self.node_role_arn = None
         if self.provisioner == "karpenter":
             self._karpenter(name, args, os)
@@ -404,7 +400,7 @@ class GpuNodePool(pulumi.ComponentResource):
                 tags=args.get("tags", {}),
             )
         )
-        self.node_class = k8s.apiextensions.CustomResource(
+        self._node_class = k8s.apiextensions.CustomResource(
             f"{name}-node-class",
             api_version=NODE_CLASS_API,
             kind="EC2NodeClass",
@@ -413,7 +409,7 @@ class GpuNodePool(pulumi.ComponentResource):
             opts=after,
         )
         annotations = {SPOT_DISCOUNT_ANNOTATION: str(args["spot_discount"])} if "spot_discount" in args else {}
-        self.node_pool = k8s.apiextensions.CustomResource(
+        self._node_pool = k8s.apiextensions.CustomResource(
             f"{name}-node-pool",
             api_version=NODE_POOL_API,
             kind="NodePool",
@@ -429,5 +425,5 @@ class GpuNodePool(pulumi.ComponentResource):
                 expire_after=args.get("expire_after", "720h"),
                 termination_grace_period=args.get("termination_grace_period", "2h"),
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*wiring["releases"], self.node_class]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*wiring["releases"], self._node_class]),
         )
