@@ -5,6 +5,7 @@ share one pool. Pure functions; tests check every entry against botocore's EC2 a
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -202,3 +203,66 @@ def usage_class(instance_type: str, capacity_type: str) -> str:
 def accelerators_per_node(instance_types: list[str]) -> int:
     """Accelerators every node of a valid pool has (equal across its types)."""
     return accelerated()[instance_types[0]].accelerators
+
+
+NODE_RESERVED_MILLICORES = 500
+"""CPU a node keeps for the kubelet, the container runtime and the DaemonSets."""
+NODE_ALLOCATABLE_MEMORY = 0.85
+"""Share of a node's memory a pod may request (the rest: kubelet, system, eviction threshold)."""
+_CPU = re.compile(r"([0-9]+)(m?)")
+_MEMORY = re.compile(r"([0-9]+)(Ki|Mi|Gi|Ti|k|M|G|T)?")
+_MEMORY_MIB = {
+    **{None: 1 / 2**20, "Ki": 1 / 1024, "Mi": 1, "Gi": 1024, "Ti": 2**20},
+    **{"k": 1000 / 2**20, "M": 10**6 / 2**20, "G": 10**9 / 2**20, "T": 10**12 / 2**20},
+}
+
+
+def millicores(cpu: str) -> int | None:
+    """A CPU quantity (``2``, ``500m``) in millicores, or None when it is no such quantity."""
+    match = _CPU.fullmatch(cpu)
+    if match is None:
+        return None
+    return int(match.group(1)) * (1 if match.group(2) else 1000)
+
+
+def mebibytes(memory: str) -> float | None:
+    """A memory quantity (``8Gi``, ``512Mi``, ``1G``) in MiB, or None when it is no such quantity."""
+    match = _MEMORY.fullmatch(memory)
+    if match is None:
+        return None
+    return int(match.group(1)) * _MEMORY_MIB[match.group(2)]
+
+
+def node_fit_problems(instance_types: Sequence[str], cpu: str, memory: str) -> list[tuple[str, str]]:
+    """``(field, problem)`` when a pod requesting ``cpu`` and ``memory`` does not fit the
+    smallest node of the pool: it must leave :data:`NODE_RESERVED_MILLICORES` and request at
+    most :data:`NODE_ALLOCATABLE_MEMORY` of the memory, or it stays Pending. Pools with a type
+    outside the catalog are not judged (their own check names the type)."""
+    specs = [accelerated()[t] for t in instance_types if t in accelerated()]
+    if not specs or len(specs) != len(instance_types):
+        return []
+    problems: list[tuple[str, str]] = []
+    smallest_cpu = min(specs, key=lambda s: s.vcpus)
+    wanted_cpu = millicores(cpu)
+    if wanted_cpu is None:
+        problems.append(("cpu", f"must be a Kubernetes CPU quantity such as 2 or 500m (got {cpu!r})"))
+    elif wanted_cpu > smallest_cpu.vcpus * 1000 - NODE_RESERVED_MILLICORES:
+        problems.append(
+            (
+                "cpu",
+                f"must leave 0.5 CPU for the node: at most {smallest_cpu.vcpus - 0.5:g} on "
+                f"{smallest_cpu.instance_type} (got {cpu})",
+            )
+        )
+    smallest_memory = min(specs, key=lambda s: s.memory_gib)
+    wanted_memory = mebibytes(memory)
+    if wanted_memory is None:
+        problems.append(("memory", f"must be a Kubernetes memory quantity such as 8Gi or 512Mi (got {memory!r})"))
+    elif wanted_memory > smallest_memory.memory_gib * 1024 * NODE_ALLOCATABLE_MEMORY:
+        problems.append(
+            (
+                "memory",
+                f"must fit 85% of {smallest_memory.instance_type}'s {smallest_memory.memory_gib}Gi (got {memory})",
+            )
+        )
+    return problems

@@ -668,6 +668,7 @@ class ModelRegistry(pulumi.ComponentResource):
             credentials_secret=self.reader_secret,
             version=version,
             alias=alias,
+            namespaces=self.allowed_namespaces,
         )
 
     def _database(

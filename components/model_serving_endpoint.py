@@ -14,14 +14,14 @@ a GPU node scaling up from zero, the image pull, the model copy and the startup 
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import pins, timings
+from components import catalog, pins, timings
 from components.catalog import POOL_LABEL, Taint
 from components.errors import argument_type_problems
 from components.gpu_node_pool import GpuNodePool
@@ -54,6 +54,8 @@ AWS_CLI_IMAGE = pins.image("aws-cli")
 prod passes a digest-pinned copy from its own registry (``copier_image``)."""
 DEFAULT_IMAGES = {"triton": pins.image("tritonserver"), "vllm": pins.image("vllm-openai")}
 """Server image of each runtime when none is given (``custom`` needs one)."""
+TAINT_EFFECTS = ("NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE")
+"""Taint effects in the EKS API spelling (:class:`~components.catalog.Taint`)."""
 SHM_LIMIT = "8Gi"
 REGISTRY_CREDENTIALS_DIR = "/run/mlflow-reader"
 """Where a registered model's downloader finds the registry account (its Secret, mounted)."""
@@ -132,6 +134,8 @@ class PoolPlacement(TypedDict):
     """Extended resource of the accelerator (``nvidia.com/gpu``)."""
     accelerators_per_node: int
     """Accelerators per node: the most one pod can request."""
+    instance_types: NotRequired[Sequence[str]]
+    """EC2 instance types of the nodes: CPU and memory requests must fit the smallest."""
 
 
 class RegisteredModel(TypedDict):
@@ -150,6 +154,9 @@ class RegisteredModel(TypedDict):
     """Image with the MLflow client that downloads it (the registry's own image)."""
     credentials_secret: str
     """Secret in the endpoint's namespace with the registry account (``username``, ``password``)."""
+    namespaces: NotRequired[Sequence[str]]
+    """The namespaces holding ``credentials_secret`` (those the registry admits): the endpoint's
+    must be one of them, or its pods wait for a Secret that never comes."""
 
 
 def registered_model(
@@ -160,9 +167,11 @@ def registered_model(
     credentials_secret: str,
     version: int | None = None,
     alias: str | None = None,
+    namespaces: Sequence[str] | None = None,
 ) -> RegisteredModel:
     """A :class:`RegisteredModel` with the version or alias given (the registry's helpers,
-    ``ModelRegistry.registered`` and ``PlatformStack.registered``, build it)."""
+    ``ModelRegistry.registered`` and ``PlatformStack.registered``, build it); ``namespaces``
+    are those holding the registry's reader Secret (unchecked when None)."""
     model: RegisteredModel = {
         "tracking_uri": tracking_uri,
         "name": name,
@@ -173,6 +182,8 @@ def registered_model(
         model["version"] = version
     if alias is not None:
         model["alias"] = alias
+    if namespaces is not None:
+        model["namespaces"] = list(namespaces)
     return model
 
 
@@ -310,6 +321,13 @@ def validate_endpoint(args: ModelServingEndpointArgs) -> list[str]:
         if source:
             problems.append(f"registered_model replaces {', '.join(source)}: give one model source")
         problems += registered_model_problems(args["registered_model"])
+        admitted = args["registered_model"].get("namespaces")
+        namespace = args.get("namespace", "serving")
+        if admitted is not None and namespace not in admitted:
+            problems.append(
+                f"namespace {namespace!r} holds no reader account of the model registry (it admits: "
+                f"{', '.join(sorted(admitted)) or 'none'}); add it to the registry's allowed_namespaces"
+            )
         if "model_id" in args:
             problems.append("model_id and registered_model are two model sources: give one")
     elif len(source) != 3:
@@ -322,6 +340,11 @@ def validate_endpoint(args: ModelServingEndpointArgs) -> list[str]:
     pool = args["pool"]
     if isinstance(pool, dict):  # an Output (another stack's pool) is checked once known
         problems += placement_problems(args, pool)
+    elif not isinstance(pool, pulumi.Output):
+        problems.append(
+            "pool must be a PoolPlacement: placement(pool) or PlatformStack.placement(name) "
+            f"(got {type(pool).__name__})"
+        )
     replicas = args.get("replicas", 1)
     if replicas < 1 or args.get("max_replicas", replicas) < replicas:
         problems.append(f"replicas must be >= 1 and <= max_replicas (got {replicas}, {args.get('max_replicas')})")
@@ -338,21 +361,58 @@ def validate_endpoint(args: ModelServingEndpointArgs) -> list[str]:
 
 
 def placement_problems(args: ModelServingEndpointArgs, pool: PoolPlacement) -> list[str]:
-    """Whether the pool is one (taints as :class:`Taint`) and the pod fits it: its accelerators per
-    pod within the pool's per node."""
-    taints = cast(Sequence[object], pool["taints"])  # a hand-written placement may hold dicts
-    problems = [
-        f"pool.taints[{index}] must be a Taint(key, value, effect) from components, not {type(taint).__name__} "
-        "(placement(pool) and PlatformStack.placement(name) build them)"
-        for index, taint in enumerate(taints)
-        if not isinstance(taint, Taint)
-    ]
+    """Whether the pod fits the pool: a well-typed placement, accelerators per pod within the
+    pool's per node, and CPU and memory within its smallest node (when it names its types)."""
+    if wrong := pool_placement_problems(pool):
+        return wrong
+    problems: list[str] = []
     gpus = args.get("gpus", 1)
     if not 1 <= gpus <= pool["accelerators_per_node"]:
         problems.append(
             f"gpus must be 1..{pool['accelerators_per_node']} (pool {pool['name']!r} nodes have "
             f"{pool['accelerators_per_node']}; got {gpus})"
         )
+    fit = catalog.node_fit_problems(
+        list(pool.get("instance_types", [])), args.get("cpu", "2"), args.get("memory", "8Gi")
+    )
+    problems += [f"{key} {problem} (pool {pool['name']!r})" for key, problem in fit]
+    return problems
+
+
+def pool_placement_problems(pool: object) -> list[str]:
+    """What makes ``pool`` no :class:`PoolPlacement` (a hand-built one with dict taints, a
+    string count, ...): named field by field instead of failing later inside the Deployment."""
+    if not isinstance(pool, Mapping):
+        return [f"pool must be a PoolPlacement mapping (got {type(pool).__name__})"]
+    given = cast(Mapping[str, object], pool)
+    problems: list[str] = []
+    for key, kind in (("name", str), ("device_resource", str)):
+        if not isinstance(given.get(key), kind):
+            problems.append(f"pool {key} must be a string (got {given.get(key)!r})")
+    count = given.get("accelerators_per_node")
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        problems.append(f"pool accelerators_per_node must be an integer >= 1 (got {count!r})")
+    taints = given.get("taints")
+    if not isinstance(taints, Sequence) or isinstance(taints, str):
+        problems.append(f"pool taints must be a list of components.catalog.Taint (got {type(taints).__name__})")
+    else:
+        for index, taint in enumerate(cast(Sequence[object], taints)):
+            if not isinstance(taint, Taint):
+                problems.append(
+                    f"pool taints[{index}] must be a components.catalog.Taint(key, value, effect), "
+                    f"not {type(taint).__name__} ({taint!r})"
+                )
+            elif taint.effect not in TAINT_EFFECTS:
+                problems.append(
+                    f"pool taints[{index}] effect must be one of {', '.join(TAINT_EFFECTS)} (got {taint.effect!r})"
+                )
+    types = given.get("instance_types", [])
+    if (
+        not isinstance(types, Sequence)
+        or isinstance(types, str)
+        or not all(isinstance(t, str) for t in cast(Sequence[object], types))
+    ):
+        problems.append(f"pool instance_types must be a list of EC2 instance types (got {types!r})")
     return problems
 
 
@@ -822,4 +882,5 @@ def placement(pool: GpuNodePool) -> PoolPlacement:
         "taints": list(pool.taints),
         "device_resource": pool.device_resource,
         "accelerators_per_node": pool.accelerators_per_node,
+        "instance_types": list(pool.instance_types),
     }

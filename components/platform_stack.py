@@ -189,6 +189,7 @@ def placement_of(contract: PlatformContract, pool: str) -> PoolPlacement:
         "taints": [Taint(t["key"], t.get("value", ""), t["effect"]) for t in entry["taints"]],
         "device_resource": entry["deviceResource"],
         "accelerators_per_node": int(entry["acceleratorsPerNode"]),  # JSON numbers arrive as floats
+        "instance_types": list(entry["instanceTypes"]),
     }
 
 
@@ -317,6 +318,7 @@ class PlatformStack:
             credentials_secret=READER_SECRET,
             version=version,
             alias=alias,
+            namespaces=[namespace],
         )
 
     def bucket_name(self, name: str) -> pulumi.Output[str]:

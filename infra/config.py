@@ -904,19 +904,9 @@ def _check_endpoints(config: PlatformConfig) -> Iterable[Problem]:
             yield Problem(f"{base}.modelId", "only for runtime vllm")
         if endpoint.load_balancer == "internet-facing" and not endpoint.allow_internet_facing:
             yield Problem(f"{base}.loadBalancer", "internet-facing needs allowInternetFacing: true")
-        if pool is not None and all(t in catalog.accelerated() for t in pool.instance_types):
-            smallest = min((catalog.accelerated()[t] for t in pool.instance_types), key=lambda s: s.vcpus)
-            if _millicores(endpoint.cpu) > smallest.vcpus * 1000 - 500:
-                yield Problem(
-                    f"{base}.cpu",
-                    f"must leave 0.5 CPU for the node: at most {smallest.vcpus - 0.5:g} on "
-                    f"{smallest.instance_type} (got {endpoint.cpu})",
-                )
-            if _mebibytes(endpoint.memory) > smallest.memory_gib * 1024 * 0.85:
-                yield Problem(
-                    f"{base}.memory",
-                    f"must fit 85% of {smallest.instance_type}'s {smallest.memory_gib}Gi (got {endpoint.memory})",
-                )
+        if pool is not None:
+            for key, problem in catalog.node_fit_problems(pool.instance_types, endpoint.cpu, endpoint.memory):
+                yield Problem(f"{base}.{key}", problem)
         copies = endpoint.model is None and endpoint.runtime is not Runtime.TRITON and endpoint.model_id is None
         if copies and config.is_prod and config.model_copier_registry is None:
             yield Problem(
@@ -1091,14 +1081,6 @@ def _check_build_contexts(config: PlatformConfig, root: Path) -> Iterable[Proble
             yield Problem(
                 f"{base}.dockerfile", f"must be a file in the build context (got {registry.build.dockerfile!r})"
             )
-
-
-def _millicores(cpu: str) -> int:
-    return int(cpu[:-1]) if cpu.endswith("m") else int(cpu) * 1000
-
-
-def _mebibytes(memory: str) -> int:
-    return int(memory[:-2]) * (1024 if memory.endswith("Gi") else 1)
 
 
 def _names(names: set[str]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pulumi
 import pytest
 
 from components import pins
@@ -14,6 +15,7 @@ from components.model_serving_endpoint import (
     ModelServingEndpoint,
     ModelServingEndpointArgs,
     PoolPlacement,
+    registered_model,
 )
 from tests.conftest import RunProgram, crd_releases, named
 
@@ -332,3 +334,65 @@ def test_bad_arguments_declare_nothing(run: RunProgram, change: dict[str, Any], 
             ModelServingEndpoint("ep", {k: v for k, v in endpoint_args.items() if v is not None})  # type: ignore[arg-type]
 
     assert list(named(run(program))) == []
+
+
+G5 = {**POOL, "accelerators_per_node": 1, "instance_types": ["g5.xlarge"]}  # 4 vCPUs, 16 GiB
+
+
+@pytest.mark.parametrize(
+    ("pool", "change", "fragments"),
+    [
+        (G5, {"cpu": "4"}, ["cpu must leave 0.5 CPU for the node: at most 3.5 on g5.xlarge (got 4) (pool 'gpu')"]),
+        (G5, {"memory": "15Gi"}, ["memory must fit 85% of g5.xlarge's 16Gi (got 15Gi) (pool 'gpu')"]),
+        (
+            G5,
+            {"cpu": "8", "memory": "64Gi", "gpus": 2},
+            ["gpus must be 1..1", "cpu must leave 0.5 CPU", "memory must fit 85%"],  # every problem at once
+        ),
+        (G5, {"cpu": "two"}, ["cpu must be a Kubernetes CPU quantity such as 2 or 500m (got 'two')"]),
+        (
+            {**POOL, "taints": [{"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}]},
+            {},
+            ["pool taints[0] must be a components.catalog.Taint(key, value, effect), not dict"],
+        ),
+        ({**POOL, "taints": [Taint("k", "v", "NoSchedule")]}, {}, ["pool taints[0] effect must be one of NO_SCHEDULE"]),
+        ({**POOL, "accelerators_per_node": "4"}, {}, ["pool accelerators_per_node must be an integer >= 1 (got '4')"]),
+        ({**POOL, "instance_types": "g5.xlarge"}, {}, ["pool instance_types must be a list of EC2 instance types"]),
+    ],
+)
+@pytest.mark.parametrize("as_output", [False, True])
+def test_the_pool_is_checked_plain_or_as_an_output(
+    run: RunProgram, pool: dict[str, Any], change: dict[str, Any], fragments: list[str], as_output: bool
+) -> None:
+    """A placement the program knows is checked at once; another stack's (an Output) when known:
+    either way every problem is named, typed, before the Deployment is declared."""
+
+    def program() -> None:
+        placement: Any = pulumi.Output.from_input(pool) if as_output else pool
+        endpoint_args: Any = {**args("triton", pool=placement), **change, "crds": []}
+        ModelServingEndpoint("ep", endpoint_args)
+
+    # An Output's problems surface where the SDK re-raises what an apply raised.
+    with pytest.raises(Exception if as_output else ValueError) as raised:
+        run(program)
+    for fragment in fragments:
+        assert fragment in str(raised.value)
+
+
+def test_a_registered_model_must_be_readable_from_the_endpoints_namespace(run: RunProgram) -> None:
+    model = registered_model(
+        "fraud",
+        tracking_uri="http://mlflow.mlflow.svc:5000",
+        client_image=DIGEST,
+        credentials_secret="mlflow-reader",
+        version=3,
+        namespaces=["payments"],
+    )
+    endpoint_args: Any = {**args("triton", registered_model=model, namespace="serving"), "crds": []}
+    for key in ("bucket_name", "model_prefix", "model_policy"):
+        del endpoint_args[key]
+    with pytest.raises(ValueError, match="namespace 'serving' holds no reader account of the model registry"):
+        run(lambda: ModelServingEndpoint("ep", endpoint_args))
+    assert (
+        deploy(run, {**endpoint_args, "namespace": "payments"})["ep-deployment"]["metadata"]["namespace"] == "payments"
+    )

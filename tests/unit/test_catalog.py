@@ -110,3 +110,25 @@ def test_catalog_entries_are_consistent() -> None:
 )
 def test_usage_class(instance_type: str, capacity: str, usage: str) -> None:
     assert catalog.usage_class(instance_type, capacity) == usage
+
+
+@pytest.mark.parametrize(
+    ("cpu", "memory", "millis", "mib"),
+    [
+        ("2", "8Gi", 2000, 8192),
+        ("500m", "512Mi", 500, 512),
+        ("1", "1G", 1000, 10**9 / 2**20),
+        ("x", "8 Gi", None, None),
+    ],
+)
+def test_kubernetes_quantities(cpu: str, memory: str, millis: int | None, mib: float | None) -> None:
+    assert (catalog.millicores(cpu), catalog.mebibytes(memory)) == (millis, mib)
+
+
+def test_a_pod_must_fit_the_smallest_node_of_its_pool() -> None:
+    assert catalog.node_fit_problems(["g5.xlarge", "g5.2xlarge"], "3500m", "13Gi") == []
+    assert catalog.node_fit_problems(["g5.xlarge", "g5.2xlarge"], "4", "14Gi") == [
+        ("cpu", "must leave 0.5 CPU for the node: at most 3.5 on g5.xlarge (got 4)"),
+        ("memory", "must fit 85% of g5.xlarge's 16Gi (got 14Gi)"),
+    ]
+    assert catalog.node_fit_problems(["not-a-type"], "400", "1Ti") == []  # the type's own check names it
