@@ -13,6 +13,7 @@ import argparse
 import contextlib
 import errno
 import json
+import os
 import re
 import shutil
 import signal
@@ -420,7 +421,10 @@ def _check_replaceable(out_dir: Path) -> None:
     """Refuse to replace a directory that is neither empty nor an earlier plan's output."""
     if out_dir.resolve() in (Path.cwd(), *Path.cwd().parents):
         raise PlanError(f"{out_dir}: is the working directory or above it; choose another --out")
-    if out_dir.is_file() or (out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / "plan.json").is_file()):
+    # Anything but a directory (a file, a device such as /dev/null, a pipe, a dangling link) would
+    # be renamed away and replaced: never.
+    not_a_directory = os.path.lexists(out_dir) and not out_dir.is_dir()
+    if not_a_directory or (out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / "plan.json").is_file()):
         raise PlanError(f"{out_dir}: exists and is not a plan output directory (no plan.json); choose another --out")
 
 

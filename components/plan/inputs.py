@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
@@ -59,9 +60,11 @@ class InputError(ValueError):
 
 
 def read_bytes(path: Path, limit: int) -> bytes:
-    """The content of ``path``, refused when larger than ``limit`` bytes (never reads more,
-    so ``/dev/zero`` or a huge file costs nothing)."""
+    """The content of ``path``, a regular file (a device such as ``/dev/zero`` would never end,
+    a pipe would block), refused when larger than ``limit`` bytes (never reads more)."""
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise InputError(f"{path}: not a regular file; a device, pipe or directory is never read")
         with path.open("rb") as stream:
             data = stream.read(limit + 1)
     except OSError as exc:

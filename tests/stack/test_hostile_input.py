@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +105,7 @@ def test_diff_refuses_a_urn_twice_and_an_endless_file(tmp_path: Path, capsys: py
     )
     assert run_cli(capsys, "diff", str(good), "/dev/zero") == (
         2,
-        ["mlops diff: /dev/zero: larger than 64 MiB; refused"],
+        ["mlops diff: /dev/zero: not a regular file; a device, pipe or directory is never read"],
     )
 
 
@@ -222,7 +224,10 @@ def test_hostile_stack_files_exit_2_with_one_line(tmp_path: Path, capsys: pytest
         status, lines = run_cli(capsys, "plan", "--stack", "dev", "--config", str(config), "--out", str(tmp_path / "o"))
         assert status == 2 and len(lines) == 1 and lines[0].startswith(f"mlops plan: {config}:"), lines
     status, lines = run_cli(capsys, "plan", "--stack", "dev", "--config", "/dev/zero")
-    assert (status, lines) == (2, ["mlops plan: /dev/zero: larger than 256 KiB; refused"])
+    assert (status, lines) == (
+        2,
+        ["mlops plan: /dev/zero: not a regular file; a device, pipe or directory is never read"],
+    )
 
 
 def test_a_plaintext_credential_in_the_stack_file_is_refused(
@@ -261,3 +266,16 @@ def test_a_made_up_aws_region_is_refused(tmp_path: Path, capsys: pytest.CaptureF
             "us-gov-west-1 (got 'mars-north-9')",
         ],
     )
+
+
+def test_out_is_never_a_device_pipe_or_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fifo, link = tmp_path / "fifo", tmp_path / "dangling"
+    os.mkfifo(fifo)
+    link.symlink_to(tmp_path / "nowhere")
+    for out in (fifo, link):
+        status, lines = run_cli(capsys, "plan", "--stack", "dev", "--out", str(out))
+        assert (status, lines) == (
+            2,
+            [f"mlops plan: {out}: exists and is not a plan output directory (no plan.json); choose another --out"],
+        )
+    assert stat.S_ISFIFO(fifo.lstat().st_mode) and link.is_symlink()  # both left as they were

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -83,9 +84,12 @@ def test_stack_file_size_is_bounded(tmp_path: Path) -> None:
     path.write_text("config:\n  a: '" + "x" * MAX_YAML_BYTES + "'\n")
     with pytest.raises(PlanError, match=r"Pulumi\.big\.yaml: larger than 256 KiB; refused$"):
         read_stack_file(path, "proj")
-    # A device without end is refused after reading the limit, not read whole.
-    with pytest.raises(PlanError, match=r"^/dev/zero: larger than 256 KiB; refused$"):
-        read_stack_file(Path("/dev/zero"), "proj")
+    # A device without end or a pipe without writer is never opened.
+    fifo = tmp_path / "Pulumi.fifo.yaml"
+    os.mkfifo(fifo)
+    for special in (Path("/dev/zero"), fifo, tmp_path):
+        with pytest.raises(PlanError, match=r": not a regular file; a device, pipe or directory is never read$"):
+            read_stack_file(special, "proj")
 
 
 def test_json_values_and_quoted_yaml_types_are_kept(tmp_path: Path) -> None:
