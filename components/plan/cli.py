@@ -228,6 +228,8 @@ def plan_command(
         raise PlanError(f"{program}: {exc}") from None
     except Exception as exc:
         raise PlanError(f"{program}: the program failed: {type(exc).__name__}: {root_cause(exc)}") from None
+    except SystemExit as exc:  # the program's own sys.exit(): its status is not ours to return
+        raise PlanError(f"{program}: the program exited (status {exc.code}) before it was planned") from None
     plan = make_plan(recording, pack_config)
     changes = diff.compare(old_plan, plan) if old_plan is not None else None
     out_dir = out or Path("build") / "plan" / stack

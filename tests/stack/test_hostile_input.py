@@ -279,3 +279,15 @@ def test_out_is_never_a_device_pipe_or_file(tmp_path: Path, capsys: pytest.Captu
             [f"mlops plan: {out}: exists and is not a plan output directory (no plan.json); choose another --out"],
         )
     assert stat.S_ISFIFO(fifo.lstat().st_mode) and link.is_symlink()  # both left as they were
+
+
+def test_a_program_that_exits_is_a_program_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    program = tmp_path / "program"
+    program.mkdir()
+    (program / "Pulumi.yaml").write_text("name: team\nruntime: python\n")
+    (program / "__main__.py").write_text("import sys\n\nsys.exit(7)\n")
+    policy = tmp_path / "defaults.json"
+    policy.write_text("{}")
+    argv = ["plan", "--stack", "dev", "--program", str(program), "--policy-config", str(policy)]
+    status, lines = run_cli(capsys, *argv, "--out", str(tmp_path / "out"))
+    assert (status, lines) == (2, [f"mlops plan: {program}: the program exited (status 7) before it was planned"])
