@@ -48,6 +48,8 @@ EXIT_INTERRUPTED = 130
 """128 + SIGINT, as a shell reports a command stopped by Ctrl-C."""
 _MAX_LINE = 1000
 """Characters of an error line printed; a hostile value must not flood the terminal."""
+_MAX_PROBLEMS = 50
+"""Problems of an invalid configuration printed; the head line counts them all."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -150,7 +152,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         _fail(command, "interrupted; the previous output is left as it was")
         return EXIT_INTERRUPTED
     except ConfigError as exc:
-        print("\n".join(_one_line(line) for line in exc.render().split("\n")), file=sys.stderr)
+        head, *problems = exc.render().split("\n")
+        shown = [_one_line(line) for line in problems[:_MAX_PROBLEMS]]
+        if len(problems) > _MAX_PROBLEMS:
+            shown.append(f"{exc.source}: ... and {len(problems) - _MAX_PROBLEMS} more problems")
+        print("\n".join([head, *shown]), file=sys.stderr)
     except (ValueError, PlanError) as exc:
         _fail(command, str(exc))
     except RecursionError:

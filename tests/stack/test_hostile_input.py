@@ -291,3 +291,15 @@ def test_a_program_that_exits_is_a_program_error(tmp_path: Path, capsys: pytest.
     argv = ["plan", "--stack", "dev", "--program", str(program), "--policy-config", str(policy)]
     status, lines = run_cli(capsys, *argv, "--out", str(tmp_path / "out"))
     assert (status, lines) == (2, [f"mlops plan: {program}: the program exited (status 7) before it was planned"])
+
+
+def test_a_flood_of_problems_is_cut_at_fifty_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "Pulumi.dev.yaml"
+    pools = "".join(f"      - {{name: p{i}, instanceTypes: [g5.xlarge], minSize: 3, maxSize: 1}}\n" for i in range(80))
+    text = (ROOT / "Pulumi.dev.yaml").read_text()
+    config.write_text(text.replace("    gpuPools:\n", "    gpuPools:\n" + pools, 1))
+    status, lines = run_cli(capsys, "plan", "--stack", "dev", "--config", str(config), "--out", str(tmp_path / "o"))
+    assert status == 2 and len(lines) == 52, lines
+    count = int(lines[0].removeprefix("invalid configuration (").split(" ")[0])
+    assert count >= 80 and lines[-1] == f"{config}: ... and {count - 50} more problems"
+    assert all(line.startswith(f"{config}: ") for line in lines[1:])
