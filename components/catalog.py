@@ -217,17 +217,17 @@ _MEMORY_MIB = {
 }
 
 
-def millicores(cpu: str) -> int | None:
+def millicores(cpu: object) -> int | None:
     """A CPU quantity (``2``, ``500m``) in millicores, or None when it is no such quantity."""
-    match = _CPU.fullmatch(cpu)
+    match = _CPU.fullmatch(cpu) if isinstance(cpu, str) else None
     if match is None:
         return None
     return int(match.group(1)) * (1 if match.group(2) else 1000)
 
 
-def mebibytes(memory: str) -> float | None:
+def mebibytes(memory: object) -> float | None:
     """A memory quantity (``8Gi``, ``512Mi``, ``1G``) in MiB, or None when it is no such quantity."""
-    match = _MEMORY.fullmatch(memory)
+    match = _MEMORY.fullmatch(memory) if isinstance(memory, str) else None
     if match is None:
         return None
     return int(match.group(1)) * _MEMORY_MIB[match.group(2)]

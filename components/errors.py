@@ -70,11 +70,22 @@ def _scalar_fields(args_type: type) -> dict[str, tuple[str, tuple[type, ...]]]:
 def argument_type_problems(args: Mapping[str, object], args_type: type) -> list[str]:
     """Arguments whose value is not of the ``int``, ``float`` or ``bool`` type that the
     component's TypedDict ``args_type`` declares: ``True`` is not 1, ``"2"`` is not 2."""
-    problems: list[str] = []
+    return [f"{key} must be {wanted} (got {args[key]!r})" for key, wanted in _wrong_types(args, args_type)]
+
+
+def well_typed(args: Mapping[str, object], args_type: type) -> dict[str, object]:
+    """``args`` without the arguments :func:`argument_type_problems` names, so a component can
+    check the rest too and report every problem at once."""
+    wrong = {key for key, _ in _wrong_types(args, args_type)}
+    return {key: value for key, value in args.items() if key not in wrong}
+
+
+def _wrong_types(args: Mapping[str, object], args_type: type) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
     for key, (wanted, types) in _scalar_fields(args_type).items():
         value = args.get(key)
         if key not in args or value is None:
             continue
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-            problems.append(f"{key} must be {wanted} (got {value!r})")
-    return problems
+            found.append((key, wanted))
+    return found

@@ -23,7 +23,7 @@ import pulumi_kubernetes as k8s
 
 from components import catalog, pins, timings
 from components.catalog import POOL_LABEL, Taint
-from components.errors import argument_type_problems
+from components.errors import argument_type_problems, well_typed
 from components.gpu_node_pool import GpuNodePool
 from components.iam import irsa_role
 from components.naming import (
@@ -294,11 +294,11 @@ def server_image(args: ModelServingEndpointArgs) -> pulumi.Input[str] | None:
     return args.get("image", DEFAULT_IMAGES.get(args["runtime"]))
 
 
-def validate_endpoint(args: ModelServingEndpointArgs) -> list[str]:
-    """Everything wrong with the arguments (empty when valid)."""
-    if wrong_types := argument_type_problems(args, ModelServingEndpointArgs):
-        return wrong_types
-    problems: list[str] = []
+def validate_endpoint(given: ModelServingEndpointArgs) -> list[str]:
+    """Everything wrong with the arguments (empty when valid), all at once: the checks below
+    read the arguments of the declared types, the wrong-typed ones are named first."""
+    problems = argument_type_problems(given, ModelServingEndpointArgs)
+    args = cast(ModelServingEndpointArgs, well_typed(given, ModelServingEndpointArgs))
     if args["runtime"] not in RUNTIMES:
         problems.append(f"runtime must be one of {', '.join(RUNTIMES)} (got {args['runtime']!r})")
     if "crds" not in args:

@@ -396,3 +396,26 @@ def test_a_registered_model_must_be_readable_from_the_endpoints_namespace(run: R
     assert (
         deploy(run, {**endpoint_args, "namespace": "payments"})["ep-deployment"]["metadata"]["namespace"] == "payments"
     )
+
+
+def test_every_problem_of_an_endpoint_is_named_at_once(run: RunProgram) -> None:
+    endpoint_args: Any = {
+        **args("triton", pool=G5),
+        "replicas": "2",  # a wrong type, named with the others
+        "cpu": 2,  # not a quantity string
+        "memory": "64Gi",
+        "image": "repo@sha256:zzzz",
+        "load_balancer": "public",
+        "crds": [],
+    }
+    with pytest.raises(ValueError) as raised:
+        run(lambda: ModelServingEndpoint("ep", endpoint_args))
+    message = str(raised.value)
+    for fragment in (
+        "replicas must be an integer (got '2')",
+        "image 'repo@sha256:zzzz' is not a valid image reference",
+        "cpu must be a Kubernetes CPU quantity such as 2 or 500m (got 2)",
+        "memory must fit 85% of g5.xlarge's 16Gi (got 64Gi)",
+        "load_balancer must be none, internal or internet-facing (got 'public')",
+    ):
+        assert fragment in message
