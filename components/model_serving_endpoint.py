@@ -316,6 +316,34 @@ def validate_endpoint(given: ModelServingEndpointArgs) -> list[str]:
         problems += [f"autoscaling_target {target!r} {p}" for p in threshold_problems(target)]
     if metric is not None and "max_replicas" not in args:
         problems.append("autoscaling_metric needs max_replicas")
+    problems += model_source_problems(args)
+    pool = args["pool"]
+    if isinstance(pool, dict):  # an Output (another stack's pool) is checked once known
+        problems += placement_problems(args, pool)
+    elif not isinstance(pool, pulumi.Output):
+        problems.append(
+            "pool must be a PoolPlacement: placement(pool) or PlatformStack.placement(name) "
+            f"(got {type(pool).__name__})"
+        )
+    replicas = args.get("replicas", 1)
+    if replicas < 1 or args.get("max_replicas", replicas) < replicas:
+        problems.append(f"replicas must be >= 1 and <= max_replicas (got {replicas}, {args.get('max_replicas')})")
+    if args.get("rollout", "surge") not in ROLLOUTS:
+        problems.append(f"rollout must be one of {', '.join(ROLLOUTS)} (got {args.get('rollout')!r})")
+    balancer = args.get("load_balancer", "none")
+    if balancer not in ("none", "internal", "internet-facing"):
+        problems.append(f"load_balancer must be none, internal or internet-facing (got {balancer!r})")
+    if balancer == "internet-facing" and not args.get("allow_internet_facing", False):
+        problems.append("an internet-facing load balancer needs allow_internet_facing: True")
+    if "model_id" in args and args["runtime"] != "vllm":
+        problems.append("model_id is for the vllm runtime only")
+    return problems
+
+
+def model_source_problems(args: ModelServingEndpointArgs) -> list[str]:
+    """One model source: a bucket prefix (``bucket.model_source(prefix)``) or a registered model
+    whose registry admits the endpoint's namespace."""
+    problems: list[str] = []
     source = [key for key in ("bucket_name", "model_prefix", "model_policy") if key in args]
     if "registered_model" in args:
         if source:
@@ -337,26 +365,6 @@ def validate_endpoint(given: ModelServingEndpointArgs) -> list[str]:
         )
     else:
         problems += key_prefix_problems(args.get("model_prefix", ""))
-    pool = args["pool"]
-    if isinstance(pool, dict):  # an Output (another stack's pool) is checked once known
-        problems += placement_problems(args, pool)
-    elif not isinstance(pool, pulumi.Output):
-        problems.append(
-            "pool must be a PoolPlacement: placement(pool) or PlatformStack.placement(name) "
-            f"(got {type(pool).__name__})"
-        )
-    replicas = args.get("replicas", 1)
-    if replicas < 1 or args.get("max_replicas", replicas) < replicas:
-        problems.append(f"replicas must be >= 1 and <= max_replicas (got {replicas}, {args.get('max_replicas')})")
-    if args.get("rollout", "surge") not in ROLLOUTS:
-        problems.append(f"rollout must be one of {', '.join(ROLLOUTS)} (got {args.get('rollout')!r})")
-    balancer = args.get("load_balancer", "none")
-    if balancer not in ("none", "internal", "internet-facing"):
-        problems.append(f"load_balancer must be none, internal or internet-facing (got {balancer!r})")
-    if balancer == "internet-facing" and not args.get("allow_internet_facing", False):
-        problems.append("an internet-facing load balancer needs allow_internet_facing: True")
-    if "model_id" in args and args["runtime"] != "vllm":
-        problems.append("model_id is for the vllm runtime only")
     return problems
 
 
