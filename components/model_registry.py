@@ -109,12 +109,9 @@ for name, secret in accounts.items():  # passwords rotate with the Secrets
         store.update_user(name, password=secret)
     else:
         store.create_user(name, secret, is_admin=name == "admin")
-os.environ |= {
-    "MLFLOW_BACKEND_STORE_URI": database_uri(os.environ["DB_NAME"]),
-    "MLFLOW_AUTH_CONFIG_PATH": str(ini),
-    # Basic auth's CSRF key: one Secret, so every replica and worker signs alike.
-    "MLFLOW_FLASK_SERVER_SECRET_KEY": (run / "flask" / "secret-key").read_text().strip(),
-}
+os.environ |= {"MLFLOW_BACKEND_STORE_URI": database_uri(os.environ["DB_NAME"]), "MLFLOW_AUTH_CONFIG_PATH": str(ini)}
+if "MLFLOW_FLASK_SERVER_SECRET_KEY" not in os.environ:  # basic auth's CSRF key: one Secret for all replicas
+    os.environ["MLFLOW_FLASK_SERVER_SECRET_KEY"] = (run / "flask" / "secret-key").read_text().strip()
 os.execvp("mlflow", ["mlflow", "server", *os.environ["MLFLOW_ARGS"].split("\\x1f")])
 '''
 """Entry point of the server container (a ConfigMap), run by the image's Python."""
