@@ -1065,7 +1065,7 @@ def _check_build_contexts(config: PlatformConfig, root: Path) -> Iterable[Proble
                 f"must lie inside the project root {project} ({registry.build.context!r} is {context})",
             )
             continue
-        if not context.is_dir():
+        if not _is(context, Path.is_dir):
             yield Problem(
                 f"{base}.context",
                 f"must be a directory relative to the project root {root} (got {registry.build.context!r})",
@@ -1077,10 +1077,18 @@ def _check_build_contexts(config: PlatformConfig, root: Path) -> Iterable[Proble
                 f"{base}.dockerfile",
                 f"must lie inside the project root {project} ({registry.build.dockerfile!r} is {dockerfile})",
             )
-        elif not dockerfile.is_file():
+        elif not _is(dockerfile, Path.is_file):
             yield Problem(
                 f"{base}.dockerfile", f"must be a file in the build context (got {registry.build.dockerfile!r})"
             )
+
+
+def _is(path: Path, kind: Callable[[Path], bool]) -> bool:
+    """``kind(path)``, false where the file system refuses the name (too long, not a directory)."""
+    try:
+        return kind(path)
+    except OSError:
+        return False
 
 
 def _names(names: set[str]) -> str:

@@ -401,6 +401,14 @@ def test_build_context_must_exist_under_the_project_root(tmp_path: Path) -> None
     assert load_platform_config(raw, "Pulumi.prod.yaml", root=tmp_path).registries[0].build is not None
 
 
+def test_a_build_context_the_file_system_refuses_is_a_config_error(tmp_path: Path) -> None:
+    """A 300-character name is ENAMETOOLONG to the file system: a problem, not an OSError
+    (found by the config fuzz test)."""
+    [problem] = build_problems(tmp_path, {"context": "x" * 300})
+    assert problem.path == "platform.registries[0].build.context"
+    assert "must be a directory relative to the project root" in problem.message
+
+
 def build_problems(root: Path, build: dict[str, str]) -> list[Problem]:
     raw = with_change("registries.0.build", build)
     with pytest.raises(ConfigError) as info:
