@@ -17,7 +17,7 @@ release, and KEDA (``ScaledObject``, and the external metrics API its autoscalin
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import NotRequired, TypedDict
+from typing import NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -25,7 +25,7 @@ import pulumi_kubernetes as k8s
 
 from components import pins
 from components.catalog import POOL_LABEL
-from components.errors import argument_type_problems
+from components.errors import argument_type_problems, well_typed
 from components.helm import pinned_release
 from components.iam import document, irsa_role, service_role
 from components.karpenter import Karpenter, KarpenterWiring
@@ -125,11 +125,11 @@ class ClusterArgs(TypedDict):
     GPU pools (default False: managed node groups and the cluster-autoscaler only)."""
 
 
-def validate_cluster(args: ClusterArgs) -> list[str]:
-    """Everything wrong with the arguments (empty when valid)."""
-    if wrong_types := argument_type_problems(args, ClusterArgs):
-        return wrong_types
-    problems: list[str] = []
+def validate_cluster(given: ClusterArgs) -> list[str]:
+    """Everything wrong with the arguments (empty when valid), all at once: the wrong-typed ones
+    are named first, the checks below read the rest."""
+    problems = argument_type_problems(given, ClusterArgs)
+    args = cast(ClusterArgs, well_typed(given, ClusterArgs))
     version = args.get("version", pins.DEFAULT_KUBERNETES_VERSION)
     if version not in SUPPORTED_VERSIONS:
         problems.append(f"version must be one of {', '.join(SUPPORTED_VERSIONS)} (got {version!r})")

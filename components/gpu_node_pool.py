@@ -27,7 +27,7 @@ import pulumi_kubernetes as k8s
 
 from components import catalog, pins
 from components.catalog import NodeOs
-from components.errors import argument_type_problems
+from components.errors import argument_type_problems, well_typed
 from components.karpenter import KarpenterWiring
 from components.naming import slug
 from components.node_group import DESIRED_SIZE, launch_template, node_role, root_device
@@ -104,16 +104,17 @@ class GpuNodePoolArgs(TypedDict):
     deletes what is left (default 2h: bounded so an expiry cannot hang forever)."""
 
 
-def validate_pool(args: GpuNodePoolArgs) -> list[str]:
-    """Everything wrong with the arguments (empty when valid)."""
-    if wrong_types := argument_type_problems(args, GpuNodePoolArgs):
-        return wrong_types
+def validate_pool(given: GpuNodePoolArgs) -> list[str]:
+    """Everything wrong with the arguments (empty when valid), all at once: the wrong-typed ones
+    are named first, the checks below read the rest."""
+    problems = argument_type_problems(given, GpuNodePoolArgs)
+    args = cast(GpuNodePoolArgs, well_typed(given, GpuNodePoolArgs))
     types = list(args["instance_types"])
-    problems = [p for p in (catalog.instance_problems(t) for t in types) if p]
+    problems += [p for p in (catalog.instance_problems(t) for t in types) if p]
     os = NodeOs(args.get("os", NodeOs.AL2023.value))
     problems += catalog.pool_problems(types, os)
-    min_size, max_size = args.get("min_size", 0), args["max_size"]
-    if not 0 <= min_size <= max_size:
+    min_size, max_size = args.get("min_size", 0), cast(int | None, args.get("max_size"))  # None: wrong-typed
+    if max_size is not None and not 0 <= min_size <= max_size:
         problems.append(f"min_size must be 0..max_size (got {min_size}, max_size {max_size})")
     if args.get("capacity_type", "ON_DEMAND") not in ("ON_DEMAND", "SPOT"):
         problems.append(f"capacity_type must be ON_DEMAND or SPOT (got {args.get('capacity_type')!r})")

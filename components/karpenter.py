@@ -20,14 +20,14 @@ Children (``<name>-<suffix>``): ``node-role`` (+ attachments), ``node-access``,
 
 import json
 from collections.abc import Sequence
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.catalog import POOL_LABEL
-from components.errors import argument_type_problems
+from components.errors import argument_type_problems, well_typed
 from components.helm import pinned_release
 from components.iam import document, irsa_role
 from components.node_group import node_role
@@ -77,13 +77,14 @@ class KarpenterArgs(TypedDict):
     """Create the chart's ServiceMonitor (needs the Prometheus operator's CRDs; default False)."""
 
 
-def validate_karpenter(args: KarpenterArgs) -> list[str]:
-    """Everything wrong with the arguments (empty when valid)."""
-    if wrong_types := argument_type_problems(args, KarpenterArgs):
-        return wrong_types
+def validate_karpenter(given: KarpenterArgs) -> list[str]:
+    """Everything wrong with the arguments (empty when valid), all at once: the wrong-typed ones
+    are named first, the checks below read the rest."""
+    problems = argument_type_problems(given, KarpenterArgs)
+    args = cast(KarpenterArgs, well_typed(given, KarpenterArgs))
     if not 1 <= args.get("replicas", 2) <= 10:
-        return [f"replicas must be 1..10 (got {args.get('replicas')})"]
-    return []
+        problems.append(f"replicas must be 1..10 (got {args.get('replicas')})")
+    return problems
 
 
 def _owned(cluster_name: str) -> str:

@@ -30,7 +30,7 @@ from components import pins, timings
 from components.alerting import registry_rules
 from components.catalog import POOL_LABEL
 from components.cluster import SYSTEM_POOL
-from components.errors import argument_type_problems
+from components.errors import argument_type_problems, well_typed
 from components.iam import document, irsa_role
 from components.kms import account_key
 from components.model_serving_endpoint import Port, RegisteredModel, registered_model, selector_for, service_spec
@@ -216,11 +216,11 @@ MAX_CONNECTIONS = {"micro": 80, "small": 170, "medium": 400, "large": 800}
 """RDS PostgreSQL's default ``max_connections`` (LEAST(DBInstanceClassMemory/9531392, 5000)) by size."""
 
 
-def validate_registry(args: ModelRegistryArgs) -> list[str]:
-    """Everything wrong with the arguments (empty when valid)."""
-    if wrong := argument_type_problems(args, ModelRegistryArgs):
-        return wrong
-    problems: list[str] = []
+def validate_registry(given: ModelRegistryArgs) -> list[str]:
+    """Everything wrong with the arguments (empty when valid), all at once: the wrong-typed ones
+    are named first, the checks below read the rest."""
+    problems = argument_type_problems(given, ModelRegistryArgs)
+    args = cast(ModelRegistryArgs, well_typed(given, ModelRegistryArgs))
     image = args.get("image", pins.image("mlflow"))
     if isinstance(image, str):
         problems += pinned_image_problems(image)

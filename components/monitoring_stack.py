@@ -14,7 +14,7 @@ given), ``grafana-admin``, ``alerts-key``, ``alerts-topic`` (+ ``-policy``, ``em
 """
 
 from collections.abc import Mapping, Sequence
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -33,7 +33,7 @@ from components.alerting import (
     serving_dashboard,
 )
 from components.catalog import ACCELERATOR_LABEL, POOL_LABEL
-from components.errors import argument_type_problems
+from components.errors import argument_type_problems, well_typed
 from components.helm import pinned_release
 from components.iam import document, irsa_role
 from components.kms import account_key
@@ -131,11 +131,11 @@ class MonitoringStackArgs(TypedDict):
     """Protect and retain the topic's KMS key (default True)."""
 
 
-def validate_monitoring(args: MonitoringStackArgs) -> list[str]:
-    """Everything wrong with the arguments (empty when valid)."""
-    if wrong_types := argument_type_problems(args, MonitoringStackArgs):
-        return wrong_types
-    problems: list[str] = []
+def validate_monitoring(given: MonitoringStackArgs) -> list[str]:
+    """Everything wrong with the arguments (empty when valid), all at once: the wrong-typed ones
+    are named first, the checks below read the rest."""
+    problems = argument_type_problems(given, MonitoringStackArgs)
+    args = cast(MonitoringStackArgs, well_typed(given, MonitoringStackArgs))
     if "crds" not in args:
         problems.append("crds is required: pass cluster.crds (the release installing the Prometheus operator CRDs)")
     if not 1 <= args.get("retention_days", 15) <= 365:

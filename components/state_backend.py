@@ -7,13 +7,13 @@ a local backend (the state of the state bucket stays on the operator's machine o
 """
 
 from collections.abc import Sequence
-from typing import NotRequired, TypedDict
+from typing import NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
 
 from components.artifact_bucket import ArtifactBucket
-from components.errors import argument_type_problems
+from components.errors import argument_type_problems, well_typed
 from components.kms import account_key
 from components.naming import slug
 
@@ -39,12 +39,13 @@ def secrets_provider(stack: str, region: str) -> str:
     return f"awskms://{SECRETS_ALIAS.format(stack=stack)}?region={region}"
 
 
-def validate_state_backend(args: StateBackendArgs) -> list[str]:
-    """Everything wrong with the arguments (empty when valid)."""
-    if wrong_types := argument_type_problems(args, StateBackendArgs):
-        return wrong_types
+def validate_state_backend(given: StateBackendArgs) -> list[str]:
+    """Everything wrong with the arguments (empty when valid), all at once: the wrong-typed ones
+    are named first, the checks below read the rest."""
+    problems = argument_type_problems(given, StateBackendArgs)
+    args = cast(StateBackendArgs, well_typed(given, StateBackendArgs))
     stacks = list(args["stacks"])
-    problems = [f"stack name {s!r} must be lowercase letters, digits and hyphens" for s in stacks if slug(s) != s]
+    problems += [f"stack name {s!r} must be lowercase letters, digits and hyphens" for s in stacks if slug(s) != s]
     if not stacks or len(set(stacks)) != len(stacks):
         problems.append("stacks must name each stack once (at least one)")
     return problems

@@ -309,7 +309,7 @@ def test_network_policy_admits_callers_and_monitoring(run: RunProgram) -> None:
         ({"gpus": 8}, "gpus must be 1..4"),
         (
             {"pool": {**POOL, "taints": [{"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}]}},
-            r"pool.taints\[0\] must be a Taint\(key, value, effect\) from components, not dict",
+            r"pool taints\[0\] must be a components.catalog.Taint\(key, value, effect\), not dict",
         ),
         ({"model_prefix": "models/fraud"}, "must be a key prefix"),
         ({"load_balancer": "internet-facing"}, "needs allow_internet_facing"),
