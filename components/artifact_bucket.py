@@ -7,12 +7,12 @@ Children (``<name>-<suffix>``): ``bucket``, ``key`` (unless a key is passed in),
 
 import json
 from enum import StrEnum
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
 
-from components.errors import argument_type_problems
+from components.errors import argument_type_problems, well_typed
 from components.kms import account_key
 from components.naming import bucket_name_problems, check, key_prefix_problems
 
@@ -181,6 +181,22 @@ NO_ARGS: ArtifactBucketArgs = {}
 """Every argument at its default (never mutated). Not ``None``: schema inference needs the TypedDict."""
 
 
+def validate_bucket(given: ArtifactBucketArgs) -> list[str]:
+    """Everything wrong with the arguments (empty when valid), all at once: the wrong-typed ones
+    are named first, the checks below read the rest."""
+    problems = argument_type_problems(given, ArtifactBucketArgs)
+    args = cast(ArtifactBucketArgs, well_typed(given, ArtifactBucketArgs))
+    if "bucket_name" in args:
+        problems += [f"bucket_name {args['bucket_name']!r}: {p}" for p in bucket_name_problems(args["bucket_name"])]
+    for key, default in (("abort_multipart_days", 7), ("noncurrent_version_days", 90)):
+        if args.get(key, default) <= 0:
+            problems.append(f"{key} must be > 0 (got {args.get(key)})")
+    object_lock_days = args.get("object_lock_days")
+    if object_lock_days is not None and object_lock_days <= 0:
+        problems.append(f"object_lock_days must be > 0 (got {object_lock_days})")
+    return problems
+
+
 class ArtifactBucket(pulumi.ComponentResource):
     """A private, versioned, SSE-KMS encrypted, TLS-only S3 bucket with lifecycle rules.
 
@@ -203,18 +219,14 @@ class ArtifactBucket(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         args = args or NO_ARGS  # None still means "all defaults", as it did
-        if wrong_types := argument_type_problems(args, ArtifactBucketArgs):
-            raise ValueError(f"ArtifactBucket {name}: " + "; ".join(wrong_types))
-        if "bucket_name" in args:
-            check(bucket_name_problems(args["bucket_name"]), "bucket_name", args["bucket_name"])
+        if problems := validate_bucket(args):
+            raise ValueError(f"ArtifactBucket {name}: " + "; ".join(problems))
         rules = lifecycle_rules(
             args.get("abort_multipart_days", 7),
             args.get("noncurrent_version_days", 90),
             args.get("intelligent_tiering_days"),
         )
         object_lock_days = args.get("object_lock_days")
-        if object_lock_days is not None and object_lock_days <= 0:
-            raise ValueError(f"object_lock_days must be > 0 (got {object_lock_days})")
         super().__init__("mlops:index:ArtifactBucket", name, None, opts)
         protect = args.get("protect", True)
         child = pulumi.ResourceOptions(parent=self)

@@ -10,16 +10,17 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
+from functools import partial
 from pathlib import Path
-from typing import NotRequired, TypedDict
+from typing import NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_docker as docker
 
-from components.errors import argument_type_problems
+from components.errors import argument_type_problems, well_typed
 from components.kms import account_key
-from components.naming import check, ecr_repository_name_problems
+from components.naming import ecr_repository_name_problems
 
 PULL_ACTIONS = [
     "ecr:BatchCheckLayerAvailability",
@@ -156,16 +157,32 @@ def image_tag(build: ImageBuild) -> str:
 
 
 def _validate(repositories: Sequence[Repository]) -> None:
+    """Raise one ValueError naming every problem of every repository."""
+    if problems := repository_problems(repositories):
+        raise ValueError("; ".join(problems))
+
+
+def repository_problems(repositories: Sequence[Repository]) -> list[str]:
+    """Everything wrong with the repositories (empty when valid), all at once."""
     names = [r["name"] for r in repositories]
-    for repo in repositories:
-        check(ecr_repository_name_problems(repo["name"]), "repository", repo["name"])
-        if wrong_types := argument_type_problems(repo, Repository):
-            raise ValueError(f"repository {repo['name']}: " + "; ".join(wrong_types))
-        lifecycle_policy(repo.get("keep_tagged_images", 30), repo.get("untagged_expiry_days", 7))
-        pull_policy(repo.get("pull_account_ids", []))
+    problems: list[str] = []
+    for given in repositories:
+        name = given["name"]
+        problems += [f"repository {name!r}: {p}" for p in ecr_repository_name_problems(name)]
+        problems += [f"repository {name}: {p}" for p in argument_type_problems(given, Repository)]
+        repo = cast(Repository, well_typed(given, Repository))
+        for policy in (
+            partial(lifecycle_policy, repo.get("keep_tagged_images", 30), repo.get("untagged_expiry_days", 7)),
+            partial(pull_policy, repo.get("pull_account_ids", [])),
+        ):
+            try:
+                policy()
+            except ValueError as exc:  # the policy builders refuse what they cannot express
+                problems.append(f"repository {name}: {exc}")
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        raise ValueError(f"repository names must be unique (repeated: {', '.join(duplicates)})")
+        problems.append(f"repository names must be unique (repeated: {', '.join(duplicates)})")
+    return problems
 
 
 class ContainerRegistry(pulumi.ComponentResource):

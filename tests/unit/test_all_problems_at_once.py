@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
+from components.artifact_bucket import validate_bucket
 from components.cluster import validate_cluster
+from components.container_registry import repository_problems
 from components.gpu_node_pool import validate_pool
 from components.karpenter import validate_karpenter
 from components.model_registry import validate_registry
@@ -62,3 +64,18 @@ def test_registry_and_monitoring_name_wrong_types_with_the_rest() -> None:
     assert any(p.startswith("retention_days must be") for p in monitoring) and any(
         "crds is required" in p for p in monitoring
     )
+
+
+def test_bucket_and_registry_name_every_problem() -> None:
+    bucket = validate_bucket(
+        {"bucket_name": "Bad_Name", "noncurrent_version_days": 0, "protect": "yes"}  # pyright: ignore[reportArgumentType]
+    )
+    assert [p.split(" ")[0] for p in bucket] == ["protect", "bucket_name", "noncurrent_version_days"], bucket
+    repos = repository_problems(
+        [
+            {"name": "Bad Name", "keep_tagged_images": 0},
+            {"name": "ok", "pull_account_ids": ["*"], "untagged_expiry_days": "7"},  # pyright: ignore[reportArgumentType]
+            {"name": "ok"},
+        ]
+    )
+    assert len(repos) == 5, repos  # bad name, lifecycle, wrong type, wildcard pull, duplicate
