@@ -81,24 +81,33 @@ def rollout_extra_pods(spec: Mapping[str, Any], replicas: int) -> int:
     return _surge_pods(rolling.get("maxSurge"), replicas)
 
 
-def most_replicas(deployment: PolicyResource, resources: Sequence[PolicyResource]) -> int:
-    """The most replicas a Deployment runs: its HPA's or ScaledObject's maximum, else its replicas."""
-    metadata = as_mapping(deployment.props.get("metadata"))
-    name, namespace = metadata.get("name"), metadata.get("namespace")
-    replicas = _number(as_mapping(deployment.props.get("spec")).get("replicas"), 1)
+_SCALERS = {("HorizontalPodAutoscaler", "autoscaling"): "maxReplicas", ("ScaledObject", "keda.sh"): "maxReplicaCount"}
+"""Autoscalers and the field holding their maximum replicas."""
+
+
+def autoscaler_maxima(resources: Sequence[PolicyResource]) -> dict[tuple[Any, Any], int]:
+    """The most replicas an HPA or ScaledObject gives each Deployment, by (namespace, name): one
+    pass over the stack, so the rule stays linear in its size."""
+    maxima: dict[tuple[Any, Any], int] = {}
     for resource in resources:
-        kind_group = _kind(resource)
-        scaler = {
-            ("HorizontalPodAutoscaler", "autoscaling"): "maxReplicas",
-            ("ScaledObject", "keda.sh"): "maxReplicaCount",
-        }.get(kind_group or ("", ""))
-        if scaler is None or as_mapping(resource.props.get("metadata")).get("namespace") != namespace:
+        scaler = _SCALERS.get(_kind(resource) or ("", ""))
+        if scaler is None:
             continue
         spec = as_mapping(resource.props.get("spec"))
         target = as_mapping(spec.get("scaleTargetRef"))
-        if target.get("name") == name and target.get("kind", "Deployment") == "Deployment":
-            replicas = max(replicas, _number(spec.get(scaler), replicas))
-    return replicas
+        if target.get("kind", "Deployment") != "Deployment":
+            continue
+        key = (as_mapping(resource.props.get("metadata")).get("namespace"), target.get("name"))
+        maxima[key] = max(maxima.get(key, 0), _number(spec.get(scaler), 0))
+    return maxima
+
+
+def most_replicas(deployment: PolicyResource, maxima: Mapping[tuple[Any, Any], int]) -> int:
+    """The most replicas a Deployment runs: its autoscaler's maximum (:func:`autoscaler_maxima`),
+    else its replicas."""
+    metadata = as_mapping(deployment.props.get("metadata"))
+    replicas = _number(as_mapping(deployment.props.get("spec")).get("replicas"), 1)
+    return max(replicas, maxima.get((metadata.get("namespace"), metadata.get("name")), replicas))
 
 
 def pool_pod_capacity(pod: Mapping[str, Any], groups: Sequence[PolicyResource], device: str, count: int) -> int | None:
@@ -119,6 +128,7 @@ def validate_rollout_fits_pool(args: StackValidationArgs, report_violation: Repo
     """An accelerator Deployment at its maximum replicas can still roll out within its pools."""
     resources = args.resources
     groups = [r for r in resources if r.resource_type == NODE_GROUP]
+    maxima = autoscaler_maxima(resources)
     for resource in resources:
         if _kind(resource) != ("Deployment", "apps"):
             continue
@@ -127,7 +137,7 @@ def validate_rollout_fits_pool(args: StackValidationArgs, report_violation: Repo
             capacity = pool_pod_capacity(pod, groups, device, count)
             if capacity is None:
                 continue
-            most = most_replicas(resource, resources)
+            most = most_replicas(resource, maxima)
             extra = rollout_extra_pods(as_mapping(resource.props.get("spec")), most)
             if most + extra > capacity:
                 report_violation(
