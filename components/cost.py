@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from components import catalog, node_pools, pins
+from components.values import as_mapping
 
 Priced = tuple[str, str, Mapping[str, Any]]
 """A resource as the estimate reads it: type token, name, inputs."""
@@ -140,7 +141,7 @@ def node_pool_cost(name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
     if not types:
         return cost_item(name, 0.0, 0.0, "no accelerated catalog types in its requirements: not priced")
     capacities = node_pools.capacity_types(inputs)
-    annotations = node_pools.as_mapping(node_pools.as_mapping(inputs.get("metadata")).get("annotations"))
+    annotations = as_mapping(as_mapping(inputs.get("metadata")).get("annotations"))
     discount = float(annotations.get(catalog.SPOT_DISCOUNT_TAG, 0)) if capacities == ["spot"] else 0.0
     worst = {t: node_pools.max_nodes(inputs, t) * (catalog.hourly_price(t) or 0.0) for t in types}
     dearest = max(worst, key=lambda t: worst[t])

@@ -5,14 +5,14 @@ groups. Pure functions over plain (or proxied) mappings; no Pulumi import."""
 
 from __future__ import annotations
 
-import json
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, cast
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from components import catalog
 from components.catalog import NodeOs
+from components.values import as_mapping, items
 
 NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool"
 NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
@@ -50,25 +50,6 @@ ACCELERATOR_KEYS = frozenset(SELECTING_KEYS) - {"kubernetes.io/arch"}
 _QUANTITY = re.compile(r"^([0-9.]+)([a-zA-Z]*)$")
 _SUFFIX = {"": 1.0, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30}
 _SUFFIX["Ti"] = 2**40
-
-
-def as_mapping(value: Any) -> Mapping[str, Any]:
-    """A mapping input (maybe JSON-encoded, maybe the policy analyzer's proxy), else empty.
-    The same reading as :func:`components.policies.values.as_mapping`, which this module cannot
-    import: the cost model it serves is imported by the pack."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return {}
-    return cast(Mapping[str, Any], value) if isinstance(value, Mapping) else {}
-
-
-def items(value: Any) -> list[Any]:
-    """A list input (a ``list`` or the analyzer's list proxy), else empty."""
-    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
-        return list(cast(Sequence[Any], value))
-    return []
 
 
 def quantity(value: Any) -> float | None:

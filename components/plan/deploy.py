@@ -15,16 +15,13 @@ from typing import Any
 from components import node_pools, timings
 from components.plan.monitor import Registration
 from components.policies.readiness import awaited, copies_model, device_requests, workload_pod
-from components.policies.values import as_mapping
+from components.values import as_mapping
 
 
 def karpenter_labels(resources: Sequence[Registration]) -> list[Mapping[str, Any]]:
     """The node labels of each Karpenter NodePool in the plan."""
     return [
-        node_pools.as_mapping(
-            node_pools.as_mapping(node_pools.as_mapping(r.inputs.get("spec")).get("template")).get("metadata")
-        ).get("labels")
-        or {}
+        as_mapping(as_mapping(as_mapping(r.inputs.get("spec")).get("template")).get("metadata")).get("labels") or {}
         for r in resources
         if r.type == node_pools.NODE_POOL
     ]
@@ -32,7 +29,7 @@ def karpenter_labels(resources: Sequence[Registration]) -> list[Mapping[str, Any
 
 def provisioner_of(pod: Mapping[str, Any], karpenter: Sequence[Mapping[str, Any]]) -> str:
     """``karpenter`` when a NodePool's nodes carry every label the pod selects, else ``managed``."""
-    selector = node_pools.as_mapping(pod.get("nodeSelector"))
+    selector = as_mapping(pod.get("nodeSelector"))
     fits = any(selector and all(labels.get(k) == v for k, v in selector.items()) for labels in karpenter)
     return "karpenter" if fits else "managed"
 

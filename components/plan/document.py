@@ -14,7 +14,7 @@ from components.naming import MODEL_PUBLISHED_ANNOTATION, MODEL_URI_ANNOTATION, 
 from components.plan.monitor import SECRET_PLACEHOLDER, Registration
 from components.plan.policy import Evaluation
 from components.plan.runner import Recording
-from components.policies.values import as_mapping, items
+from components.values import as_mapping, items
 
 SCHEMA_VERSION = 1
 MASKED_ANNOTATION = "mlops-platform/plan-masked-fields"

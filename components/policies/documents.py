@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, cast
 
-from components.policies.values import as_mapping, items
+from components.values import as_mapping, items
 
 IDENTITY_POLICY_TYPES = {
     "aws:iam/policy:Policy": "policy",

@@ -8,7 +8,7 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
-from components.policies.values import as_mapping, items
+from components.values import as_mapping, items
 
 Check = Callable[[Mapping[str, Any]], str | None]
 

@@ -12,7 +12,7 @@ from typing import Any
 from pulumi_policy import ReportViolation, ResourceValidationArgs, StackValidationArgs
 
 from components import catalog, cost, node_pools, pins
-from components.policies.values import as_mapping, items
+from components.values import as_mapping, items
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 MAX_GPUS = 64

@@ -18,7 +18,7 @@ from components.policies.documents import (
     statements,
     strings,
 )
-from components.policies.values import as_mapping
+from components.values import as_mapping
 
 SENSITIVE_SERVICES = ["iam", "kms", "sts", "organizations", "s3", "ec2", "eks", "secretsmanager", "ssm", "ecr"]
 """Services where ``service:*`` on every resource is as good as admin."""

@@ -10,7 +10,7 @@ from pulumi_policy import ReportViolation, ResourceValidationArgs
 from components.cidrs import BROADEST_PUBLIC_PREFIX, too_broad
 from components.naming import INTERNET_FACING_ANNOTATION
 from components.policies.readiness import metadata_annotations
-from components.policies.values import as_mapping, items
+from components.values import as_mapping, items
 
 WORLD = ("0.0.0.0/0", "::/0")
 PUBLIC_PORTS = [80, 443]

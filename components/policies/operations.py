@@ -13,7 +13,7 @@ from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from components import catalog
 from components.policies.readiness import NODE_GROUP, device_requests, kind_and_group, node_group_fit, pod_spec_of
-from components.policies.values import as_mapping, items
+from components.values import as_mapping, items
 
 CLUSTER = "aws:eks/cluster:Cluster"
 ADDON = "aws:eks/addon:Addon"

@@ -24,7 +24,7 @@ from pulumi_policy import PolicyResource, ReportViolation, ResourceValidationArg
 
 from components import catalog, node_pools, pins, timings
 from components.naming import PLATFORM_CONTRACT_VERSION, PLATFORM_OUTPUT, PLATFORM_REFERENCE_TYPE
-from components.policies.values import as_mapping, items
+from components.values import as_mapping, items
 
 BUILT_IN_GROUPS = frozenset(
     {

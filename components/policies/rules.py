@@ -21,7 +21,7 @@ from pulumi_policy import (
 )
 
 from components.cidrs import BROADEST_PUBLIC_PREFIX, too_broad
-from components.policies.values import as_mapping, items
+from components.values import as_mapping, items
 
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 """Current and deprecated bucket tokens (pulumi-aws 7 still ships BucketV2 and its V2 companions)."""

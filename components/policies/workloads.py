@@ -14,7 +14,7 @@ from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from components.naming import image_digest, image_reference_problems, pinned_image_problems
 from components.policies.readiness import NEURON, NVIDIA, containers, kind_and_group, workload_pod
-from components.policies.values import as_mapping, items
+from components.values import as_mapping, items
 
 DEVICE_PLUGIN_EXEMPTION = {
     "kind": "DaemonSet",
