@@ -20,6 +20,7 @@ the pack running as a plugin process.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from google.protobuf import struct_pb2
@@ -44,19 +45,75 @@ def struct(properties: Mapping[str, Any]) -> struct_pb2.Struct:
     return message
 
 
-class Requests:
-    """Every message the engine would send for one recording, built once."""
+@dataclass(frozen=True)
+class Provider:
+    """A resource's provider as the engine sends it: its inputs as properties."""
+
+    type: str
+    urn: str
+    name: str
+    properties: Mapping[str, Any]
+
+
+class Engine:
+    """What the engine knows of each resource of a recording: which it analyzes, each one's
+    provider (explicit, or the package's default one configured from the stack), its managed
+    dependencies. :class:`Requests` turns it into the wire messages; ``mlops plan`` reads the
+    same facts directly (:mod:`components.plan.policy`)."""
 
     def __init__(self, resources: Sequence[Registration], config: Mapping[str, str]) -> None:
         self._by_urn = {r.urn: r for r in resources}
         self._config = config
-        self._providers: dict[str, analyzer_pb2.AnalyzerProviderResource | None] = {}
+        self._providers: dict[str, Provider] = {}
         self.managed = [r for r in resources if not r.read]
         """Resources the engine analyzes: everything registered, not read."""
-        self.analyze = [self._analyze_request(r) for r in self.managed]
+        self._managed_urns = {r.urn for r in self.managed}
+
+    def provider(self, resource: Registration) -> Provider | None:
+        """The resource's provider: its explicit one, else the package's default provider
+        (custom resources only: a local component has none)."""
+        if not resource.custom or resource.type.startswith("pulumi:"):
+            return None
+        key = resource.provider or resource.type.split(":", 1)[0]
+        if key not in self._providers:
+            explicit = self._by_urn.get(resource.provider or "")
+            if explicit is not None:
+                self._providers[key] = Provider(explicit.type, explicit.urn, explicit.name, explicit.analyzed_inputs)
+            else:
+                self._providers[key] = self._default_provider(key, resource.urn)
+        return self._providers[key]
+
+    def _default_provider(self, package: str, urn: str) -> Provider:
+        stack, project = urn.removeprefix("urn:pulumi:").split("::")[:2]
+        prefix = f"{package}:"
+        properties = {k.removeprefix(prefix): v for k, v in self._config.items() if k.startswith(prefix)}
+        return Provider(
+            f"pulumi:providers:{package}",
+            f"urn:pulumi:{stack}::{project}::pulumi:providers:{package}::default",
+            "default",
+            properties,
+        )
+
+    def parent(self, resource: Registration) -> str | None:
+        """The parent ``AnalyzeStack`` links (a managed resource)."""
+        return resource.parent if resource.parent in self._managed_urns else None
+
+    def dependencies(self, resource: Registration) -> list[str]:
+        """The dependencies ``AnalyzeStack`` links (managed resources)."""
+        return [d for d in resource.dependencies if d in self._managed_urns]
+
+
+class Requests:
+    """Every message the engine would send for one recording, built once (the protocol test
+    sends them to the pack as a plugin)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._providers: dict[str, analyzer_pb2.AnalyzerProviderResource] = {}
+        self.analyze = [self._analyze_request(r) for r in engine.managed]
         """One ``AnalyzeRequest`` per managed resource, in the recording's order."""
         self.analyze_stack = analyzer_pb2.AnalyzeStackRequest(
-            resources=[self._analyzer_resource(r) for r in self.managed]
+            resources=[self._analyzer_resource(r) for r in engine.managed]
         )
         """The one ``AnalyzeStackRequest``."""
 
@@ -71,34 +128,14 @@ class Requests:
         )
 
     def _provider(self, resource: Registration) -> analyzer_pb2.AnalyzerProviderResource | None:
-        """The resource's provider: its explicit one, else the package's default provider
-        (custom resources only: a local component has none)."""
-        if not resource.custom or resource.type.startswith("pulumi:"):
+        provider = self._engine.provider(resource)
+        if provider is None:
             return None
-        key = resource.provider or resource.type.split(":", 1)[0]
-        if key not in self._providers:
-            explicit = self._by_urn.get(resource.provider or "")
-            if explicit is not None:
-                self._providers[key] = analyzer_pb2.AnalyzerProviderResource(
-                    type=explicit.type,
-                    properties=struct(explicit.analyzed_inputs),
-                    urn=explicit.urn,
-                    name=explicit.name,
-                )
-            else:
-                self._providers[key] = self._default_provider(key, resource.urn)
-        return self._providers[key]
-
-    def _default_provider(self, package: str, urn: str) -> analyzer_pb2.AnalyzerProviderResource:
-        stack, project = urn.removeprefix("urn:pulumi:").split("::")[:2]
-        prefix = f"{package}:"
-        properties = {k.removeprefix(prefix): v for k, v in self._config.items() if k.startswith(prefix)}
-        return analyzer_pb2.AnalyzerProviderResource(
-            type=f"pulumi:providers:{package}",
-            properties=struct(properties),
-            urn=f"urn:pulumi:{stack}::{project}::pulumi:providers:{package}::default",
-            name="default",
-        )
+        if provider.urn not in self._providers:
+            self._providers[provider.urn] = analyzer_pb2.AnalyzerProviderResource(
+                type=provider.type, properties=struct(provider.properties), urn=provider.urn, name=provider.name
+            )
+        return self._providers[provider.urn]
 
     def _common(self, resource: Registration) -> dict[str, Any]:
         """The fields both messages share: type, URN, name, options and provider."""
@@ -117,7 +154,7 @@ class Requests:
         return analyzer_pb2.AnalyzerResource(
             properties=struct(resource.analyzed_outputs),
             parent=resource.parent or "",
-            dependencies=[d for d in resource.dependencies if d in self._by_urn],
+            dependencies=self._engine.dependencies(resource),
             **self._common(resource),
         )
 

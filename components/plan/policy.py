@@ -1,9 +1,12 @@
 """Evaluate the CrossGuard policy pack on a recording, on the objects the CLI's plugin builds.
 
-The engine's messages (:mod:`components.plan.engine`) are turned into policy arguments by
-``pulumi_policy``'s own functions, exactly as its gRPC servicer does (``deserialize_properties``
-on the message's ``Struct``, ``unknown_checking_proxy`` around it), but once per resource for the
-whole pack instead of once per policy. A policy that reads an unknown value is reported as not
+What the engine sends the pack (:mod:`components.plan.engine`: each resource's inputs and
+outputs in engine form, options, provider) is turned into policy arguments by ``pulumi_policy``'s
+own functions, as its gRPC servicer does (``deserialize_properties`` on the properties,
+``unknown_checking_proxy`` around them), but once per resource for the whole pack instead of once
+per policy, and without the protobuf round trip, an identity on these values that cost a third
+of the pack's time; ``tests/policy/test_protocol.py`` sends the real messages to the pack running
+as a plugin and finds the same diagnostics. A policy that reads an unknown value is reported as not
 run (the CLI's advisory "can't run policy ... during preview"), never as a violation; any other
 exception is a pack error, as it fails a real preview.
 """
@@ -16,8 +19,6 @@ from dataclasses import dataclass
 from inspect import isawaitable
 from typing import Any, cast
 
-from google.protobuf import json_format
-from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
@@ -35,8 +36,9 @@ from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.policy import _NotApplicableError  # pyright: ignore[reportPrivateUsage]
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
-from components.plan.engine import Requests
+from components.plan.engine import Engine
 from components.plan.monitor import Registration
+from components.plan.runner import rare_gc
 from components.policies.settings import ResolvedConfig, resolve
 
 
@@ -84,61 +86,65 @@ class PolicyError(Exception):
     """A policy raised: under the CLI the analyzer call fails and so does the preview."""
 
 
-def properties(message: Any) -> Any:
-    """A message's ``Struct`` as a policy sees it: ``pulumi_policy``'s deserialization and proxies."""
-    return unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(message)))
+def properties(wire: Mapping[str, Any]) -> Any:
+    """Engine-form properties (secrets as signature objects, unknowns as sentinels, numbers as
+    floats) as a policy sees them: ``pulumi_policy``'s ``deserialize_properties`` and its
+    unknown-checking proxies. The servicer first turns the message's ``Struct`` back into exactly
+    this mapping (``MessageToDict``); ``tests/policy/test_protocol.py`` shows the plugin agrees."""
+    return unknown_checking_proxy(deserialize_properties(dict(wire)))
 
 
-def options(message: analyzer_pb2.AnalyzerResourceOptions) -> PolicyResourceOptions:
-    """Resource options as ``pulumi_policy``'s servicer reads them (``_get_resource_options``)."""
-    timeouts = (
-        PolicyCustomTimeouts(
-            message.customTimeouts.create, message.customTimeouts.update, message.customTimeouts.delete
-        )
-        if message.HasField("customTimeouts")
-        else PolicyCustomTimeouts(0, 0, 0)
-    )
+def options(resource: Registration) -> PolicyResourceOptions:
+    """Resource options as ``pulumi_policy``'s servicer reads them (``_get_resource_options``):
+    ``delete_before_replace`` None unless set, no custom timeouts."""
     return PolicyResourceOptions(
-        message.protect,
-        list(message.ignoreChanges),
-        message.deleteBeforeReplace if message.deleteBeforeReplaceDefined else None,
-        list(message.aliases),
-        timeouts,
-        list(message.additionalSecretOutputs),
-        message.parent or None,
+        resource.protect,
+        list(resource.ignore_changes),
+        True if resource.delete_before_replace else None,
+        list(resource.aliases),
+        PolicyCustomTimeouts(0, 0, 0),
+        [],
+        resource.parent or None,
     )
 
 
-def provider(message: Any, seen: dict[str, PolicyProviderResource] | None = None) -> PolicyProviderResource | None:
-    """The provider as the servicer reads it (``_get_provider_resource``); built once per provider
-    URN when given ``seen`` (every resource of a provider gets the same properties)."""
-    if not message.HasField("provider"):
-        return None
-    p = message.provider
-    seen = {} if seen is None else seen
-    if p.urn not in seen:
-        seen[p.urn] = PolicyProviderResource(p.type, properties(p.properties), p.urn, p.name)
-    return seen[p.urn]
+class _Views:
+    """Each resource's policy view, built once for the whole pack."""
 
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._providers: dict[str, PolicyProviderResource] = {}
+        self.options = {r.urn: options(r) for r in engine.managed}
+        self._stack: list[PolicyResource] | None = None
 
-def stack_resources(
-    request: analyzer_pb2.AnalyzeStackRequest, providers: dict[str, PolicyProviderResource] | None = None
-) -> list[PolicyResource]:
-    """``AnalyzeStack``'s resources linked to their parents and dependencies, as the servicer links them."""
-    by_urn: dict[str, PolicyResource] = {}
-    links: list[tuple[PolicyResource, analyzer_pb2.AnalyzerResource]] = []
-    for r in request.resources:
-        resource = PolicyResource(
-            r.type, properties(r.properties), r.urn, r.name, options(r.options), provider(r, providers), None, [], {}
-        )
-        by_urn[r.urn] = resource
-        links.append((resource, r))
-    for resource, r in links:
-        resource.parent = by_urn.get(r.parent) if r.parent else None
-        resource.dependencies.extend(by_urn[d] for d in r.dependencies if d in by_urn)
-        for key, deps in r.propertyDependencies.items():
-            resource.property_dependencies[key] = [by_urn[d] for d in deps.urns if d in by_urn]
-    return [resource for resource, _ in links]
+    def provider(self, resource: Registration) -> PolicyProviderResource | None:
+        """The provider as the servicer reads it (``_get_provider_resource``), once per provider."""
+        provider = self.engine.provider(resource)
+        if provider is None:
+            return None
+        if provider.urn not in self._providers:
+            self._providers[provider.urn] = PolicyProviderResource(
+                provider.type, properties(provider.properties), provider.urn, provider.name
+            )
+        return self._providers[provider.urn]
+
+    def stack(self) -> list[PolicyResource]:
+        """``AnalyzeStack``'s resources (their outputs) linked to their parents and dependencies,
+        as the servicer links them."""
+        if self._stack is None:
+            by_urn: dict[str, PolicyResource] = {}
+            for r in self.engine.managed:
+                by_urn[r.urn] = PolicyResource(
+                    r.type, properties(r.analyzed_outputs), r.urn, r.name, self.options[r.urn], self.provider(r),
+                    None, [], {},
+                )  # fmt: skip
+            for r in self.engine.managed:
+                resource = by_urn[r.urn]
+                parent = self.engine.parent(r)
+                resource.parent = by_urn[parent] if parent else None
+                resource.dependencies.extend(by_urn[d] for d in self.engine.dependencies(r))
+            self._stack = list(by_urn.values())
+        return self._stack
 
 
 def check(
@@ -150,18 +156,18 @@ def check(
 ) -> Evaluation:
     """The pack on recorded ``resources`` under a pack config file's contents (``source`` names
     it in errors) and the stack's config (for default providers)."""
-    requests = Requests(resources, stack_config or {})
-    return evaluate(policies, requests, resolve(policies, pack_config, source))
+    resolved = resolve(policies, pack_config, source)
+    with rare_gc():  # the proxies are many small objects: 40% of the pack's time went to rescans
+        return evaluate(policies, Engine(resources, stack_config or {}), resolved)
 
 
-def evaluate(policies: Sequence[Policy], requests: Requests, resolved: ResolvedConfig) -> Evaluation:
-    """Every violation and not-run report of the pack on ``requests``, sorted."""
-    providers: dict[str, PolicyProviderResource] = {}
+def evaluate(policies: Sequence[Policy], engine: Engine, resolved: ResolvedConfig) -> Evaluation:
+    """Every violation and not-run report of the pack on what ``engine`` sends it, sorted."""
+    views = _Views(engine)
     resource_args = [
-        (r.urn, r.type, properties(r.properties), r.name, options(r.options), provider(r, providers))
-        for r in requests.analyze
+        (r.urn, r.type, properties(r.analyzed_inputs), r.name, views.options[r.urn], views.provider(r))
+        for r in engine.managed
     ]
-    stack: list[PolicyResource] | None = None
     violations: list[Violation] = []
     not_run: list[NotRun] = []
     for policy in policies:
@@ -176,9 +182,12 @@ def evaluate(policies: Sequence[Policy], requests: Requests, resolved: ResolvedC
                 args = ResourceValidationArgs(type_, props, urn, name, opts, prov, config)
                 _run(policy, args, urn, level, violations, not_run)
         elif isinstance(policy, StackValidationPolicy):
-            stack = stack if stack is not None else stack_resources(requests.analyze_stack, providers)
-            _run(policy, StackValidationArgs(stack, config), None, level, violations, not_run)
+            _run(policy, StackValidationArgs(views.stack(), config), None, level, violations, not_run)
     return Evaluation(sorted(set(violations)), sorted(set(not_run)))
+
+
+_Validate = Callable[[object, ReportViolation], Awaitable[Any] | None]
+"""A policy's ``validate`` (untyped in ``pulumi_policy``)."""
 
 
 def _run(
@@ -194,10 +203,7 @@ def _run(
     def report(message: str, at: str | None = None) -> None:
         violations.append(Violation(policy.name, level.value, at or urn, message))
 
-    validate = cast(
-        Callable[[object, ReportViolation], Awaitable[Any] | None],
-        policy.validate,  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
-    )
+    validate = cast(_Validate, policy.validate)  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
     try:
         result = validate(args, report)
         if result is not None and isawaitable(result):

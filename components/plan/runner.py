@@ -153,17 +153,27 @@ _GC_THRESHOLD = (50_000, 20, 100)
 
 
 @contextmanager
-def _lean_sdk() -> Generator[None]:
-    """Collect garbage rarely and skip the SDK's source positions while a program runs."""
+def rare_gc() -> Generator[None]:
+    """Collect garbage rarely: the plan's objects only accumulate (a recording, the policy views),
+    and the default thresholds rescan them again and again."""
     threshold = gc.get_threshold()
-    stack_trace = getattr(pulumi_resource, "_get_stack_trace", None)
     gc.set_threshold(*_GC_THRESHOLD)
-    if stack_trace is not None:
-        pulumi_resource._get_stack_trace = source_pb2.StackTrace  # pyright: ignore[reportPrivateUsage]
     try:
         yield
     finally:
         gc.set_threshold(*threshold)
+
+
+@contextmanager
+def _lean_sdk() -> Generator[None]:
+    """Collect garbage rarely and skip the SDK's source positions while a program runs."""
+    stack_trace = getattr(pulumi_resource, "_get_stack_trace", None)
+    if stack_trace is not None:
+        pulumi_resource._get_stack_trace = source_pb2.StackTrace  # pyright: ignore[reportPrivateUsage]
+    try:
+        with rare_gc():
+            yield
+    finally:
         if stack_trace is not None:
             pulumi_resource._get_stack_trace = stack_trace  # pyright: ignore[reportPrivateUsage]
 

@@ -26,7 +26,7 @@ from google.protobuf import empty_pb2, json_format
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from pulumi_policy import EnforcementLevel
 
-from components.plan.engine import Requests, configure_request
+from components.plan.engine import Engine, Requests, configure_request
 from components.plan.policy import check
 from components.plan.runner import Recording, find_project, read_stack_file, run_program_dir
 from components.policies import CONFIG_DIR, POLICIES
@@ -125,7 +125,7 @@ def agree(plugin: Plugin, recording: Recording, stack: str) -> set[Finding]:
     """The plugin's findings, asserted equal to ``mlops plan``'s."""
     pack_config_file = CONFIG_DIR / f"{stack}.json"
     plugin.configure(pack_config_file)
-    found = plugin.analyze(Requests(recording.resources, recording.config))
+    found = plugin.analyze(Requests(Engine(recording.resources, recording.config)))
     assert found == in_process(recording, pack_config_file)
     return found
 
