@@ -12,9 +12,9 @@ with every managed resource's outputs (pulumi/pulumi v3.259.0,
 - a resource on a default provider is sent that provider, configured from the stack's
   ``<package>:<key>`` config.
 
-``mlops plan`` evaluates the pack on these messages through ``pulumi_policy``'s own
-deserialization (:mod:`components.plan.policy`); the protocol test sends the same messages to
-the pack running as a plugin process.
+``mlops plan`` evaluates the pack on what :class:`Engine` knows through ``pulumi_policy``'s own
+deserialization (:mod:`components.plan.policy`); the protocol test sends :class:`Requests`, the
+wire messages, to the pack running as a plugin process.
 """
 
 from __future__ import annotations
