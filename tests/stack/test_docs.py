@@ -146,20 +146,27 @@ def _id(snippet: Snippet) -> str:
     return snippet.where
 
 
-@pytest.mark.parametrize("snippet", of_kind("program"), ids=_id)
-def test_a_program_snippet_plans_clean(snippet: Snippet, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def write_program(snippet: Snippet, directory: Path) -> tuple[Path, list[str]]:
+    """A ``program`` snippet as a program directory under ``directory`` (``Pulumi.yaml`` named for
+    it, ``Pulumi.dev.yaml`` with ``aws:region``), and the ``mlops plan`` arguments answering its
+    StackReferences (``platform.json`` beside it) when it reads a platform."""
     kind = snippet.kind()
-    assert kind is not None
-    program = tmp_path / kind["program"]
+    assert kind is not None and kind["program"], snippet.where
+    program = directory / kind["program"]
     program.mkdir()
     (program / "Pulumi.yaml").write_text(f"name: {kind['program']}\nruntime: python\n")
     (program / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-east-1\n")
     (program / "__main__.py").write_text(snippet.text)
-    extra: list[str] = []
-    if kind["platform"]:
-        platform = tmp_path / "platform.json"
-        platform.write_text(_stack_plan(kind["platform"])[1])
-        extra = ["--stack-outputs", str(platform)]
+    if not kind["platform"]:
+        return program, []
+    platform = directory / "platform.json"
+    platform.write_text(_stack_plan(kind["platform"])[1])
+    return program, ["--stack-outputs", str(platform)]
+
+
+@pytest.mark.parametrize("snippet", of_kind("program"), ids=_id)
+def test_a_program_snippet_plans_clean(snippet: Snippet, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    program, extra = write_program(snippet, tmp_path)
     out = tmp_path / "out"
     status = main(["plan", "--stack", "dev", "--program", str(program), "--out", str(out), *extra])
     printed = capsys.readouterr()

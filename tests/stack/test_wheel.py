@@ -22,9 +22,9 @@ import pytest
 from google.protobuf import empty_pb2
 
 from components.policies import POLICIES
-from tests.conftest import ROOT, _stack_plan
+from tests.conftest import ROOT
 from tests.policy.test_protocol import start_pack
-from tests.stack.test_docs import Snippet, of_kind
+from tests.stack.test_docs import Snippet, of_kind, write_program
 
 pytestmark = pytest.mark.stack
 
@@ -108,19 +108,9 @@ def test_the_installed_pack_runs_as_the_cli_runs_it(installed: tuple[Path, Path]
 def test_the_docs_programs_plan_from_the_wheel(installed: tuple[Path, Path], snippet: Snippet, tmp_path: Path) -> None:
     """A team writing from the docs alone, with the package installed as the README says."""
     _, venv = installed
-    kind = snippet.kind()
-    assert kind is not None
-    program = tmp_path / kind["program"]
-    program.mkdir()
-    (program / "Pulumi.yaml").write_text(f"name: {kind['program']}\nruntime: python\n")
-    (program / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-east-1\n")
-    (program / "__main__.py").write_text(snippet.text)
-    extra: list[str] = []
-    if kind["platform"]:
-        (tmp_path / "platform.json").write_text(_stack_plan(kind["platform"])[1])
-        extra = ["--stack-outputs", "platform.json"]
+    program, extra = write_program(snippet, tmp_path)
     result = subprocess.run(
-        [str(venv / "bin/mlops"), "plan", "--stack", "dev", "--program", kind["program"], "--out", "out", *extra],
+        [str(venv / "bin/mlops"), "plan", "--stack", "dev", "--program", program.name, "--out", "out", *extra],
         cwd=tmp_path,
         capture_output=True,
         text=True,
