@@ -23,7 +23,7 @@ from pulumi_policy import (
 from components.cidrs import BROADEST_PUBLIC_PREFIX
 from components.naming import INTERNET_FACING_ANNOTATION
 from components.policies import encryption, gpu, iam, network, operations, readiness, rules, workloads
-from components.policies.settings import CONFIG_DIR, enforcement_level, read_pack_config
+from components.policies.settings import CONFIG_DIR, PACK_DEFAULT_LEVEL, enforcement_level, read_pack_config
 
 PACK_NAME = "mlops-platform"
 """The pack's name in the CLI's output (``can't run policy ... from policy pack 'mlops-platform@v...'``)."""
@@ -387,4 +387,4 @@ def table() -> str:
 
 def serve() -> None:
     """Serve the pack to the Pulumi CLI over gRPC (prints the port, blocks): the plugin's entry point."""
-    PolicyPack(name=PACK_NAME, enforcement_level=EnforcementLevel.ADVISORY, policies=POLICIES)
+    PolicyPack(name=PACK_NAME, enforcement_level=PACK_DEFAULT_LEVEL, policies=POLICIES)
