@@ -24,7 +24,8 @@ _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def integers(value: Any) -> Any:
-    """Mocks deliver every number as a float; give whole numbers back as integers."""
+    """Whole numbers as integers: the SDK gives a stack's outputs as floats (a registration's
+    inputs already are, see ``monitor.plain``)."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dict):
@@ -44,7 +45,7 @@ def resource_json(resource: Registration) -> dict[str, Any]:
         "parent": resource.parent,
         "provider": resource.provider,
         "dependencies": resource.dependencies,
-        "inputs": integers(resource.inputs),
+        "inputs": resource.inputs,
         "options": {
             "protect": resource.protect,
             "retainOnDelete": resource.retain_on_delete,
@@ -128,7 +129,7 @@ def manifests(resources: Sequence[Registration]) -> dict[str, dict[str, Any]]:
     for resource in resources:
         if not is_manifest(resource):
             continue
-        obj: dict[str, Any] = unmask(integers(resource.inputs))
+        obj: dict[str, Any] = unmask(resource.inputs)
         metadata: dict[str, Any] = obj.get("metadata") or {}
         parts: list[Any] = [
             obj["kind"],

@@ -347,20 +347,24 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = cast(dict[str, Any], args.inputs)  # pyright: ignore[reportUnknownMemberType]
-        if args.typ == STACK_REFERENCE:
-            stack = str(inputs.get("name") or args.name)
+        ident, outputs = self.computed(args.typ, args.name, inputs)
+        return ident, outputs if args.typ == STACK_REFERENCE else {**inputs, **outputs}
+
+    def computed(self, type_: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """A new resource's ID and the outputs the cloud adds to its inputs (a StackReference's:
+        its whole state)."""
+        if type_ == STACK_REFERENCE:
+            stack = str(inputs.get("name") or name)
             return stack, stack_reference_state(stack, self.stack_outputs)
         if self.preview:
-            return "", inputs
-        ctx = _Ctx(args.typ, args.name, inputs, self.region, self.account)
-        handler = _HANDLERS.get(args.typ)
+            return "", {}
+        ctx = _Ctx(type_, name, inputs, self.region, self.account)
+        handler = _HANDLERS.get(type_)
         if handler is not None:
-            ident, outputs = handler(ctx)
-        elif args.typ.startswith("kubernetes:"):
-            ident, outputs = _kubernetes(ctx)
-        else:
-            ident, outputs = f"{args.name}-{digest(args.typ, args.name, length=8)}", {}
-        return ident, {**ctx.inputs, **outputs}
+            return handler(ctx)
+        if type_.startswith("kubernetes:"):
+            return _kubernetes(ctx)
+        return f"{name}-{digest(type_, name, length=8)}", {}
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         call_args = cast(dict[str, Any], args.args)  # pyright: ignore[reportUnknownMemberType]

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from google.protobuf import json_format
+from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.proto import resource_pb2
+
+if TYPE_CHECKING:  # mocks.py imports this module's placeholders
+    from components.plan.mocks import RecordingMocks
 
 # Signature keys of Pulumi's wire format (sdk/python/lib/pulumi/runtime/rpc.py).
 _SIG = "4dabf18193072939515e22adb298388d"
@@ -75,7 +79,10 @@ def engine_form(value: Any) -> Any:
 
 
 def plain(value: Any) -> Any:
-    """Wire-format value -> JSON-able value: secrets masked, references as URNs."""
+    """Wire-format value -> JSON-able value: secrets masked, references as URNs, whole numbers
+    as integers (the wire has only doubles)."""
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
     if isinstance(value, dict):
         value = cast(dict[str, Any], value)
         sig = value.get(_SIG)
@@ -131,8 +138,9 @@ def provider_urn(reference: str) -> str | None:
 class GraphMonitor(MockMonitor):
     """Records each ``RegisterResource`` call, then answers it like the stock mock monitor."""
 
-    def __init__(self, mocks: Any) -> None:
+    def __init__(self, mocks: RecordingMocks) -> None:
         super().__init__(mocks)
+        self.recording_mocks = mocks
         self.registrations: dict[str, Registration] = {}
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
@@ -142,10 +150,29 @@ class GraphMonitor(MockMonitor):
         return super().make_urn(parent, type_, name)
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        # The SDK's mock monitor is untyped.
-        response = super().RegisterResource(request)  # pyright: ignore[reportUnknownMemberType]
+        """Record the registration and answer it as the stock mock monitor does: the resource's
+        state is its inputs plus what the mocks compute.
+
+        The stock monitor deserializes the inputs into SDK values, and serializes the state
+        back on an event loop of its own in the worker thread; that round trip gave the same
+        properties and took a seventh of a 2,387-resource plan. Here the state is the request's
+        properties, as sent, updated with the computed outputs (plain JSON values)."""
+        # The SDK's mock monitor and its messages are untyped.
         inputs = json_format.MessageToDict(request.object, preserving_proto_field_name=True)
-        state = json_format.MessageToDict(response.object, preserving_proto_field_name=True)
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == STACK_TYPE:
+            response = resource_pb2.RegisterResourceResponse(urn=urn)  # pyright: ignore[reportAttributeAccessIssue]
+            state: dict[str, Any] = {}
+        else:
+            ident, outputs = self.recording_mocks.computed(request.type, request.name, inputs)
+            properties = struct_pb2.Struct()
+            properties.CopyFrom(request.object)
+            properties.update(outputs)
+            state = {**inputs, **outputs}
+            self.resources[urn] = MockMonitor.ResourceRegistration(urn, ident, state)
+            response = resource_pb2.RegisterResourceResponse(  # pyright: ignore[reportAttributeAccessIssue]
+                urn=urn, id=ident, object=properties
+            )
         dependencies = set(request.dependencies)
         for deps in request.propertyDependencies.values():
             dependencies.update(deps.urns)
