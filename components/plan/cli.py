@@ -37,6 +37,7 @@ from components.plan.runner import (
     StackConfig,
     StackOutputs,
     find_project,
+    rare_gc,
     read_stack_file,
     run_program_dir,
 )
@@ -168,6 +169,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_INVALID
 
 
+def run() -> NoReturn:
+    """The ``mlops`` console command: :func:`main`, then exit without the interpreter's teardown.
+
+    A plan leaves hundreds of MB of small objects (the recording, the SDK's outputs); freeing
+    them one by one took 1.3 s of an 8.4 s plan of 2,387 resources, after everything was
+    written. So, as mypy's ``hard_exit`` does, flush the standard streams and leave with
+    ``os._exit``: the plan's files are closed by then, and nothing else waits for exit.
+    """
+    code = main()
+    try:
+        sys.stdout.flush()
+    except OSError as exc:  # a closed pipe (``mlops plan | head``): the output was not all read
+        _fail("mlops", f"standard output: {exc.strerror or exc}")
+        code = code or EXIT_INVALID
+    with contextlib.suppress(OSError):
+        sys.stderr.flush()
+    os._exit(code)
+
+
 def _fail(command: str, message: str) -> None:
     print(f"{command}: {_one_line(message)}", file=sys.stderr)
 
@@ -236,12 +256,13 @@ def plan_command(
         raise PlanError(f"{program}: the program failed: {type(exc).__name__}: {root_cause(exc)}") from None
     except SystemExit as exc:  # the program's own sys.exit(): its status is not ours to return
         raise PlanError(f"{program}: the program exited (status {exc.code}) before it was planned") from None
-    plan = make_plan(recording, pack_config)
-    changes = diff.compare(old_plan, plan) if old_plan is not None else None
-    out_dir = out or Path("build") / "plan" / stack
-    write_plan(plan, recording, out_dir, changes)
+    with rare_gc():  # the recording is most of the heap now, and it only grows until we exit
+        plan = make_plan(recording, pack_config)
+        changes = diff.compare(old_plan, plan) if old_plan is not None else None
+        out_dir = out or Path("build") / "plan" / stack
+        plan_json = write_plan(plan, recording, out_dir, changes)
     if fmt == "json":
-        sys.stdout.write(document.dumps_plan(plan))
+        sys.stdout.write(plan_json)
     else:
         sys.stdout.write(document.render_text(plan))
         if changes is not None:
@@ -400,9 +421,9 @@ def make_plan(recording: Recording, policy_config: Path | None = None) -> dict[s
     )
 
 
-def write_plan(plan: dict[str, Any], recording: Recording, out_dir: Path, changes: diff.Diff | None = None) -> None:
+def write_plan(plan: dict[str, Any], recording: Recording, out_dir: Path, changes: diff.Diff | None = None) -> str:
     """Write ``plan.json``, ``graph.mmd``, ``manifests/`` (and ``diff.json`` when ``changes`` are
-    given) as a new ``out_dir``, all at once.
+    given) as a new ``out_dir``, all at once; returns the text of ``plan.json``.
 
     Everything is written to a temporary sibling directory first and renamed into place, so
     an interrupted or failed plan leaves the previous output whole, and plans of different
@@ -412,7 +433,8 @@ def write_plan(plan: dict[str, Any], recording: Recording, out_dir: Path, change
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".new", dir=out_dir.parent))
     try:
-        (staging / "plan.json").write_text(document.dumps_plan(plan))
+        plan_json = document.dumps_plan(plan)
+        (staging / "plan.json").write_text(plan_json)
         (staging / "graph.mmd").write_text(document.mermaid(recording.resources))
         if changes is not None:
             (staging / "diff.json").write_text(document.dumps_plan(changes.as_json()))
@@ -423,6 +445,7 @@ def write_plan(plan: dict[str, Any], recording: Recording, out_dir: Path, change
         _swap_in(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    return plan_json
 
 
 def _check_replaceable(out_dir: Path) -> None:
@@ -475,4 +498,4 @@ def _relative(path: Path) -> Path:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from components.plan import cli
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.stack
@@ -217,3 +218,28 @@ def test_a_first_preview_plans_clean_with_what_could_not_run(stack: str, tmp_pat
     cluster = next(r for r in plan["resources"] if r["type"] == "aws:eks/cluster:Cluster")
     assert cluster["inputs"]["roleArn"] == "[unknown]"  # the role is created in the same update
     assert "[unknown]" in json.dumps(plan["outputs"])
+
+
+def test_the_console_command_reports_output_it_could_not_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``run`` leaves with ``os._exit`` (no interpreter teardown) after flushing; a reader that
+    went away (``mlops plan | head``) is one line on stderr and exit 2, not a lost error."""
+
+    class ClosedPipe:
+        def write(self, text: str) -> int:
+            return len(text)
+
+        def flush(self) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    def leave(code: int) -> None:
+        raise SystemExit(code)
+
+    errors: list[str] = []
+    monkeypatch.setattr(cli, "main", lambda: 0)
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    monkeypatch.setattr(cli, "_fail", lambda command, message: errors.append(f"{command}: {message}"))
+    monkeypatch.setattr(cli.os, "_exit", leave)
+    with pytest.raises(SystemExit) as exited:
+        cli.run()
+    assert exited.value.code == cli.EXIT_INVALID
+    assert errors == ["mlops: standard output: Broken pipe"]
