@@ -33,7 +33,9 @@ class ImageBuild(TypedDict):
     """Build an image and push it to its repository (needs a Docker engine at ``pulumi up``)."""
 
     context: str
-    """Build context directory."""
+    """Build context directory, best relative to the program's directory (where Pulumi runs it,
+    and the Docker provider resolves it): pulumi-docker diffs the path as a string, so an
+    absolute path differs on every checkout and rebuilds the image on each teammate's ``up``."""
     dockerfile: NotRequired[str]
     """Dockerfile path relative to the context (default ``Dockerfile``)."""
     platform: NotRequired[str]

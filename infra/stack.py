@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pulumi
@@ -422,8 +423,9 @@ def bucket_args(bucket: BucketConfig, protect: bool) -> ArtifactBucketArgs:
 def repositories(registries: list[RegistryConfig]) -> list[Repository]:
     """ContainerRegistry repositories from the ``registries`` section.
 
-    Build contexts are relative to the project root (where ``Pulumi.yaml`` is), whatever
-    directory the program runs in.
+    Build contexts in the config are relative to the project root (where ``Pulumi.yaml`` is);
+    the image gets them relative to the directory the program runs in, so its inputs are the
+    same on every checkout (an absolute path would be a change, and a rebuild, per machine).
     """
     root = find_project(Path.cwd())[1]
     result: list[Repository] = []
@@ -436,7 +438,7 @@ def repositories(registries: list[RegistryConfig]) -> list[Repository]:
         }
         if registry.build is not None:
             build: ImageBuild = {
-                "context": str(root / registry.build.context),
+                "context": os.path.relpath(root / registry.build.context),
                 "dockerfile": registry.build.dockerfile,
                 "platform": registry.build.platform,
             }

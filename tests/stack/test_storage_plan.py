@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.stack
 
@@ -111,3 +115,19 @@ def test_repositories_in_the_plan(stack_plan: tuple[Any, dict[str, Any]]) -> Non
     lifecycles = [r for r in plan["resources"] if r["type"] == "aws:ecr/lifecyclePolicy:LifecyclePolicy"]
     assert {r["inputs"]["repository"] for r in lifecycles} == names
     assert set(plan["outputs"]["repositoryUrls"]) == names
+
+
+def test_images_build_from_paths_that_hold_on_every_checkout(stack_plan: tuple[Any, dict[str, Any]]) -> None:
+    """pulumi-docker diffs ``build.context`` and ``build.dockerfile`` as strings: a path of this
+    checkout would be a change, and a rebuild, on every other machine. They are relative to the
+    program's directory (where Pulumi runs it), and lead to the config's contexts."""
+    _, plan = stack_plan
+    checkout = str(ROOT)
+    assert checkout not in json.dumps(plan)
+    images = [r for r in plan["resources"] if r["type"] == "docker:index/image:Image"]
+    assert len(images) == (4 if plan["stack"] == "prod" else 0)
+    for image in images:
+        build = image["inputs"]["build"]
+        context = ROOT / "infra" / build["context"]
+        assert not Path(build["context"]).is_absolute() and context.resolve().parent == ROOT / "images"
+        assert (ROOT / "infra" / build["dockerfile"]).resolve() == context.resolve() / "Dockerfile"
