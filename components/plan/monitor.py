@@ -9,6 +9,8 @@ from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.proto import resource_pb2
 
+from components.plan import transforms
+
 if TYPE_CHECKING:  # mocks.py imports this module's placeholders
     from components.plan.mocks import RecordingMocks
 
@@ -142,6 +144,10 @@ class GraphMonitor(MockMonitor):
         super().__init__(mocks)
         self.recording_mocks = mocks
         self.registrations: dict[str, Registration] = {}
+        self._own_transforms: dict[str, list[Any]] = {}
+        """Each resource's own ``transforms=`` callbacks: its descendants run them too."""
+        self._stack_transforms_registered: list[Any] = []
+        """``register_resource_transform`` callbacks, in order."""
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         """URNs as the engine makes them: children of the root stack get no type prefix."""
@@ -158,8 +164,10 @@ class GraphMonitor(MockMonitor):
         properties and took a seventh of a 2,387-resource plan. Here the state is the request's
         properties, as sent, updated with the computed outputs (plain JSON values)."""
         # The SDK's mock monitor and its messages are untyped.
-        inputs = json_format.MessageToDict(request.object, preserving_proto_field_name=True)
         urn = self.make_urn(request.parent, request.type, request.name)
+        self._own_transforms[urn] = list(request.transforms)
+        request = transforms.run(request, self._transforms_of(urn, request.parent or None))
+        inputs = json_format.MessageToDict(request.object, preserving_proto_field_name=True)
         if request.type == STACK_TYPE:
             response = resource_pb2.RegisterResourceResponse(urn=urn)  # pyright: ignore[reportAttributeAccessIssue]
             state: dict[str, Any] = {}
@@ -196,6 +204,21 @@ class GraphMonitor(MockMonitor):
             wire_outputs=engine_form(state) if request.custom else {},  # a component's: RegisterResourceOutputs
         )
         return response
+
+    def _transforms_of(self, urn: str, parent: str | None) -> list[Any]:
+        """The transforms the engine runs on a registration, in its order: the resource's own,
+        each ancestor's own, then the stack's registered so far."""
+        callbacks = list(self._own_transforms[urn])
+        while parent is not None:
+            callbacks += self._own_transforms.get(parent, [])
+            ancestor = self.registrations.get(parent)
+            parent = ancestor.parent if ancestor is not None else None
+        return callbacks + self._stack_transforms_registered
+
+    def RegisterStackTransform(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        """A ``register_resource_transform`` callback: every later registration runs it."""
+        self._stack_transforms_registered.append(request)
+        return super().RegisterStackTransform(request)  # pyright: ignore[reportUnknownMemberType]
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         """A component's (or the stack's) outputs: what ``AnalyzeStack`` sees of it."""

@@ -158,6 +158,71 @@ def _key(rotation: bool) -> Callable[[], None]:
     return lambda: aws.kms.Key("data-key", enable_key_rotation=rotation, opts=_opts())
 
 
+def _rotation_off(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
+    """A transform that undoes what the program wrote: the engine registers its result."""
+    if args.type_ != "aws:kms/key:Key":
+        return None
+    return pulumi.ResourceTransformResult({**args.props, "enableKeyRotation": False}, args.opts)
+
+
+def _rotation_undone_by_transform() -> None:
+    transform = pulumi.ResourceOptions(transforms=[_rotation_off])
+    aws.kms.Key("data-key", enable_key_rotation=True, opts=pulumi.ResourceOptions.merge(_opts(), transform))
+
+
+def _harden(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
+    """A transform that hardens every container of a Deployment."""
+    if args.type_ != "kubernetes:apps/v1:Deployment":
+        return None
+    props = dict(args.props)
+    for container in props["spec"]["template"]["spec"]["containers"]:
+        container["securityContext"] = _container()["securityContext"]
+    return pulumi.ResourceTransformResult(props, args.opts)
+
+
+class _Team(pulumi.ComponentResource):
+    """A team's own component: its transforms reach its children."""
+
+    def __init__(self, name: str, opts: pulumi.ResourceOptions) -> None:
+        super().__init__("team:index:Service", name, None, opts)
+
+
+def _privileged_deployment(opts: pulumi.ResourceOptions) -> None:
+    k8s.apps.v1.Deployment(
+        "app",
+        metadata={"name": "app", "namespace": "serving"},
+        spec={
+            "selector": {"matchLabels": {"app": "app"}},
+            "template": {
+                "metadata": {"labels": {"app": "app"}},
+                "spec": {"containers": [_container(securityContext={"privileged": True})]},
+            },
+        },
+        opts=pulumi.ResourceOptions.merge(_opts(), opts),
+    )
+
+
+def _hardened_by_own_transform() -> None:
+    _privileged_deployment(pulumi.ResourceOptions(transforms=[_harden]))
+
+
+def _hardened_by_parent_transform() -> None:
+    team = _Team("team", pulumi.ResourceOptions(transforms=[_harden]))
+    _privileged_deployment(pulumi.ResourceOptions(parent=team))
+
+
+def _made_privileged_by_stack_transform() -> None:
+    def privileged(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
+        if args.type_ != "kubernetes:apps/v1:Deployment":
+            return None
+        props = dict(args.props)
+        props["spec"]["template"]["spec"]["containers"][0]["securityContext"]["privileged"] = True
+        return pulumi.ResourceTransformResult(props, args.opts)
+
+    pulumi.runtime.register_resource_transform(privileged)
+    _deployment()()
+
+
 def _container(**overrides: Any) -> dict[str, Any]:
     return {
         "name": "app",
@@ -476,6 +541,8 @@ PROGRAMS: dict[str, tuple[Callable[[], None], str]] = {
     "network-policy-not-enforced": (_network_policy(False), "eks-network-policies-enforced"),
     "gpu-rollout-needs-a-spare-node": (_gpu_rollout({"type": "RollingUpdate"}), "k8s-rollout-fits-pool"),
     "alarm-topic-without-subscriber": (_alarm_topic(False), "sns-alarm-topics-subscribed"),
+    "rotation-undone-by-a-transform": (_rotation_undone_by_transform, "kms-key-rotation"),
+    "privileged-by-a-stack-transform": (_made_privileged_by_stack_transform, "k8s-no-host-access"),
 }  # fmt: skip
 """Mistake -> (program, the one rule that must refuse it)."""
 
@@ -501,5 +568,7 @@ SECURE: dict[str, Callable[[], None]] = {
     ),
     "gpu-rollout-recreate": _gpu_rollout({"type": "Recreate"}),
     "subscribed-alarm-topic": _alarm_topic(True),
+    "hardened-by-its-own-transform": _hardened_by_own_transform,
+    "hardened-by-its-parents-transform": _hardened_by_parent_transform,
 }
 """The same resources done right: the pack must accept each."""

@@ -1,0 +1,109 @@
+"""Resource transforms (``transforms=``, ``register_resource_transform``) run as the engine runs them.
+
+A program's transforms are callbacks the engine calls before it registers a resource
+(``pkg/resource/deploy/source_eval.go``, ``RegisterResource``, pulumi v3.259.0): first the
+resource's own, then each ancestor's own, then the stack transforms registered so far; each gets
+the properties and options the previous one returned, and the resource is registered, checked by
+a policy pack and created with the last ones. The stock mock monitor never calls them, so a plan
+would judge what the program wrote, not what the engine registers. Here each callback is invoked
+through the SDK's own callback server code, on the program's event loop, as the engine's gRPC
+call would; legacy ``transformations=`` need nothing: the SDK applies them before it registers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from pulumi.runtime._callbacks import _CallbackServicer  # pyright: ignore[reportPrivateUsage]
+from pulumi.runtime.proto import alias_pb2, resource_pb2
+
+# The SDK's protobuf modules are untyped: requests and options are ``Any`` here.
+
+
+def options_of(request: Any) -> Any:
+    """The ``TransformResourceOptions`` the engine builds from a registration (the options a
+    transform can read and replace); alias URNs become URN aliases, as the engine merges them."""
+    options = resource_pb2.TransformResourceOptions(  # pyright: ignore[reportAttributeAccessIssue]
+        depends_on=list(request.dependencies),
+        ignore_changes=list(request.ignoreChanges),
+        replace_on_changes=list(request.replaceOnChanges),
+        version=request.version,
+        aliases=[*request.aliases, *(alias_pb2.Alias(urn=urn) for urn in request.aliasURNs)],  # pyright: ignore[reportAttributeAccessIssue]
+        provider=request.provider,
+        providers=dict(request.providers),
+        plugin_download_url=request.pluginDownloadURL,
+        additional_secret_outputs=list(request.additionalSecretOutputs),
+        deleted_with=request.deletedWith,
+    )
+    if request.HasField("protect"):
+        options.protect = request.protect
+    if request.HasField("retainOnDelete"):
+        options.retain_on_delete = request.retainOnDelete
+    if request.deleteBeforeReplaceDefined:
+        options.delete_before_replace = request.deleteBeforeReplace
+    if request.HasField("customTimeouts"):
+        options.custom_timeouts.CopyFrom(request.customTimeouts)
+    return options
+
+
+def transformed(request: Any, properties: Any, options: Any) -> Any:
+    """``request`` as the engine goes on with it after the transforms: their properties, and the
+    options they returned (dependencies, protection, aliases, provider and the rest)."""
+    result: Any = resource_pb2.RegisterResourceRequest()  # pyright: ignore[reportAttributeAccessIssue]
+    result.CopyFrom(request)
+    result.object.CopyFrom(properties)
+    for field in ("dependencies", "ignoreChanges", "replaceOnChanges", "aliases", "aliasURNs", "providers"):
+        result.ClearField(field)
+    result.dependencies.extend(options.depends_on)
+    result.ignoreChanges.extend(options.ignore_changes)
+    result.replaceOnChanges.extend(options.replace_on_changes)
+    result.aliases.extend(options.aliases)
+    result.providers.update(options.providers)
+    result.provider = options.provider
+    result.version = options.version
+    result.deletedWith = options.deleted_with
+    result.ClearField("protect")
+    if options.HasField("protect"):
+        result.protect = options.protect
+    result.ClearField("retainOnDelete")
+    if options.HasField("retain_on_delete"):
+        result.retainOnDelete = options.retain_on_delete
+    result.deleteBeforeReplaceDefined = options.HasField("delete_before_replace")
+    result.deleteBeforeReplace = options.delete_before_replace
+    return result
+
+
+def _callback(token: str) -> tuple[Any, asyncio.AbstractEventLoop]:
+    """The SDK's handler for a callback token, and the event loop its server runs on."""
+    for servicer in _CallbackServicer._servicers:  # pyright: ignore[reportPrivateUsage]
+        handler = servicer._callbacks.get(token)  # pyright: ignore[reportPrivateUsage]
+        if handler is not None:
+            return handler, servicer._loop  # pyright: ignore[reportPrivateUsage]
+    raise LookupError(f"transform callback {token} is not registered with this program")
+
+
+def run(request: Any, callbacks: Sequence[Any]) -> Any:
+    """Run ``callbacks`` (``Callback`` messages, in the engine's order) on ``request`` and return
+    the request the engine registers. Called from the monitor's worker thread; each handler runs
+    on the program's loop and this thread waits, as the engine waits for its gRPC call."""
+    if not callbacks:
+        return request
+    properties, options = request.object, options_of(request)
+    for callback in callbacks:
+        message = resource_pb2.TransformRequest(  # pyright: ignore[reportAttributeAccessIssue]
+            type=request.type,
+            name=request.name,
+            custom=request.custom,
+            parent=request.parent,
+            properties=properties,
+            options=options,
+        )
+        handler, loop = _callback(callback.token)
+        response = asyncio.run_coroutine_threadsafe(handler(message.SerializeToString()), loop).result()
+        if response.HasField("properties"):
+            properties = response.properties
+        if response.HasField("options"):
+            options = response.options
+    return transformed(request, properties, options)
