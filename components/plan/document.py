@@ -73,7 +73,32 @@ def build_plan(
         "cost": cost,
         "deploy": deploy,
         "publish": publish_list(recording.resources),
+        "unexpanded": unexpanded(recording.resources),
     }
+
+
+BUILT_BY_A_TOOL = {
+    "kubernetes:helm.sh/v3:Chart": "helm template",
+    "kubernetes:kustomize:Directory": "kustomize build",
+}
+"""Local components whose objects come from an invoke running a tool the offline plan does not run."""
+
+
+def unexpanded(resources: Sequence[Registration]) -> list[dict[str, str]]:
+    """The components whose objects this plan cannot see, and why: a remote component is built
+    by its provider, a Helm chart or kustomization by a tool, only at ``pulumi up``, where the
+    engine registers those objects and the pack judges them. A plan silent about them would read
+    as a pass."""
+    found: list[dict[str, str]] = []
+    for resource in resources:
+        if resource.remote:
+            reason = "its provider builds what is inside (a remote component)"
+        elif resource.type in BUILT_BY_A_TOOL:
+            reason = f"its objects come from {BUILT_BY_A_TOOL[resource.type]}, which an offline plan does not run"
+        else:
+            continue
+        found.append({"urn": resource.urn, "type": resource.type, "reason": reason})
+    return found
 
 
 def publish_list(resources: Sequence[Registration]) -> list[dict[str, Any]]:
@@ -198,6 +223,7 @@ def render_text(plan: dict[str, Any]) -> str:
     lines += _models_text(plan.get("publish", []))
     lines += _violations_text(plan["violations"])
     lines += _not_run_text(plan.get("notRun", []))
+    lines += _unexpanded_text(plan.get("unexpanded", []))
     lines.append("")
     lines += _cost_text(plan["cost"])
     lines += _platforms_cost_text(resources)
@@ -273,6 +299,15 @@ def _not_run_text(not_run: list[dict[str, Any]]) -> list[str]:
         example = next(n for n in not_run if n["policy"] == policy)
         where = example["urn"].rsplit("::", 1)[-1] if example["urn"] else "stack"
         lines.append(f"  {policy}: {count} resource(s), e.g. {where}: {example['reason']}")
+    return lines
+
+
+def _unexpanded_text(found: list[dict[str, Any]]) -> list[str]:
+    """What the plan could not look inside: the pack judges it at ``pulumi preview`` only."""
+    if not found:
+        return []
+    lines = [f"Not seen inside by this plan (the pack judges their objects at pulumi preview): {len(found)}"]
+    lines += [f"  {c['urn'].rsplit('::', 1)[-1]} ({c['type']}): {c['reason']}" for c in found]
     return lines
 
 

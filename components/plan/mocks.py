@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import pulumi
+import yaml
 
 from components.plan.monitor import SECRET_PLACEHOLDER
 
@@ -261,6 +262,9 @@ _HANDLERS: dict[str, _Handler] = {
 
 
 def _invoke_results(token: str, args: dict[str, Any], region: str, account: str) -> dict[str, Any]:
+    if token == "kubernetes:yaml:decode":  # yaml.ConfigFile and ConfigGroup build their objects from it
+        documents = yaml.load_all(str(args.get("text", "")), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return {"result": [document for document in documents if document is not None]}
     if token == "aws:index/getCallerIdentity:getCallerIdentity":
         return {
             "accountId": account,

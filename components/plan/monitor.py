@@ -53,6 +53,9 @@ class Registration:
     component's registered outputs; the wire inputs when not given."""
     read: bool = False
     """Read, not managed (``get``, StackReference): the engine analyzes neither way."""
+    remote: bool = False
+    """A component its provider builds (``yaml.v2.ConfigGroup``, ``helm.v4.Chart``): what is
+    inside exists only at ``pulumi up``, where the engine registers it and the pack judges it."""
 
     @property
     def analyzed_inputs(self) -> dict[str, Any]:
@@ -202,6 +205,7 @@ class GraphMonitor(MockMonitor):
             aliases=alias_urns(request, response.urn, parent),
             wire_inputs=engine_form(inputs),
             wire_outputs=engine_form(state) if request.custom else {},  # a component's: RegisterResourceOutputs
+            remote=bool(request.remote),
         )
         return response
 

@@ -223,6 +223,17 @@ def _made_privileged_by_stack_transform() -> None:
     _deployment()()
 
 
+def _privileged_pod_in_yaml() -> None:
+    """A manifest applied as YAML: the engine registers the objects it holds, and judges them."""
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "debug", "namespace": "ops"},
+        "spec": {"hostPID": True, "containers": [_container()]},
+    }
+    k8s.yaml.ConfigGroup("debug", yaml=[json.dumps(pod)], opts=_opts())  # JSON is YAML
+
+
 def _container(**overrides: Any) -> dict[str, Any]:
     return {
         "name": "app",
@@ -543,6 +554,7 @@ PROGRAMS: dict[str, tuple[Callable[[], None], str]] = {
     "alarm-topic-without-subscriber": (_alarm_topic(False), "sns-alarm-topics-subscribed"),
     "rotation-undone-by-a-transform": (_rotation_undone_by_transform, "kms-key-rotation"),
     "privileged-by-a-stack-transform": (_made_privileged_by_stack_transform, "k8s-no-host-access"),
+    "host-pid-pod-in-a-config-group": (_privileged_pod_in_yaml, "k8s-no-host-access"),
 }  # fmt: skip
 """Mistake -> (program, the one rule that must refuse it)."""
 

@@ -62,6 +62,7 @@ def test_prod_plan_json_matches_the_contract(tmp_path: Path) -> None:
         "cost",
         "deploy",
         "publish",
+        "unexpanded",
     }
     # Which models to publish, and where, before each endpoint may serve.
     assert [(m["endpoint"], m["model"].split("/")[0], m["published"]) for m in plan["publish"]] == [
