@@ -122,6 +122,13 @@ def kind_and_group(resource_type: str, props: Mapping[str, Any]) -> tuple[str, s
     return kind, api_version.rpartition("/")[0]
 
 
+def is_patch(resource_type: str) -> bool:
+    """Whether a Kubernetes resource is a Patch (``kubernetes:apps/v1:DeploymentPatch``): it
+    applies the fields it sets to a live object (server-side apply) and leaves the rest as they
+    are. Its inputs carry the patched object's ``kind`` and ``apiVersion``."""
+    return resource_type.startswith("kubernetes:") and resource_type.endswith("Patch")
+
+
 def _kind_and_group(resource: PolicyResource) -> tuple[str, str] | None:
     return kind_and_group(resource.resource_type, resource.props)
 

@@ -1,6 +1,9 @@
 """Kubernetes workload rules (Deployment, StatefulSet, DaemonSet, Job, CronJob, bare Pods):
 no host access, least privilege, requests and limits, probes on servers.
 
+Their Patches (``DeploymentPatch``, ``PodPatch``...) are judged on what they set: a patch leaves
+every field it does not set to the live object, so a field's absence is never a violation there.
+
 System workloads that legitimately need more are exempted by a configurable allow-list, each
 entry with its reason; the default names the NVIDIA device plugin.
 """
@@ -8,12 +11,13 @@ entry with its reason; the default names the NVIDIA device plugin.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from components.naming import image_digest, image_reference_problems, pinned_image_problems
-from components.policies.readiness import NEURON, NVIDIA, containers, kind_and_group, workload_pod
+from components.policies.readiness import NEURON, NVIDIA, containers, is_patch, kind_and_group, workload_pod
 from components.values import as_mapping, items
 
 DEVICE_PLUGIN_EXEMPTION = {
@@ -38,8 +42,18 @@ SERVER_KINDS = ("Deployment", "StatefulSet")
 """Long-running servers: they need probes."""
 
 
-def workload(args: ResourceValidationArgs) -> tuple[str, Mapping[str, Any]] | None:
-    """``(kind, pod spec)`` of a workload or bare Pod, unless an exemption names it."""
+@dataclass(frozen=True)
+class Workload:
+    """A workload's (or bare Pod's) kind and pod spec."""
+
+    kind: str
+    pod: Mapping[str, Any]
+    patch: bool
+    """Whether it is a Patch: only the fields it sets are judged, never a field's absence."""
+
+
+def workload(args: ResourceValidationArgs) -> Workload | None:
+    """The workload or bare Pod (or a Patch of one), unless an exemption names it."""
     pod = workload_pod(args.resource_type, args.props)
     kind_group = kind_and_group(args.resource_type, args.props)
     if pod is None or kind_group is None:
@@ -49,7 +63,7 @@ def workload(args: ResourceValidationArgs) -> tuple[str, Mapping[str, Any]] | No
     for entry in map(as_mapping, items(args.get_config().get("exemptions", []))):
         if (entry.get("kind"), entry.get("namespace"), entry.get("name")) == identity:
             return None
-    return kind_group[0], pod
+    return Workload(kind_group[0], pod, is_patch(args.resource_type))
 
 
 def host_access(pod: Mapping[str, Any]) -> list[str]:
@@ -69,23 +83,29 @@ def host_access(pod: Mapping[str, Any]) -> list[str]:
 def _report(
     args: ResourceValidationArgs,
     report_violation: ReportViolation,
-    problems_of: Callable[[Mapping[str, Any]], list[str]],
+    problems_of: Callable[[Workload], list[str]],
     consequence: str = "",
 ) -> None:
-    """Report each problem ``problems_of`` finds in the workload's pod (none when exempt)."""
+    """Report each problem ``problems_of`` finds in the workload (none when exempt)."""
     found = workload(args)
-    for problem in problems_of(found[1]) if found is not None else []:
+    for problem in problems_of(found) if found is not None else []:
         report_violation(problem + consequence, None)
 
 
 def validate_no_host_access(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """No privileged containers, host network/PID/IPC or hostPath volumes."""
     consequence = ": the pod can take over its node; drop it or add a reasoned exemption"
-    _report(args, report_violation, host_access, consequence)
+    _report(args, report_violation, lambda found: host_access(found.pod), consequence)
 
 
-def privilege_problems(pod: Mapping[str, Any], allowed_capabilities: list[str]) -> list[str]:
-    """Where a pod runs with more than it needs."""
+def _breaks(value: Any, required: bool, patch: bool) -> bool:
+    """Whether a boolean setting misses its required value: anything else (unset too), or in a
+    patch, which leaves an unset field to the live object, only the opposite value set."""
+    return value is (not required) if patch else value is not required
+
+
+def privilege_problems(pod: Mapping[str, Any], allowed_capabilities: list[str], patch: bool) -> list[str]:
+    """Where a pod (or, with ``patch``, what a patch sets of one) runs with more than it needs."""
     pod_context = as_mapping(pod.get("securityContext"))
     problems: list[str] = []
     for name, container in containers(pod):
@@ -93,11 +113,11 @@ def privilege_problems(pod: Mapping[str, Any], allowed_capabilities: list[str]) 
         added = [c for c in items(as_mapping(context.get("capabilities")).get("add")) if c not in allowed_capabilities]
         if added:
             problems.append(f"container {name} adds capabilities {', '.join(map(str, added))}")
-        if context.get("runAsNonRoot", pod_context.get("runAsNonRoot")) is not True:
+        if _breaks(context.get("runAsNonRoot", pod_context.get("runAsNonRoot")), True, patch):
             problems.append(f"container {name} may run as root (runAsNonRoot: true)")
-        if context.get("allowPrivilegeEscalation") is not False:
+        if _breaks(context.get("allowPrivilegeEscalation"), False, patch):
             problems.append(f"container {name} allows privilege escalation (allowPrivilegeEscalation: false)")
-        if context.get("readOnlyRootFilesystem") is not True:
+        if _breaks(context.get("readOnlyRootFilesystem"), True, patch):
             problems.append(f"container {name} can write its root filesystem (readOnlyRootFilesystem: true)")
     return problems
 
@@ -106,11 +126,13 @@ def validate_least_privilege(args: ResourceValidationArgs, report_violation: Rep
     """Containers run as non-root, without privilege escalation or added capabilities (beyond a
     configurable list), on a read-only root filesystem."""
     allowed = [str(c) for c in args.get_config().get("allowedCapabilities", [])]
-    _report(args, report_violation, lambda pod: privilege_problems(pod, allowed))
+    _report(args, report_violation, lambda found: privilege_problems(found.pod, allowed, found.patch))
 
 
-def resource_problems(pod: Mapping[str, Any]) -> list[str]:
-    """Containers without CPU/memory requests and limits; accelerator requests not in limits."""
+def resource_problems(pod: Mapping[str, Any], patch: bool) -> list[str]:
+    """Containers without CPU/memory requests and limits; accelerator requests not in limits.
+    With ``patch``, what a patch leaves unset is the live object's: only unequal accelerator
+    requests and limits it sets."""
     problems: list[str] = []
     for name, container in containers(pod):
         resources = as_mapping(container.get("resources"))
@@ -121,25 +143,33 @@ def resource_problems(pod: Mapping[str, Any]) -> list[str]:
             for key in ("cpu", "memory")
             if key not in values
         ]
-        if missing:
+        if missing and not patch:
             problems.append(f"container {name} sets no {', '.join(missing)}")
         for device in (NVIDIA, NEURON):
-            if device in requests and str(limits.get(device)) != str(requests[device]):
+            if device not in requests or (patch and device not in limits):
+                continue
+            if str(limits.get(device)) != str(requests[device]):
                 problems.append(f"container {name} requests {device} without an equal limit")
     return problems
 
 
 def validate_resources_set(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Every container sets CPU and memory requests and limits; GPU requests have GPU limits."""
-    _report(args, report_violation, resource_problems, ": the scheduler cannot place it safely")
+    _report(
+        args,
+        report_violation,
+        lambda found: resource_problems(found.pod, found.patch),
+        ": the scheduler cannot place it safely",
+    )
 
 
 def validate_server_probes(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    """Deployments and StatefulSets with ports have readiness and liveness probes."""
+    """Deployments and StatefulSets with ports have readiness and liveness probes (a patch's
+    containers may have theirs in the live object: patches are not judged)."""
     found = workload(args)
-    if found is None or found[0] not in SERVER_KINDS:
+    if found is None or found.patch or found.kind not in SERVER_KINDS:
         return
-    for name, container in containers(found[1]):
+    for name, container in containers(found.pod):
         if not items(container.get("ports")):
             continue
         missing = [probe for probe in ("readinessProbe", "livenessProbe") if not container.get(probe)]
@@ -147,11 +177,13 @@ def validate_server_probes(args: ResourceValidationArgs, report_violation: Repor
             report_violation(f"container {name} serves ports without {' and '.join(missing)}", None)
 
 
-def image_problems(pod: Mapping[str, Any], require_digest: bool) -> list[str]:
+def image_problems(pod: Mapping[str, Any], require_digest: bool, patch: bool) -> list[str]:
     """Images that are no valid reference (the OCI distribution grammar), untagged, ``latest``,
-    or (when required) not pinned by a sha256 digest."""
+    or (when required) not pinned by a sha256 digest. With ``patch``, only the images it sets."""
     problems: list[str] = []
     for name, container in containers(pod):
+        if patch and container.get("image") is None:
+            continue
         image = str(container.get("image", ""))
         if image_digest(image) is not None:
             continue
@@ -167,4 +199,4 @@ def image_problems(pod: Mapping[str, Any], require_digest: bool) -> list[str]:
 def validate_pinned_images(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Workloads run version- or digest-pinned images, never latest; digests when required (prod)."""
     require_digest = bool(args.get_config().get("requireDigest", False))
-    _report(args, report_violation, lambda pod: image_problems(pod, require_digest))
+    _report(args, report_violation, lambda found: image_problems(found.pod, require_digest, found.patch))

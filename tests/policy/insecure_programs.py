@@ -281,6 +281,20 @@ def _privileged_pod() -> None:
     )
 
 
+def _deployment_patch(**container: Any) -> Callable[[], None]:
+    """A DeploymentPatch of a live system Deployment, setting ``container`` on its one container."""
+
+    def program() -> None:
+        k8s.apps.v1.DeploymentPatch(
+            "coredns-patch",
+            metadata={"name": "coredns", "namespace": "kube-system"},
+            spec={"replicas": 3, "template": {"spec": {"containers": [{"name": "coredns", **container}]}}},
+            opts=_opts(),
+        )
+
+    return program
+
+
 def _node_group(
     instance_type: str = "g6.xlarge", *, taint: bool = True, capacity: str = "ON_DEMAND", max_size: int = 4
 ) -> Callable[[], None]:
@@ -521,6 +535,7 @@ PROGRAMS: dict[str, tuple[Callable[[], None], str]] = {
     "sns-unencrypted": (_topic(False), "storage-encrypted"),
     "kms-no-rotation": (_key(False), "kms-key-rotation"),
     "privileged-pod": (_privileged_pod, "k8s-no-host-access"),
+    "privileged-patch": (_deployment_patch(securityContext={"privileged": True}), "k8s-no-host-access"),
     "host-network": (_deployment({"hostNetwork": True}), "k8s-no-host-access"),
     "host-path-volume": (_deployment({"volumes": [HOST_PATH]}), "k8s-no-host-access"),
     "root-container": (_deployment(securityContext=MAYBE_ROOT), "k8s-least-privilege"),
@@ -571,6 +586,7 @@ SECURE: dict[str, Callable[[], None]] = {
     "encrypted-topic": _topic(True),
     "rotating-key": _key(True),
     "hardened-deployment": _deployment(),
+    "patch-setting-only-a-pinned-image": _deployment_patch(image=DIGEST, ports=[{"containerPort": 53}]),
     "tainted-gpu-pool": _node_group(),
     "hardened-karpenter-pool": _karpenter_pool(),
     "deprecated-bucket-v2-encrypted": _deprecated_bucket(True),

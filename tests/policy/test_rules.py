@@ -257,3 +257,62 @@ def test_only_taggable_resources_need_tags() -> None:
 def test_unknown_values_are_never_violations(type_: str, inputs: dict[str, Any]) -> None:
     resource = Registration(f"urn:pulumi:prod::p::{type_}::x", type_, "x", True, None, PROVIDER, [], inputs)
     assert [p for p, _, _ in violations(resource)] == []
+
+
+def patch(type_: str, kind: str, api_version: str, pod: dict[str, Any], **spec: Any) -> Registration:
+    """A Kubernetes Patch as the SDK registers it (``kind`` and ``apiVersion`` of the object it patches)."""
+    inputs = {"apiVersion": api_version, "kind": kind, "metadata": {"name": "coredns", "namespace": "kube-system"}}
+    template = pod if kind == "Pod" else {"template": {"spec": pod}}
+    if kind == "CronJob":
+        template = {"jobTemplate": {"spec": template}}
+    return reg(f"{kind.lower()}-patch", f"kubernetes:{type_}:{kind}Patch", inputs | {"spec": template | spec})
+
+
+PATCH_KINDS = [
+    ("apps/v1", "Deployment", "apps/v1"),
+    ("apps/v1", "StatefulSet", "apps/v1"),
+    ("apps/v1", "DaemonSet", "apps/v1"),
+    ("batch/v1", "Job", "batch/v1"),
+    ("batch/v1", "CronJob", "batch/v1"),
+    ("core/v1", "Pod", "v1"),
+]
+
+
+@pytest.mark.parametrize(("type_", "kind", "api_version"), PATCH_KINDS)
+def test_patches_are_judged_on_what_they_set(type_: str, kind: str, api_version: str) -> None:
+    """A patch leaves unset fields to the live object: the absence of a field is no violation."""
+    privileged = {"containers": [{"name": "coredns", "securityContext": {"privileged": True}}]}
+    [(policy, _, message)] = violations(patch(type_, kind, api_version, privileged))
+    assert (policy, message.split(":")[0]) == ("k8s-no-host-access", "container coredns is privileged")
+    served = {"containers": [{"name": "coredns", "image": "coredns/coredns:1.12.0", "ports": [{"containerPort": 53}]}]}
+    assert violations(patch(type_, kind, api_version, served, replicas=3)) == []
+    unsafe = {
+        "hostNetwork": True,
+        "containers": [
+            {
+                "name": "coredns",
+                "image": "coredns/coredns:latest",
+                "securityContext": {
+                    "runAsNonRoot": False,
+                    "allowPrivilegeEscalation": True,
+                    "readOnlyRootFilesystem": False,
+                    "capabilities": {"add": ["SYS_ADMIN"]},
+                },
+                "resources": {"requests": {"nvidia.com/gpu": "1"}, "limits": {"nvidia.com/gpu": "2"}},
+            }
+        ],
+    }
+    found = {
+        (p, m.split(" (")[0].split(":")[0])
+        for p, _, m in violations(patch(type_, kind, api_version, unsafe))
+        if p.startswith("k8s-") and p != "k8s-await-covers-startup"  # the GPU's scale-up is a real wait
+    }
+    assert found == {
+        ("k8s-no-host-access", "hostNetwork"),
+        ("k8s-pinned-images", "container coredns runs unpinned image 'coredns/coredns"),
+        ("k8s-least-privilege", "container coredns adds capabilities SYS_ADMIN"),
+        ("k8s-least-privilege", "container coredns may run as root"),
+        ("k8s-least-privilege", "container coredns allows privilege escalation"),
+        ("k8s-least-privilege", "container coredns can write its root filesystem"),
+        ("k8s-resources-set", "container coredns requests nvidia.com/gpu without an equal limit"),
+    }
