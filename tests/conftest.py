@@ -58,7 +58,8 @@ def run() -> RunProgram:
     """Run a callable that declares resources under mocks; returns the Recording.
 
     ``run(fn, stack="dev", config={"mlops-platform:key": "value"}, secret_keys=[...],
-    stack_outputs={"org/platform/prod": {...}})`` (``stack_outputs`` answer StackReferences).
+    stack_outputs={"org/platform/prod": {...}}, preview=True)`` (``stack_outputs`` answer
+    StackReferences; ``preview`` records a first preview: computed values unknown).
     """
 
     def _run(
@@ -68,13 +69,16 @@ def run() -> RunProgram:
         config: Mapping[str, str] | None = None,
         secret_keys: list[str] | None = None,
         stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+        preview: bool = False,
     ) -> Recording:
         stack_config = StackConfig(
             source="test",
             values=dict(config or {"aws:region": "us-east-1"}),
             secret_keys=secret_keys or [],
         )
-        return run_program(program, project=PROJECT, stack=stack, config=stack_config, stack_outputs=stack_outputs)
+        return run_program(
+            program, project=PROJECT, stack=stack, config=stack_config, stack_outputs=stack_outputs, preview=preview
+        )
 
     return _run
 

@@ -52,17 +52,25 @@ class Workload:
     """Whether it is a Patch: only the fields it sets are judged, never a field's absence."""
 
 
+def exempt(args: ResourceValidationArgs, kind: str) -> bool:
+    """Whether an exemption names the workload. Its namespace is read only when an exemption of
+    its kind exists, and its name only when one of its kind and namespace does: in a first
+    preview a computed name (unknown) must not keep the rules from judging its known pod."""
+    entries = [e for e in map(as_mapping, items(args.get_config().get("exemptions", []))) if e.get("kind") == kind]
+    if not entries:
+        return False
+    metadata = as_mapping(args.props.get("metadata"))
+    namespace = metadata.get("namespace", "default")
+    names = {e.get("name") for e in entries if e.get("namespace") == namespace}
+    return bool(names) and metadata.get("name", args.name) in names
+
+
 def workload(args: ResourceValidationArgs) -> Workload | None:
     """The workload or bare Pod (or a Patch of one), unless an exemption names it."""
     pod = workload_pod(args.resource_type, args.props)
     kind_group = kind_and_group(args.resource_type, args.props)
-    if pod is None or kind_group is None:
+    if pod is None or kind_group is None or exempt(args, kind_group[0]):
         return None
-    metadata = as_mapping(args.props.get("metadata"))
-    identity = (kind_group[0], metadata.get("namespace", "default"), metadata.get("name", args.name))
-    for entry in map(as_mapping, items(args.get_config().get("exemptions", []))):
-        if (entry.get("kind"), entry.get("namespace"), entry.get("name")) == identity:
-            return None
     return Workload(kind_group[0], pod, is_patch(args.resource_type))
 
 

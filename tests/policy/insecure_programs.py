@@ -281,6 +281,27 @@ def _privileged_pod() -> None:
     )
 
 
+def _computed_name_deployment() -> None:
+    """A Deployment named after a topic's id (unknown in a first preview) with a ``latest`` init
+    container: its known containers are judged even while its name is unknown."""
+    topic = aws.sns.Topic("events", kms_master_key_id="alias/aws/sns", opts=_opts())
+    k8s.apps.v1.Deployment(
+        "app",
+        metadata={"name": topic.id.apply(lambda i: f"app-{i[:5]}"), "namespace": "serving"},
+        spec={
+            "selector": {"matchLabels": {"app": "app"}},
+            "template": {
+                "metadata": {"labels": {"app": "app"}},
+                "spec": {
+                    "initContainers": [_container(name="init", image="busybox:latest")],
+                    "containers": [_container()],
+                },
+            },
+        },
+        opts=_opts(),
+    )
+
+
 def _deployment_patch(**container: Any) -> Callable[[], None]:
     """A DeploymentPatch of a live system Deployment, setting ``container`` on its one container."""
 
@@ -544,6 +565,7 @@ PROGRAMS: dict[str, tuple[Callable[[], None], str]] = {
     "no-probes": (_deployment(readinessProbe=None, livenessProbe=None), "k8s-server-probes"),
     "latest-image": (_deployment(image="vllm/vllm-openai:latest"), "k8s-pinned-images"),
     "tag-not-digest": (_deployment(image="registry.example/app:1.4.2"), "k8s-pinned-images"),
+    "latest-init-image-computed-name": (_computed_name_deployment, "k8s-pinned-images"),
     "gpu-pool-untainted": (_node_group(taint=False), "gpu-nodes-tainted"),
     "gpu-pool-spot": (_node_group(capacity="SPOT"), "gpu-spot-allowed"),
     "gpu-over-budget": (_node_group("p5.48xlarge", max_size=20), "gpu-cost-capped"),

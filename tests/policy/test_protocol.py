@@ -186,6 +186,22 @@ def test_each_secure_counterpart_passes_through_the_plugin(plugin: Plugin, run: 
     assert mandatory(agree(plugin, run(SECURE[name], stack="prod"), "prod")) == set()
 
 
+def test_a_computed_name_does_not_stop_the_workload_rules_in_a_first_preview(plugin: Plugin, run: RunProgram) -> None:
+    """The name is read only to match an exemption of the workload's kind and namespace: without
+    one, the known containers are judged; with one, the rules say they cannot run."""
+    program, rule = PROGRAMS["latest-init-image-computed-name"]
+    recording = run(program, stack="prod", preview=True)
+    found = agree(plugin, recording, "prod")
+    assert mandatory(found) == {rule}
+    unpinned = [message for kind, _, _, message in found if kind == "violation" and "busybox:latest" in message]
+    assert unpinned == ["container init runs unpinned image 'busybox:latest'"]
+    assert {policy for kind, policy, _, _ in found if kind == "not-run"} == set()
+    exemption = {"kind": "Deployment", "namespace": "serving", "name": "other", "reason": "r"}
+    exempting = {**read_pack_config(CONFIG_DIR / "prod.json"), rule: {"exemptions": [exemption]}}
+    [not_run] = check(POLICIES, recording.resources, exempting, recording.config).not_run
+    assert (not_run.policy, not_run.reason) == (rule, "string value at .metadata.name can't be known during preview")
+
+
 PROGRAM_DIRS: dict[str, tuple[Path, Callable[[], dict[str, Any]] | None]] = {
     "tiny-program": (ROOT / "examples/tiny-program", None),
     "gpu-platform": (ROOT / "examples/gpu-platform", None),
