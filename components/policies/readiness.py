@@ -516,7 +516,14 @@ WARN_DAYS = 90
 
 
 def eks_version_problems(version: str, support_type: str, today: datetime.date, warn_days: int) -> list[str]:
-    """What to say about a cluster's Kubernetes version on ``today``."""
+    """What to say about a cluster's Kubernetes version on ``today`` (``""``: not set)."""
+    if not version:
+        accepted = [v for v in pins.KUBERNETES_VERSIONS if not eks_version_problems(v, support_type, today, warn_days)]
+        return [
+            "the Kubernetes version is not set, so EKS would create the cluster at its current default version; "
+            f"pin one of the versions in standard support for more than {warn_days} days "
+            f"({', '.join(accepted)}) in the cluster's version input"
+        ]
     window = pins.KUBERNETES_VERSIONS.get(version)
     if window is None:
         return [f"Kubernetes {version} is not a version this platform knows ({', '.join(pins.KUBERNETES_VERSIONS)})"]
@@ -546,5 +553,5 @@ def validate_eks_version(args: ResourceValidationArgs, report_violation: ReportV
         return
     support = str(as_mapping(args.props.get("upgradePolicy")).get("supportType", pins.UNSET_SUPPORT_TYPE))
     warn_days = int(args.get_config().get("warnDays", WARN_DAYS))
-    for problem in eks_version_problems(str(args.props.get("version", "")), support, pins.today(), warn_days):
+    for problem in eks_version_problems(str(args.props.get("version") or ""), support, pins.today(), warn_days):
         report_violation(problem, None)

@@ -9,7 +9,10 @@ import pytest
 
 from components import pins
 from components.plan.monitor import Registration
+from components.plan.policy import check
+from components.policies import CONFIG_DIR, POLICIES
 from components.policies.readiness import eks_version_problems
+from components.policies.settings import read_pack_config
 from tests.policy.test_rules import reg, violations
 
 pytestmark = pytest.mark.policy
@@ -221,3 +224,17 @@ def test_eks_version_rule_uses_the_plan_date(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv(pins.TODAY_VARIABLE, "2027-03-01")
     [(_, _, message)] = [v for v in violations(cluster) if v[0] == "eks-version-supported"]
     assert "(26 days)" in message
+
+
+def test_an_unset_eks_version_says_so_and_what_to_pin() -> None:
+    cluster = reg("eks", "aws:eks/cluster:Cluster", {})
+    [(level, message)] = [
+        (v.enforcement_level, v.message)
+        for v in check(POLICIES, [cluster], read_pack_config(CONFIG_DIR / "prod.json")).violations
+        if v.policy == "eks-version-supported"
+    ]
+    assert (level, message) == (
+        "advisory",
+        "the Kubernetes version is not set, so EKS would create the cluster at its current default version; pin "
+        "one of the versions in standard support for more than 90 days (1.35) in the cluster's version input",
+    )
