@@ -25,9 +25,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn, cast
 
+from pulumi_policy import StackValidationPolicy
+
 from components import cost, pins
 from components.errors import ConfigError
-from components.plan import deploy, diff, document
+from components.plan import deploy, diff, document, redact
 from components.plan.inputs import read_json
 from components.plan.mocks import ANY_STACK, UnknownStackError
 from components.plan.policy import PolicyError, check
@@ -407,15 +409,17 @@ def read_stack_outputs(specs: Sequence[str]) -> dict[str, dict[str, Any]]:
 
 def make_plan(recording: Recording, policy_config: Path | None = None) -> dict[str, Any]:
     """Evaluate the policy pack for the recording's stack (under the pack config file ``policy_config``,
-    by default the stack's ``policies/config/<stack>.json``) and build ``plan.json``."""
+    by default the stack's ``policies/config/<stack>.json``) and build ``plan.json``, secret values
+    masked in the pack's messages (:mod:`components.plan.redact`)."""
     source = policy_config or CONFIG_DIR / f"{recording.stack}.json"
     try:
         evaluation = check(POLICIES, recording.resources, read_pack_config(source), recording.config, str(source))
     except PolicyError as exc:
         raise PlanError(f"the policy pack failed: {exc}") from None
+    stack_policies = {p.name for p in POLICIES if isinstance(p, StackValidationPolicy)}
     return document.build_plan(
         recording,
-        evaluation,
+        redact.redact(evaluation, recording.resources, stack_policies),
         cost.estimate(((r.type, r.name, r.inputs) for r in recording.resources), pins.today()),
         deploy.estimate(recording.resources),
     )

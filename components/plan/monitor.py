@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -105,6 +106,23 @@ def plain(value: Any) -> Any:
     if value == _UNKNOWN:
         return UNKNOWN_PLACEHOLDER
     return value
+
+
+def secret_strings(value: Any, inside: bool = False) -> Iterator[str]:
+    """The strings a wire-format value holds inside secret wrappers, a secret object's or list's
+    strings included (numbers and booleans are not strings: see :mod:`components.plan.redact`)."""
+    if isinstance(value, dict):
+        value = cast(dict[str, Any], value)
+        if value.get(_SIG) == _SECRET:
+            yield from secret_strings(value.get("value"), True)
+            return
+        for item in value.values():
+            yield from secret_strings(item, inside)
+    elif isinstance(value, list):
+        for item in cast(list[Any], value):
+            yield from secret_strings(item, inside)
+    elif inside and isinstance(value, str):
+        yield value
 
 
 STACK_TYPE = "pulumi:pulumi:Stack"

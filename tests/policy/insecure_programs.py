@@ -525,6 +525,15 @@ def _untagged() -> None:
     aws.sqs.Queue("jobs", sqs_managed_sse_enabled=True, opts=pulumi.ResourceOptions(provider=bare))
 
 
+SECRET_IMAGE = "registry.example/private-app:1.4.2"
+"""An image a program declares as a secret: a violation that quotes it must read ``[secret]``."""
+
+
+def _secret_image() -> None:
+    """A tag, not a digest, given as a secret (an Output belongs to its program run's loop)."""
+    _deployment(image=pulumi.Output.secret(SECRET_IMAGE))()
+
+
 ANYONE_ASSUMES = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
 ANY_SERVICE_ACCOUNT = "system:serviceaccount:*:*"
 HOST_PATH = {"name": "docker", "hostPath": {"path": "/var/run"}}
@@ -566,6 +575,7 @@ PROGRAMS: dict[str, tuple[Callable[[], None], str]] = {
     "latest-image": (_deployment(image="vllm/vllm-openai:latest"), "k8s-pinned-images"),
     "tag-not-digest": (_deployment(image="registry.example/app:1.4.2"), "k8s-pinned-images"),
     "latest-init-image-computed-name": (_computed_name_deployment, "k8s-pinned-images"),
+    "secret-image-not-digest": (_secret_image, "k8s-pinned-images"),
     "gpu-pool-untainted": (_node_group(taint=False), "gpu-nodes-tainted"),
     "gpu-pool-spot": (_node_group(capacity="SPOT"), "gpu-spot-allowed"),
     "gpu-over-budget": (_node_group("p5.48xlarge", max_size=20), "gpu-cost-capped"),

@@ -76,6 +76,27 @@ def test_mlops_plan_refuses_an_insecure_program_naming_the_rule(tmp_path: Path) 
     assert results == {"sg-ssh-from-world": (1, ["ec2-no-world-ingress"]), "sg-from-vpc": (0, [])}
 
 
+def test_mlops_plan_writes_no_secret_a_violation_quotes(tmp_path: Path) -> None:
+    """The pack judges the decrypted image and quotes it; plan.json (the other files too) and
+    the text output read ``[secret]`` in its place, as the inputs do, and still report it."""
+    stack_file = tmp_path / "Pulumi.prod.yaml"
+    stack_file.write_text("config:\n  aws:region: us-east-1\n  insecure:mistake: secret-image-not-digest\n")
+    printed = {}
+    for fmt in ("json", "text"):
+        result = mlops("plan", "--stack", "prod", "--program", "tests/programs/insecure", "--config", str(stack_file),
+                       "--out", str(tmp_path / fmt), "--format", fmt)  # fmt: skip
+        assert result.returncode == 1, result.stderr
+        printed[fmt] = result.stdout
+    written = [p.read_text() for p in (tmp_path / "json").rglob("*") if p.is_file()]
+    for text in (*written, printed["json"], printed["text"]):
+        assert "private-app" not in text  # the name in insecure_programs.SECRET_IMAGE
+    plan_json = (tmp_path / "json" / "plan.json").read_text()
+    assert [(v["policy"], v["message"]) for v in json.loads(plan_json)["violations"]] == [
+        ("k8s-pinned-images", "container app runs '[secret]' by tag; pin it by digest (image@sha256:...)")
+    ]
+    assert "k8s-pinned-images: app: container app runs '[secret]' by tag" in printed["text"]
+
+
 def test_the_readme_table_is_generated_from_the_pack() -> None:
     assert marked_section((ROOT / "README.md").read_text(), readme.SECTION) == table()
     assert len(RULES) == len(POLICIES) == len({r.name for r in RULES})
