@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from fnmatch import fnmatchcase
 from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
@@ -40,6 +41,8 @@ ATTACHMENT_TYPES = (
     "aws:iam/policyAttachment:PolicyAttachment",
     "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
 )
+ALL_ACTIONS = re.compile(r"\*+(:\*+)?")
+"""An ``Action`` entry of wildcards alone, either side of the colon."""
 SERVICE_ACCOUNT = re.compile(r"^system:serviceaccount:[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-.a-z0-9]*[a-z0-9])?$")
 
 
@@ -52,23 +55,43 @@ def identity_documents(args: ResourceValidationArgs) -> list[Any]:
     return documents
 
 
+def grants_every_action(action: str) -> bool:
+    """Whether an ``Action`` entry is every action of every service: ``*``, ``*:*``."""
+    return ALL_ACTIONS.fullmatch(action) is not None
+
+
+def grants_service(action: str, service: str) -> bool:
+    """Whether an ``Action`` entry allows every action of ``service``: ``iam:*``, ``IAM:*``,
+    ``*:*``, ``i*:*``. IAM matches an action case-insensitively with ``*`` and ``?`` wildcards;
+    a pattern that matches ``service:`` and ends with ``*`` matches ``service:`` followed by any
+    action name (``*:Create*`` or ``iam:Get*`` do not: not every action)."""
+    pattern = action.lower()
+    return pattern.endswith("*") and fnmatchcase(f"{service}:", pattern)
+
+
 def wildcard_grants(document: Any, sensitive: list[str]) -> list[str]:
-    """``*`` or ``service:*`` (sensitive services) allowed on ``*``, and ``NotAction`` allows on ``*``."""
+    """Every action, every action of a sensitive service, or ``NotAction``, allowed on ``*`` or
+    with ``NotResource``: every resource but those it names (the IAM User Guide's NotResource
+    page: never Allow ``*`` with ``NotResource``, it lets a user grant themselves the rest)."""
     found: list[str] = []
     for statement in filter(allows, statements(document)):
-        if "*" not in strings(statement.get("Resource")):
+        if "*" in strings(statement.get("Resource")):
+            where = "*"
+        elif statement.get("NotResource") is not None:
+            where = "every resource but its NotResource"
+        else:
             continue
         if statement.get("NotAction") is not None:
-            found.append("Allow with NotAction on *")
+            found.append(f"Allow with NotAction on {where}")
         for action in strings(statement.get("Action")):
-            service, _, verb = action.partition(":")
-            if action == "*" or (verb == "*" and service.lower() in sensitive):
-                found.append(f"{action} on *")
+            if grants_every_action(action) or any(grants_service(action, service) for service in sensitive):
+                found.append(f"{action} on {where}")
     return found
 
 
 def validate_no_wildcard_admin(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    """No identity policy allows ``*`` (or ``service:*`` for sensitive services) on ``*``."""
+    """No identity policy allows ``*`` (or ``service:*`` for sensitive services) on ``*`` or with
+    ``NotResource``."""
     sensitive = [s.lower() for s in args.get_config().get("sensitiveServices", SENSITIVE_SERVICES)]
     for document in identity_documents(args):
         for grant in wildcard_grants(document, sensitive):

@@ -72,7 +72,8 @@ RULES: list[Rule] = [
     Rule(
         "iam-no-wildcard-admin",
         "IAM",
-        "Identity and inline policies allow neither `*` nor `service:*` (sensitive services) on `*`.",
+        "Identity and inline policies allow neither `*` (`*:*`) nor `service:*` (sensitive services) on `*` "
+        "or with `NotResource` (every resource but a few).",
         "Grant the actions the workload calls on the ARNs it uses.",
         iam.validate_no_wildcard_admin,
         config={"sensitiveServices": _list(iam.SENSITIVE_SERVICES)},

@@ -42,9 +42,11 @@ def _doc(*statements: dict[str, Any]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
-def _policy(action: Any, resource: Any = "*") -> Callable[[], None]:
+def _policy(action: Any, resource: Any = "*", element: str = "Resource") -> Callable[[], None]:
+    """An identity policy allowing ``action`` on ``resource`` (``element="NotResource"``: on all but it)."""
+
     def program() -> None:
-        statement = {"Effect": "Allow", "Action": action, "Resource": resource}
+        statement = {"Effect": "Allow", "Action": action, element: resource}
         aws.iam.Policy("app-policy", policy=_doc(statement), opts=_opts())
 
     return program
@@ -543,6 +545,10 @@ NET_ADMIN = {**MAYBE_ROOT, "runAsNonRoot": True, "capabilities": {"add": ["NET_A
 PROGRAMS: dict[str, tuple[Callable[[], None], str]] = {
     "iam-star-on-star": (_policy("*"), "iam-no-wildcard-admin"),
     "iam-service-star-on-star": (_policy(["s3:*"]), "iam-no-wildcard-admin"),
+    "iam-star-colon-star-on-star": (_policy("*:*"), "iam-no-wildcard-admin"),
+    "iam-any-service-star-on-star": (_policy(["s3:GetObject", "?am:*"]), "iam-no-wildcard-admin"),
+    "iam-star-on-not-resource": (_policy("*", "arn:aws:s3:::nothing", "NotResource"), "iam-no-wildcard-admin"),
+    "iam-service-star-not-resource": (_policy("IAM:*", "arn:aws:iam::*:role/", "NotResource"), "iam-no-wildcard-admin"),
     "iam-admin-attachment": (_admin_attachment, "iam-no-admin-policies"),
     "iam-public-trust": (_role(_doc(ANYONE_ASSUMES)), "iam-no-public-principal"),
     "s3-public-bucket-policy": (_public_bucket_policy, "iam-no-public-principal"),
@@ -607,6 +613,7 @@ PROGRAMS: dict[str, tuple[Callable[[], None], str]] = {
 
 SECURE: dict[str, Callable[[], None]] = {
     "iam-scoped-policy": _policy(["s3:GetObject"], "arn:aws:s3:::models/*"),
+    "iam-narrow-not-resource": _policy(["s3:GetObject", "s3:ListBucket"], "arn:aws:s3:::secrets/*", "NotResource"),
     "irsa-one-service-account": _role(_irsa_trust()),
     "sg-from-vpc": _security_group,
     "sg-lb-https-from-world": lambda: _security_group("0.0.0.0/0", 443, {"mlops-platform/load-balancer": "true"}),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from components import pins
 from components.plan.monitor import Registration
 from components.plan.policy import check
 from components.policies import POLICIES
+from components.policies.iam import SENSITIVE_SERVICES, wildcard_grants
 from components.policies.rules import taggable_types
 
 pytestmark = pytest.mark.policy
@@ -216,6 +218,37 @@ def test_bad_resources_are_flagged(resource: Registration, policy: str, fragment
     found = violations(resource)
     assert [(p, name) for p, name, _ in found] == [(policy, resource.name)]
     assert fragment in found[0][2]
+
+
+@pytest.mark.parametrize(
+    ("action", "admin"),
+    [
+        *[(action, True) for action in ("*", "*:*", "**", "IAM:*", "i?m:*", "s3:*")],
+        *[(action, False) for action in ("*:Create*", "*:*Key*", "iam:Get*", "sqs:*", "s3:GetObject", ":*", "*:")],
+    ],
+)
+def test_an_action_is_admin_when_it_matches_every_action_of_a_sensitive_service(action: str, admin: bool) -> None:
+    """IAM matches actions case-insensitively with ``*`` and ``?``, the service prefix too."""
+    document = {"Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]}
+    assert wildcard_grants(document, SENSITIVE_SERVICES) == ([f"{action} on *"] if admin else [])
+
+
+def test_not_resource_allows_every_resource_but_a_few() -> None:
+    everywhere_but = "arn:aws:s3:::nothing"
+    document = {
+        "Statement": [
+            {"Effect": "Allow", "Action": ["*", "s3:GetObject"], "NotResource": everywhere_but},
+            {"Effect": "Allow", "NotAction": "iam:*", "NotResource": [everywhere_but]},
+            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"], "NotResource": everywhere_but},
+            {"Effect": "Deny", "Action": "*", "NotResource": everywhere_but},
+        ]
+    }
+    policy = reg("admin", "aws:iam/policy:Policy", {"policy": json.dumps(document)})
+    assert [message for _, _, message in violations(policy)] == [
+        f"the policy allows {grant} on every resource but its NotResource: grant the actions it needs on the "
+        "resources it uses"
+        for grant in ("*", "Allow with NotAction")
+    ]
 
 
 @pytest.mark.parametrize(
