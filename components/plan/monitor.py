@@ -191,7 +191,7 @@ class GraphMonitor(MockMonitor):
         inputs = json_format.MessageToDict(request.object, preserving_proto_field_name=True)
         if request.type == STACK_TYPE:
             response = resource_pb2.RegisterResourceResponse(urn=urn)  # pyright: ignore[reportAttributeAccessIssue]
-            state: dict[str, Any] = {}
+            outputs: dict[str, Any] = {}
         else:
             ident, outputs = self.recording_mocks.computed(request.type, request.name, inputs)
             properties = struct_pb2.Struct()
@@ -207,6 +207,7 @@ class GraphMonitor(MockMonitor):
             dependencies.update(deps.urns)
         parent = request.parent or None
         dependencies.discard(parent or "")
+        wire_inputs = engine_form(inputs)
         self.registrations[response.urn] = Registration(
             urn=response.urn,
             type=request.type,
@@ -221,8 +222,9 @@ class GraphMonitor(MockMonitor):
             ignore_changes=sorted(request.ignoreChanges),
             delete_before_replace=bool(request.deleteBeforeReplace),
             aliases=alias_urns(request, response.urn, parent),
-            wire_inputs=engine_form(inputs),
-            wire_outputs=engine_form(state) if request.custom else {},  # a component's: RegisterResourceOutputs
+            wire_inputs=wire_inputs,
+            # The state, inputs and outputs; a component's come with RegisterResourceOutputs.
+            wire_outputs={**wire_inputs, **engine_form(outputs)} if request.custom else {},
             remote=bool(request.remote),
         )
         return response
