@@ -8,9 +8,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any, cast
 
-import yaml
-
 from components.naming import MODEL_PUBLISHED_ANNOTATION, MODEL_URI_ANNOTATION, PLATFORM_REFERENCE_TYPE
+from components.plan import manifest_yaml
 from components.plan.monitor import SECRET_PLACEHOLDER, Registration
 from components.plan.policy import Evaluation
 from components.plan.runner import Recording
@@ -19,8 +18,6 @@ from components.values import as_mapping, items
 SCHEMA_VERSION = 1
 MASKED_ANNOTATION = "mlops-platform/plan-masked-fields"
 """Set on a manifest whose secret fields the offline plan left out."""
-# libyaml's emitter writes the same YAML as the pure-Python one, ten times faster.
-_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def integers(value: Any) -> Any:
@@ -183,8 +180,8 @@ def unmask(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def dumps_manifest(obj: dict[str, Any]) -> str:
-    """A manifest as YAML, keys in a stable order."""
-    return yaml.dump(obj, Dumper=_DUMPER, sort_keys=True, default_flow_style=False)
+    """A manifest as YAML, keys in a stable order (:mod:`components.plan.manifest_yaml`)."""
+    return manifest_yaml.dumps(obj)
 
 
 def mermaid(resources: Sequence[Registration]) -> str:
