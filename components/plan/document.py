@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any, cast
 
 from components.naming import MODEL_PUBLISHED_ANNOTATION, MODEL_URI_ANNOTATION, PLATFORM_REFERENCE_TYPE
-from components.plan import manifest_yaml
+from components.plan import json_text, manifest_yaml
 from components.plan.monitor import SECRET_PLACEHOLDER, Registration
 from components.plan.policy import Evaluation
 from components.plan.runner import Recording
@@ -131,8 +130,8 @@ def _tracking_uri(deployment: dict[str, Any]) -> str | None:
 
 
 def dumps_plan(plan: dict[str, Any]) -> str:
-    """Serialise ``plan.json`` deterministically."""
-    return json.dumps(plan, indent=2, sort_keys=True) + "\n"
+    """Serialise ``plan.json`` deterministically (:mod:`components.plan.json_text`)."""
+    return json_text.dumps(plan) + "\n"
 
 
 def is_manifest(resource: Registration) -> bool:
