@@ -30,7 +30,7 @@ def options_of(request: Any) -> Any:
         ignore_changes=list(request.ignoreChanges),
         replace_on_changes=list(request.replaceOnChanges),
         version=request.version,
-        aliases=[*request.aliases, *(alias_pb2.Alias(urn=urn) for urn in request.aliasURNs)],  # pyright: ignore[reportAttributeAccessIssue]
+        aliases=[*(alias_pb2.Alias(urn=urn) for urn in request.aliasURNs), *request.aliases],  # pyright: ignore[reportAttributeAccessIssue]
         provider=request.provider,
         providers=dict(request.providers),
         plugin_download_url=request.pluginDownloadURL,
@@ -50,13 +50,19 @@ def options_of(request: Any) -> Any:
 
 def transformed(request: Any, properties: Any, options: Any) -> Any:
     """``request`` as the engine goes on with it after the transforms: their properties, and the
-    options they returned (dependencies, protection, aliases, provider and the rest)."""
+    options they returned (protection, aliases, provider and the rest). Its dependencies are
+    rebuilt from the options only when the resource has transforms of its own, as the engine
+    does (the properties a transform returns carry no output values here, so no property
+    dependencies); an ancestor's or the stack's transforms leave them as the program sent them."""
     result: Any = resource_pb2.RegisterResourceRequest()  # pyright: ignore[reportAttributeAccessIssue]
     result.CopyFrom(request)
     result.object.CopyFrom(properties)
-    for field in ("dependencies", "ignoreChanges", "replaceOnChanges", "aliases", "aliasURNs", "providers"):
+    for field in ("ignoreChanges", "replaceOnChanges", "aliases", "aliasURNs", "providers"):
         result.ClearField(field)
-    result.dependencies.extend(options.depends_on)
+    if request.transforms:
+        result.ClearField("dependencies")
+        result.ClearField("propertyDependencies")
+        result.dependencies.extend(options.depends_on)
     result.ignoreChanges.extend(options.ignore_changes)
     result.replaceOnChanges.extend(options.replace_on_changes)
     result.aliases.extend(options.aliases)

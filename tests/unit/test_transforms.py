@@ -3,6 +3,8 @@ own, then each ancestor's, then the stack's registered so far; their options are
 
 from __future__ import annotations
 
+import copy
+
 import pulumi
 import pytest
 
@@ -92,3 +94,25 @@ def test_the_program_reads_the_transformed_inputs_back_and_unknowns_survive(prev
     assert thing.inputs["from"] == UNKNOWN_PLACEHOLDER if preview else thing.inputs["from"].startswith("source-")
     assert thing.dependencies == [resources["source"].urn]
     assert resources["reader"].inputs["seen"] == ["own"]
+
+
+def test_dependencies_follow_the_options_of_a_resources_own_transforms_only() -> None:
+    """The engine rebuilds a resource's dependencies from its own transforms' options; the
+    stack's and its ancestors' transforms leave them as the program sent them."""
+
+    def drop_source(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult:
+        props = {k: v for k, v in args.props.items() if k != "from"}
+        options = copy.copy(args.opts)
+        options.depends_on = []  # merge() would add to the list
+        return pulumi.ResourceTransformResult(props, options)
+
+    def program() -> None:
+        source = pulumi.CustomResource("test:index:Thing", "source", {})
+        own = pulumi.ResourceOptions(transforms=[drop_source])
+        pulumi.CustomResource("test:index:Thing", "dropped", {"from": source.id}, own)
+        pulumi.runtime.register_resource_transform(drop_source)
+        pulumi.CustomResource("test:index:Thing", "kept", {"from": source.id})
+
+    resources = recorded(program)
+    assert (resources["dropped"].inputs, resources["dropped"].dependencies) == ({}, [])
+    assert (resources["kept"].inputs, resources["kept"].dependencies) == ({}, [resources["source"].urn])
