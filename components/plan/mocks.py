@@ -261,10 +261,53 @@ _HANDLERS: dict[str, _Handler] = {
 }
 
 
+class _KubernetesYamlLoader(yaml.SafeLoader):
+    """YAML as the Kubernetes provider decodes it (sigs.k8s.io/yaml into JSON values): a date,
+    ``1:20`` or ``=`` stays a string where PyYAML's YAML 1.1 would make a date, 80 or a value."""
+
+
+_Construct = Callable[[Any, Any], Any]
+"""A PyYAML constructor: (loader, node) -> value (PyYAML is untyped)."""
+
+
+def _string_scalar(loader: Any, node: Any) -> Any:
+    return loader.construct_scalar(node)
+
+
+def _sexagesimal_as_string(number: _Construct) -> _Construct:
+    def construct(loader: Any, node: Any) -> Any:
+        return _string_scalar(loader, node) if ":" in str(node.value) else number(loader, node)
+
+    return construct
+
+
+for _tag in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value"):
+    _KubernetesYamlLoader.add_constructor(_tag, _string_scalar)
+for _tag, _number in (
+    ("tag:yaml.org,2002:int", yaml.SafeLoader.construct_yaml_int),
+    ("tag:yaml.org,2002:float", yaml.SafeLoader.construct_yaml_float),
+):
+    _KubernetesYamlLoader.add_constructor(_tag, _sexagesimal_as_string(_number))
+
+
+def _json_keys(value: Any) -> Any:
+    """Mapping keys as JSON has them: strings (``1: x`` is ``"1": x``, as the provider gives it)."""
+    if isinstance(value, dict):
+        mapping = cast(dict[Any, Any], value)
+        return {str(k).lower() if isinstance(k, bool) else str(k): _json_keys(v) for k, v in mapping.items()}
+    if isinstance(value, list):
+        return [_json_keys(v) for v in cast(list[Any], value)]
+    return value
+
+
+def decode_kubernetes_yaml(text: str) -> list[Any]:
+    """``kubernetes:yaml:decode``: the objects of a multi-document YAML text, empty ones left out."""
+    return [_json_keys(doc) for doc in yaml.load_all(text, Loader=_KubernetesYamlLoader) if doc is not None]
+
+
 def _invoke_results(token: str, args: dict[str, Any], region: str, account: str) -> dict[str, Any]:
     if token == "kubernetes:yaml:decode":  # yaml.ConfigFile and ConfigGroup build their objects from it
-        documents = yaml.load_all(str(args.get("text", "")), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        return {"result": [document for document in documents if document is not None]}
+        return {"result": decode_kubernetes_yaml(str(args.get("text", "")))}
     if token == "aws:index/getCallerIdentity:getCallerIdentity":
         return {
             "accountId": account,

@@ -11,6 +11,7 @@ import pytest
 
 from components.plan import document
 from components.plan.cli import make_plan
+from components.plan.mocks import decode_kubernetes_yaml
 from components.plan.runner import StackConfig, run_program
 from components.policies import CONFIG_DIR
 
@@ -58,3 +59,22 @@ def test_charts_kustomizations_and_remote_components_are_named_as_unseen(tmp_pat
 
 def test_the_stacks_plans_see_everything(dev_plan: dict[str, object], prod_plan: dict[str, object]) -> None:
     assert dev_plan["unexpanded"] == prod_plan["unexpanded"] == []
+
+
+def test_yaml_is_decoded_as_the_kubernetes_provider_decodes_it() -> None:
+    """sigs.k8s.io/yaml gives JSON values: dates, ``1:20`` and ``=`` stay strings, keys are strings
+    (PyYAML alone would give a date, 80 and a value tag, and the SDK could not send a date)."""
+    text = "a: 2026-12-04\nb: 1:20\nc: =\nd: 2026-12-04T10:00:00Z\n1: one\ne: 1.5\nf: 7\n---\n---\nkind: Namespace\n"
+    assert decode_kubernetes_yaml(text) == [
+        {"a": "2026-12-04", "b": "1:20", "c": "=", "d": "2026-12-04T10:00:00Z", "1": "one", "e": 1.5, "f": 7},
+        {"kind": "Namespace"},
+    ]
+
+
+def test_a_config_map_with_a_date_is_planned() -> None:
+    def program() -> None:
+        k8s.yaml.ConfigGroup("dated", yaml=[CONFIG_MAP.replace("mode: fast", "released: 2026-12-04")])
+
+    recording = run_program(program, project="p", stack="s", config=StackConfig("test"))
+    (config_map,) = [r for r in recording.resources if r.type == "kubernetes:core/v1:ConfigMap"]
+    assert config_map.inputs["data"] == {"released": "2026-12-04"}
