@@ -28,6 +28,12 @@ _STR_TAG = "tag:yaml.org,2002:str"
 
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 """Characters that cannot begin a plain scalar (``-``, ``?`` and ``:`` can, before a non-space)."""
+_READ_AS_NOT_A_STRING = re.compile(
+    r"[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?"  # 08, 1e3, +1e3, .5e3, 1_000
+    r"|[-+]?0[bBoOxX][0-9a-fA-F_]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|[yYnN]"
+)
+"""Plain scalars YAML 1.2 readers and go-yaml (kubectl) read as numbers or booleans where
+PyYAML's YAML 1.1 resolver reads a string (``08``, ``0o17``, ``1e3``, ``y``): quoted too."""
 _SINGLE = re.compile(r"[\x20-\x7e]*")
 """Strings a single-quoted scalar holds as they are: printable ASCII (anything else is escaped in
 double quotes, so a manifest is ASCII whatever the locale, as PyYAML writes it)."""
@@ -62,7 +68,7 @@ def _plain(text: str) -> bool:
         return False
     if ": " in text or " #" in text or text.endswith(":") or text.startswith(("---", "...")):
         return False
-    return _implicit_tag(text) == _STR_TAG
+    return not _READ_AS_NOT_A_STRING.fullmatch(text) and _implicit_tag(text) == _STR_TAG
 
 
 def _implicit_tag(text: str) -> str:
@@ -109,9 +115,10 @@ def _lines(value: Any, indent: int) -> list[str]:
     if isinstance(value, dict):
         mapping = cast(dict[Any, Any], value)
         for key in sorted(mapping):
-            if not isinstance(key, str) or len(key) > _MAX_KEY:
+            written = _scalar(key) if isinstance(key, str) else ""
+            if not written or len(written) > _MAX_KEY:  # as written: escapes make a key longer
                 raise _UnusualError("key")
-            head, item = f"{pad}{_scalar(key)}:", mapping[key]
+            head, item = f"{pad}{written}:", mapping[key]
             if isinstance(item, dict) and item:
                 lines += [head, *_lines(item, indent + 2)]
             elif isinstance(item, list) and item:

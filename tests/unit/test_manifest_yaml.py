@@ -40,7 +40,7 @@ def test_every_tricky_string_reads_back_as_itself_as_value_key_and_item(text: st
 
 
 def test_layout_is_pyyamls_block_style() -> None:
-    obj = {"b": [{"y": 1, "x": [True, None]}, [], {}], "a": {"c": 1.5, "d": []}, "e": [["f"]]}
+    obj = {"b": [{"w": 1, "x": [True, None]}, [], {}], "a": {"c": 1.5, "d": []}, "e": [["f"]]}
     assert dumps(obj) == yaml.safe_dump(obj, sort_keys=True, default_flow_style=False)
     assert dumps({}) == "{}\n"
 
@@ -76,3 +76,14 @@ def test_every_manifest_of_both_stacks_reads_back_as_the_object(stack: str) -> N
     assert len(manifests) > 20
     for name, obj in manifests.items():
         assert loads(dumps(obj)) == obj, name
+
+
+@pytest.mark.parametrize("text", ["08", "0o17", "1e3", "+1e3", ".5e3", "1_000", "0b101", "y", "Y", "n", "N"])
+def test_strings_other_readers_take_for_numbers_or_booleans_are_quoted(text: str) -> None:
+    """PyYAML reads these plain as strings; YAML 1.2 and go-yaml (kubectl) as numbers or booleans."""
+    assert dumps({"v": text}) == f"v: '{text}'\n"
+
+
+def test_a_key_long_once_escaped_goes_to_pyyaml() -> None:
+    obj = {"data": {"\U0001f600" * 110: "x"}}
+    assert loads(dumps(obj)) == obj
