@@ -4,7 +4,8 @@ A policy message quotes what it judged (``container app runs unpinned image 'ngi
 pack sees secrets decrypted, as it does under the CLI: so the evaluation keeps its messages as
 they are (``tests/policy/test_protocol.py`` compares them with the pack running as a plugin),
 and only the plan written from it reads ``[secret]`` where a message quotes a secret value, as
-its ``inputs`` do.
+its ``inputs`` do. A message that quotes part of a secret (a statement of a secret policy
+document, a value computed from one) is not caught: only whole secret strings are known.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ def redact(evaluation: Evaluation, resources: Iterable[Registration], stack_poli
     def secrets(policy: str, urn: str | None) -> set[str]:
         return everything if urn is None or policy in stack_policies else by_urn.get(urn, everything)
 
-    violations = {replace(v, message=masked(v.message, secrets(v.policy, v.urn))) for v in evaluation.violations}
-    not_run = {replace(n, reason=masked(n.reason, secrets(n.policy, n.urn))) for n in evaluation.not_run}
+    # Lists, not sets: two findings that differ only in a secret stay two.
+    violations = [replace(v, message=masked(v.message, secrets(v.policy, v.urn))) for v in evaluation.violations]
+    not_run = [replace(n, reason=masked(n.reason, secrets(n.policy, n.urn))) for n in evaluation.not_run]
     return Evaluation(sorted(violations), sorted(not_run))

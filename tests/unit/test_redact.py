@@ -51,3 +51,16 @@ def test_a_stack_policy_message_masks_every_resources_secrets() -> None:
         ("other", "[secret]"),
         ("s3-bucket-secure", "[secret], [secret]"),
     ]
+
+
+def test_two_findings_that_differ_only_in_a_secret_stay_two() -> None:
+    twin = resource("a", {"one": secret("first-secret"), "two": secret("second-secret")})
+    evaluation = Evaluation(
+        [
+            Violation("k8s-pinned-images", "mandatory", twin.urn, "runs 'first-secret'"),
+            Violation("k8s-pinned-images", "mandatory", twin.urn, "runs 'second-secret'"),
+        ],
+        [],
+    )
+    masked = redact(evaluation, [twin], set())
+    assert [v.message for v in masked.violations] == ["runs '[secret]'", "runs '[secret]'"]
