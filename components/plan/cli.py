@@ -154,6 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _fail(command, "interrupted; the previous output is left as it was")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (``mlops plan | head``); the files are written
+        _stdout_lost(command)
     except ConfigError as exc:
         head, *problems = exc.render().split("\n")
         shown = [_one_line(line) for line in problems[:_MAX_PROBLEMS]]
@@ -182,12 +184,20 @@ def run() -> NoReturn:
     code = main()
     try:
         sys.stdout.flush()
-    except OSError as exc:  # a closed pipe (``mlops plan | head``): the output was not all read
-        _fail("mlops", f"standard output: {exc.strerror or exc}")
+    except OSError:  # what was left in the buffer: the reader went away before it
+        _stdout_lost("mlops")
         code = code or EXIT_INVALID
     with contextlib.suppress(OSError):
         sys.stderr.flush()
     os._exit(code)
+
+
+def _stdout_lost(command: str) -> None:
+    """Say once that standard output was closed before all of it was read, and send the rest
+    of it nowhere (Python's advice for SIGPIPE), so no later write or flush fails again."""
+    with contextlib.suppress(OSError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    _fail(command, "standard output was closed before all of it was read (Broken pipe)")
 
 
 def _fail(command: str, message: str) -> None:
