@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -108,6 +108,17 @@ def plain(value: Any) -> Any:
     return value
 
 
+def secret_outputs(state: dict[str, Any], outputs: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
+    """``outputs`` with the state's properties named in ``additionalSecretOutputs`` added as
+    secrets, as the engine marks them (a RandomPassword's ``result``)."""
+    marked = {
+        name: {_SIG: _SECRET, "value": state[name]}
+        for name in names
+        if name in state and not (isinstance(state[name], dict) and state[name].get(_SIG) == _SECRET)
+    }
+    return {**outputs, **marked} if marked else outputs
+
+
 def secret_strings(value: Any, inside: bool = False) -> Iterator[str]:
     """The strings a wire-format value holds inside secret wrappers, a secret object's or list's
     strings included (numbers and booleans are not strings: see :mod:`components.plan.redact`)."""
@@ -194,6 +205,7 @@ class GraphMonitor(MockMonitor):
             outputs: dict[str, Any] = {}
         else:
             ident, outputs = self.recording_mocks.computed(request.type, request.name, inputs)
+            outputs = secret_outputs({**inputs, **outputs}, outputs, request.additionalSecretOutputs)
             properties = struct_pb2.Struct()
             properties.CopyFrom(request.object)
             properties.update(outputs)
