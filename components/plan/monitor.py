@@ -180,6 +180,8 @@ class GraphMonitor(MockMonitor):
         """Each resource's own ``transforms=`` callbacks: its descendants run them too."""
         self._stack_transforms_registered: list[Any] = []
         """``register_resource_transform`` callbacks, in order."""
+        self._invoke_transforms_registered: list[Any] = []
+        """``register_invoke_transform`` callbacks, in order."""
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         """URNs as the engine makes them: children of the root stack get no type prefix."""
@@ -255,6 +257,16 @@ class GraphMonitor(MockMonitor):
         """A ``register_resource_transform`` callback: every later registration runs it."""
         self._stack_transforms_registered.append(request)
         return super().RegisterStackTransform(request)  # pyright: ignore[reportUnknownMemberType]
+
+    def RegisterStackInvokeTransform(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        """A ``register_invoke_transform`` callback: every later invoke runs it."""
+        self._invoke_transforms_registered.append(request)
+        return super().RegisterStackInvokeTransform(request)  # pyright: ignore[reportUnknownMemberType]
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        """An invoke (a data source's call) after the stack's invoke transforms, as the engine runs it."""
+        request = transforms.run_on_invoke(request, self._invoke_transforms_registered)
+        return super().Invoke(request)  # pyright: ignore[reportUnknownMemberType]
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         """A component's (or the stack's) outputs: what ``AnalyzeStack`` sees of it."""

@@ -1,11 +1,13 @@
-"""Resource transforms (``transforms=``, ``register_resource_transform``) run as the engine runs them.
+"""Resource and invoke transforms (``transforms=``, ``register_resource_transform``,
+``register_invoke_transform``) run as the engine runs them.
 
 A program's transforms are callbacks the engine calls before it registers a resource
 (``pkg/resource/deploy/source_eval.go``, ``RegisterResource``, pulumi v3.259.0): first the
 resource's own, then each ancestor's own, then the stack transforms registered so far; each gets
 the properties and options the previous one returned, and the resource is registered, checked by
 a policy pack and created with the last ones. The stock mock monitor never calls them, so a plan
-would judge what the program wrote, not what the engine registers. Here each callback is invoked
+would judge what the program wrote, not what the engine registers. Invoke transforms (the stack's,
+in order) change a data source's arguments before it is called. Here each callback is invoked
 through the SDK's own callback server code, on the program's event loop, as the engine's gRPC
 call would; legacy ``transformations=`` need nothing: the SDK applies them before it registers.
 """
@@ -81,6 +83,40 @@ def transformed(request: Any, properties: Any, options: Any) -> Any:
     return result
 
 
+def run_on_invoke(request: Any, callbacks: Sequence[Any]) -> Any:
+    """Run ``register_invoke_transform`` callbacks on an invoke (a data source's call), in order,
+    and return the request the engine goes on with: their arguments and provider."""
+    if not callbacks:
+        return request
+    args = request.args
+    options = resource_pb2.TransformInvokeOptions(  # pyright: ignore[reportAttributeAccessIssue]
+        provider=request.provider,
+        version=request.version,
+        plugin_download_url=request.pluginDownloadURL,
+        plugin_checksums=dict(request.pluginChecksums),
+    )
+    for callback in callbacks:
+        message = resource_pb2.TransformInvokeRequest(token=request.tok, args=args, options=options)  # pyright: ignore[reportAttributeAccessIssue]
+        response = _call(callback, message)
+        if response.HasField("args"):
+            args = response.args
+        if response.HasField("options"):
+            options = response.options
+    result: Any = resource_pb2.ResourceInvokeRequest()  # pyright: ignore[reportAttributeAccessIssue]
+    result.CopyFrom(request)
+    result.args.CopyFrom(args)
+    result.provider, result.version = options.provider, options.version
+    result.pluginDownloadURL = options.plugin_download_url
+    return result
+
+
+def _call(callback: Any, message: Any) -> Any:
+    """The SDK's handler for ``callback`` run on ``message`` on the program's loop; this (worker)
+    thread waits, as the engine waits for its gRPC call."""
+    handler, loop = _callback(callback.token)
+    return asyncio.run_coroutine_threadsafe(handler(message.SerializeToString()), loop).result()
+
+
 def _callback(token: str) -> tuple[Any, asyncio.AbstractEventLoop]:
     """The SDK's handler for a callback token, and the event loop its server runs on."""
     for servicer in _CallbackServicer._servicers:  # pyright: ignore[reportPrivateUsage]
@@ -106,8 +142,7 @@ def run(request: Any, callbacks: Sequence[Any]) -> Any:
             properties=properties,
             options=options,
         )
-        handler, loop = _callback(callback.token)
-        response = asyncio.run_coroutine_threadsafe(handler(message.SerializeToString()), loop).result()
+        response = _call(callback, message)
         if response.HasField("properties"):
             properties = response.properties
         if response.HasField("options"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 
 import pulumi
+import pulumi_aws as aws
 import pytest
 
 from components.plan.monitor import UNKNOWN_PLACEHOLDER, Registration
@@ -116,3 +117,26 @@ def test_dependencies_follow_the_options_of_a_resources_own_transforms_only() ->
     resources = recorded(program)
     assert (resources["dropped"].inputs, resources["dropped"].dependencies) == ({}, [])
     assert (resources["kept"].inputs, resources["kept"].dependencies) == ({}, [resources["source"].urn])
+
+
+def test_invoke_transforms_change_what_a_data_source_is_asked() -> None:
+    """``register_invoke_transform`` runs before each later invoke, as the engine runs it: here it
+    turns the SSM parameter a program asks for into another, and the mocks answer that one."""
+    asked: list[str] = []
+
+    def pinned_ami(args: pulumi.InvokeTransformArgs) -> pulumi.InvokeTransformResult:
+        asked.append(args.token)
+        return pulumi.InvokeTransformResult({**args.args, "name": "/pinned/ami"}, args.opts)
+
+    def program() -> None:
+        before = aws.ssm.get_parameter(name="/latest/ami")
+        pulumi.runtime.register_invoke_transform(pinned_ami)
+        after = aws.ssm.get_parameter(name="/latest/ami")
+        later = aws.ssm.get_parameter_output(name="/latest/ami")
+        pulumi.CustomResource(
+            "test:index:Ami", "amis", {"before": before.name, "after": after.name, "later": later.name}
+        )
+
+    resources = recorded(program)
+    assert resources["amis"].inputs == {"before": "/latest/ami", "after": "/pinned/ami", "later": "/pinned/ami"}
+    assert asked == ["aws:ssm/getParameter:getParameter"] * 2
