@@ -108,26 +108,29 @@ def plain(value: Any) -> Any:
     return value
 
 
-def secret_outputs(state: dict[str, Any], outputs: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
-    """``outputs`` with the state's properties named in ``additionalSecretOutputs`` added as
-    secrets, as the engine marks them (a RandomPassword's ``result``)."""
-    marked = {
-        name: {_SIG: _SECRET, "value": state[name]}
-        for name in names
-        if name in state and not (isinstance(state[name], dict) and state[name].get(_SIG) == _SECRET)
-    }
+def is_secret(value: Any) -> bool:
+    """Whether a wire-format value is a secret wrapper."""
+    return isinstance(value, dict) and cast(dict[str, Any], value).get(_SIG) == _SECRET
+
+
+def secret_outputs(inputs: dict[str, Any], outputs: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
+    """``outputs`` with the state's properties (computed outputs over inputs) named in
+    ``additionalSecretOutputs`` made secrets, as the engine marks them (a RandomPassword's ``result``)."""
+    marked: dict[str, Any] = {}
+    for name in names:
+        source = outputs if name in outputs else inputs
+        if name in source and not is_secret(source[name]):
+            marked[name] = {_SIG: _SECRET, "value": source[name]}
     return {**outputs, **marked} if marked else outputs
 
 
 def secret_strings(value: Any, inside: bool = False) -> Iterator[str]:
     """The strings a wire-format value holds inside secret wrappers, a secret object's or list's
     strings included (numbers and booleans are not strings: see :mod:`components.plan.redact`)."""
-    if isinstance(value, dict):
-        value = cast(dict[str, Any], value)
-        if value.get(_SIG) == _SECRET:
-            yield from secret_strings(value.get("value"), True)
-            return
-        for item in value.values():
+    if is_secret(value):
+        yield from secret_strings(value.get("value"), True)
+    elif isinstance(value, dict):
+        for item in cast(dict[str, Any], value).values():
             yield from secret_strings(item, inside)
     elif isinstance(value, list):
         for item in cast(list[Any], value):
@@ -199,7 +202,8 @@ class GraphMonitor(MockMonitor):
         properties, as sent, updated with the computed outputs (plain JSON values)."""
         # The SDK's mock monitor and its messages are untyped.
         urn = self.make_urn(request.parent, request.type, request.name)
-        self._own_transforms[urn] = list(request.transforms)
+        if request.transforms:
+            self._own_transforms[urn] = list(request.transforms)
         request = transforms.run(request, self._transforms_of(urn, request.parent or None))
         inputs = json_format.MessageToDict(request.object, preserving_proto_field_name=True)
         if request.type == STACK_TYPE:
@@ -207,7 +211,7 @@ class GraphMonitor(MockMonitor):
             outputs: dict[str, Any] = {}
         else:
             ident, outputs = self.recording_mocks.computed(request.type, request.name, inputs)
-            outputs = secret_outputs({**inputs, **outputs}, outputs, request.additionalSecretOutputs)
+            outputs = secret_outputs(inputs, outputs, request.additionalSecretOutputs)
             properties = struct_pb2.Struct()
             properties.CopyFrom(request.object)
             properties.update(outputs)
@@ -246,7 +250,7 @@ class GraphMonitor(MockMonitor):
     def _transforms_of(self, urn: str, parent: str | None) -> list[Any]:
         """The transforms the engine runs on a registration, in its order: the resource's own,
         each ancestor's own, then the stack's registered so far."""
-        callbacks = list(self._own_transforms[urn])
+        callbacks = list(self._own_transforms.get(urn, []))
         while parent is not None:
             callbacks += self._own_transforms.get(parent, [])
             ancestor = self.registrations.get(parent)
