@@ -88,26 +88,31 @@ def run_on_invoke(request: Any, callbacks: Sequence[Any]) -> Any:
     and return the request the engine goes on with: their arguments and provider."""
     if not callbacks:
         return request
-    args = request.args
     options = resource_pb2.TransformInvokeOptions(  # pyright: ignore[reportAttributeAccessIssue]
         provider=request.provider,
         version=request.version,
         plugin_download_url=request.pluginDownloadURL,
         plugin_checksums=dict(request.pluginChecksums),
     )
-    for callback in callbacks:
-        message = resource_pb2.TransformInvokeRequest(token=request.tok, args=args, options=options)  # pyright: ignore[reportAttributeAccessIssue]
-        response = _call(callback, message)
-        if response.HasField("args"):
-            args = response.args
-        if response.HasField("options"):
-            options = response.options
+    message = resource_pb2.TransformInvokeRequest(token=request.tok, args=request.args, options=options)  # pyright: ignore[reportAttributeAccessIssue]
+    _chain(message, "args", callbacks)
     result: Any = resource_pb2.ResourceInvokeRequest()  # pyright: ignore[reportAttributeAccessIssue]
     result.CopyFrom(request)
-    result.args.CopyFrom(args)
-    result.provider, result.version = options.provider, options.version
-    result.pluginDownloadURL = options.plugin_download_url
+    result.args.CopyFrom(message.args)
+    result.provider, result.version = message.options.provider, message.options.version
+    result.pluginDownloadURL = message.options.plugin_download_url
     return result
+
+
+def _chain(message: Any, field: str, callbacks: Sequence[Any]) -> None:
+    """Hand ``message`` to each callback in turn, each getting the ``field`` (properties or
+    arguments) and options the previous one returned, as the engine chains transforms."""
+    for callback in callbacks:
+        response = _call(callback, message)
+        if response.HasField(field):
+            getattr(message, field).CopyFrom(getattr(response, field))
+        if response.HasField("options"):
+            message.options.CopyFrom(response.options)
 
 
 def _call(callback: Any, message: Any) -> Any:
@@ -132,19 +137,13 @@ def run(request: Any, callbacks: Sequence[Any]) -> Any:
     on the program's loop and this thread waits, as the engine waits for its gRPC call."""
     if not callbacks:
         return request
-    properties, options = request.object, options_of(request)
-    for callback in callbacks:
-        message = resource_pb2.TransformRequest(  # pyright: ignore[reportAttributeAccessIssue]
-            type=request.type,
-            name=request.name,
-            custom=request.custom,
-            parent=request.parent,
-            properties=properties,
-            options=options,
-        )
-        response = _call(callback, message)
-        if response.HasField("properties"):
-            properties = response.properties
-        if response.HasField("options"):
-            options = response.options
-    return transformed(request, properties, options)
+    message = resource_pb2.TransformRequest(  # pyright: ignore[reportAttributeAccessIssue]
+        type=request.type,
+        name=request.name,
+        custom=request.custom,
+        parent=request.parent,
+        properties=request.object,
+        options=options_of(request),
+    )
+    _chain(message, "properties", callbacks)
+    return transformed(request, message.properties, message.options)
