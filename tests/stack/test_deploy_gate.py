@@ -2,7 +2,8 @@
 
 A push that renames dev's `datasets` bucket (no alias: bucket and key deleted) stops with exit 3;
 the same push is deployed when a PR merged in the range carries the label `allow-destruction`.
-`gh` is the only stand-in: it answers the labels of the commit's PR, as GitHub's API would.
+`gh` is the only stand-in: it answers the last deployed commit (`gh run list`) and the labels of
+a commit's PRs, as GitHub's API would.
 """
 
 from __future__ import annotations
@@ -48,9 +49,15 @@ def test_a_push_that_destroys_is_not_deployed_unless_its_pr_allows_it(tmp_path: 
     stack_file = clone / "Pulumi.dev.yaml"
     stack_file.write_text(stack_file.read_text().replace("- name: datasets\n", "- name: datasets2\n"))
     git(clone, "commit", "-q", "-am", "rename the datasets bucket")
+    # A later push whose own range destroys nothing: the gate must still see the rename above,
+    # because the last successful deploy is the base.
+    (clone / "NOTES.md").write_text("docs only\n")
+    git(clone, "add", "NOTES.md")
+    git(clone, "commit", "-q", "-m", "docs")
+    push_before = git(clone, "rev-parse", "HEAD^")
     fake = tmp_path / "bin"
     fake.mkdir()
-    (fake / "gh").write_text('#!/bin/sh\necho "$FAKE_LABELS"\n')
+    (fake / "gh").write_text('#!/bin/sh\nif [ "$1" = run ]; then echo "$FAKE_DEPLOYED"; else echo "$FAKE_LABELS"; fi\n')
     (fake / "gh").chmod(0o755)
     script = tmp_path / "gate.sh"
     script.write_text(gate_step())
@@ -62,7 +69,8 @@ def test_a_push_that_destroys_is_not_deployed_unless_its_pr_allows_it(tmp_path: 
             **os.environ,
             "PATH": f"{fake}:{os.environ['PATH']}",
             "STACK": "dev",
-            "BEFORE": before,
+            "BEFORE": push_before,
+            "FAKE_DEPLOYED": before,
             "GITHUB_SHA": git(clone, "rev-parse", "HEAD"),
             "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
             "GITHUB_REPOSITORY": "example/mlops-platform",
