@@ -276,7 +276,7 @@ class Cluster(pulumi.ComponentResource):
     oidc_issuer_url: pulumi.Output[str]
     """OIDC issuer URL (``https://oidc.eks...``)."""
     kubeconfig: pulumi.Output[str]
-    """Kubeconfig (a secret) using ``aws eks get-token``."""
+    """Kubeconfig using ``aws eks get-token``: no credential in it, so a plain output."""
     provider: k8s.Provider
     """Kubernetes provider for this cluster: pass it to in-cluster components."""
     crds: list[k8s.helm.v3.Release]
@@ -388,11 +388,11 @@ class Cluster(pulumi.ComponentResource):
             self._addon(name, addon, [system_nodes])
         self.ebs_csi_driver = self._ebs_csi_driver(name, system_nodes)
 
-        self.kubeconfig = pulumi.Output.secret(
-            pulumi.Output.all(self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data).apply(
-                lambda a: kubeconfig(a[0], a[1], a[2] or "", region)
-            )
-        )
+        # Plain: it holds no credential (``aws eks get-token`` runs with the caller's own), and a
+        # secret here would make every stack reading it need the platform state's decryption key.
+        self.kubeconfig = pulumi.Output.all(
+            self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data
+        ).apply(lambda a: kubeconfig(a[0], a[1], a[2] or "", region))
         self.provider = k8s.Provider(
             f"{name}-k8s",
             kubeconfig=self.kubeconfig,

@@ -2,8 +2,9 @@
 
 A platform stack (``infra/``, or any program that builds the cluster) calls
 ``export_platform(platform_contract(cluster, ...), cluster.kubeconfig)``; it exports one
-plain output, ``platform`` (a versioned :class:`PlatformContract`), and ``kubeconfig`` as a
-secret. An app team's program reads it with
+plain output, ``platform`` (a versioned :class:`PlatformContract`), and ``kubeconfig``, plain
+too: it holds no credential, and a platform exporting no secret lets a team's ``StackReference`` read
+it without the key that decrypts the platform's state. An app team's program reads it with
 :class:`PlatformStack` (a ``pulumi.StackReference`` underneath) and declares its own endpoints
 and buckets on that cluster::
 
@@ -37,7 +38,7 @@ from components.naming import PLATFORM_REFERENCE_TYPE
 
 T = TypeVar("T")
 KUBECONFIG_OUTPUT = "kubeconfig"
-"""The (secret) stack output holding the cluster's kubeconfig."""
+"""The stack output holding the cluster's kubeconfig (plain: ``aws eks get-token``, no credential)."""
 
 
 class PoolContract(TypedDict):
@@ -154,10 +155,11 @@ def platform_contract(
 
 
 def export_platform(contract: pulumi.Input[PlatformContract], kubeconfig: pulumi.Input[str]) -> None:
-    """Export the ``platform`` contract (:func:`platform_contract`) and the ``kubeconfig``
-    secret from the stack: ``export_platform(platform_contract(cluster, ...), cluster.kubeconfig)``."""
+    """Export the ``platform`` contract (:func:`platform_contract`) and the ``kubeconfig`` from the
+    stack: ``export_platform(platform_contract(cluster, ...), cluster.kubeconfig)``. Both are plain:
+    what app teams read must not need the platform state's decryption key."""
     pulumi.export(CONTRACT_OUTPUT, contract)
-    pulumi.export(KUBECONFIG_OUTPUT, pulumi.Output.secret(kubeconfig))
+    pulumi.export(KUBECONFIG_OUTPUT, kubeconfig)
 
 
 _REQUIRED = tuple(key for key in PlatformContract.__required_keys__ if key != "version")
@@ -243,7 +245,7 @@ class PlatformStack:
     contract: pulumi.Output[PlatformContract]
     """The platform's ``platform`` output, checked to be a contract this package reads."""
     kubeconfig: pulumi.Output[str]
-    """The cluster's kubeconfig (a secret)."""
+    """The cluster's kubeconfig (``aws eks get-token`` with this stack's own credentials)."""
     provider: k8s.Provider
     """Kubernetes provider for the platform's cluster: pass it to in-cluster components."""
 
@@ -257,7 +259,7 @@ class PlatformStack:
         self.contract = self.reference.get_output(CONTRACT_OUTPUT).apply(self._checked)
         # The contract in this stack's own state (mlops:index:PlatformReference), for the policy pack.
         _PlatformReference(name, self.contract, opts)
-        self.kubeconfig = pulumi.Output.secret(self.reference.require_output(KUBECONFIG_OUTPUT))
+        self.kubeconfig = pulumi.Output.from_input(self.reference.require_output(KUBECONFIG_OUTPUT)).apply(str)
         self.provider = k8s.Provider(
             f"{name}-kubernetes", kubeconfig=self.kubeconfig, enable_server_side_apply=True, opts=opts
         )

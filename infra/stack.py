@@ -125,7 +125,6 @@ def build(config: PlatformConfig, region: str, secrets: dict[str, pulumi.Output[
     if config.monitoring.enabled:
         monitoring = MonitoringStack("monitoring", monitoring_args(config, cluster, region, secrets), k8s_opts)
         pulumi.export("alertTopicArn", monitoring.topic_arn)
-        pulumi.export("grafanaAdminPassword", monitoring.grafana_admin_password)
     model_registry = None
     if config.model_registry is not None:
         model_registry = ModelRegistry(
@@ -134,7 +133,6 @@ def build(config: PlatformConfig, region: str, secrets: dict[str, pulumi.Output[
             pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=list(namespaces.values()))),
         )
         pulumi.export("modelRegistryUri", model_registry.tracking_uri)
-        pulumi.export("modelRegistryAdminPassword", model_registry.admin_password)
     endpoints = {
         endpoint.name: ModelServingEndpoint(
             endpoint.name,
@@ -153,7 +151,9 @@ def build(config: PlatformConfig, region: str, secrets: dict[str, pulumi.Output[
         for endpoint in config.endpoints
     }
 
-    # The contract app teams' stacks read (PlatformStack), and the kubeconfig as a secret.
+    # The contract app teams' stacks read (PlatformStack) and the kubeconfig: no output is a secret,
+    # so reading them never needs the key that decrypts this stack's state (admin passwords stay in
+    # their Kubernetes Secrets).
     contract = platform_contract(
         cluster,
         region=region,

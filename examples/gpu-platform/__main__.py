@@ -97,7 +97,7 @@ monitoring = MonitoringStack(
     in_cluster,
 )
 
-# The contract app teams' programs read (examples/app-team), and the kubeconfig as a secret.
+# The contract app teams' programs read (examples/app-team) and the kubeconfig, both plain.
 contract = platform_contract(
     cluster, region=region, pools={"gpu": gpu}, buckets={"models": models}, monitoring=monitoring
 )

@@ -41,9 +41,9 @@ def test_the_platform_exports_its_pools_buckets_and_what_it_serves() -> None:
     assert {"monitoring.coreos.com", "keda.sh"} <= set(contract["crdGroups"])
     assert set(contract["metricsApis"]) == {"metrics.k8s.io", "external.metrics.k8s.io"}
     assert contract["monitoringNamespace"] == "monitoring"
-    # The kubeconfig is exported on its own, as a secret; the contract holds none.
-    assert outputs["kubeconfig"] == SECRET_PLACEHOLDER
-    assert SECRET_PLACEHOLDER not in json.dumps(contract)
+    # The kubeconfig is exported on its own, plain (it holds no credential); nothing is a secret.
+    assert json.loads(outputs["kubeconfig"])["users"][0]["user"]["exec"]["command"] == "aws"
+    assert SECRET_PLACEHOLDER not in json.dumps(outputs)
 
 
 def test_each_pool_entry_matches_its_node_group() -> None:
@@ -100,8 +100,8 @@ def test_an_app_endpoint_runs_on_the_platform_pool_with_its_identity(run: RunPro
 
     reference = resources["platform"]
     assert reference.type == "pulumi:pulumi:StackReference" and reference.inputs["name"] == PLATFORM
-    assert reference.inputs["secretOutputNames"] == sorted(k for k, v in outputs.items() if v == SECRET_PLACEHOLDER)
-    assert resources["platform-kubernetes"].inputs["kubeconfig"] == SECRET_PLACEHOLDER
+    assert reference.inputs["secretOutputNames"] == []
+    assert resources["platform-kubernetes"].inputs["kubeconfig"] == outputs["kubeconfig"]
 
     spec = resources["scorer-deployment"].inputs["spec"]["template"]["spec"]
     assert spec["nodeSelector"] == {POOL_LABEL: pool["labels"][POOL_LABEL]}
