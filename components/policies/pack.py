@@ -22,7 +22,7 @@ from pulumi_policy import (
 
 from components.cidrs import BROADEST_PUBLIC_PREFIX
 from components.naming import INTERNET_FACING_ANNOTATION
-from components.policies import encryption, gpu, iam, network, operations, readiness, rules, workloads
+from components.policies import encryption, gpu, iam, network, operations, readiness, rules, tenancy, workloads
 from components.policies.settings import CONFIG_DIR, PACK_DEFAULT_LEVEL, enforcement_level, read_pack_config
 
 PACK_NAME = "mlops-platform"
@@ -366,6 +366,31 @@ RULES: list[Rule] = [
         "Subscribe an e-mail address or an HTTPS endpoint (monitoring.alertEmails, monitoring.alertHttpsEndpoints).",
         operations.validate_alarm_topics_subscribed,
         stack=True,
+    ),
+    # Tenancy: a team's program reaching another team or the platform (components/policies/tenancy.py)
+    Rule(
+        "iam-github-oidc-trust-scoped",
+        "Tenancy",
+        "Roles trusted by GitHub Actions' OIDC provider condition `sub` on named repositories, not `aud` alone.",
+        "Add StringEquals/StringLike token.actions.githubusercontent.com:sub = repo:<owner>/<name>:<ref or "
+        "environment>.",
+        tenancy.validate_github_oidc_trust,
+    ),
+    Rule(
+        "iam-pod-identity-trust-scoped",
+        "Tenancy",
+        "Roles trusted by EKS Pod Identity condition on the cluster (aws:SourceArn) or account and on the "
+        "kubernetes-namespace and kubernetes-service-account session tags.",
+        "Add aws:SourceArn = the cluster ARN and StringEquals on aws:RequestTag/kubernetes-namespace and "
+        "aws:RequestTag/kubernetes-service-account.",
+        tenancy.validate_pod_identity_trust,
+    ),
+    Rule(
+        "iam-no-secret-reads-on-everything",
+        "Tenancy",
+        "Identity policies allow neither kms:Decrypt nor secretsmanager:GetSecretValue on `*` or with `NotResource`.",
+        "Name the KMS keys and secrets the workload uses.",
+        tenancy.validate_no_secret_reads_on_everything,
     ),
 ]
 """Every rule, grouped by category, in the order the README lists them."""

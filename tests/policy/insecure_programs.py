@@ -542,6 +542,42 @@ HOST_PATH = {"name": "docker", "hostPath": {"path": "/var/run"}}
 MAYBE_ROOT = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True}
 NET_ADMIN = {**MAYBE_ROOT, "runAsNonRoot": True, "capabilities": {"add": ["NET_ADMIN"]}}
 
+GITHUB_OIDC = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+CLUSTER_ARN = "arn:aws:eks:us-east-1:123456789012:cluster/mlops-prod"
+
+
+def _github_trust(**subject: str) -> str:
+    """A deploy role for GitHub Actions: ``aud`` always, ``sub`` only when given."""
+    conditions = {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com", **subject}
+    return _doc(
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": GITHUB_OIDC},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": conditions},
+        }
+    )
+
+
+def _pod_identity_trust(condition: dict[str, Any] | None) -> str:
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Service": "pods.eks.amazonaws.com"},
+        "Action": ["sts:AssumeRole", "sts:TagSession"],
+    }
+    return _doc(statement | ({"Condition": condition} if condition else {}))
+
+
+POD_IDENTITY_PINNED = {
+    "ArnEquals": {"aws:SourceArn": CLUSTER_ARN},
+    "StringEquals": {
+        "aws:RequestTag/kubernetes-namespace": "team-vision",
+        "aws:RequestTag/kubernetes-service-account": "scorer",
+    },
+}
+GITHUB_REPO = {"token.actions.githubusercontent.com:sub": "repo:acme/vision-models:environment:prod"}
+
+
 PROGRAMS: dict[str, tuple[Callable[[], None], str]] = {
     "iam-star-on-star": (_policy("*"), "iam-no-wildcard-admin"),
     "iam-service-star-on-star": (_policy(["s3:*"]), "iam-no-wildcard-admin"),
@@ -608,6 +644,18 @@ PROGRAMS: dict[str, tuple[Callable[[], None], str]] = {
     "rotation-undone-by-a-transform": (_rotation_undone_by_transform, "kms-key-rotation"),
     "privileged-by-a-stack-transform": (_made_privileged_by_stack_transform, "k8s-no-host-access"),
     "host-pid-pod-in-a-config-group": (_privileged_pod_in_yaml, "k8s-no-host-access"),
+    # Tenancy: a hostile or careless team program (components/policies/tenancy.py)
+    "github-trust-aud-only": (_role(_github_trust()), "iam-github-oidc-trust-scoped"),
+    "github-trust-any-repo": (_role(_github_trust(**{"token.actions.githubusercontent.com:sub": "repo:*"})),
+                              "iam-github-oidc-trust-scoped"),
+    "pod-identity-trust-unconditioned": (_role(_pod_identity_trust(None)), "iam-pod-identity-trust-scoped"),
+    "pod-identity-trust-no-service-account": (
+        _role(_pod_identity_trust({"ArnEquals": {"aws:SourceArn": CLUSTER_ARN}})), "iam-pod-identity-trust-scoped"
+    ),
+    "kms-decrypt-on-star": (_policy(["s3:GetObject", "kms:Decrypt"]), "iam-no-secret-reads-on-everything"),
+    "secret-values-on-star": (_policy("secretsmanager:GetSecret*"), "iam-no-secret-reads-on-everything"),
+    "kms-decrypt-not-resource": (_policy("kms:Decrypt", "arn:aws:kms:us-east-1:123456789012:key/mine", "NotResource"),
+                                 "iam-no-secret-reads-on-everything"),
 }  # fmt: skip
 """Mistake -> (program, the one rule that must refuse it)."""
 
@@ -637,5 +685,8 @@ SECURE: dict[str, Callable[[], None]] = {
     "subscribed-alarm-topic": _alarm_topic(True),
     "hardened-by-its-own-transform": _hardened_by_own_transform,
     "hardened-by-its-parents-transform": _hardened_by_parent_transform,
+    "github-trust-one-repository": _role(_github_trust(**GITHUB_REPO)),
+    "pod-identity-trust-one-service-account": _role(_pod_identity_trust(POD_IDENTITY_PINNED)),
+    "kms-decrypt-on-its-key": _policy("kms:Decrypt", "arn:aws:kms:us-east-1:123456789012:key/mine"),
 }
 """The same resources done right: the pack must accept each."""
