@@ -72,6 +72,9 @@ class ModelRegistryContract(TypedDict):
     """Secret each allowed namespace holds with its reader account."""
     allowedNamespaces: list[str]
     """Namespaces admitted (NetworkPolicy and reader accounts)."""
+    namespace: NotRequired[str]
+    """The registry's own namespace (the platform's: no team workload belongs there); absent in
+    contracts written before it was exported."""
 
 
 class PlatformContract(TypedDict):
@@ -150,6 +153,7 @@ def platform_contract(
             "image": model_registry.image,
             "readerSecret": model_registry.reader_secret,
             "allowedNamespaces": list(model_registry.allowed_namespaces),
+            "namespace": model_registry.namespace,
         }
     return cast(pulumi.Output[PlatformContract], pulumi.Output.from_input(contract))
 

@@ -392,6 +392,15 @@ RULES: list[Rule] = [
         "Name the KMS keys and secrets the workload uses.",
         tenancy.validate_no_secret_reads_on_everything,
     ),
+    Rule(
+        "platform-resources-untouched",
+        "Tenancy",
+        "A stack reading a platform declares no bucket policy on the platform's buckets and no Pod Identity "
+        "association in its namespaces (kube-system, monitoring, the model registry's).",
+        "Ask the platform for a prefix grant; associate roles with your own namespaces' service accounts.",
+        tenancy.validate_platform_resources_untouched,
+        stack=True,
+    ),
 ]
 """Every rule, grouped by category, in the order the README lists them."""
 

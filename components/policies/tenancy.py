@@ -1,6 +1,7 @@
 """Tenancy rules: what keeps one team's program from reaching another team's or the platform's
-secrets through IAM. Trust policies pinned to the workload they are for (GitHub Actions OIDC,
-EKS Pod Identity), and no secret read on every resource.
+secrets. Trust policies pinned to the workload they are for (GitHub Actions OIDC, EKS Pod
+Identity), no secret read on every resource, and, in a stack that reads a platform, nothing
+declared on what the platform owns (its buckets' policies, its namespaces' identities).
 
 Kept apart from the generic IAM rules (:mod:`components.policies.iam`): these name the ways a
 team's role reaches beyond the team."""
@@ -12,8 +13,9 @@ from collections.abc import Mapping
 from fnmatch import fnmatchcase
 from typing import Any
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs
+from pulumi_policy import ReportViolation, ResourceValidationArgs, StackValidationArgs
 
+from components.naming import PLATFORM_OUTPUT, PLATFORM_REFERENCE_TYPE
 from components.policies.documents import allows, principals, statements, strings
 from components.policies.iam import grants_service, identity_documents
 from components.values import as_mapping
@@ -31,6 +33,9 @@ POD_IDENTITY_SOURCE = ("aws:sourcearn", "aws:sourceaccount")
 SECRET_READS = ("kms:Decrypt", "secretsmanager:GetSecretValue")
 """Actions that read a secret: on ``*`` they read the platform's (its state key, its database password)."""
 STRING_OPERATORS = ("stringequals", "stringlike")
+PLATFORM_NAMESPACES = ("kube-system",)
+"""Namespaces every platform owns, besides those its contract names (monitoring, the registry):
+their service accounts hold the cluster's controllers' identities."""
 
 
 def _condition_values(statement: Mapping[str, Any], operators: tuple[str, ...]) -> dict[str, list[str]]:
@@ -122,4 +127,48 @@ def validate_no_secret_reads_on_everything(args: ResourceValidationArgs, report_
                 f"the policy allows {grant} on every resource: name the keys and secrets the workload uses "
                 "(on '*' it decrypts the platform's state key and reads its database password)",
                 None,
+            )
+
+
+def platform_holdings(args: StackValidationArgs) -> tuple[set[str], set[str]]:
+    """``(bucket names, namespaces)`` the platforms this stack reads own, from the contracts it
+    recorded (``components.platform_stack.PlatformStack``); both empty in a stack that reads none."""
+    buckets: set[str] = set()
+    namespaces: set[str] = set()
+    for resource in args.resources:
+        if resource.resource_type != PLATFORM_REFERENCE_TYPE:
+            continue
+        contract = as_mapping(resource.props.get(PLATFORM_OUTPUT))
+        buckets.update(v for v in as_mapping(contract.get("buckets")).values() if isinstance(v, str))
+        namespaces.update(PLATFORM_NAMESPACES)
+        registry = as_mapping(contract.get("modelRegistry"))
+        for namespace in (contract.get("monitoringNamespace"), registry.get("namespace")):
+            if isinstance(namespace, str):
+                namespaces.add(namespace)
+    return buckets, namespaces
+
+
+def validate_platform_resources_untouched(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    """A stack reading a platform declares no policy on the platform's buckets (one bucket policy
+    each: a team's replaces the platform's, TLS-only and account-scoped) and no Pod Identity
+    association in the platform's namespaces (it would hand a team's role to, or take over, a
+    platform service account)."""
+    buckets, namespaces = platform_holdings(args)
+    for resource in args.resources:
+        if resource.resource_type == "aws:s3/bucketPolicy:BucketPolicy" and resource.props.get("bucket") in buckets:
+            report_violation(
+                f"bucket policy on the platform's bucket {resource.props['bucket']}: the platform owns it; "
+                "ask for a prefix grant in the platform stack instead",
+                resource.urn,
+            )
+        namespace = resource.props.get("namespace")
+        if (
+            resource.resource_type == "aws:eks/podIdentityAssociation:PodIdentityAssociation"
+            and namespace in namespaces
+        ):
+            account = resource.props.get("serviceAccount")
+            report_violation(
+                f"Pod Identity association onto {namespace}/{account}, a platform namespace: associate roles "
+                "with your own namespaces' service accounts",
+                resource.urn,
             )

@@ -16,6 +16,8 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components import pins
+from components.naming import PLATFORM_CONTRACT_VERSION
+from components.platform_stack import _PlatformReference  # pyright: ignore[reportPrivateUsage]
 
 TAGS = {"team": "vision", "cost-center": "cc-7", "environment": "prod"}
 OIDC = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC"
@@ -578,6 +580,37 @@ POD_IDENTITY_PINNED = {
 GITHUB_REPO = {"token.actions.githubusercontent.com:sub": "repo:acme/vision-models:environment:prod"}
 
 
+PLATFORM_CONTRACT = {
+    "version": PLATFORM_CONTRACT_VERSION,
+    "buckets": {"models": "mlops-prod-models-0a1b2c"},
+    "monitoringNamespace": "monitoring",
+    "modelRegistry": {"namespace": "mlflow"},
+}
+"""What a team program reads from the platform (components.platform_stack.PlatformStack records it)."""
+
+
+def _on_the_platform(bucket: str, namespace: str) -> Callable[[], None]:
+    """A team program on a platform: a bucket policy for another account and a Pod Identity association."""
+
+    def program() -> None:
+        opts = _opts()
+        _PlatformReference("platform", PLATFORM_CONTRACT, opts)
+        other_account = {
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::210987654321:root"},
+            "Action": "s3:GetObject",
+            "Resource": f"arn:aws:s3:::{bucket}/*",
+        }
+        aws.s3.BucketPolicy("team-bucket-policy", bucket=bucket, policy=_doc(other_account), opts=opts)
+        role = aws.iam.Role("team-role", assume_role_policy=_pod_identity_trust(POD_IDENTITY_PINNED), opts=opts)
+        aws.eks.PodIdentityAssociation(
+            "team-identity", cluster_name="mlops-prod", namespace=namespace, service_account="mlflow",
+            role_arn=role.arn, opts=opts,
+        )  # fmt: skip
+
+    return program
+
+
 PROGRAMS: dict[str, tuple[Callable[[], None], str]] = {
     "iam-star-on-star": (_policy("*"), "iam-no-wildcard-admin"),
     "iam-service-star-on-star": (_policy(["s3:*"]), "iam-no-wildcard-admin"),
@@ -656,6 +689,10 @@ PROGRAMS: dict[str, tuple[Callable[[], None], str]] = {
     "secret-values-on-star": (_policy("secretsmanager:GetSecret*"), "iam-no-secret-reads-on-everything"),
     "kms-decrypt-not-resource": (_policy("kms:Decrypt", "arn:aws:kms:us-east-1:123456789012:key/mine", "NotResource"),
                                  "iam-no-secret-reads-on-everything"),
+    "policy-on-the-platform-bucket": (_on_the_platform("mlops-prod-models-0a1b2c", "team-vision"),
+                                      "platform-resources-untouched"),
+    "identity-in-the-registry-namespace": (_on_the_platform("team-vision-data", "mlflow"),
+                                           "platform-resources-untouched"),
 }  # fmt: skip
 """Mistake -> (program, the one rule that must refuse it)."""
 
@@ -688,5 +725,6 @@ SECURE: dict[str, Callable[[], None]] = {
     "github-trust-one-repository": _role(_github_trust(**GITHUB_REPO)),
     "pod-identity-trust-one-service-account": _role(_pod_identity_trust(POD_IDENTITY_PINNED)),
     "kms-decrypt-on-its-key": _policy("kms:Decrypt", "arn:aws:kms:us-east-1:123456789012:key/mine"),
+    "own-bucket-and-namespace-on-the-platform": _on_the_platform("team-vision-data", "team-vision"),
 }
 """The same resources done right: the pack must accept each."""
