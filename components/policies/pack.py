@@ -401,6 +401,23 @@ RULES: list[Rule] = [
         tenancy.validate_platform_resources_untouched,
         stack=True,
     ),
+    Rule(
+        "eks-team-access-namespaced",
+        "Tenancy",
+        "A stack reading a platform scopes every EKS access policy association to namespaces, and none is "
+        "AmazonEKSClusterAdminPolicy.",
+        "Associate AmazonEKSEditPolicy or AmazonEKSAdminPolicy with accessScope type namespace.",
+        tenancy.validate_team_access_namespaced,
+        stack=True,
+    ),
+    Rule(
+        "k8s-team-namespaces-restricted",
+        "Tenancy",
+        "A stack reading a platform labels every Namespace it declares with Pod Security `restricted` enforced.",
+        f"Label it {tenancy.ENFORCE_LABEL}=restricted.",
+        tenancy.validate_team_namespaces_restricted,
+        stack=True,
+    ),
 ]
 """Every rule, grouped by category, in the order the README lists them."""
 

@@ -172,3 +172,48 @@ def validate_platform_resources_untouched(args: StackValidationArgs, report_viol
                 "with your own namespaces' service accounts",
                 resource.urn,
             )
+
+
+CLUSTER_WIDE_POLICIES = ("AmazonEKSClusterAdminPolicy",)
+"""EKS access policies that are cluster admin whatever their scope."""
+ENFORCE_LABEL = "pod-security.kubernetes.io/enforce"
+
+
+def reads_a_platform(args: StackValidationArgs) -> bool:
+    """Whether the stack is a team's: it recorded a platform contract (``PlatformStack``)."""
+    return any(r.resource_type == PLATFORM_REFERENCE_TYPE for r in args.resources)
+
+
+def validate_team_access_namespaced(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    """In a stack reading a platform, every EKS access policy association is scoped to namespaces
+    and none is cluster admin: a team deploys to its namespaces, never as the cluster's admin."""
+    if not reads_a_platform(args):
+        return
+    for resource in args.resources:
+        if resource.resource_type != "aws:eks/accessPolicyAssociation:AccessPolicyAssociation":
+            continue
+        policy = str(resource.props.get("policyArn", "")).rsplit("/", 1)[-1]
+        scope = as_mapping(resource.props.get("accessScope"))
+        if policy in CLUSTER_WIDE_POLICIES or scope.get("type") != "namespace":
+            report_violation(
+                f"access policy association {policy} with a {scope.get('type') or 'missing'} access scope: a team "
+                "gets AmazonEKSEditPolicy or AmazonEKSAdminPolicy with accessScope type namespace on its namespaces",
+                resource.urn,
+            )
+
+
+def validate_team_namespaces_restricted(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    """In a stack reading a platform, every Namespace enforces Pod Security ``restricted``."""
+    if not reads_a_platform(args):
+        return
+    for resource in args.resources:
+        if resource.resource_type != "kubernetes:core/v1:Namespace":
+            continue
+        metadata = as_mapping(resource.props.get("metadata"))
+        level = as_mapping(metadata.get("labels")).get(ENFORCE_LABEL)
+        if level != "restricted":
+            report_violation(
+                f"namespace {metadata.get('name')} enforces Pod Security {level or 'nothing'}: label it "
+                f"{ENFORCE_LABEL}=restricted",
+                resource.urn,
+            )

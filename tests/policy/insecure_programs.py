@@ -611,6 +611,34 @@ def _on_the_platform(bucket: str, namespace: str) -> Callable[[], None]:
     return program
 
 
+def _team_access(policy: str, scope: dict[str, Any]) -> Callable[[], None]:
+    """A team program on a platform granting its deploy role an EKS access policy."""
+
+    def program() -> None:
+        opts = _opts()
+        _PlatformReference("platform", PLATFORM_CONTRACT, opts)
+        principal = "arn:aws:iam::123456789012:role/team-vision-deploy"
+        entry = aws.eks.AccessEntry("team-entry", cluster_name="mlops-prod", principal_arn=principal, opts=opts)
+        aws.eks.AccessPolicyAssociation(
+            "team-access", cluster_name="mlops-prod", principal_arn=entry.principal_arn,
+            policy_arn=f"arn:aws:eks::aws:cluster-access-policy/{policy}", access_scope=scope, opts=opts,
+        )  # fmt: skip
+
+    return program
+
+
+def _team_namespace(labels: dict[str, str]) -> Callable[[], None]:
+    def program() -> None:
+        opts = _opts()
+        _PlatformReference("platform", PLATFORM_CONTRACT, opts)
+        k8s.core.v1.Namespace("team-namespace", metadata={"name": "team-vision", "labels": labels}, opts=opts)
+
+    return program
+
+
+RESTRICTED = {"pod-security.kubernetes.io/enforce": "restricted"}
+
+
 PROGRAMS: dict[str, tuple[Callable[[], None], str]] = {
     "iam-star-on-star": (_policy("*"), "iam-no-wildcard-admin"),
     "iam-service-star-on-star": (_policy(["s3:*"]), "iam-no-wildcard-admin"),
@@ -693,6 +721,12 @@ PROGRAMS: dict[str, tuple[Callable[[], None], str]] = {
                                       "platform-resources-untouched"),
     "identity-in-the-registry-namespace": (_on_the_platform("team-vision-data", "mlflow"),
                                            "platform-resources-untouched"),
+    "team-cluster-admin": (_team_access("AmazonEKSClusterAdminPolicy", {"type": "cluster"}),
+                           "eks-team-access-namespaced"),
+    "team-edit-cluster-wide": (_team_access("AmazonEKSEditPolicy", {"type": "cluster"}), "eks-team-access-namespaced"),
+    "team-namespace-unlabelled": (_team_namespace({}), "k8s-team-namespaces-restricted"),
+    "team-namespace-privileged": (_team_namespace({"pod-security.kubernetes.io/enforce": "privileged"}),
+                                  "k8s-team-namespaces-restricted"),
 }  # fmt: skip
 """Mistake -> (program, the one rule that must refuse it)."""
 
@@ -726,5 +760,9 @@ SECURE: dict[str, Callable[[], None]] = {
     "pod-identity-trust-one-service-account": _role(_pod_identity_trust(POD_IDENTITY_PINNED)),
     "kms-decrypt-on-its-key": _policy("kms:Decrypt", "arn:aws:kms:us-east-1:123456789012:key/mine"),
     "own-bucket-and-namespace-on-the-platform": _on_the_platform("team-vision-data", "team-vision"),
+    "team-edit-on-its-namespace": _team_access(
+        "AmazonEKSEditPolicy", {"type": "namespace", "namespaces": ["team-vision"]}
+    ),
+    "team-namespace-restricted": _team_namespace(RESTRICTED),
 }
 """The same resources done right: the pack must accept each."""
