@@ -711,7 +711,9 @@ class ModelRegistry(pulumi.ComponentResource):
             identifier_prefix=f"{name}-",
             engine="postgres",
             engine_version=pins.POSTGRES_MAJOR,
-            engine_lifecycle_support="open-source-rds-standard-support",
+            # No paid Extended Support: CreateDBInstance takes only the two values its request
+            # shape lists ("standard-support" is a value of responses, refused on create).
+            engine_lifecycle_support="open-source-rds-extended-support-disabled",
             auto_minor_version_upgrade=True,
             instance_class=args.get("instance_class", INSTANCE_CLASS),
             allocated_storage=args.get("storage_gib", 20),

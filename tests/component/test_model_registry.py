@@ -69,7 +69,7 @@ def test_database_is_private_encrypted_and_has_no_password_in_the_state(run: Run
     db = resources["mlflow-db"].inputs
     key_arn = resources["mlflow-db-key"]
     assert db["engine"] == "postgres" and db["engineVersion"] == pins.POSTGRES_MAJOR
-    assert db["engineLifecycleSupport"] == "open-source-rds-standard-support"
+    assert db["engineLifecycleSupport"] == "open-source-rds-extended-support-disabled"
     assert db["storageEncrypted"] is True and db["storageType"] == "gp3"
     assert db["kmsKeyId"].startswith("arn:aws:kms:") and key_arn.type == "aws:kms/key:Key"
     assert db["kmsKeyId"] == db["masterUserSecretKmsKeyId"] == db["performanceInsightsKmsKeyId"]
