@@ -24,6 +24,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components import pins
+from components.access_entries import access_principal_problems
 from components.catalog import POOL_LABEL
 from components.errors import argument_type_problems, well_typed
 from components.helm import pinned_release
@@ -147,6 +148,15 @@ def validate_cluster(given: ClusterArgs) -> list[str]:
             "give deploy_role_arn or admin_role_arns: with creator_admin off, only access entries reach the "
             "cluster, and the identity running pulumi up needs one"
         )
+    problems += [
+        f"{argument}: {message}"
+        for argument, message in access_principal_problems(
+            args.get("admin_role_arns", []),
+            args.get("view_role_arns", []),
+            args.get("deploy_role_arn"),
+            args.get("creator_admin", False),
+        )
+    ]
     if not 1 <= args.get("system_min_size", 2) <= args.get("system_max_size", 4):
         problems.append("system_min_size must be 1..system_max_size")
     return problems

@@ -35,6 +35,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
 from components import catalog, pins
+from components.access_entries import access_principal_problems
 from components.catalog import NodeOs
 from components.cidrs import BROADEST_PUBLIC_PREFIX, too_broad
 from components.errors import ConfigError, Problem
@@ -789,8 +790,15 @@ def _check_cluster(config: PlatformConfig) -> Iterable[Problem]:
 
 
 def _check_cluster_access(config: PlatformConfig) -> Iterable[Problem]:
-    """Someone must reach a cluster created without the creator's implicit admin access."""
+    """Someone must reach a cluster created without the creator's implicit admin access, and no
+    principal gets two access entries."""
     cluster = config.cluster
+    for argument, message in access_principal_problems(
+        cluster.admin_role_arns, cluster.view_role_arns, cluster.deploy_role_arn, cluster.creator_admin
+    ):
+        for snake in ("admin_role_arns", "view_role_arns", "deploy_role_arn", "creator_admin"):
+            message = message.replace(snake, to_camel(snake))
+        yield Problem(f"{CONFIG_KEY}.cluster.{to_camel(argument)}", message)
     # A missing cluster section is named itself: the problem path must lead into the stack file.
     key = f"{CONFIG_KEY}.cluster" + (".deployRoleArn" if "cluster" in config.model_fields_set else "")
     if config.is_prod and cluster.deploy_role_arn is None:

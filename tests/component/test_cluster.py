@@ -180,6 +180,14 @@ def test_public_endpoint_with_cidrs(run: RunProgram) -> None:
         ({"support_type": "FOREVER"}, "support_type must be STANDARD or EXTENDED"),
         ({"system_min_size": 0}, "system_min_size must be 1..system_max_size"),
         ({"admin_role_arns": []}, "give deploy_role_arn or admin_role_arns"),
+        (
+            {"view_role_arns": ["arn:aws:iam::123456789012:role/PlatformAdmin"]},
+            "view_role_arns: .*already in admin_role_arns",
+        ),
+        (
+            {"deploy_role_arn": "arn:aws:iam::123456789012:role/ci", "creator_admin": True},
+            "deploy_role_arn: not with creator_admin",
+        ),
     ],
 )
 def test_bad_arguments_are_refused(run: RunProgram, change: dict[str, object], fragment: str) -> None:

@@ -699,3 +699,30 @@ def test_endpoints_are_published_unless_told() -> None:
     assert config.endpoints[0].published is True
     raw = with_change("endpoints.0.published", False)
     assert load_platform_config(raw, "Pulumi.prod.yaml").endpoints[0].published is False
+
+
+DEPLOY = "arn:aws:iam::123456789012:role/ci-deploy"
+ADMIN = "arn:aws:iam::123456789012:role/admin"
+
+
+@pytest.mark.parametrize(
+    ("cluster", "path", "fragment"),
+    [
+        ({"adminRoleArns": [ADMIN, ADMIN]}, "platform.cluster.adminRoleArns", "already in adminRoleArns"),
+        ({"viewRoleArns": [DEPLOY]}, "platform.cluster.deployRoleArn", "already in viewRoleArns"),
+        ({"adminRoleArns": [ADMIN], "viewRoleArns": [ADMIN]}, "platform.cluster.viewRoleArns", "name it once"),
+        ({"creatorAdmin": True}, "platform.cluster.deployRoleArn", "not with creatorAdmin"),
+    ],
+)
+def test_a_principal_gets_one_access_entry(cluster: dict[str, Any], path: str, fragment: str) -> None:
+    """EKS refuses a second access entry for one principal (409 ResourceInUseException)."""
+    raw = copy.deepcopy(BASE)
+    raw["cluster"] |= cluster
+    [problem] = problems_of(raw)
+    assert problem.path == path and fragment in problem.message, problem
+
+
+def test_distinct_principals_each_get_an_entry() -> None:
+    raw = copy.deepcopy(BASE)
+    raw["cluster"] |= {"adminRoleArns": [ADMIN], "viewRoleArns": ["arn:aws:iam::123456789012:role/view"]}
+    assert load_platform_config(raw, "Pulumi.prod.yaml").cluster.admin_role_arns == [ADMIN]
