@@ -2,9 +2,10 @@
 
 A resource is matched by URN, or through the new plan's ``aliases`` (a child inherits its
 parent's), so a refactor with aliases is a change, not a delete and a create. A *destruction* is
-a stateful resource (bucket, KMS key, ECR repository, EKS cluster) or a protected one that the
+a stateful resource (bucket, KMS key, ECR repository, EKS cluster, RDS database) or a protected one that the
 new plan removes, renames without an alias, or changes in an input the provider can only
-apply by replacing the resource. Input values that are or look secret are masked.
+apply by replacing the resource (``components/plan/replacements.py``, generated from the
+provider's ForceNew schema). Input values that are or look secret are masked.
 """
 
 from __future__ import annotations
@@ -17,26 +18,8 @@ from typing import Any, cast
 
 from components.plan.inputs import MAX_DEPTH, json_depth
 from components.plan.monitor import SECRET_PLACEHOLDER, STACK_TYPE, qualified_type
+from components.plan.replacements import REPLACE_ON_CHANGE
 from components.policies.rules import STATEFUL
-
-REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
-    "aws:s3/bucket:Bucket": ("bucket", "bucketPrefix", "objectLockEnabled"),
-    "aws:s3/bucketV2:BucketV2": ("bucket", "bucketPrefix", "objectLockEnabled"),
-    "aws:kms/key:Key": ("customerMasterKeySpec", "keyUsage", "multiRegion", "customKeyStoreId", "xksKeyId"),
-    "aws:ecr/repository:Repository": ("name", "encryptionConfigurations"),
-    "aws:eks/cluster:Cluster": (
-        "name",
-        "roleArn",
-        "bootstrapSelfManagedAddons",
-        "accessConfig.bootstrapClusterCreatorAdminPermissions",
-        "kubernetesNetworkConfig.ipFamily",
-        "kubernetesNetworkConfig.serviceIpv4Cidr",
-        "remoteNetworkConfig",
-        "outpostConfig",
-    ),
-}
-"""Inputs (paths) the provider cannot update in place: ``ForceNew`` in terraform-provider-aws
-``internal/service/{s3/bucket.go,kms/key.go,ecr/repository.go,eks/cluster.go}``, read 2026-12-01."""
 
 
 def forces_replacement(path: str, forcing: tuple[str, ...]) -> bool:
@@ -99,6 +82,7 @@ class Diff:
                     "urn": c.urn,
                     "oldUrn": c.old_urn,
                     "type": c.type,
+                    "action": "replace" if c.replaced_by else "update",
                     "replacedBy": c.replaced_by,
                     "fields": [{"path": f.path, "old": f.old, "new": f.new} for f in c.fields],
                 }
@@ -177,6 +161,9 @@ def _change(old: Mapping[str, Any], new: Mapping[str, Any]) -> Change | None:
 def _field_changes(path: str, old: Any, new: Any) -> Iterator[FieldChange]:
     if old == new:
         return
+    if (old is None and isinstance(new, dict)) or (new is None and isinstance(old, dict)):
+        # A block added or removed changes each input inside it: one of them may force a replacement.
+        old, new = cast(dict[str, Any], old or {}), cast(dict[str, Any], new or {})
     if isinstance(old, dict) and isinstance(new, dict):
         old_map, new_map = cast(dict[str, Any], old), cast(dict[str, Any], new)
         for key in sorted(set(old_map) | set(new_map)):
@@ -221,9 +208,27 @@ def _destructions(
         found.append(Destruction(urn, resource["type"], _what(resource), reason))
     for change in diff.changed:
         if change.replaced_by and _precious(old[change.old_urn]):
-            reason = f"replaced: {', '.join(change.replaced_by)} cannot change in place"
+            reason = (
+                f"replaced: {', '.join(change.replaced_by)} cannot change in place; "
+                f"{way_out(change.type, change.replaced_by)}"
+            )
             found.append(Destruction(change.urn, change.type, _what(old[change.old_urn]), reason))
     return found
+
+
+def way_out(type_: str, replaced_by: list[str]) -> str:
+    """How to make the change without losing what the resource holds."""
+    keep = ", ".join(repr(path.split(".")[0].split("[")[0]) for path in replaced_by)
+    advice = (
+        f"keep the old value, or if the live resource must stay as it is add "
+        f"ignore_changes=[{keep}] (the new value then never applies)"
+    )
+    if type_ == "aws:rds/instance:Instance":
+        advice += (
+            "; to move the data, snapshot the instance and create the new one with "
+            "snapshotIdentifier=<the snapshot> under another name, then switch over"
+        )
+    return advice
 
 
 def _precious(resource: Mapping[str, Any]) -> bool:
@@ -240,13 +245,17 @@ def render_text(diff: Diff, old_label: str) -> str:
     """The report ``mlops plan --compare`` prints."""
     lines = [
         f"\nCompared with {old_label}: {len(diff.added)} to add, {len(diff.removed)} to remove, "
-        f"{len(diff.changed)} to change"
+        f"{len(diff.changed)} to change ({sum(1 for c in diff.changed if c.replaced_by)} by replacing)"
     ]
     lines += [f"  + {_short(urn)}" for urn in diff.added]
     lines += [f"  - {_short(urn)}" for urn in diff.removed]
     for change in diff.changed:
-        lines.append(f"  ~ {_short(change.urn)}")
-        lines += [f"      {f.path}: {_shown(f.old)} -> {_shown(f.new)}" for f in change.fields]
+        forced = set(change.replaced_by)
+        lines.append(f"  {'+-' if forced else '~'} {_short(change.urn)}{' (replace)' if forced else ''}")
+        lines += [
+            f"      {f.path}: {_shown(f.old)} -> {_shown(f.new)}{' (forces replacement)' if f.path in forced else ''}"
+            for f in change.fields
+        ]
     if diff.destroyed:
         lines.append(f"DESTROYS {len(diff.destroyed)} stateful or protected resource(s):")
         lines += [f"  ! {d.what}: {d.reason}" for d in diff.destroyed]

@@ -1,0 +1,44 @@
+"""``components/plan/replacements.py`` is what tools/gen_replacements.py makes of the vendored
+ForceNew extract, and every name in it is an input of the installed pulumi_aws."""
+
+from __future__ import annotations
+
+import json
+import runpy
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.unit
+
+GENERATOR: dict[str, Any] = runpy.run_path(str(ROOT / "tools/gen_replacements.py"))
+
+
+def test_the_table_is_regenerated_from_the_vendored_extract() -> None:
+    extract = json.loads((ROOT / "tests/vendor/terraform-provider-aws/force_new.json").read_text())
+    rendered = GENERATOR["render"](extract)
+    assert (ROOT / "components/plan/replacements.py").read_text() == rendered
+
+
+@pytest.mark.parametrize(
+    ("tf_path", "token", "expected"),
+    [
+        ("encryption_configuration", "aws:ecr/repository:Repository", "encryptionConfigurations"),
+        (
+            "kubernetes_network_config.service_ipv4_cidr",
+            "aws:eks/cluster:Cluster",
+            "kubernetesNetworkConfig.serviceIpv4Cidr",
+        ),
+        ("username", "aws:rds/instance:Instance", "username"),
+    ],
+)
+def test_terraform_names_become_the_plans_names(tf_path: str, token: str, expected: str) -> None:
+    assert GENERATOR["pulumi_path"](tf_path, GENERATOR["sdk_inputs"](token), token) == expected
+
+
+def test_a_name_the_sdk_does_not_have_is_refused() -> None:
+    token = "aws:rds/instance:Instance"
+    with pytest.raises(SystemExit, match="aws:rds/instance:Instance has no input 'name_that_is_not'"):
+        GENERATOR["pulumi_path"]("name_that_is_not", GENERATOR["sdk_inputs"](token), token)
