@@ -172,6 +172,10 @@ def provider_urn(reference: str) -> str | None:
     return reference.rsplit("::", 1)[0] if reference else None
 
 
+class DuplicateUrnError(Exception):
+    """Two registrations of one URN (same type, name and parent type), which the engine refuses."""
+
+
 class GraphMonitor(MockMonitor):
     """Records each ``RegisterResource`` call, then answers it like the stock mock monitor."""
 
@@ -202,6 +206,9 @@ class GraphMonitor(MockMonitor):
         properties, as sent, updated with the computed outputs (plain JSON values)."""
         # The SDK's mock monitor and its messages are untyped.
         urn = self.make_urn(request.parent, request.type, request.name)
+        if urn in self.registrations:
+            # The engine's own words (pkg/resource/deploy/step_generator.go): it stops the update here.
+            raise DuplicateUrnError(f"Duplicate resource URN '{urn}'; try giving it a unique name")
         if request.transforms:
             self._own_transforms[urn] = list(request.transforms)
         request = transforms.run(request, self._transforms_of(urn, request.parent or None))

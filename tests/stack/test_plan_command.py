@@ -205,6 +205,19 @@ def test_program_error_exits_2_with_a_clear_message(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_a_urn_declared_twice_is_refused_as_the_engine_refuses_it(tmp_path: Path) -> None:
+    """Two resources of one type and name under one parent: the engine stops with "Duplicate
+    resource URN", so the plan writes nothing and exits 2."""
+    program = tmp_path / "twice"
+    program.mkdir()
+    (program / "Pulumi.yaml").write_text("name: twice\nruntime: python\n")
+    (program / "__main__.py").write_text("import pulumi_aws as aws\naws.sqs.Queue('q')\naws.sqs.Queue('q')\n")
+    result = mlops("plan", "--stack", "dev", "--program", str(program), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2, result.stdout
+    assert "Duplicate resource URN 'urn:pulumi:dev::twice::aws:sqs/queue:Queue::q'" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "out" / "plan.json").exists()
+
+
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_a_first_preview_plans_clean_with_what_could_not_run(stack: str, tmp_path: Path) -> None:
     """``--preview``: what the first ``pulumi preview`` of an empty stack sees. Computed values are
