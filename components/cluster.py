@@ -31,7 +31,7 @@ from components.helm import pinned_release
 from components.iam import document, irsa_role, service_role
 from components.karpenter import Karpenter, KarpenterWiring
 from components.kms import account_key
-from components.naming import slug
+from components.naming import aws_partition, slug
 from components.node_group import DESIRED_SIZE, launch_template, node_role
 
 SUPPORTED_VERSIONS = tuple(pins.KUBERNETES_VERSIONS)
@@ -40,8 +40,15 @@ ADDONS_BEFORE_NODES = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
 ADDONS_AFTER_NODES = ("coredns", "metrics-server")
 """CoreDNS and metrics-server (the resource metrics API CPU autoscaling reads) are Deployments:
 they need schedulable nodes to become healthy; the DaemonSet add-ons do not."""
-ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
-VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
+VIEW_POLICY = "AmazonEKSViewPolicy"
+
+
+def access_policy_arn(policy: str, region: str) -> str:
+    """An EKS access policy's ARN in the region's partition."""
+    return f"arn:{aws_partition(region)}:eks::aws:cluster-access-policy/{policy}"
+
+
 """Read-only access to most objects, Secrets excluded."""
 CREATOR_FLAG = "accessConfig.bootstrapClusterCreatorAdminPermissions"
 """EKS cannot change this flag in place: a new value replaces the cluster. It is ignored after
@@ -390,7 +397,9 @@ class Cluster(pulumi.ComponentResource):
             grants.append(("deploy", args["deploy_role_arn"], ADMIN_POLICY))
         access: list[pulumi.Resource] = []  # the Kubernetes provider waits for these
         for kind, role_arn, policy_arn in grants:
-            access += self._access_entry(f"{name}-{kind}-{slug(role_arn.rsplit('/', 1)[-1])}", role_arn, policy_arn)
+            access += self._access_entry(
+                f"{name}-{kind}-{slug(role_arn.rsplit('/', 1)[-1])}", role_arn, access_policy_arn(policy_arn, region)
+            )
 
         early_addons = [self._addon(name, addon, []) for addon in ADDONS_BEFORE_NODES]
         system_nodes = self._system_nodes(name, args, early_addons)

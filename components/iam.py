@@ -9,8 +9,6 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-AWS_MANAGED = "arn:aws:iam::aws:policy/"
-
 
 def document(*statements: dict[str, Any]) -> str:
     """An IAM policy document (JSON) from its statements."""
@@ -75,10 +73,14 @@ def irsa_role(
 
 
 def _attach(name: str, role: aws.iam.Role, managed_policies: Sequence[str], parent: pulumi.Resource) -> None:
+    if not managed_policies:
+        return
+    # AWS-managed policies live in the role's partition (arn:aws-cn:..., arn:aws-us-gov:...).
+    partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=parent)).partition
     for policy in managed_policies:
         aws.iam.RolePolicyAttachment(
             f"{name}-{policy.rsplit('/', 1)[-1]}",
             role=role.name,
-            policy_arn=f"{AWS_MANAGED}{policy}",
+            policy_arn=partition.apply(lambda p, policy=policy: f"arn:{p}:iam::aws:policy/{policy}"),
             opts=pulumi.ResourceOptions(parent=parent),
         )

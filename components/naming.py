@@ -140,6 +140,12 @@ def aws_regions() -> dict[str, list[str]]:
     return cast(dict[str, list[str]], json.loads(text)["partitions"])
 
 
+def aws_partition(region: str) -> str:
+    """The partition of a region (``aws``, ``aws-cn``, ``aws-us-gov``, ...): the second field of
+    every ARN in it. A region botocore does not list is refused by config; here it is ``aws``."""
+    return next((name for name, regions in aws_regions().items() if region in regions), "aws")
+
+
 def aws_region_problems(region: str) -> list[str]:
     """A region must be one of an AWS partition's (aws, aws-cn, aws-us-gov, ...): a made-up one
     would reach ARNs, endpoints and manifests."""

@@ -15,6 +15,7 @@ from typing import Any, cast
 import pulumi
 import yaml
 
+from components.naming import aws_partition
 from components.plan.monitor import SECRET_PLACEHOLDER
 
 ACCOUNT_ID = "123456789012"
@@ -323,7 +324,9 @@ def _invoke_results(token: str, args: dict[str, Any], region: str, account: str)
             "endpoint": f"ec2.{region}.amazonaws.com",
         }
     if token == "aws:index/getPartition:getPartition":
-        return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        partition = aws_partition(region)
+        suffix = "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
+        return {"partition": partition, "dnsSuffix": suffix, "id": partition}
     if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
         letters = "abcdef"
         return {

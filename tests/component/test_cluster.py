@@ -239,3 +239,18 @@ def test_creator_admin_is_a_choice(run: RunProgram) -> None:
     args: ClusterArgs = {**BASE, "admin_role_arns": [], "creator_admin": True}
     inputs = named(run(lambda: Cluster("eks", args)))["eks-cluster"].inputs
     assert inputs["accessConfig"]["bootstrapClusterCreatorAdminPermissions"] is True
+
+
+@pytest.mark.parametrize(("region", "partition"), [("cn-north-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov")])
+def test_arns_follow_the_regions_partition(run: RunProgram, region: str, partition: str) -> None:
+    """AWS-managed and EKS access policies live in the region's partition: ``arn:aws:`` is refused
+    in China and GovCloud."""
+    args: ClusterArgs = {**BASE, "region": region}
+    r = named(run(lambda: Cluster("eks", args), config={"aws:region": region}))
+    assert r["eks-admin-platformadmin-policy"].inputs["policyArn"] == (
+        f"arn:{partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+    )
+    attached = [
+        x.inputs["policyArn"] for x in r.values() if x.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+    ]
+    assert attached and all(arn.startswith(f"arn:{partition}:iam::aws:policy/") for arn in attached), attached
