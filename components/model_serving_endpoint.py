@@ -139,17 +139,19 @@ class PoolPlacement(TypedDict):
 
 
 class RegisteredModel(TypedDict):
-    """A model version in a :class:`~components.model_registry.ModelRegistry`, by version or
-    alias (``registry.registered("fraud-detector", alias="champion")``)."""
+    """A model version in a :class:`~components.model_registry.ModelRegistry`: the pinned
+    ``version`` pods download, and optionally the ``alias`` it was promoted from
+    (``registry.registered("fraud-detector", version=7, alias="champion")``)."""
 
     tracking_uri: pulumi.Input[str]
     """The registry's URL (``http://mlflow.mlflow.svc:5000``)."""
     name: str
     """Registered model name."""
     version: NotRequired[int]
-    """Model version (``models:/NAME/VERSION``)."""
+    """Model version pods download (``models:/NAME/VERSION``); required once published."""
     alias: NotRequired[str]
-    """Model alias, e.g. ``champion`` (``models:/NAME@ALIAS``); resolved when a pod starts."""
+    """Model alias, e.g. ``champion``: the intent ``mlops promote`` resolves into ``version``.
+    Alone (no version) only while unpublished: pods would resolve it when they start."""
     client_image: pulumi.Input[str]
     """Image with the MLflow client that downloads it (the registry's own image)."""
     credentials_secret: str
@@ -188,16 +190,17 @@ def registered_model(
 
 
 def model_uri(model: RegisteredModel) -> str:
-    """The registry URI of a registered model: ``models:/NAME/VERSION`` or ``models:/NAME@ALIAS``."""
-    if "alias" in model:
-        return f"models:/{model['name']}@{model['alias']}"
-    return f"models:/{model['name']}/{model.get('version', 0)}"
+    """The registry URI pods download: the pinned ``models:/NAME/VERSION``; ``models:/NAME@ALIAS``
+    only for an unpinned alias, which :func:`model_source_problems` admits only unpublished."""
+    if "version" in model:
+        return f"models:/{model['name']}/{model['version']}"
+    return f"models:/{model['name']}@{model.get('alias', '')}"
 
 
 def registered_model_problems(model: RegisteredModel) -> list[str]:
     """What is wrong with a registered model reference."""
-    if ("version" in model) == ("alias" in model):
-        return [f"registered_model {model.get('name')!r} needs exactly one of version and alias"]
+    if "version" not in model and "alias" not in model:
+        return [f"registered_model {model.get('name')!r} needs a version (and optionally the alias it pins)"]
     version: object = model.get("version", 1)
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         return [f"registered_model version must be an integer >= 1 (got {version!r})"]
@@ -349,6 +352,12 @@ def model_source_problems(args: ModelServingEndpointArgs) -> list[str]:
         if source:
             problems.append(f"registered_model replaces {', '.join(source)}: give one model source")
         problems += registered_model_problems(args["registered_model"])
+        model = args["registered_model"]
+        if "version" not in model and "alias" in model and args.get("published", True):
+            problems.append(
+                f"registered_model {model['name']}@{model['alias']} is not pinned: pods would resolve the alias "
+                "when they start (a mixed-version fleet); pin its version (mlops promote) before publishing"
+            )
         admitted = args["registered_model"].get("namespaces")
         namespace = args.get("namespace", "serving")
         if admitted is not None and namespace not in admitted:

@@ -406,9 +406,16 @@ class RegisteredModelConfig(_Model):
     name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,255}$")] = Field(
         description="Registered model name."
     )
-    version: int | None = Field(default=None, ge=1, description="Model version; or give alias.")
+    version: int | None = Field(
+        default=None,
+        ge=1,
+        description="The pinned model version pods download (mlops promote writes it from alias); "
+        "required once published.",
+    )
     alias: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,255}$")] | None = Field(
-        default=None, description="Model alias (e.g. champion), resolved when a pod starts; or give version."
+        default=None,
+        description="Model alias (e.g. champion): the intent mlops promote resolves into version; "
+        "pods never resolve it.",
     )
 
 
@@ -979,8 +986,14 @@ def _check_model_source(
         yield Problem(
             f"{base}.model.registry", f"unknown model registry {model.registry!r}; defined: {_names(registries)}"
         )
-    if (model.version is None) == (model.alias is None):
-        yield Problem(f"{base}.model", "needs exactly one of version and alias")
+    if model.version is None and model.alias is None:
+        yield Problem(f"{base}.model", "needs version (and optionally the alias it pins)")
+    elif model.version is None and endpoint.published:
+        yield Problem(
+            f"{base}.model.version",
+            f"required when published: pods never resolve alias {model.alias!r}; pin it with "
+            f"`mlops promote --stack STACK --endpoint {endpoint.name}`",
+        )
 
 
 def _check_model_registry(config: PlatformConfig) -> Iterable[Problem]:

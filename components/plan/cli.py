@@ -27,7 +27,7 @@ from typing import Any, NoReturn, cast
 
 from pulumi_policy import StackValidationPolicy
 
-from components import cost, pins
+from components import cost, pins, promote
 from components.errors import ConfigError
 from components.plan import deploy, diff, document, redact
 from components.plan.inputs import read_json
@@ -45,6 +45,7 @@ from components.plan.runner import (
 )
 from components.policies import CONFIG_DIR, PLUGIN_DIR, POLICIES
 from components.policies.settings import read_pack_config, resolve
+from components.promote import PromoteError
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INVALID, EXIT_DESTROYS = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130
@@ -118,6 +119,25 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("old", type=Path, help="the earlier plan.json (or its directory)")
     compare.add_argument("new", type=Path, help="the later plan.json (or its directory)")
     compare.add_argument("--format", choices=("text", "json"), default="text", help="what to print")
+    promoting = commands.add_parser(
+        "promote",
+        help="pin the version an endpoint's registry alias points at into the stack file (one line changes)",
+        description="Resolve an endpoint's model.alias against the live MLflow registry (MLFLOW_TRACKING_URI and "
+        "its credentials from the environment, as the MLflow client reads them) and write the version into "
+        "model.version of the stack file, keeping every other byte; exit 2 when the alias or version is "
+        "missing, the registry refuses or cannot be reached, or the file cannot be written.",
+    )
+    promoting.add_argument("--stack", required=True, help="stack name, e.g. dev or prod")
+    promoting.add_argument(
+        "--endpoint", help="endpoint name (endpoints[].name; default: every endpoint whose model names an alias)"
+    )
+    promoting.add_argument(
+        "--version", type=int, help="pin this version instead of resolving the alias (a manual promote or rollback)"
+    )
+    promoting.add_argument("--config", type=Path, help="stack file to edit (default: Pulumi.<stack>.yaml)")
+    promoting.add_argument(
+        "--program", type=Path, default=Path("infra"), help="Pulumi Python program directory (default: infra)"
+    )
     pack = commands.add_parser(
         "policy-pack",
         help="print the installed policy pack's directory (for pulumi preview --policy-pack)",
@@ -140,6 +160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return diff_command(args.old, args.new, args.format)
         if args.command == "policy-pack":
             return policy_pack_command(args.config)
+        if args.command == "promote":
+            return promote_command(args.stack, args.endpoint, args.version, args.config, args.program)
         return plan_command(
             args.stack,
             args.program,
@@ -162,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if len(problems) > _MAX_PROBLEMS:
             shown.append(f"{exc.source}: ... and {len(problems) - _MAX_PROBLEMS} more problems")
         print("\n".join([head, *shown]), file=sys.stderr)
-    except (ValueError, PlanError) as exc:
+    except (ValueError, PlanError, PromoteError) as exc:
         _fail(command, str(exc))
     except RecursionError:
         _fail(command, f"{_inputs(args)}: nested too deeply to process")
@@ -296,6 +318,26 @@ def diff_command(old: Path, new: Path, fmt: str) -> int:
     else:
         sys.stdout.write(diff.render_text(changes, str(old)).lstrip("\n"))
     return EXIT_DESTROYS if changes.destroyed else EXIT_OK
+
+
+def promote_command(
+    stack: str, endpoint: str | None, version: int | None, config_file: Path | None, program: Path
+) -> int:
+    """Pin the model version of ``endpoint`` (default: of every endpoint following an alias) in
+    the stack file and print one line per endpoint saying what changed."""
+    if problem := stack_name_problem(stack):
+        raise PlanError(problem)
+    if version is not None and (version < 1 or endpoint is None):
+        raise PlanError(f"--version {version}: give --endpoint too, and a model version (an integer >= 1)")
+    project, root = find_project(program)
+    path = config_file if config_file is not None else _relative(root / f"Pulumi.{stack}.yaml")
+    key = f"{project}:platform"
+    endpoints = (
+        [endpoint] if endpoint is not None else promote.promoted_endpoints(promote.read_text(path)[1], key, str(path))
+    )
+    for name in endpoints:
+        print(promote.promote(path, key, name, os.environ, version).summary(str(path)))
+    return EXIT_OK
 
 
 def policy_pack_command(stack: str | None) -> int:

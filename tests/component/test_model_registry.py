@@ -304,16 +304,17 @@ def endpoint_on_registry(runtime: str, **registered: Any) -> Any:
 
 
 @pytest.mark.parametrize("runtime", ["triton", "vllm"])
-def test_an_endpoint_serves_a_registered_alias_through_the_registry(run: RunProgram, runtime: str) -> None:
-    resources = named(run(endpoint_on_registry(runtime, alias="champion")))
+def test_an_endpoint_serves_the_version_its_alias_was_pinned_to(run: RunProgram, runtime: str) -> None:
+    resources = named(run(endpoint_on_registry(runtime, version=3, alias="champion")))
     deployment = resources["fraud-deployment"].inputs
-    assert deployment["metadata"]["annotations"][MODEL_URI_ANNOTATION] == "models:/fraud-detector@champion"
+    # The alias is the intent; the pod downloads the pinned version, whatever the alias says now.
+    assert deployment["metadata"]["annotations"][MODEL_URI_ANNOTATION] == "models:/fraud-detector/3"
     spec = deployment["spec"]["template"]["spec"]
     [download] = spec["initContainers"]
     assert download["image"] == pins.image("mlflow")
     assert 'exec mlflow artifacts download --artifact-uri "$MODEL_URI" --dst-path /models/model' in download["args"][0]
     env = {e["name"]: e["value"] for e in download["env"]}
-    assert env["MODEL_URI"] == "models:/fraud-detector@champion"
+    assert env["MODEL_URI"] == "models:/fraud-detector/3"
     assert env["MLFLOW_TRACKING_URI"] == "http://mlflow.mlflow.svc:5000"
     # The registry account is a mounted Secret, read when the container starts, never an env value.
     assert 'MLFLOW_TRACKING_PASSWORD="$(cat /run/mlflow-reader/password)"' in download["args"][0]
@@ -331,8 +332,10 @@ def test_a_registered_version_and_a_bad_reference(run: RunProgram) -> None:
     resources = named(run(endpoint_on_registry("vllm", version=7)))
     annotations = resources["fraud-deployment"].inputs["metadata"]["annotations"]
     assert annotations[MODEL_URI_ANNOTATION] == "models:/fraud-detector/7"
-    with pytest.raises(ValueError, match="needs exactly one of version and alias"):
-        run(endpoint_on_registry("vllm", version=7, alias="champion"))
+    with pytest.raises(ValueError, match="needs a version"):
+        run(endpoint_on_registry("vllm"))
+    with pytest.raises(ValueError, match=r"fraud-detector@champion is not pinned: pods would resolve the alias"):
+        run(endpoint_on_registry("vllm", alias="champion"))
 
 
 STUB_PSYCOPG = """

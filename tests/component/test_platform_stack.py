@@ -189,7 +189,9 @@ def registered_app(namespace: str) -> Any:
                 "runtime": "vllm",
                 "namespace": namespace,
                 "pool": platform.placement(pool),
-                "registered_model": platform.registered("fraud-detector", namespace=namespace, alias="champion"),
+                "registered_model": platform.registered(
+                    "fraud-detector", namespace=namespace, version=4, alias="champion"
+                ),
             },
             pulumi.ResourceOptions(providers={"kubernetes": platform.provider}),
         )
@@ -206,7 +208,7 @@ def test_an_app_endpoint_serves_a_model_of_the_platform_registry(run: RunProgram
     [download] = spec["initContainers"]
     env = {e["name"]: e["value"] for e in download["env"]}
     assert env["MLFLOW_TRACKING_URI"] == registry["trackingUri"] and download["image"] == registry["image"]
-    assert env["MODEL_URI"] == "models:/fraud-detector@champion"
+    assert env["MODEL_URI"] == "models:/fraud-detector/4"
     volumes = {v["name"]: v for v in spec["volumes"]}
     assert volumes["registry-credentials"]["secret"]["secretName"] == registry["readerSecret"]
 

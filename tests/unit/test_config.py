@@ -481,7 +481,7 @@ def with_registry(**section: Any) -> dict[str, Any]:
     raw["modelRegistry"] = {"bucket": "models", "registry": "mlflow", **section}
     endpoint = raw["endpoints"][0]
     del endpoint["bucket"], endpoint["modelPrefix"]
-    endpoint["model"] = {"registry": "mlflow", "name": "fraud", "alias": "champion"}
+    endpoint["model"] = {"registry": "mlflow", "name": "fraud", "alias": "champion", "version": 7}
     return raw
 
 
@@ -489,13 +489,28 @@ def test_a_registered_model_and_its_registry_validate() -> None:
     config = load_platform_config(with_registry(), "Pulumi.prod.yaml")
     assert config.model_registry is not None and config.model_registry.backups(config.is_prod) == 30
     assert config.endpoints[0].model is not None and config.endpoints[0].model.alias == "champion"
+    assert config.endpoints[0].model.version == 7
+
+
+def test_an_alias_alone_is_admitted_only_unpublished() -> None:
+    raw = with_registry()
+    del raw["endpoints"][0]["model"]["version"]
+    assert problems_of(raw) == [
+        Problem(
+            "platform.endpoints[0].model.version",
+            "required when published: pods never resolve alias 'champion'; pin it with "
+            "`mlops promote --stack STACK --endpoint fraud`",
+        )
+    ]
+    raw["endpoints"][0]["published"] = False  # no pod starts: the first deploy, before anything is champion
+    assert load_platform_config(raw, "Pulumi.prod.yaml").endpoints[0].model is not None
 
 
 REGISTRY_INVALID: list[tuple[str, dict[str, Any], str, str]] = [
     ("unknown registry", {"endpoints.0.model.registry": "tracking"}, "platform.endpoints[0].model.registry",
      "unknown model registry 'tracking'; defined: mlflow"),
-    ("version and alias", {"endpoints.0.model.version": 7}, "platform.endpoints[0].model",
-     "needs exactly one of version and alias"),
+    ("neither version nor alias", {"endpoints.0.model.version": DELETE, "endpoints.0.model.alias": DELETE},
+     "platform.endpoints[0].model", "needs version (and optionally the alias it pins)"),
     ("bucket too", {"endpoints.0.bucket": "models"}, "platform.endpoints[0].bucket",
      "not with model: the registered model is the model source"),
     ("password in plain config", {"modelRegistry.adminPassword": "hunter2hunter2"}, "platform.modelRegistry",

@@ -511,7 +511,12 @@ def check_downloads(registry: Registry, prod: Mapping[str, dict[str, Any]], read
         name: manifest(planned, "Deployment", SERVING, name)["spec"]["template"]["spec"]
         for name in ("llm-chat", "scorer")
     }
+    # Prod's own stack file, once `mlops promote` pinned its champion (check_promotion).
     pods["fraud-detector"] = manifest(prod, "Deployment", SERVING, "fraud-detector")["spec"]["template"]["spec"]
+    assert container(pods["fraud-detector"], "download-model", init=True)["env"][0] == {
+        "name": "MODEL_URI",
+        "value": "models:/fraud-detector/1",
+    }
     assert (
         pods["fraud-detector"] == manifest(planned, "Deployment", SERVING, "fraud-detector")["spec"]["template"]["spec"]
     )
@@ -530,6 +535,105 @@ def check_downloads(registry: Registry, prod: Mapping[str, dict[str, Any]], read
     custom = container(pods["scorer"], "server")
     served = runs["scorer"][0].path(custom["args"][custom["args"].index("--model-dir") + 1])
     assert (served / "model.pkl").read_text() == "a pickle" and (served / "schema.json").exists()
+
+
+def mlops_promote(stack: Path, env: Mapping[str, str], *extra: str) -> subprocess.CompletedProcess[str]:
+    """``mlops promote`` of prod's fraud-detector as a workflow runs it: the console script, the
+    registry's URL and an account in the environment."""
+    command = [str(ROOT / ".venv" / "bin" / "mlops"), "promote", "--stack", "prod", "--endpoint", "fraud-detector"]
+    return subprocess.run(
+        [*command, "--config", str(stack), *extra],
+        env={"PATH": "/usr/bin:/bin", "MLFLOW_DISABLE_TELEMETRY": "true", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+    )
+
+
+def check_promotion(registry: Registry, admin: tuple[str, str], scientist: tuple[str, str], work: Path) -> Path:
+    """The alias moves in the live registry; `mlops promote` follows it into a copy of prod's stack
+    file, one line at a time, and refuses (status 2, one line, file untouched) what it cannot pin.
+    Returns the stack file pinned to version 1 (what check_downloads plans)."""
+    api = f"{registry.url}/api/2.0/mlflow"
+    work.mkdir(parents=True, exist_ok=True)
+    stack = work / "Pulumi.prod.yaml"
+    original = stack_file("prod").read_text()
+    stack.write_text(original)
+    env = {
+        "MLFLOW_TRACKING_URI": registry.url,
+        "MLFLOW_TRACKING_USERNAME": scientist[0],
+        "MLFLOW_TRACKING_PASSWORD": scientist[1],
+    }
+    first = mlops_promote(stack, env)
+    assert (first.returncode, first.stderr) == (0, ""), first.stderr
+    assert first.stdout == f"fraud-detector: unpinned -> v1 (fraud-detector@champion); {stack} updated\n"
+    pinned = stack.read_text()
+    alias = "          alias: champion\n"
+    assert pinned == original.replace(alias, f"{alias}          version: 1\n")
+    snapshot = work / "pinned-v1.yaml"
+    snapshot.write_text(pinned)
+
+    # The data scientist registers version 2 and moves champion: the next run pins it.
+    move = (
+        "import mlflow\nclient = mlflow.MlflowClient()\n"
+        "first = client.get_model_version('fraud-detector', '1')\n"
+        "version = client.create_model_version('fraud-detector', first.source, first.run_id)\n"
+        "client.set_registered_model_alias('fraud-detector', 'champion', version.version)\n"
+    )
+    moved = subprocess.run(
+        [registry.python, "-c", move],
+        env={"PATH": f"{registry.python.parent}:/usr/bin:/bin", "HOME": str(work), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert moved.returncode == 0, moved.stderr[-3000:]
+    second = mlops_promote(stack, env)
+    assert second.returncode == 0 and second.stdout.startswith("fraud-detector: v1 -> v2 (fraud-detector@champion);")
+    assert stack.read_text() == pinned.replace("version: 1\n", "version: 2\n")
+    assert mlops_promote(stack, env).stdout.startswith("fraud-detector: v2 already pinned")
+
+    def refused(result: subprocess.CompletedProcess[str], fragment: str) -> None:
+        assert result.returncode == 2 and result.stdout == "", result
+        assert result.stderr.count("\n") == 1 and fragment in result.stderr, result.stderr
+        assert stack.read_text() == pinned.replace("version: 1\n", "version: 2\n")  # untouched
+
+    # Version 2 is deleted (and with it the alias): the alias no longer resolves, the version neither.
+    assert http(f"{api}/model-versions/delete", auth=admin, method="DELETE",
+                body={"name": "fraud-detector", "version": "2"})[0] == 200  # fmt: skip
+    refused(mlops_promote(stack, env), "mlops promote: fraud-detector@champion: no such alias in the registry")
+    refused(
+        mlops_promote(stack, env, "--version", "2"),
+        "mlops promote: fraud-detector version 2: no such version in the registry",
+    )
+    # A wrong password (401) and an account the model is closed to (403).
+    refused(mlops_promote(stack, {**env, "MLFLOW_TRACKING_PASSWORD": "wrong-password-0"}), "registry answered 401")
+    outsider = ("outsider", secrets.token_urlsafe(24))
+    assert http(f"{api}/users/create", auth=admin, method="POST",
+                body={"username": outsider[0], "password": outsider[1]})[0] == 200  # fmt: skip
+    closed = {
+        "username": outsider[0],
+        "resource_type": "registered_model",
+        "resource_id": "fraud-detector",
+        "permission": "DENY",  # 3.17.2 grants DENY on a resource (NO_PERMISSIONS is not grantable)
+    }
+    grant = f"{registry.url}/api/3.0/mlflow/users/permissions/grant"  # MLflow 3.17.2's auth client
+    status, body = http(grant, auth=admin, method="POST", body=closed)
+    assert status == 200, body
+    outside = {**env, "MLFLOW_TRACKING_USERNAME": outsider[0], "MLFLOW_TRACKING_PASSWORD": outsider[1]}
+    refused(mlops_promote(stack, outside, "--version", "1"), "registry answered 403 (forbidden)")
+    # A manual rollback to a version that exists: one line back.
+    back = mlops_promote(stack, env, "--version", "1")
+    assert back.returncode == 0 and back.stdout.startswith("fraud-detector: v2 -> v1 (fraud-detector);")
+    assert stack.read_text() == pinned
+    # The data scientist points champion back at version 1, as the README's snippet left it.
+    back_alias = {"name": "fraud-detector", "alias": "champion", "version": "1"}
+    assert http(f"{api}/registered-models/alias", auth=scientist, method="POST", body=back_alias)[0] == 200
+    assert mlops_promote(stack, env).stdout.startswith("fraud-detector: v1 already pinned (fraud-detector@champion)")
+    return snapshot
 
 
 def check_scrape(registry: Registry, prod: Mapping[str, dict[str, Any]], metrics: str, reader: tuple[str, str]) -> str:
@@ -567,6 +671,9 @@ def test_the_registry_runs_as_planned_against_real_servers(registry: Registry, p
     status, body = http(f"{api}/users/create", auth=admin, method="POST", body=scientist)
     assert status == 200, body
     run_snippets(registry.python, registry, ("data-scientist", accounts.scientist), registry.files.root / "scientist")
+    pinned = check_promotion(registry, admin, ("data-scientist", accounts.scientist), registry.files.root / "promotion")
+    promoted = read_stack_file(pinned, PROJECT)
+    prod = document.manifests(run_program_dir(ROOT / "infra", stack="prod", config=promoted, project=PROJECT).resources)
     check_downloads(registry, prod, accounts.reader)
 
     # A reader reads, but cannot move an alias or delete a version.
