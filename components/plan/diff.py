@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from components.naming import MODEL_URI_ANNOTATION
 from components.plan.inputs import MAX_DEPTH, json_depth
 from components.plan.monitor import SECRET_PLACEHOLDER, STACK_TYPE, qualified_type
 from components.plan.replacements import REPLACE_ON_CHANGE
@@ -241,12 +242,32 @@ def _what(resource: Mapping[str, Any]) -> str:
     return f"{kind} {resource['name']}{protected}"
 
 
+_VERSION_URI = re.compile(r"models:/(?P<name>[^/@]+)/(?P<version>\d+)")
+
+
+def model_versions(diff: Diff) -> list[str]:
+    """What serves differently: one line per endpoint whose model URI changed, the reviewer's
+    summary of a promotion (``fraud-detector: v7 -> v8``)."""
+    lines: list[str] = []
+    for change in diff.changed:
+        for f in change.fields:
+            if f.path != f"metadata.annotations.{MODEL_URI_ANNOTATION}":
+                continue
+            old, new = _VERSION_URI.fullmatch(str(f.old)), _VERSION_URI.fullmatch(str(f.new))
+            if old and new and old["name"] == new["name"]:
+                lines.append(f"{new['name']}: v{old['version']} -> v{new['version']}")
+            else:
+                lines.append(f"{_short(change.urn)}: {f.old} -> {f.new}")
+    return lines
+
+
 def render_text(diff: Diff, old_label: str) -> str:
     """The report ``mlops plan --compare`` prints."""
     lines = [
         f"\nCompared with {old_label}: {len(diff.added)} to add, {len(diff.removed)} to remove, "
         f"{len(diff.changed)} to change ({sum(1 for c in diff.changed if c.replaced_by)} by replacing)"
     ]
+    lines += [f"  model {line}" for line in model_versions(diff)]
     lines += [f"  + {_short(urn)}" for urn in diff.added]
     lines += [f"  - {_short(urn)}" for urn in diff.removed]
     for change in diff.changed:

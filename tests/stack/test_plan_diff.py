@@ -60,3 +60,23 @@ def test_a_file_that_is_not_a_plan_is_an_error(tmp_path: Path) -> None:
     result = mlops("diff", str(not_a_plan), str(not_a_plan))
     assert result.returncode == 2
     assert result.stderr.strip() == f"mlops diff: {not_a_plan}: not a plan.json (no resources list)"
+
+
+def test_a_promotion_is_a_reviewable_version_change(tmp_path: Path) -> None:
+    """What `mlops promote` writes (one line) is what the PR's plan diff reports, and nothing
+    stateful moves: only the endpoint's Deployment changes."""
+    text = (ROOT / "Pulumi.prod.yaml").read_text()
+    alias = "          alias: champion\n"
+    plans: list[Path] = []
+    for version in (7, 8):
+        stack_file = tmp_path / f"v{version}.yaml"
+        stack_file.write_text(text.replace(alias, f"{alias}          version: {version}\n"))
+        out = tmp_path / f"v{version}"
+        compare = ("--compare", str(plans[0])) if plans else ()
+        result = mlops("plan", "--stack", "prod", "--config", str(stack_file), "--out", str(out), *compare)
+        assert result.returncode == 0, result.stderr
+        plans.append(out / "plan.json")
+    assert "0 to add, 0 to remove, 1 to change\n  model fraud-detector: v7 -> v8\n" in result.stdout
+    changed = json.loads((tmp_path / "v8" / "diff.json").read_text())["changed"]
+    assert [c["urn"].rsplit("::", 1)[1] for c in changed] == ["fraud-detector-deployment"]
+    assert {f["new"] for f in changed[0]["fields"]} == {"models:/fraud-detector/8"}
