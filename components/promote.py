@@ -223,7 +223,7 @@ def _request(environ: Mapping[str, str], path: str, query: Mapping[str, str], wh
                 f"{what}: the registry answered {exc.code} ({'unauthenticated' if exc.code == 401 else 'forbidden'}); "
                 "check MLFLOW_TRACKING_USERNAME/PASSWORD (or TOKEN) and that the account may read the model"
             ) from None
-        # MLflow 3.17.2 answers a missing version 404 RESOURCE_DOES_NOT_EXIST, but a missing alias
+        # The pinned MLflow (pins) answers a missing version 404 RESOURCE_DOES_NOT_EXIST, but a missing alias
         # 400 INVALID_PARAMETER_VALUE "Registered model alias champion not found." (measured live).
         if exc.code == 404 or code == "RESOURCE_DOES_NOT_EXIST" or "not found" in message:
             raise _NotFoundError(message or f"HTTP {exc.code}") from None

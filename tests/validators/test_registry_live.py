@@ -618,9 +618,9 @@ def check_promotion(registry: Registry, admin: tuple[str, str], scientist: tuple
         "username": outsider[0],
         "resource_type": "registered_model",
         "resource_id": "fraud-detector",
-        "permission": "DENY",  # 3.17.2 grants DENY on a resource (NO_PERMISSIONS is not grantable)
+        "permission": "DENY",  # the pinned MLflow grants DENY on a resource (NO_PERMISSIONS is not grantable)
     }
-    grant = f"{registry.url}/api/3.0/mlflow/users/permissions/grant"  # MLflow 3.17.2's auth client
+    grant = f"{registry.url}/api/3.0/mlflow/users/permissions/grant"  # the pinned MLflow's auth client
     status, body = http(grant, auth=admin, method="POST", body=closed)
     assert status == 200, body
     outside = {**env, "MLFLOW_TRACKING_USERNAME": outsider[0], "MLFLOW_TRACKING_PASSWORD": outsider[1]}
