@@ -6,12 +6,13 @@ configuration to ``amtool check-config``.
 """
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict
 
 from components.catalog import POOL_LABEL
 from components.promql import label_matchers_problems, metric_name_problems
+from components.runtimes import SloSignal, custom_latency_signal, runtime_spec
 
 RUNBOOK = "README.md#alerts"
 """Where the alert table with the first thing to check lives (this package's README)."""
@@ -34,7 +35,11 @@ class EndpointAlerts(TypedDict):
     error_ratio: NotRequired[float]
     """Error ratio above which to warn (default 0.05)."""
     p95_latency_seconds: NotRequired[float]
-    """p95 latency above which to warn (default 2 s)."""
+    """p95 request latency above which to warn (default 2 s): Triton and custom. For generation
+    (vLLM) end-to-end time grows with every token, so its signals are TTFT and inter-token latency."""
+    slo_seconds: NotRequired[Mapping[str, float]]
+    """p95 thresholds by SLO signal (:attr:`components.runtimes.RuntimeSpec.slo_signals`:
+    ``ttft``, ``itl``, ``latency``, ``queue``), over the runtime's defaults."""
     availability_objective: NotRequired[float]
     """Availability SLO for burn-rate alerts (default 0.995)."""
     requests_metric: NotRequired[str]
@@ -136,19 +141,29 @@ def error_ratio_expr(endpoint: EndpointAlerts, window: str) -> str:
     return f"{failed} / {total}"
 
 
-def p95_latency_expr(endpoint: EndpointAlerts) -> str:
-    """PromQL: p95 request latency in seconds."""
+def slo_signals(endpoint: EndpointAlerts) -> tuple[SloSignal, ...]:
+    """The latency signals of the endpoint's runtime (custom: its latency histogram)."""
+    if endpoint["runtime"] == "custom":
+        return (custom_latency_signal(endpoint.get("latency_histogram", "http_request_duration_seconds")),)
+    return runtime_spec(endpoint["runtime"]).slo_signals
+
+
+def p95_expr(endpoint: EndpointAlerts, signal: SloSignal) -> str:
+    """PromQL: the p95 of a signal in seconds (a histogram's quantile, or a summary's 0.95)."""
     sel = _selector(endpoint)
-    runtime = endpoint["runtime"]
-    if runtime == "triton":
-        # Triton's latency summary (--metrics-config=summary_latencies=true), in microseconds.
-        return f'max(nv_inference_request_summary_us{{{sel}, quantile="0.95"}}) / 1e6'
-    histogram = (
-        "vllm:e2e_request_latency_seconds"
-        if runtime == "vllm"
-        else endpoint.get("latency_histogram", "http_request_duration_seconds")
-    )
-    return f"histogram_quantile(0.95, sum by (le) (rate({histogram}_bucket{{{sel}}}[5m])))"
+    metric = signal.metric
+    scale = "" if metric.unit_scale == 1 else f" * {metric.unit_scale:g}"
+    if metric.type == "summary":
+        return f'max({metric.name}{{{sel}, quantile="0.95"}}){scale}'
+    return f"histogram_quantile(0.95, sum by (le) (rate({metric.name}_bucket{{{sel}}}[5m]))){scale}"
+
+
+def slo_threshold(endpoint: EndpointAlerts, signal: SloSignal) -> float:
+    """The p95 threshold of a signal: the endpoint's override, else the runtime's default."""
+    default = signal.threshold_seconds
+    if signal.name == "latency":
+        default = endpoint.get("p95_latency_seconds", default)
+    return endpoint.get("slo_seconds", {}).get(signal.name, default)
 
 
 def endpoint_rules(endpoint: EndpointAlerts, burn_rate: bool) -> dict[str, Any]:
@@ -156,7 +171,7 @@ def endpoint_rules(endpoint: EndpointAlerts, burn_rate: bool) -> dict[str, Any]:
     name, namespace = endpoint["name"], endpoint["namespace"]
     sel = _selector(endpoint)
     labels = {"endpoint": name}
-    ratio, latency = endpoint.get("error_ratio", 0.05), endpoint.get("p95_latency_seconds", 2.0)
+    ratio = endpoint.get("error_ratio", 0.05)
     rules = [
         _alert(
             "EndpointDown",
@@ -180,17 +195,21 @@ def endpoint_rules(endpoint: EndpointAlerts, burn_rate: bool) -> dict[str, Any]:
             f"kubectl -n {namespace} logs deploy/{name}; look for model load or OOM errors",
             labels,
         ),
-        _alert(
-            "EndpointLatencyP95High",
-            f"({p95_latency_expr(endpoint)}) > {latency}",
-            "10m",
-            "warning",
-            f"Endpoint {namespace}/{name} p95 latency above {latency}s",
-            "95% of requests are not served within the threshold.",
-            "Check GPU utilization and queue time; scale out (maxReplicas) or batch less",
-            labels,
-        ),
     ]
+    for signal in slo_signals(endpoint):
+        threshold = slo_threshold(endpoint, signal)
+        rules.append(
+            _alert(
+                signal.alert,
+                f"({p95_expr(endpoint, signal)}) > {threshold:g}",
+                "10m",
+                "warning",
+                f"Endpoint {namespace}/{name} p95 {signal.title} above {threshold:g}s",
+                f"The p95 {signal.title} ({signal.metric.name}) has stayed above the threshold for 10 minutes.",
+                "Check GPU utilization, queue length and KV cache usage; scale out (maxReplicas) or batch less",
+                labels,
+            )
+        )
     if burn_rate:
         budget = 1 - endpoint.get("availability_objective", 0.995)
         for long, short, factor, severity in BURN_WINDOWS:
@@ -495,13 +514,14 @@ def serving_dashboard(endpoints: Sequence[EndpointAlerts]) -> str:
         name = endpoint["name"]
         rates[name] = request_rate_expr(endpoint)
         errors[name] = error_ratio_expr(endpoint, "5m")
-        latency[f"{name} p95"] = p95_latency_expr(endpoint)
+        for signal in slo_signals(endpoint):
+            latency[f"{name} p95 {signal.title}"] = p95_expr(endpoint, signal)
     return _dashboard(
         "mlops-serving",
         "Serving endpoints",
         [
             _panel("Requests per second", rates, "reqps", 0),
             _panel("Error ratio", errors, "percentunit", 1),
-            _panel("Latency p95", latency, "s", 2),
+            _panel("Latency p95 (SLO signals)", latency, "s", 2),
         ],
     )

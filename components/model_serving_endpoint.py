@@ -15,7 +15,6 @@ a GPU node scaling up from zero, the image pull, the model copy and the startup 
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
@@ -35,8 +34,8 @@ from components.naming import (
 )
 from components.pods import hardened, pod_security_context, zone_spread
 from components.promql import metric_name_problems, threshold_problems
+from components.runtimes import MODEL_DIR, RUNTIMES, Port, Probe, autoscaling_metric_problems, runtime_spec
 
-RUNTIMES = ("triton", "vllm", "custom")
 ROLLOUTS = {
     "surge": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
     "replace": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}},
@@ -48,7 +47,6 @@ first (one replica's capacity lost during the rollout, no spare node needed); ``
 every pod first (downtime; for a single pod that fills a node)."""
 PAUSED_REPLICAS_ANNOTATION = "autoscaling.keda.sh/paused-replicas"
 """KEDA holds a ScaledObject's target at this count while the annotation is set."""
-MODEL_DIR = "/models"
 AWS_CLI_IMAGE = pins.image("aws-cli")
 """Default image that copies a model from S3 before the server starts (an AWS CLI release);
 prod passes a digest-pinned copy from its own registry (``copier_image``)."""
@@ -59,68 +57,6 @@ TAINT_EFFECTS = ("NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE")
 SHM_LIMIT = "8Gi"
 REGISTRY_CREDENTIALS_DIR = "/run/mlflow-reader"
 """Where a registered model's downloader finds the registry account (its Secret, mounted)."""
-
-
-@dataclass(frozen=True)
-class Port:
-    """A named container port."""
-
-    name: str
-    number: int
-
-
-@dataclass(frozen=True)
-class RuntimeSpec:
-    """What a runtime listens on and how it reports health."""
-
-    ports: tuple[Port, ...]
-    ready_path: str
-    live_path: str
-    metrics_port: str
-    """Name of the port that serves ``/metrics``."""
-    shared_memory: bool
-    """Needs a memory-backed ``/dev/shm`` (multi-process inference, NCCL)."""
-    env: dict[str, str] = field(default_factory=dict[str, str])
-
-
-def runtime_spec(
-    runtime: str, port: int = 8000, ready_path: str = "/health", live_path: str = "/health"
-) -> RuntimeSpec:
-    """The defaults of each runtime; ``custom`` takes its port and health paths from the caller."""
-    if runtime == "triton":
-        return RuntimeSpec(
-            ports=(Port("http", 8000), Port("grpc", 8001), Port("metrics", 8002)),
-            ready_path="/v2/health/ready",
-            live_path="/v2/health/live",
-            metrics_port="metrics",
-            shared_memory=True,
-        )
-    if runtime == "vllm":
-        return RuntimeSpec(
-            ports=(Port("http", 8000),),
-            ready_path="/health",
-            live_path="/health",
-            metrics_port="http",
-            shared_memory=True,
-            # vLLM and its libraries write caches under HOME; the root filesystem is read-only.
-            env={
-                "HOME": "/tmp",
-                "HF_HOME": f"{MODEL_DIR}/cache",
-                "VLLM_CACHE_ROOT": "/tmp/vllm",
-                "NUMBA_CACHE_DIR": "/tmp/numba",
-                "VLLM_NO_USAGE_STATS": "1",
-            },
-        )
-    if runtime == "custom":
-        return RuntimeSpec(
-            ports=(Port("http", port),),
-            ready_path=ready_path,
-            live_path=live_path,
-            metrics_port="http",
-            shared_memory=False,
-            env={"HOME": "/tmp"},
-        )
-    raise ValueError(f"runtime must be one of {', '.join(RUNTIMES)} (got {runtime!r})")
 
 
 class PoolPlacement(TypedDict):
@@ -251,6 +187,12 @@ class ModelServingEndpointArgs(TypedDict):
     """Memory request and limit (default ``8Gi``)."""
     model_id: NotRequired[str]
     """vLLM only: serve a model id (downloaded into the cache volume) instead of the S3 prefix."""
+    served_model_name: NotRequired[str]
+    """vLLM only: the model id clients ask for and the ``model_name`` label of its metrics
+    (default: ``model_id``, else the endpoint's name; never the local path)."""
+    hf_token_secret: NotRequired[str]
+    """vLLM with ``model_id`` only: Secret in the endpoint's namespace whose key ``token`` is a
+    Hugging Face access token, passed as ``HF_TOKEN`` (gated or private models)."""
     port: NotRequired[int]
     """custom only: container port (default 8000)."""
     ready_path: NotRequired[str]
@@ -313,7 +255,10 @@ def validate_endpoint(given: ModelServingEndpointArgs) -> list[str]:
         problems += pinned_image_problems(image)
     metric = args.get("autoscaling_metric")
     if metric is not None:
-        problems += [f"autoscaling_metric {metric!r} {p}" for p in metric_name_problems(metric)]
+        wrong = metric_name_problems(metric)
+        if not wrong and args["runtime"] in RUNTIMES:
+            wrong = autoscaling_metric_problems(args["runtime"], metric)
+        problems += [f"autoscaling_metric {metric!r} {p}" for p in wrong]
     target = args.get("autoscaling_target")
     if target is not None:
         problems += [f"autoscaling_target {target!r} {p}" for p in threshold_problems(target)]
@@ -340,6 +285,14 @@ def validate_endpoint(given: ModelServingEndpointArgs) -> list[str]:
         problems.append("an internet-facing load balancer needs allow_internet_facing: True")
     if "model_id" in args and args["runtime"] != "vllm":
         problems.append("model_id is for the vllm runtime only")
+    if "served_model_name" in args and args["runtime"] != "vllm":
+        problems.append("served_model_name is for the vllm runtime only")
+    if "hf_token_secret" in args:
+        secret = args["hf_token_secret"]
+        if "model_id" not in args:
+            problems.append("hf_token_secret needs model_id (a model downloaded from Hugging Face)")
+        if not re.match(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$", secret):
+            problems.append(f"hf_token_secret must be a Kubernetes Secret name (got {secret!r})")
     return problems
 
 
@@ -457,8 +410,15 @@ def selector_for(name: str) -> dict[str, str]:
     return {"app.kubernetes.io/name": name, "app.kubernetes.io/instance": name}
 
 
-def server_command(args: ModelServingEndpointArgs, bucket: str) -> tuple[list[str] | None, list[str]]:
-    """Command (None keeps the image's) and arguments of the server container."""
+def served_model_name(name: str, args: ModelServingEndpointArgs) -> str:
+    """The OpenAI model id of a vLLM endpoint: the one given, the Hugging Face id, else its name."""
+    return args.get("served_model_name", args.get("model_id", name))
+
+
+def server_args(name: str, args: ModelServingEndpointArgs, bucket: str) -> list[str]:
+    """Arguments of the server container. The image's entrypoint always runs: NGC's
+    ``nvidia_entrypoint.sh`` (Triton) does its CUDA forward-compatibility set-up and then
+    ``exec "$@"``; vLLM's is ``vllm serve``."""
     extra = list(args.get("args", []))
     runtime = args["runtime"]
     if runtime == "triton":
@@ -467,7 +427,8 @@ def server_command(args: ModelServingEndpointArgs, bucket: str) -> tuple[list[st
             if "registered_model" in args
             else f"s3://{bucket}/{args.get('model_prefix', '').rstrip('/')}"
         )
-        return ["tritonserver"], [
+        return [
+            "tritonserver",
             f"--model-repository={repository}",
             "--http-port=8000",
             "--grpc-port=8001",
@@ -480,9 +441,10 @@ def server_command(args: ModelServingEndpointArgs, bucket: str) -> tuple[list[st
         ]
     if runtime == "vllm":
         model = args.get("model_id", f"{MODEL_DIR}/model")
-        # Request logging is off by default since vLLM 0.10 (--enable-log-requests turns it on).
-        return None, ["--model", model, "--port", "8000", *extra]
-    return None, extra
+        # The model is positional: `vllm serve` warns that --model will be removed. Request
+        # logging is off by default since vLLM 0.10 (--enable-log-requests turns it on).
+        return [model, "--served-model-name", served_model_name(name, args), "--port", "8000", *extra]
+    return extra
 
 
 def copies_model(args: ModelServingEndpointArgs) -> bool:
@@ -510,7 +472,7 @@ def pod_spec(
     cpu, memory = args.get("cpu", "2"), args.get("memory", "8Gi")
     resources = {"cpu": cpu, "memory": memory, pool["device_resource"]: str(gpus)}
     env = {"AWS_DEFAULT_REGION": args.get("region", "us-east-1"), **spec.env}
-    command, container_args = server_command(args, bucket)
+    container_args = server_args(name, args, bucket)
     startup_periods = max(1, args.get("startup_seconds", 1800) // 10)
     http = spec.ports[0].name
     server: dict[str, Any] = {
@@ -519,31 +481,22 @@ def pod_spec(
         "imagePullPolicy": "Always",
         "args": container_args,
         "ports": [{"name": p.name, "containerPort": p.number, "protocol": "TCP"} for p in spec.ports],
-        "env": [{"name": k, "value": v} for k, v in sorted(env.items())],
+        "env": [{"name": k, "value": v} for k, v in sorted(env.items())] + hf_token_env(args),
         "resources": {"requests": resources, "limits": resources},
         "startupProbe": {
             "httpGet": {"path": spec.ready_path, "port": http},
             "periodSeconds": 10,
+            "timeoutSeconds": spec.startup_timeout_seconds,
             "failureThreshold": startup_periods,
         },
-        "readinessProbe": {
-            "httpGet": {"path": spec.ready_path, "port": http},
-            "periodSeconds": 5,
-            "failureThreshold": 3,
-        },
-        "livenessProbe": {
-            "httpGet": {"path": spec.live_path, "port": http},
-            "periodSeconds": 10,
-            "failureThreshold": 3,
-        },
+        "readinessProbe": probe(spec.ready_path, http, spec.readiness),
+        "livenessProbe": probe(spec.live_path, http, spec.liveness),
         "volumeMounts": [
             {"name": "tmp", "mountPath": "/tmp"},
             {"name": "models", "mountPath": MODEL_DIR},
             *([{"name": "shm", "mountPath": "/dev/shm"}] if spec.shared_memory else []),
         ],
     }
-    if command is not None:
-        server["command"] = command
     volumes: list[dict[str, Any]] = [
         {"name": "tmp", "emptyDir": {}},
         {"name": "models", "emptyDir": {}},
@@ -573,6 +526,23 @@ def pod_spec(
     if args.get("zone_spread", False):
         pod["topologySpreadConstraints"] = zone_spread(selector_for(name))
     return pod
+
+
+def probe(path: str, port: str, timing: Probe) -> dict[str, Any]:
+    """An HTTP probe with the runtime's timing (never the 1 s default timeout)."""
+    return {
+        "httpGet": {"path": path, "port": port},
+        "periodSeconds": timing.period_seconds,
+        "timeoutSeconds": timing.timeout_seconds,
+        "failureThreshold": timing.failure_threshold,
+    }
+
+
+def hf_token_env(args: ModelServingEndpointArgs) -> list[dict[str, Any]]:
+    """``HF_TOKEN`` from the Secret named by ``hf_token_secret`` (huggingface_hub reads it)."""
+    if "hf_token_secret" not in args:
+        return []
+    return [{"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": args["hf_token_secret"], "key": "token"}}}]
 
 
 def model_copier(image: str, bucket: str, prefix: str, region: str) -> dict[str, Any]:

@@ -60,7 +60,8 @@ def test_triton_defaults(run: RunProgram) -> None:
     r = deploy(run, args("triton"))
     spec = pod(r)
     [server] = spec["containers"]
-    assert server["command"] == ["tritonserver"]
+    # No command: the NGC entrypoint (CUDA forward-compatibility set-up) runs, then execs the args.
+    assert "command" not in server and server["args"][0] == "tritonserver"
     assert "--model-repository=s3://models-bucket-1a2b3c4/models/fraud" in server["args"]
     assert [(p["name"], p["containerPort"]) for p in server["ports"]] == [
         ("http", 8000),
@@ -81,8 +82,9 @@ def test_vllm_defaults_copy_the_model_from_s3(run: RunProgram) -> None:
     [server] = spec["containers"]
     assert "command" not in server  # the image's OpenAI-compatible server entrypoint
     assert server["args"] == [
-        "--model",
         "/models/model",
+        "--served-model-name",
+        "ep",
         "--port",
         "8000",
         "--max-model-len",
@@ -105,7 +107,11 @@ def test_vllm_defaults_copy_the_model_from_s3(run: RunProgram) -> None:
 
 def test_vllm_model_id_uses_the_cache_instead(run: RunProgram) -> None:
     spec = pod(deploy(run, args("vllm", model_id="Qwen/Qwen2.5-1.5B-Instruct")))
-    assert spec["containers"][0]["args"][:2] == ["--model", "Qwen/Qwen2.5-1.5B-Instruct"]
+    assert spec["containers"][0]["args"][:3] == [
+        "Qwen/Qwen2.5-1.5B-Instruct",
+        "--served-model-name",
+        "Qwen/Qwen2.5-1.5B-Instruct",
+    ]
     assert "initContainers" not in spec
 
 

@@ -86,7 +86,7 @@ def test_prod_serves_triton_and_vllm_with_autoscaling_and_pdb(prod_plan: dict[st
     triton, vllm = deployments["fraud-detector"], deployments["llm-chat"]
     # Neither model exists on a first deploy: no pod runs, the autoscalers are held until the flag flips.
     assert triton["spec"]["replicas"] == vllm["spec"]["replicas"] == 0
-    assert triton["spec"]["template"]["spec"]["containers"][0]["command"] == ["tritonserver"]
+    assert triton["spec"]["template"]["spec"]["containers"][0]["args"][0] == "tritonserver"
     assert vllm["spec"]["template"]["spec"]["nodeSelector"] == {"mlops-platform/pool": "large-models"}
     for deployment in deployments.values():
         pod = deployment["spec"]["template"]["spec"]

@@ -74,15 +74,34 @@ def http_errors(service: str, status_5xx: str, failed: int) -> list[dict[str, st
     ]
 
 
-def vllm_latency(seconds: str) -> list[dict[str, str]]:
-    # Every request lands in the bucket ending at `seconds`.
+TTFT_BUCKETS = ("0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf")
+ITL_BUCKETS = ("0.01", "0.025", "0.05", "0.075", "0.1", "0.25", "0.5", "+Inf")
+E2E_BUCKETS = ("1", "2.5", "5", "10", "20", "40", "+Inf")
+
+
+def histogram(metric: str, buckets: tuple[str, ...], per_minute: dict[str, int]) -> list[dict[str, str]]:
+    """A histogram's cumulative buckets, from observations per minute by the bucket they fall in."""
+    series: list[dict[str, str]] = []
+    total = 0
+    for le in buckets:
+        total += per_minute.get(le, 0)
+        series.append(counter(sel(f"{metric}_bucket", service="llm", le=le), total))
+    return series
+
+
+def llm_traffic(ttft: dict[str, int], itl: dict[str, int]) -> list[dict[str, str]]:
+    """Chat traffic: 10 requests a minute of 250-500 generated tokens at ~30 ms a token, so every
+    request takes 5-20 s end to end, with the given time-to-first-token and inter-token latencies."""
     return [
-        counter(
-            sel("vllm:e2e_request_latency_seconds_bucket", service="llm", le=le),
-            10 if float(le) >= float(seconds) else 0,
-        )
-        for le in ("1", "5", "+Inf")
+        *histogram("vllm:time_to_first_token_seconds", TTFT_BUCKETS, ttft),
+        *histogram("vllm:inter_token_latency_seconds", ITL_BUCKETS, itl),
+        *histogram("vllm:e2e_request_latency_seconds", E2E_BUCKETS, {"10": 6, "20": 4}),
+        counter(sel("http_requests_total", service="llm", status="2xx"), 10),
     ]
+
+
+HEALTHY_TTFT = {"0.25": 8, "0.5": 2}
+HEALTHY_ITL = {"0.025": 1000, "0.05": 2500}
 
 
 GPU = {"Hostname": "ip-10-0-1-1", "gpu": "0"}
@@ -123,7 +142,42 @@ CASES: dict[str, tuple[list[dict[str, str]], list[dict[str, str]], str, list[dic
         [{"endpoint": "fraud"}],
         "",
     ),
-    "EndpointLatencyP95High[vllm]": (vllm_latency("5"), vllm_latency("1"), "20m", [{"endpoint": "llm"}], ""),
+    "EndpointQueueTimeHigh": (
+        [gauge(sel("nv_inference_queue_summary_us", service="fraud", quantile="0.95"), 9e5)],
+        [gauge(sel("nv_inference_queue_summary_us", service="fraud", quantile="0.95"), 2e4)],
+        "20m",
+        [{"endpoint": "fraud"}],
+        "",
+    ),
+    "EndpointLatencyP95High[custom]": (
+        [
+            counter(sel("http_request_duration_seconds_bucket", service="ranker", le=le), n)
+            for le, n in (("0.5", 0), ("5", 10), ("+Inf", 10))
+        ],
+        [
+            counter(sel("http_request_duration_seconds_bucket", service="ranker", le=le), 10)
+            for le in ("0.5", "5", "+Inf")
+        ],
+        "20m",
+        [{"endpoint": "ranker"}],
+        "",
+    ),
+    # A prefill backlog: first tokens take 2.5-5 s while tokens still stream at ~30 ms.
+    "EndpointTimeToFirstTokenHigh": (
+        llm_traffic({"1": 2, "5": 8}, HEALTHY_ITL),
+        llm_traffic(HEALTHY_TTFT, HEALTHY_ITL),
+        "20m",
+        [{"endpoint": "llm"}],
+        "",
+    ),
+    # A saturated batch: each token takes 100-250 ms (4-10 tokens/s).
+    "EndpointInterTokenLatencyHigh": (
+        llm_traffic(HEALTHY_TTFT, {"0.05": 500, "0.25": 3000}),
+        llm_traffic(HEALTHY_TTFT, HEALTHY_ITL),
+        "20m",
+        [{"endpoint": "llm"}],
+        "",
+    ),
     "EndpointErrorBudgetBurn": (
         triton_errors(10),
         triton_errors(0),
@@ -279,6 +333,26 @@ def unit_tests() -> list[dict[str, Any]]:
                 }
             )
     return tests
+
+
+def test_healthy_long_generations_raise_no_llm_alert(tmp_path: Path) -> None:
+    """Requests of 5-20 s end to end (long answers) with fast first tokens and steady streaming are
+    healthy: no alert of the vLLM endpoint may fire on them (a p95 end-to-end alert did)."""
+    (tmp_path / "rules.yml").write_text(yaml.safe_dump({"groups": GROUPS}, sort_keys=False))
+    llm_alerts = sorted({r["alert"] for r in RULES if r["labels"].get("endpoint") == "llm"})
+    assert {"EndpointTimeToFirstTokenHigh", "EndpointInterTokenLatencyHigh"} <= set(llm_alerts)
+    series = [*llm_traffic(HEALTHY_TTFT, HEALTHY_ITL), *up(1)]
+    test = {
+        "name": "healthy long generations",
+        "interval": "1m",
+        "input_series": series,
+        "alert_rule_test": [{"eval_time": "25m", "alertname": a, "exp_alerts": []} for a in llm_alerts],
+    }
+    (tmp_path / "tests.yml").write_text(
+        yaml.safe_dump({"rule_files": ["rules.yml"], "evaluation_interval": "1m", "tests": [test]}, sort_keys=False)
+    )
+    result = tool(PROMTOOL, "test", "rules", str(tmp_path / "tests.yml"))
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_every_alert_has_a_firing_and_a_silent_case() -> None:
