@@ -49,6 +49,7 @@ from components.naming import (
     pinned_image_problems,
 )
 from components.promql import label_matchers_problems, metric_name_problems, threshold_problems
+from components.runtimes import autoscaling_metric_problems
 
 CONFIG_KEY = "platform"
 """Key of the platform object inside the project's config namespace."""
@@ -897,6 +898,9 @@ def _check_endpoints(config: PlatformConfig) -> Iterable[Problem]:
             yield Problem(f"{base}.image", "set one of image or registry, not both")
         if endpoint.image is None and endpoint.registry is None and endpoint.runtime is Runtime.CUSTOM:
             yield Problem(f"{base}.image", "runtime custom needs an image or a registry")
+        if endpoint.autoscaling_metric is not None:
+            for problem in autoscaling_metric_problems(endpoint.runtime.value, endpoint.autoscaling_metric):
+                yield Problem(f"{base}.autoscalingMetric", problem)
         if endpoint.autoscaling_metric is not None and endpoint.max_replicas is None:
             yield Problem(f"{base}.autoscalingMetric", "needs maxReplicas (the most replicas it may scale to)")
         if endpoint.registry is not None:

@@ -624,7 +624,9 @@ def test_promql_and_keda_fields_are_parsed(key: str, value: str, message: str) -
 def test_promql_fields_that_parse_are_accepted() -> None:
     raw = with_change("endpoints.0.errorSelector", 'code=~"5..", method!="GET"')
     raw["endpoints"][0] |= {"requestsMetric": "app:requests_total", "autoscalingTarget": "0.5"}
-    raw["endpoints"][0] |= {"autoscalingMetric": "vllm:num_requests_waiting", "maxReplicas": 4, "rollout": "replace"}
+    # Endpoint 0 is Triton: it scales on a gauge Triton exports (components/runtimes.py).
+    metric = {"autoscalingMetric": "nv_inference_pending_request_count"}
+    raw["endpoints"][0] |= {**metric, "maxReplicas": 4, "rollout": "replace"}
     endpoint = load_platform_config(raw, "Pulumi.prod.yaml").endpoints[0]
     assert (endpoint.error_selector, endpoint.autoscaling_target) == ('code=~"5..", method!="GET"', "0.5")
 
