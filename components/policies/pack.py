@@ -22,7 +22,20 @@ from pulumi_policy import (
 
 from components.cidrs import BROADEST_PUBLIC_PREFIX
 from components.naming import INTERNET_FACING_ANNOTATION
-from components.policies import encryption, gpu, iam, network, operations, readiness, rules, tenancy, workloads
+from components.policies import (
+    encryption,
+    escalation,
+    gpu,
+    iam,
+    network,
+    operations,
+    plaintext,
+    rbac,
+    readiness,
+    rules,
+    tenancy,
+    workloads,
+)
 from components.policies.settings import CONFIG_DIR, PACK_DEFAULT_LEVEL, enforcement_level, read_pack_config
 
 PACK_NAME = "mlops-platform"
@@ -99,6 +112,15 @@ RULES: list[Rule] = [
         "IRSA trust policies pin `sub` to one service account and `aud` to sts.amazonaws.com.",
         "Use StringEquals on <issuer>:sub = system:serviceaccount:<ns>:<name> and <issuer>:aud.",
         iam.validate_irsa_trust_scoped,
+    ),
+    Rule(
+        "iam-no-privilege-escalation",
+        "IAM",
+        "Identity and resource policies allow no privilege-escalation action (iam:PassRole, Create/SetDefault "
+        "PolicyVersion, Attach/Put User/Group/Role Policy, UpdateAssumeRolePolicy, permissions-boundary changes, "
+        "CreateAccessKey, Create/UpdateLoginProfile, AddUserToGroup) on every resource.",
+        "Name the ARNs in Resource; narrow iam:PassRole with an iam:PassedToService condition.",
+        escalation.validate_no_privilege_escalation,
     ),
     # Network
     Rule(
@@ -245,6 +267,23 @@ RULES: list[Rule] = [
         "Pin a version, and a digest (image@sha256:...) in prod.",
         workloads.validate_pinned_images,
         config={**NO_EXEMPTIONS, "requireDigest": {"type": "boolean", "default": False}},
+    ),
+    Rule(
+        "k8s-rbac-least-privilege",
+        "Kubernetes workloads",
+        "Roles grant no `*` verbs, resources or apiGroups and no escalate/bind/impersonate; ClusterRoles do not "
+        "read every secret; cluster-admin/admin/edit are not bound to broad groups or service accounts.",
+        "List what the subject needs; bind powerful roles to named people or groups, never to workloads.",
+        rbac.validate_rbac_least_privilege,
+    ),
+    Rule(
+        "no-plaintext-secrets",
+        "Kubernetes workloads",
+        "No credential (AWS key, private key, URL password, literal under a secret-like name) in container env "
+        "values, ConfigMaps, AWS tags or instance user data.",
+        "Use a Secret (env valueFrom.secretKeyRef) or Secrets Manager read through IRSA / pod identity.",
+        plaintext.validate_no_plaintext_secrets,
+        config=NO_EXEMPTIONS,
     ),
     # GPU and cost
     Rule(

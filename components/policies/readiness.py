@@ -58,6 +58,8 @@ CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 ADDON = "aws:eks/addon:Addon"
 POD_TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicaSet")
+ROLLOUT = ("Rollout", "argoproj.io")
+"""An Argo Rollout: a Deployment's pod template under progressive delivery (``spec.template``)."""
 AWAITED_KINDS = ("Deployment", "StatefulSet")
 """Kinds pulumi-kubernetes waits on until ready (10 minutes unless annotated)."""
 TIMEOUT_ANNOTATION = "pulumi.com/timeoutSeconds"
@@ -291,7 +293,7 @@ def workload_pod(resource_type: str, props: Mapping[str, Any]) -> Mapping[str, A
     if kind_group == ("CronJob", "batch"):
         job = as_mapping(as_mapping(spec.get("jobTemplate")).get("spec"))
         return as_mapping(as_mapping(job.get("template")).get("spec"))
-    if kind_group[0] in POD_TEMPLATE_KINDS:
+    if kind_group[0] in POD_TEMPLATE_KINDS or kind_group == ROLLOUT:
         return as_mapping(as_mapping(spec.get("template")).get("spec"))
     return None
 

@@ -538,11 +538,141 @@ def _secret_image() -> None:
     _deployment(image=pulumi.Output.secret(SECRET_IMAGE))()
 
 
+def _statement_policy(**statement: Any) -> Callable[[], None]:
+    """An identity policy of one Allow statement (``Action``, ``Resource``, ``Condition``)."""
+    return lambda: aws.iam.Policy("app-policy", policy=_doc({"Effect": "Allow", **statement}), opts=_opts())
+
+
+def _role_with_inline(action: str, resource: str = "*") -> Callable[[], None]:
+    """An IRSA role whose inline policy allows ``action`` on ``resource``."""
+
+    def program() -> None:
+        inline = {"name": "self-service", "policy": _doc({"Effect": "Allow", "Action": action, "Resource": resource})}
+        aws.iam.Role("app-role", assume_role_policy=_irsa_trust(), inline_policies=[inline], opts=_opts())
+
+    return program
+
+
+ROLE_ARN = "arn:aws:iam::123456789012:role/app-runner"
+PASS_TO_ECS = {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
+
+
+def _rbac(kind: str, **body: Any) -> Callable[[], None]:
+    """One RBAC object (Role, ClusterRole, RoleBinding, ClusterRoleBinding) of ``body``."""
+
+    def program() -> None:
+        cls = {
+            "Role": k8s.rbac.v1.Role,
+            "ClusterRole": k8s.rbac.v1.ClusterRole,
+            "RoleBinding": k8s.rbac.v1.RoleBinding,
+            "ClusterRoleBinding": k8s.rbac.v1.ClusterRoleBinding,
+        }[kind]
+        namespaced = kind in ("Role", "RoleBinding")
+        metadata = {"name": "app", **({"namespace": "serving"} if namespaced else {})}
+        cls(f"app-{kind.lower()}", metadata=metadata, **body, opts=_opts())
+
+    return program
+
+
+def _binding(role: str, subject: dict[str, str], cluster: bool = True) -> Callable[[], None]:
+    ref = {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role}
+    return _rbac("ClusterRoleBinding" if cluster else "RoleBinding", role_ref=ref, subjects=[subject])
+
+
+def _scoped_rbac() -> None:
+    """What an app needs, and cluster-admin for the people who run the platform."""
+    reads = {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "watch"]}
+    _rbac("Role", rules=[reads])()
+    one_secret = {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"], "resourceNames": ["app-tls"]}
+    _rbac("ClusterRole", rules=[one_secret])()
+    ref = {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "app"}
+    workload = {"kind": "ServiceAccount", "name": "app", "namespace": "serving"}
+    _rbac("RoleBinding", role_ref=ref, subjects=[workload])()
+    _binding("cluster-admin", {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "platform-admins"})()
+
+
+GROUP = "rbac.authorization.k8s.io"
+EVERYTHING = {"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}
+AUTHENTICATED = {"apiGroup": GROUP, "kind": "Group", "name": "system:authenticated"}
+DEFAULT_SA = {"kind": "ServiceAccount", "name": "default", "namespace": "serving"}
+FAKE_ACCESS_KEY = "AKIA" + "QYLPMN5HFIQR7XYZ"  # the shape of a key id; split so scanners of this repo stay quiet
+FAKE_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCY" + "EXAMPLEKEY"
+PRIVATE_KEY = "-----BEGIN " + "RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n"
+
+
+def _config_map(data: dict[str, str]) -> Callable[[], None]:
+    return lambda: k8s.core.v1.ConfigMap(
+        "app-config", metadata={"name": "app", "namespace": "serving"}, data=data, opts=_opts()
+    )
+
+
+def _queue(tags: dict[str, str]) -> Callable[[], None]:
+    return lambda: aws.sqs.Queue("jobs", sqs_managed_sse_enabled=True, tags=tags, opts=_opts())
+
+
+def _instance_user_data(script: str) -> Callable[[], None]:
+    def program() -> None:
+        aws.ec2.Instance(
+            "worker",
+            ami="ami-0123456789abcdef0",
+            instance_type="t3.micro",
+            subnet_id="subnet-0123456789abcdef0",
+            metadata_options={"http_tokens": "required"},
+            root_block_device={"encrypted": True},
+            user_data=script,
+            opts=_opts(),
+        )
+
+    return program
+
+
+ANY = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+
+
+def _rollout(**container: Any) -> Callable[[], None]:
+    """An Argo Rollout (its CRD declared first) running ``container``."""
+
+    def program() -> None:
+        crd = k8s.apiextensions.v1.CustomResourceDefinition(
+            "rollouts-crd",
+            metadata={"name": "rollouts.argoproj.io"},
+            spec={
+                "group": "argoproj.io",
+                "names": {"kind": "Rollout", "plural": "rollouts", "singular": "rollout"},
+                "scope": "Namespaced",
+                "versions": [{"name": "v1alpha1", "served": True, "storage": True, "schema": {"openAPIV3Schema": ANY}}],
+            },
+            opts=_opts(),
+        )  # fmt: skip
+        k8s.apiextensions.CustomResource(
+            "app-rollout",
+            api_version="argoproj.io/v1alpha1",
+            kind="Rollout",
+            metadata={"name": "app", "namespace": "serving", "annotations": {"pulumi.com/skipAwait": "true"}},
+            spec={
+                "selector": {"matchLabels": {"app": "app"}},
+                "strategy": {"canary": {"steps": [{"setWeight": 20}]}},
+                "template": {"metadata": {"labels": {"app": "app"}}, "spec": {"containers": [_container(**container)]}},
+            },
+            opts=pulumi.ResourceOptions.merge(_opts(), pulumi.ResourceOptions(depends_on=[crd])),
+        )
+
+    return program
+
+
+SECRET_ENV = [
+    {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}},
+    {"name": "TOKEN_FILE", "value": "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"},
+    {"name": "LOG_LEVEL", "value": "info"},
+]
+
+
 ANYONE_ASSUMES = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
 ANY_SERVICE_ACCOUNT = "system:serviceaccount:*:*"
 HOST_PATH = {"name": "docker", "hostPath": {"path": "/var/run"}}
 MAYBE_ROOT = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True}
 NET_ADMIN = {**MAYBE_ROOT, "runAsNonRoot": True, "capabilities": {"add": ["NET_ADMIN"]}}
+PRIVILEGED = {**MAYBE_ROOT, "runAsNonRoot": True, "privileged": True}
 
 GITHUB_OIDC = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
 CLUSTER_ARN = "arn:aws:eks:us-east-1:123456789012:cluster/mlops-prod"
@@ -727,6 +857,60 @@ PROGRAMS: dict[str, tuple[Callable[[], None], str]] = {
     "team-namespace-unlabelled": (_team_namespace({}), "k8s-team-namespaces-restricted"),
     "team-namespace-privileged": (_team_namespace({"pod-security.kubernetes.io/enforce": "privileged"}),
                                   "k8s-team-namespaces-restricted"),
+    "iam-pass-any-role": (_policy(["iam:PassRole"]), "iam-no-privilege-escalation"),
+    "iam-attach-any-role-policy": (
+        _policy(["iam:AttachRolePolicy"], "arn:aws:iam::123456789012:role/*"), "iam-no-privilege-escalation"
+    ),
+    "iam-new-policy-version": (_policy("iam:CreatePolicyVersion"), "iam-no-privilege-escalation"),
+    "iam-put-any-inline-policy": (_policy("iam:Put*Policy"), "iam-no-privilege-escalation"),
+    "iam-role-rewrites-trust": (_role_with_inline("iam:UpdateAssumeRolePolicy"), "iam-no-privilege-escalation"),
+    "iam-keys-for-anyone": (
+        _policy(["iam:CreateAccessKey", "iam:CreateLoginProfile"], "arn:aws:iam::123456789012:user/*"),
+        "iam-no-privilege-escalation",
+    ),
+    "iam-pass-role-not-resource": (_policy("iam:PassRole", ROLE_ARN, "NotResource"), "iam-no-privilege-escalation"),
+    "rbac-wildcard-cluster-role": (_rbac("ClusterRole", rules=[EVERYTHING]), "k8s-rbac-least-privilege"),
+    "rbac-escalate-and-bind": (
+        _rbac("Role", rules=[{"apiGroups": [GROUP], "resources": ["roles"], "verbs": ["bind", "escalate"]}]),
+        "k8s-rbac-least-privilege",
+    ),
+    "rbac-impersonate": (
+        _rbac("ClusterRole", rules=[{"apiGroups": [""], "resources": ["users"], "verbs": ["impersonate"]}]),
+        "k8s-rbac-least-privilege",
+    ),
+    "rbac-read-every-secret": (
+        _rbac("ClusterRole", rules=[{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list"]}]),
+        "k8s-rbac-least-privilege",
+    ),
+    "rbac-cluster-admin-to-authenticated": (_binding("cluster-admin", AUTHENTICATED), "k8s-rbac-least-privilege"),
+    "rbac-edit-to-default-service-account": (_binding("edit", DEFAULT_SA, False), "k8s-rbac-least-privilege"),
+    "rbac-admin-to-a-workload": (
+        _binding("admin", {"kind": "ServiceAccount", "name": "app", "namespace": "serving"}),
+        "k8s-rbac-least-privilege",
+    ),
+    "rbac-view-to-anonymous": (
+        _binding("view", {"apiGroup": GROUP, "kind": "User", "name": "system:anonymous"}), "k8s-rbac-least-privilege"
+    ),
+    "aws-key-in-env": (
+        _deployment(env=[{"name": "AWS_ACCESS_KEY_ID", "value": FAKE_ACCESS_KEY}]), "no-plaintext-secrets"
+    ),
+    "password-in-env": (_deployment(env=[{"name": "DB_PASSWORD", "value": "Xk9#mQ2vL7pZ"}]), "no-plaintext-secrets"),
+    "database-url-with-password": (
+        _deployment(env=[{"name": "DATABASE", "value": "postgresql://app:Xk9mQ2vL7pZ@db:5432/features"}]),
+        "no-plaintext-secrets",
+    ),
+    "password-in-config-map": (
+        _config_map({"app.properties": "db.host=db\ndb.password=Xk9#mQ2vL7pZ\n"}), "no-plaintext-secrets"
+    ),
+    "private-key-in-config-map": (_config_map({"tls.key": PRIVATE_KEY}), "no-plaintext-secrets"),
+    "token-in-tags": (_queue({"deploy-token": "ghp_7Qm2xLz9Kp4VbN8cR1tY6wE3sD5fG0hJ"}), "no-plaintext-secrets"),
+    "secret-key-in-user-data": (
+        _instance_user_data(f"#!/bin/bash\nexport AWS_SECRET_ACCESS_KEY={FAKE_SECRET}\n"), "no-plaintext-secrets"
+    ),
+    "password-in-rollout-env": (
+        _rollout(env=[{"name": "API_KEY", "value": "sk-4f9Qm2xLz9Kp4VbN"}]), "no-plaintext-secrets"
+    ),
+    "privileged-rollout": (_rollout(securityContext=PRIVILEGED), "k8s-no-host-access"),
 }  # fmt: skip
 """Mistake -> (program, the one rule that must refuse it)."""
 
@@ -764,5 +948,17 @@ SECURE: dict[str, Callable[[], None]] = {
         "AmazonEKSEditPolicy", {"type": "namespace", "namespaces": ["team-vision"]}
     ),
     "team-namespace-restricted": _team_namespace(RESTRICTED),
+    "iam-pass-role-to-one-service": _statement_policy(Action="iam:PassRole", Resource="*", Condition=PASS_TO_ECS),
+    "iam-pass-one-role": _policy("iam:PassRole", ROLE_ARN),
+    "iam-own-access-keys": _policy(["iam:CreateAccessKey"], "arn:aws:iam::123456789012:user/${aws:username}"),
+    "iam-role-reads-iam": _role_with_inline("iam:GetRole", ROLE_ARN),
+    "rbac-scoped": _scoped_rbac,
+    "env-from-a-secret": _deployment(env=SECRET_ENV),
+    "config-map-without-credentials": _config_map({"app.properties": "db.host=db\npassword_file=/run/secrets/db\n"}),
+    "tags-without-credentials": _queue({"owner": "vision", "token-rotation": "weekly"}),
+    "user-data-reads-secrets-manager": _instance_user_data(
+        "#!/bin/bash\nexport DB_PASSWORD=$(aws secretsmanager get-secret-value --secret-id db --query SecretString)\n"
+    ),
+    "hardened-rollout": _rollout(env=SECRET_ENV),
 }
 """The same resources done right: the pack must accept each."""
