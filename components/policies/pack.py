@@ -30,6 +30,7 @@ from components.policies import (
     network,
     operations,
     plaintext,
+    pss,
     rbac,
     readiness,
     rules,
@@ -243,6 +244,16 @@ RULES: list[Rule] = [
         "Set runAsNonRoot, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true; mount emptyDirs to write.",
         workloads.validate_least_privilege,
         config={**EXEMPT_DEVICE_PLUGIN, "allowedCapabilities": _list([])},
+    ),
+    Rule(
+        "k8s-pod-security-standards",
+        "Kubernetes workloads",
+        "Pod Security Standards (v1.35) baseline and restricted beyond the two rules above: no host ports, "
+        "HostProcess, unsafe sysctls, custom SELinux/AppArmor/procMount, runAsUser 0 or volume types outside "
+        "the restricted list; Seccomp RuntimeDefault/Localhost and capabilities drop ALL on every container.",
+        "Set seccompProfile RuntimeDefault and capabilities.drop [ALL]; drop the host port and the other field.",
+        pss.validate_pod_security_standards,
+        config=EXEMPT_DEVICE_PLUGIN,
     ),
     Rule(
         "k8s-resources-set",

@@ -25,6 +25,14 @@ ISSUER = "oidc.eks.us-east-1.amazonaws.com/id/ABC"
 DIGEST = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:" + "a" * 64
 
 
+MAYBE_ROOT = {
+    "allowPrivilegeEscalation": False,
+    "readOnlyRootFilesystem": True,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+"""A container's hardening, but for runAsNonRoot."""
+
 _OPTS: dict[int, pulumi.ResourceOptions] = {}
 
 
@@ -245,7 +253,7 @@ def _container(**overrides: Any) -> dict[str, Any]:
         "ports": [{"containerPort": 8080}],
         "readinessProbe": {"httpGet": {"path": "/ready", "port": 8080}},
         "livenessProbe": {"httpGet": {"path": "/health", "port": 8080}},
-        "securityContext": {"runAsNonRoot": True, "allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True},
+        "securityContext": {**MAYBE_ROOT, "runAsNonRoot": True},
         "resources": {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
     } | overrides
 
@@ -271,12 +279,7 @@ def _deployment(
 
 
 def _privileged_pod() -> None:
-    context = {
-        "privileged": True,
-        "runAsNonRoot": True,
-        "allowPrivilegeEscalation": False,
-        "readOnlyRootFilesystem": True,
-    }
+    context = {**MAYBE_ROOT, "privileged": True, "runAsNonRoot": True}
     k8s.core.v1.Pod(
         "debug",
         metadata={"name": "debug", "namespace": "serving"},
@@ -667,11 +670,59 @@ SECRET_ENV = [
 ]
 
 
+def _workload(kind: str, pod: dict[str, Any] | None = None, **container: Any) -> Callable[[], None]:
+    """A StatefulSet, DaemonSet, Job or CronJob of one hardened container (but for ``container``)."""
+
+    def program() -> None:
+        metadata = {"name": "app", "namespace": "serving"}
+        template = {
+            "metadata": {"labels": {"app": "app"}},
+            "spec": {"containers": [_container(**container)]} | (pod or {}),
+        }
+        selector = {"matchLabels": {"app": "app"}}
+        if kind == "StatefulSet":
+            k8s.apps.v1.StatefulSet(
+                "app",
+                metadata=metadata,
+                spec={"serviceName": "app", "selector": selector, "template": template},
+                opts=_opts(),
+            )
+        elif kind == "DaemonSet":
+            k8s.apps.v1.DaemonSet(
+                "app", metadata=metadata, spec={"selector": selector, "template": template}, opts=_opts()
+            )
+        elif kind == "Job":
+            template["spec"]["restartPolicy"] = "Never"
+            k8s.batch.v1.Job("app", metadata=metadata, spec={"template": template}, opts=_opts())
+        else:
+            template["spec"]["restartPolicy"] = "Never"
+            job = {"template": template}
+            k8s.batch.v1.CronJob(
+                "app", metadata=metadata, spec={"schedule": "0 * * * *", "jobTemplate": {"spec": job}}, opts=_opts()
+            )
+
+    return program  # fmt: skip
+
+
+PORT_ON_NODE = [{"containerPort": 8080, "hostPort": 8080}]
+HARDENED = {**MAYBE_ROOT, "runAsNonRoot": True}
+NO_SECCOMP = {key: value for key, value in HARDENED.items() if key != "seccompProfile"}
+NO_DROP = {key: value for key, value in HARDENED.items() if key != "capabilities"}
+NFS = {"name": "shared", "nfs": {"server": "10.0.0.5", "path": "/exports"}}
+POD_LEVEL_SECCOMP = {
+    "securityContext": {
+        "seccompProfile": {"type": "RuntimeDefault"},
+        "sysctls": [{"name": "net.ipv4.ip_unprivileged_port_start", "value": "80"}],
+        "seLinuxOptions": {"type": "container_t"},
+    },
+    "volumes": [{"name": "scratch", "emptyDir": {}}, {"name": "config", "configMap": {"name": "app"}}],
+}
+
+
 ANYONE_ASSUMES = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
 ANY_SERVICE_ACCOUNT = "system:serviceaccount:*:*"
 HOST_PATH = {"name": "docker", "hostPath": {"path": "/var/run"}}
-MAYBE_ROOT = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True}
-NET_ADMIN = {**MAYBE_ROOT, "runAsNonRoot": True, "capabilities": {"add": ["NET_ADMIN"]}}
+NET_ADMIN = {**MAYBE_ROOT, "runAsNonRoot": True, "capabilities": {"add": ["NET_ADMIN"], "drop": ["ALL"]}}
 PRIVILEGED = {**MAYBE_ROOT, "runAsNonRoot": True, "privileged": True}
 
 GITHUB_OIDC = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
@@ -911,6 +962,34 @@ PROGRAMS: dict[str, tuple[Callable[[], None], str]] = {
         _rollout(env=[{"name": "API_KEY", "value": "sk-4f9Qm2xLz9Kp4VbN"}]), "no-plaintext-secrets"
     ),
     "privileged-rollout": (_rollout(securityContext=PRIVILEGED), "k8s-no-host-access"),
+    "pss-host-port": (_deployment(ports=PORT_ON_NODE), "k8s-pod-security-standards"),
+    "pss-no-seccomp-profile": (_deployment(securityContext=NO_SECCOMP), "k8s-pod-security-standards"),
+    "pss-capabilities-not-dropped": (_workload("StatefulSet", securityContext=NO_DROP), "k8s-pod-security-standards"),
+    "pss-unsafe-sysctl": (
+        _deployment({"securityContext": {"sysctls": [{"name": "kernel.msgmax", "value": "65536"}]}}),
+        "k8s-pod-security-standards",
+    ),
+    "pss-selinux-spc-type": (
+        _deployment(securityContext={**HARDENED, "seLinuxOptions": {"type": "spc_t"}}), "k8s-pod-security-standards"
+    ),
+    "pss-unmasked-proc-mount": (
+        _workload("Job", securityContext={**HARDENED, "procMount": "Unmasked"}), "k8s-pod-security-standards"
+    ),
+    "pss-run-as-uid-0": (_deployment({"securityContext": {"runAsUser": 0}}), "k8s-pod-security-standards"),
+    "pss-nfs-volume": (_workload("Job", {"volumes": [NFS]}), "k8s-pod-security-standards"),
+    "pss-unconfined-seccomp-cronjob": (
+        _workload("CronJob", securityContext={**HARDENED, "seccompProfile": {"type": "Unconfined"}}),
+        "k8s-pod-security-standards",
+    ),
+    "pss-apparmor-unconfined-daemonset": (
+        _workload("DaemonSet", securityContext={**HARDENED, "appArmorProfile": {"type": "Unconfined"}}),
+        "k8s-pod-security-standards",
+    ),
+    "pss-windows-host-process": (
+        _deployment({"securityContext": {"windowsOptions": {"hostProcess": True}}}), "k8s-pod-security-standards"
+    ),
+    "pss-patch-adds-a-host-port": (_deployment_patch(ports=PORT_ON_NODE), "k8s-pod-security-standards"),
+    "pss-rollout-no-seccomp": (_rollout(securityContext=NO_SECCOMP), "k8s-pod-security-standards"),
 }  # fmt: skip
 """Mistake -> (program, the one rule that must refuse it)."""
 
@@ -960,5 +1039,8 @@ SECURE: dict[str, Callable[[], None]] = {
         "#!/bin/bash\nexport DB_PASSWORD=$(aws secretsmanager get-secret-value --secret-id db --query SecretString)\n"
     ),
     "hardened-rollout": _rollout(env=SECRET_ENV),
+    "pss-pod-level-seccomp-safe-sysctl": _deployment(POD_LEVEL_SECCOMP, securityContext=NO_SECCOMP),
+    "pss-hardened-cronjob": _workload("CronJob"),
+    "pss-hardened-statefulset": _workload("StatefulSet"),
 }
 """The same resources done right: the pack must accept each."""
