@@ -18,7 +18,7 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
-from components.policies.readiness import containers, kind_and_group
+from components.policies.readiness import containers
 from components.policies.workloads import workload
 from components.values import as_mapping, items
 
@@ -48,6 +48,7 @@ USER_DATA = {
     "aws:ec2/launchTemplate:LaunchTemplate": ("userData",),
     "aws:ec2/spotInstanceRequest:SpotInstanceRequest": ("userData", "userDataBase64"),
 }
+CONFIG_MAPS = ("kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:ConfigMapPatch")
 ALTERNATIVE = (
     "keep it in a Kubernetes Secret (env valueFrom.secretKeyRef) or AWS Secrets Manager read through "
     "IRSA / pod identity, never a literal"
@@ -123,7 +124,7 @@ def problems(args: ResourceValidationArgs) -> Iterator[str]:
     found = workload(args)
     if found is not None:
         yield from env_problems(found.pod)
-    if kind_and_group(args.resource_type, args.props) == ("ConfigMap", ""):
+    if args.resource_type in CONFIG_MAPS:
         for key, value in as_mapping(args.props.get("data")).items():
             for what in dict.fromkeys([*value_problems(str(key), str(value)), *text_problems(str(value))]):
                 yield f"data.{key} holds {what}"

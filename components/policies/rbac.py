@@ -83,6 +83,8 @@ def binding_problems(props: Mapping[str, Any]) -> list[str]:
 def validate_rbac_least_privilege(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Roles grant no wildcard and no escalate/bind/impersonate, ClusterRoles no secret reads;
     bindings give no powerful role to broad subjects or workloads."""
+    if not args.resource_type.startswith(f"kubernetes:{RBAC_GROUP}/"):
+        return
     kind_group = kind_and_group(args.resource_type, args.props)
     if kind_group is None or kind_group[1] != RBAC_GROUP:
         return

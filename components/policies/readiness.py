@@ -60,6 +60,7 @@ ADDON = "aws:eks/addon:Addon"
 POD_TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicaSet")
 ROLLOUT = ("Rollout", "argoproj.io")
 """An Argo Rollout: a Deployment's pod template under progressive delivery (``spec.template``)."""
+WORKLOAD_KINDS = frozenset({"Pod", "CronJob", *POD_TEMPLATE_KINDS, ROLLOUT[0]})
 AWAITED_KINDS = ("Deployment", "StatefulSet")
 """Kinds pulumi-kubernetes waits on until ready (10 minutes unless annotated)."""
 TIMEOUT_ANNOTATION = "pulumi.com/timeoutSeconds"
@@ -284,6 +285,11 @@ def pod_spec_of(resource: PolicyResource) -> Mapping[str, Any] | None:
 
 def workload_pod(resource_type: str, props: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """The pod spec in a workload's or bare Pod's inputs (None for anything else)."""
+    # The type token names the kind (``kubernetes:apps/v1:Deployment``, ``...:DeploymentPatch``,
+    # a CustomResource's ``kubernetes:argoproj.io/v1alpha1:Rollout``): reading it first spares
+    # every other resource the proxied reads of its inputs, for each workload rule.
+    if resource_type.rpartition(":")[2].removesuffix("Patch") not in WORKLOAD_KINDS:
+        return None
     kind_group = kind_and_group(resource_type, props)
     if kind_group is None:
         return None
