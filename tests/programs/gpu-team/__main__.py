@@ -77,6 +77,8 @@ if mistakes:
                                 "runAsNonRoot": True,
                                 "allowPrivilegeEscalation": False,
                                 "readOnlyRootFilesystem": True,
+                                "capabilities": {"drop": ["ALL"]},
+                                "seccompProfile": {"type": "RuntimeDefault"},
                             },
                             "resources": {
                                 "requests": {"cpu": "2", "memory": "8Gi", "nvidia.com/gpu": "1"},
