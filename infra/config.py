@@ -804,9 +804,10 @@ def _check_cluster_access(config: PlatformConfig) -> Iterable[Problem]:
     for argument, message in access_principal_problems(
         cluster.admin_role_arns, cluster.view_role_arns, cluster.deploy_role_arn, cluster.creator_admin
     ):
+        text = message
         for snake in ("admin_role_arns", "view_role_arns", "deploy_role_arn", "creator_admin"):
-            message = message.replace(snake, to_camel(snake))
-        yield Problem(f"{CONFIG_KEY}.cluster.{to_camel(argument)}", message)
+            text = text.replace(snake, to_camel(snake))
+        yield Problem(f"{CONFIG_KEY}.cluster.{to_camel(argument)}", text)
     # A missing cluster section is named itself: the problem path must lead into the stack file.
     key = f"{CONFIG_KEY}.cluster" + (".deployRoleArn" if "cluster" in config.model_fields_set else "")
     if config.is_prod and cluster.deploy_role_arn is None:

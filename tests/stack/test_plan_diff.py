@@ -76,7 +76,7 @@ def test_a_promotion_is_a_reviewable_version_change(tmp_path: Path) -> None:
         result = mlops("plan", "--stack", "prod", "--config", str(stack_file), "--out", str(out), *compare)
         assert result.returncode == 0, result.stderr
         plans.append(out / "plan.json")
-    assert "0 to add, 0 to remove, 1 to change\n  model fraud-detector: v7 -> v8\n" in result.stdout
+    assert "0 to add, 0 to remove, 1 to change (0 by replacing)\n  model fraud-detector: v7 -> v8\n" in result.stdout
     changed = json.loads((tmp_path / "v8" / "diff.json").read_text())["changed"]
     assert [c["urn"].rsplit("::", 1)[1] for c in changed] == ["fraud-detector-deployment"]
     assert {f["new"] for f in changed[0]["fields"]} == {"models:/fraud-detector/8"}
