@@ -57,15 +57,17 @@ prometheus-tools:
 
 # The registry's live test (tests/validators/test_registry_live.py) runs the pinned MLflow
 # (components/pins.py MLFLOW_VERSION) against a private PostgreSQL and moto's S3: MLflow, moto
-# and psycopg live in an environment of their own, rebuilt when the pin moves. The image's -full
-# extras that the server uses: auth (basic auth) and prometheus-flask-exporter (its metrics).
+# and psycopg live in an environment of their own, rebuilt when the pin moves. MLflow comes with the
+# extras the pinned `-full` image installs (docker/Dockerfile.full: extras,azure,db,gateway,genai,auth),
+# so the server runs with the image's drivers (psycopg2 from `db`, boto3 from `extras`), plus
+# prometheus-flask-exporter for its metrics.
 MLFLOW_VENV := .venv-mlflow
 mlflow-env: setup
 	@want=$$($(VENV)/bin/python -c 'from components.pins import MLFLOW_VERSION; print(MLFLOW_VERSION)'); \
-	have=$$($(MLFLOW_VENV)/bin/python -c 'import flask_wtf, prometheus_flask_exporter, moto, psycopg, mlflow; print(mlflow.__version__)' 2>/dev/null || true); \
+	have=$$($(MLFLOW_VENV)/bin/python -c 'import flask_wtf, prometheus_flask_exporter, moto, psycopg, psycopg2, boto3, azure.storage.blob, mlflow; print(mlflow.__version__)' 2>/dev/null || true); \
 	[ "$$have" = "$$want" ] || { \
 		rm -rf $(MLFLOW_VENV) && $(UV) venv -q $(MLFLOW_VENV) --python $(PYTHON) && \
-		$(UV) pip install -q --python $(MLFLOW_VENV)/bin/python "mlflow[auth]==$$want" prometheus-flask-exporter "moto[server]" "psycopg[binary]"; }
+		$(UV) pip install -q --python $(MLFLOW_VENV)/bin/python "mlflow[extras,azure,db,gateway,genai,auth]==$$want" prometheus-flask-exporter "moto[server]" "psycopg[binary]"; }
 
 # PostgreSQL for the same test: Debian's package, installed when missing (initdb is not on PATH).
 postgresql:

@@ -78,8 +78,6 @@ class RuntimeSpec:
     shared_memory: bool
     """Needs a memory-backed ``/dev/shm`` (multi-process inference, NCCL)."""
     env: dict[str, str] = field(default_factory=dict[str, str])
-    writable_paths: tuple[str, ...] = ("/tmp", MODEL_DIR)
-    """Paths the server writes (the root filesystem is read-only): each is an emptyDir."""
     readiness: Probe = Probe(period_seconds=5, timeout_seconds=5, failure_threshold=3)
     liveness: Probe = Probe(period_seconds=10, timeout_seconds=5, failure_threshold=3)
     startup_timeout_seconds: int = 5

@@ -530,7 +530,7 @@ def check_downloads(registry: Registry, prod: Mapping[str, dict[str, Any]], read
     assert 'name: "fraud-detector"' in (model / "config.pbtxt").read_text()
     assert (model / "1" / "model.onnx").read_text() == "an exported model"
     vllm = container(pods["llm-chat"], "server")
-    weights = runs["llm-chat"][0].path(vllm["args"][vllm["args"].index("--model") + 1])
+    weights = runs["llm-chat"][0].path(vllm["args"][0])  # vLLM takes the model positionally
     assert {p.name for p in weights.iterdir()} == {"config.json", "tokenizer.json", "model.safetensors"}
     custom = container(pods["scorer"], "server")
     served = runs["scorer"][0].path(custom["args"][custom["args"].index("--model-dir") + 1])
