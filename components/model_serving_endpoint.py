@@ -34,7 +34,16 @@ from components.naming import (
 )
 from components.pods import hardened, pod_security_context, zone_spread
 from components.promql import metric_name_problems, threshold_problems
-from components.runtimes import MODEL_DIR, RUNTIMES, Port, Probe, autoscaling_metric_problems, runtime_spec
+from components.runtimes import (
+    MODEL_DIR,
+    RUNTIMES,
+    TRITON,
+    VLLM,
+    Port,
+    Probe,
+    autoscaling_metric_problems,
+    runtime_spec,
+)
 
 ROLLOUTS = {
     "surge": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
@@ -427,23 +436,12 @@ def server_args(name: str, args: ModelServingEndpointArgs, bucket: str) -> list[
             if "registered_model" in args
             else f"s3://{bucket}/{args.get('model_prefix', '').rstrip('/')}"
         )
-        return [
-            "tritonserver",
-            f"--model-repository={repository}",
-            "--http-port=8000",
-            "--grpc-port=8001",
-            "--metrics-port=8002",
-            "--strict-readiness=true",
-            "--exit-on-error=true",
-            # p95 latency alerts read Triton's latency summary.
-            "--metrics-config=summary_latencies=true",
-            *extra,
-        ]
+        return ["tritonserver", f"--model-repository={repository}", *TRITON.flags, *extra]
     if runtime == "vllm":
         model = args.get("model_id", f"{MODEL_DIR}/model")
         # The model is positional: `vllm serve` warns that --model will be removed. Request
         # logging is off by default since vLLM 0.10 (--enable-log-requests turns it on).
-        return [model, "--served-model-name", served_model_name(name, args), "--port", "8000", *extra]
+        return [model, "--served-model-name", served_model_name(name, args), *VLLM.flags, *extra]
     return extra
 
 
@@ -492,15 +490,11 @@ def pod_spec(
         "readinessProbe": probe(spec.ready_path, http, spec.readiness),
         "livenessProbe": probe(spec.live_path, http, spec.liveness),
         "volumeMounts": [
-            {"name": "tmp", "mountPath": "/tmp"},
-            {"name": "models", "mountPath": MODEL_DIR},
+            *({"name": volume, "mountPath": path} for volume, path in spec.writable_paths),
             *([{"name": "shm", "mountPath": "/dev/shm"}] if spec.shared_memory else []),
         ],
     }
-    volumes: list[dict[str, Any]] = [
-        {"name": "tmp", "emptyDir": {}},
-        {"name": "models", "emptyDir": {}},
-    ]
+    volumes: list[dict[str, Any]] = [{"name": volume, "emptyDir": {}} for volume, _ in spec.writable_paths]
     if spec.shared_memory:
         volumes.append({"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": SHM_LIMIT}})
     pod: dict[str, Any] = {

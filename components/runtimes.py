@@ -1,10 +1,11 @@
 """What each model server runtime is, in one table: ports, health probes, the paths it writes,
-the environment it needs, the metrics it exports (with their Prometheus type) and the SLO signals
-those metrics support.
+the environment it needs, its fixed flags, the metrics it exports (with their Prometheus type) and
+the SLO signals those metrics support.
 
 The pod spec (:mod:`components.model_serving_endpoint`), the alert rules
-(:mod:`components.alerting`), the KEDA triggers and the delivery analysis read it, so a runtime's
-facts live here once. The names and flags were read from the pinned releases
+(:mod:`components.alerting`) and the KEDA trigger check read it, so a runtime's facts live here
+once; a canary analysis belongs on the same :attr:`RuntimeSpec.slo_signals`. The names and flags
+were read from the pinned releases
 (:data:`components.pins.IMAGES`), vendored under ``tests/vendor`` and checked there by
 ``tests/unit/test_runtimes.py``: vLLM 0.33.0 (``vllm/v1/metrics/loggers.py``,
 ``vllm/entrypoints/common/cli_args.py``) and Triton v2.71.0 (``src/command_line_parser.cc``,
@@ -78,6 +79,11 @@ class RuntimeSpec:
     shared_memory: bool
     """Needs a memory-backed ``/dev/shm`` (multi-process inference, NCCL)."""
     env: dict[str, str] = field(default_factory=dict[str, str])
+    flags: tuple[str, ...] = ()
+    """The server's fixed flags, after what it serves (the model or repository) and before the
+    caller's ``args``; each is declared by the pinned release (``tests/unit/test_runtimes.py``)."""
+    writable_paths: tuple[tuple[str, str], ...] = (("tmp", "/tmp"), ("models", MODEL_DIR))
+    """``(volume, path)`` the server writes; the root filesystem is read-only, so each is an emptyDir."""
     readiness: Probe = Probe(period_seconds=5, timeout_seconds=5, failure_threshold=3)
     liveness: Probe = Probe(period_seconds=10, timeout_seconds=5, failure_threshold=3)
     startup_timeout_seconds: int = 5
@@ -156,6 +162,7 @@ VLLM = RuntimeSpec(
         "NUMBA_CACHE_DIR": "/tmp/numba",
         "VLLM_NO_USAGE_STATS": "1",
     },
+    flags=("--port", "8000"),
     # /health waits on the engine: under a long prefill the event loop answers late. Restarting a
     # GPU pod costs minutes of capacity, so liveness tolerates a minute of slow answers.
     readiness=Probe(period_seconds=5, timeout_seconds=5, failure_threshold=3),
@@ -186,6 +193,15 @@ TRITON = RuntimeSpec(
     metrics_port="metrics",
     shared_memory=True,
     env={"HOME": "/tmp", "USER": RUNTIME_USER, "LOGNAME": RUNTIME_USER},
+    flags=(
+        "--http-port=8000",
+        "--grpc-port=8001",
+        "--metrics-port=8002",
+        "--strict-readiness=true",
+        "--exit-on-error=true",
+        # p95 latency alerts read Triton's latency summary.
+        "--metrics-config=summary_latencies=true",
+    ),
     metrics=TRITON_METRICS,
     slo_signals=(
         SloSignal(

@@ -163,3 +163,20 @@ def test_keda_metric_must_be_a_gauge_the_runtime_exports() -> None:
     assert "is a counter, not a gauge" in counter
     [unknown] = validate_endpoint(endpoint("vllm", autoscaling_metric="vllm:num_requests_queued", **base))
     assert "not a metric the vllm runtime exports" in unknown
+
+
+def test_the_tables_flags_and_writable_paths_are_what_the_pods_get() -> None:
+    """The fixed flags come from the table (and the pinned parsers declare them); every path the
+    table says the server writes is an emptyDir mounted at that path."""
+    options = set(re.findall(r'\{OPTION_\w+,\s*"([a-z-]+)"', (TRITON_SRC / "command_line_parser.cc").read_text()))
+    assert {f.split("=")[0].removeprefix("--") for f in TRITON.flags} <= options
+    assert {f for f in VLLM.flags if f.startswith("--")} <= vllm_flags()
+    for runtime, spec in (("triton", TRITON), ("vllm", VLLM)):
+        container = server(runtime)
+        args = container["args"]
+        start = args.index(spec.flags[0])
+        assert tuple(args[start : start + len(spec.flags)]) == spec.flags
+        mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+        assert all(mounts.get(path) == volume for volume, path in spec.writable_paths), mounts
+        volumes = {v["name"]: v for v in pod_spec("chat", endpoint(runtime), "image:1", "b")["volumes"]}
+        assert all(volumes[volume]["emptyDir"] == {} for volume, _ in spec.writable_paths)
