@@ -207,7 +207,8 @@ class GraphMonitor(MockMonitor):
         # The SDK's mock monitor and its messages are untyped.
         urn = self.make_urn(request.parent, request.type, request.name)
         if urn in self.registrations:
-            # The engine's own words (pkg/resource/deploy/step_generator.go): it stops the update here.
+            # The engine's own words (pkg/diag/errors.go GetDuplicateResourceURNError, raised by the step
+            # generator): it stops the update here.
             raise DuplicateUrnError(f"Duplicate resource URN '{urn}'; try giving it a unique name")
         if request.transforms:
             self._own_transforms[urn] = list(request.transforms)
