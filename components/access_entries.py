@@ -32,3 +32,20 @@ def access_principal_problems(
             )
         )
     return problems
+
+
+def preview_role_problems(preview_role_arns: Sequence[str], other_role_arns: Sequence[str]) -> list[str]:
+    """Why EKS would refuse the preview roles' access entries: a principal has one entry per
+    cluster, so a preview role named twice, or also an admin, viewer or the deploy role, fails the
+    first ``pulumi up`` with 409 ResourceInUseException."""
+    problems: list[str] = []
+    seen: set[str] = set()
+    for arn in preview_role_arns:
+        if arn in seen:
+            problems.append(f"{arn} is named twice: a role gets one access entry")
+        elif arn in other_role_arns:
+            problems.append(
+                f"{arn} is also an admin, viewer or the deploy role: a role gets one access entry, so name it once"
+            )
+        seen.add(arn)
+    return problems

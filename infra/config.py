@@ -35,7 +35,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
 from components import catalog, pins
-from components.access_entries import access_principal_problems
+from components.access_entries import access_principal_problems, preview_role_problems
 from components.catalog import NodeOs
 from components.cidrs import BROADEST_PUBLIC_PREFIX, too_broad
 from components.errors import ConfigError, Problem
@@ -261,6 +261,12 @@ class ClusterConfig(_Model):
     view_role_arns: list[RoleArn] = Field(
         default_factory=list,
         description="IAM roles granted read-only access (AmazonEKSViewPolicy, no Secrets) through access entries.",
+    )
+    preview_role_arns: list[RoleArn] = Field(
+        default_factory=list,
+        description="CI's read-only roles (preview, drift): AmazonEKSViewPolicy plus get/list on the Secrets of "
+        "exactly the namespaces where the stack keeps Secrets or Helm release records, which a refresh reads "
+        "(README, Cluster access).",
     )
     deploy_role_arn: RoleArn | None = Field(
         default=None,
@@ -808,6 +814,9 @@ def _check_cluster_access(config: PlatformConfig) -> Iterable[Problem]:
         for snake in ("admin_role_arns", "view_role_arns", "deploy_role_arn", "creator_admin"):
             text = text.replace(snake, to_camel(snake))
         yield Problem(f"{CONFIG_KEY}.cluster.{to_camel(argument)}", text)
+    others = [*cluster.admin_role_arns, *cluster.view_role_arns, *filter(None, [cluster.deploy_role_arn])]
+    for message in preview_role_problems(cluster.preview_role_arns, others):
+        yield Problem(f"{CONFIG_KEY}.cluster.previewRoleArns", message)
     # A missing cluster section is named itself: the problem path must lead into the stack file.
     key = f"{CONFIG_KEY}.cluster" + (".deployRoleArn" if "cluster" in config.model_fields_set else "")
     if config.is_prod and cluster.deploy_role_arn is None:

@@ -26,6 +26,7 @@ from components.nvidia_device_plugin import NvidiaDevicePlugin
 from components.plan.monitor import SECRET_PLACEHOLDER
 from components.plan.runner import find_project
 from components.platform_stack import export_platform, platform_contract
+from components.preview_access import preview_access
 from infra.config import (
     CONFIG_KEY,
     SECRET_KEYS,
@@ -150,6 +151,15 @@ def build(config: PlatformConfig, region: str, secrets: dict[str, pulumi.Output[
         )
         for endpoint in config.endpoints
     }
+    preview_access(
+        "eks-preview",
+        cluster_name=cluster.cluster_name,
+        role_arns=list(config.cluster.preview_role_arns),
+        secret_namespaces=secret_namespaces(config, monitoring),
+        region=region,
+        depends_on=[cluster, *namespaces.values(), *filter(None, [monitoring, model_registry])],
+        opts=k8s_opts,
+    )
 
     # The contract app teams' stacks read (PlatformStack) and the kubeconfig: no output is a secret,
     # so reading them never needs the key that decrypts this stack's state (admin passwords stay in
@@ -295,6 +305,19 @@ def registry_namespaces(config: PlatformConfig) -> list[str]:
         return []
     serving = {e.namespace for e in config.endpoints if e.model is not None and e.model.registry == registry.name}
     return sorted({*registry.allowed_namespaces, *serving})
+
+
+def secret_namespaces(config: PlatformConfig, monitoring: MonitoringStack | None) -> list[str]:
+    """Namespaces where the stack keeps Secrets or Helm release records (the Secrets a refresh of a
+    ``helm.v3.Release`` lists): the cluster's releases (cluster-autoscaler, the Prometheus CRDs,
+    Karpenter in kube-system; KEDA in keda), the monitoring stack's, the model registry's and the
+    namespaces its reader Secrets go to. ``tests/stack`` compares it with each plan's Secrets and releases."""
+    found = {"kube-system", "keda"}
+    if monitoring is not None:
+        found.add(monitoring.namespace)
+    if config.model_registry is not None:
+        found |= {config.model_registry.namespace, *registry_namespaces(config)}
+    return sorted(found)
 
 
 def registry_args(

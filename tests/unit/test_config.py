@@ -302,6 +302,12 @@ INVALID = [
         "set one of image or registry, not both",
     ),
     ("endpoints.0.cpu", "two", "platform.endpoints[0].cpu", "should match pattern"),
+    (
+        "cluster.previewRoleArns",
+        ["arn:aws:iam::123456789012:role/ci-deploy"],
+        "platform.cluster.previewRoleArns",
+        "also an admin, viewer or the deploy role: a role gets one access entry",
+    ),
 ]
 
 
