@@ -73,3 +73,28 @@ def _overlap(
     if net.version != other.version or not net.overlaps(other):
         return 0
     return min(net.num_addresses, other.num_addresses)  # CIDR blocks overlap only by containment
+
+
+DOCUMENTATION_RANGES = [
+    ipaddress.ip_network(block) for block in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+]
+"""TEST-NET-1/2/3 (RFC 5737) and IPv6's documentation prefix (RFC 3849): reserved for examples, never
+routed, so no client sends from them."""
+
+
+def documentation_only(cidr: str) -> bool:
+    """Whether a block lies inside a documentation range: it admits nobody (an example value left in
+    place). A malformed block is not (the caller checks syntax)."""
+    try:
+        network = ipaddress.ip_network(cidr.strip(), strict=False)
+    except ValueError:
+        return False
+    return any(
+        network.version == doc.version and network.subnet_of(doc)  # pyright: ignore[reportArgumentType]
+        for doc in DOCUMENTATION_RANGES
+    )
+
+
+def admits_public_addresses(cidr: str) -> bool:
+    """Whether a block admits any internet address (IANA special-purpose blocks are not)."""
+    return public_addresses([cidr]) != (0, 0)

@@ -4,6 +4,7 @@ and the Kubernetes provider every in-cluster component receives.
 
 Children (``<name>-<suffix>``): ``cluster-role``, ``secrets-key``, ``control-plane-logs``,
 ``cluster``, ``oidc``, ``admin-<role>``, ``view-<role>``, ``deploy-<role>`` (each + ``-policy``),
+``api-from-<cidr>`` (one per ``api_access_cidrs``),
 ``addon-<addon>``,
 ``system-node-role``, ``system-launch-template``, ``system-nodes``, ``k8s``,
 ``autoscaler-role`` (+ ``-policy``), ``cluster-autoscaler``, ``prometheus-crds``, ``keda`` and,
@@ -26,6 +27,7 @@ import pulumi_kubernetes as k8s
 from components import pins
 from components.access_entries import access_principal_problems
 from components.catalog import POOL_LABEL
+from components.cidrs import admits_public_addresses
 from components.errors import argument_type_problems, well_typed
 from components.helm import pinned_release
 from components.iam import document, irsa_role, service_role
@@ -104,6 +106,10 @@ class ClusterArgs(TypedDict):
     """Expose the API endpoint publicly (default False); needs ``public_access_cidrs``."""
     public_access_cidrs: NotRequired[Sequence[str]]
     """CIDRs allowed to reach a public endpoint; never 0.0.0.0/0 with ``protect``."""
+    api_access_cidrs: NotRequired[Sequence[str]]
+    """Private CIDRs (the CI runners' subnets, a VPN) admitted to the private API endpoint: TCP 443
+    ingress on the cluster security group, which otherwise admits only itself. The Kubernetes
+    provider waits for these rules."""
     admin_role_arns: NotRequired[Sequence[str]]
     """IAM roles granted cluster admin through access entries."""
     view_role_arns: NotRequired[Sequence[str]]
@@ -148,6 +154,11 @@ def validate_cluster(given: ClusterArgs) -> list[str]:
         problems.append("a public endpoint needs public_access_cidrs (never open to the internet)")
     if not public and cidrs:
         problems.append("public_access_cidrs given but endpoint_public_access is False")
+    for cidr in args.get("api_access_cidrs", []):
+        if admits_public_addresses(cidr):
+            problems.append(
+                f"api_access_cidrs: {cidr} is not a private range (the private endpoint is reached from the VPC)"
+            )
     if public and args.get("protect", True) and "0.0.0.0/0" in cidrs:
         problems.append("public_access_cidrs must not contain 0.0.0.0/0 for a protected cluster")
     if not args.get("creator_admin", False) and not (args.get("deploy_role_arn") or args.get("admin_role_arns")):
@@ -399,6 +410,21 @@ class Cluster(pulumi.ComponentResource):
         for kind, role_arn, policy_arn in grants:
             access += self._access_entry(
                 f"{name}-{kind}-{slug(role_arn.rsplit('/', 1)[-1])}", role_arn, access_policy_arn(policy_arn, region)
+            )
+
+        # Runners and VPNs reach the private endpoint only through the cluster security group.
+        for cidr in args.get("api_access_cidrs", []):
+            access.append(
+                aws.vpc.SecurityGroupIngressRule(
+                    f"{name}-api-from-{slug(cidr)}",
+                    security_group_id=self.security_group_id,
+                    cidr_ipv4=cidr,
+                    ip_protocol="tcp",
+                    from_port=443,
+                    to_port=443,
+                    description="Kubernetes API from CI runners / VPN",
+                    opts=child,
+                )
             )
 
         early_addons = [self._addon(name, addon, []) for addon in ADDONS_BEFORE_NODES]

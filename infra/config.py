@@ -37,7 +37,7 @@ from pydantic_core import PydanticCustomError
 from components import catalog, pins
 from components.access_entries import access_principal_problems, preview_role_problems
 from components.catalog import NodeOs
-from components.cidrs import BROADEST_PUBLIC_PREFIX, too_broad
+from components.cidrs import BROADEST_PUBLIC_PREFIX, admits_public_addresses, documentation_only, too_broad
 from components.errors import ConfigError, Problem
 from components.naming import (
     aws_region_problems,
@@ -254,6 +254,11 @@ class ClusterConfig(_Model):
     )
     public_access_cidrs: list[Cidr] = Field(
         default_factory=list, description="CIDRs allowed to reach a public API endpoint."
+    )
+    api_access_cidrs: list[Cidr] = Field(
+        default_factory=list,
+        description="Private CIDRs admitted to the private API endpoint on 443 (the subnets of the CI runners "
+        "that deploy, preview and check drift, a VPN): the cluster security group admits only itself otherwise.",
     )
     admin_role_arns: list[RoleArn] = Field(
         default_factory=list, description="IAM roles granted cluster-admin through access entries."
@@ -794,6 +799,20 @@ def _check_cluster(config: PlatformConfig) -> Iterable[Problem]:
     for index, cidr in enumerate(cluster.public_access_cidrs):
         if config.is_prod and ipaddress.IPv4Network(cidr).prefixlen == 0:
             yield Problem(f"{base}.publicAccessCidrs[{index}]", "0.0.0.0/0 is not allowed in prod")
+    for index, cidr in enumerate(cluster.public_access_cidrs):
+        if documentation_only(cidr):
+            yield Problem(
+                f"{base}.publicAccessCidrs[{index}]",
+                f"{cidr} is a documentation range (RFC 5737): nobody connects from it; set the egress CIDR of "
+                "your office or VPN, or use endpointPublicAccess: false and apiAccessCidrs for in-VPC runners",
+            )
+    for index, cidr in enumerate(cluster.api_access_cidrs):
+        if admits_public_addresses(cidr):
+            yield Problem(
+                f"{base}.apiAccessCidrs[{index}]",
+                f"{cidr} is not a private range: the private endpoint is reached from inside the VPC or a network "
+                "connected to it (RFC 1918 addresses)",
+            )
     broad = too_broad(cluster.public_access_cidrs)
     if config.is_prod and broad and "0.0.0.0/0" not in cluster.public_access_cidrs:
         yield Problem(

@@ -85,6 +85,7 @@ def build(config: PlatformConfig, region: str, secrets: dict[str, pulumi.Output[
         "support_type": config.cluster.support_type,
         "endpoint_public_access": config.cluster.endpoint_public_access,
         "public_access_cidrs": list(config.cluster.public_access_cidrs),
+        "api_access_cidrs": list(config.cluster.api_access_cidrs),
         "admin_role_arns": list(config.cluster.admin_role_arns),
         "view_role_arns": list(config.cluster.view_role_arns),
         "creator_admin": config.cluster.creator_admin,

@@ -303,6 +303,18 @@ INVALID = [
     ),
     ("endpoints.0.cpu", "two", "platform.endpoints[0].cpu", "should match pattern"),
     (
+        "cluster.publicAccessCidrs",
+        ["203.0.113.0/24"],
+        "platform.cluster.publicAccessCidrs[0]",
+        "203.0.113.0/24 is a documentation range (RFC 5737): nobody connects from it",
+    ),
+    (
+        "cluster.apiAccessCidrs",
+        ["10.0.0.0/16", "52.94.76.0/22"],
+        "platform.cluster.apiAccessCidrs[1]",
+        "52.94.76.0/22 is not a private range",
+    ),
+    (
         "cluster.previewRoleArns",
         ["arn:aws:iam::123456789012:role/ci-deploy"],
         "platform.cluster.previewRoleArns",
@@ -387,7 +399,7 @@ def test_public_endpoint_open_to_the_world_in_pieces_is_refused_in_prod(cidrs: l
 
 
 @pytest.mark.parametrize(
-    "cidrs", [["203.0.113.0/24", "198.51.100.0/24"], ["198.51.0.0/16", "198.51.0.0/17"], ["10.0.0.0/8", "1.2.0.0/16"]]
+    "cidrs", [["52.94.76.0/22", "3.5.140.0/22"], ["198.51.0.0/16", "198.51.0.0/17"], ["10.0.0.0/8", "1.2.0.0/16"]]
 )
 def test_known_public_ranges_are_accepted_in_prod(cidrs: list[str]) -> None:
     raw = with_change("cluster.endpointPublicAccess", True)
