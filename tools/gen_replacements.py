@@ -1,9 +1,12 @@
-"""Write ``components/plan/replacements.py`` from the vendored ForceNew extract.
+"""Write ``components/plan/replacements.py`` from the vendored replacement extracts.
 
-terraform-provider-aws names inputs in snake_case per Terraform resource; a plan names them as
-pulumi-aws does (camelCase, a repeated block pluralised: ``encryption_configuration`` is
-``encryptionConfigurations``). Each top-level name is checked against the installed pulumi_aws
-SDK's ``<Resource>Args`` so a renamed input fails here instead of silently never matching.
+Terraform-bridged providers (terraform-provider-aws, terraform-provider-random) name inputs in
+snake_case per Terraform resource; a plan names them as the Pulumi SDK does (camelCase, a
+repeated block pluralised: ``encryption_configuration`` is ``encryptionConfigurations``). Each
+top-level name is checked against the installed SDK's ``<Resource>Args`` so a renamed input
+fails here instead of silently never matching. pulumi-docker is native (its extract says which
+inputs replace: none). pulumi-kubernetes' table is per group/version/kind and already in the
+object's own field names.
 
 Run: ``.venv/bin/python tools/gen_replacements.py`` (``--check`` exits 1 when the file is stale).
 """
@@ -18,8 +21,14 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-EXTRACT = ROOT / "tests/vendor/terraform-provider-aws/force_new.json"
+VENDOR = ROOT / "tests/vendor"
+EXTRACT = VENDOR / "terraform-provider-aws/force_new.json"
+BRIDGED = [EXTRACT, VENDOR / "terraform-provider-random/force_new.json", VENDOR / "pulumi-docker/force_new.json"]
+"""Extracts keyed by provider resource, each entry naming the Pulumi tokens it covers."""
+KUBERNETES = VENDOR / "pulumi-kubernetes/force_new.json"
 TARGET = ROOT / "components/plan/replacements.py"
+LINE_LENGTH = 120
+"""ruff's line length (pyproject.toml): the module is written as ``ruff format`` leaves it."""
 
 
 def camel(snake: str) -> str:
@@ -29,51 +38,110 @@ def camel(snake: str) -> str:
 
 
 def sdk_inputs(token: str) -> set[str]:
-    """The snake_case input names of the pulumi_aws resource with type ``token``."""
-    _, module_path, class_name = token.split(":")
-    module = importlib.import_module(f"pulumi_aws.{module_path.split('/')[0]}")
-    args = getattr(module, f"{class_name}Args")
-    return set(inspect.signature(args.__init__).parameters) - {"self"}
+    """The snake_case input names of the Pulumi resource with type ``token`` in its installed SDK
+    (``aws:rds/instance:Instance`` is ``pulumi_aws.rds.Instance``, ``random:index/...`` a class of
+    ``pulumi_random`` itself)."""
+    provider, module_path, class_name = token.split(":")
+    submodule = module_path.split("/")[0]
+    package = importlib.import_module(f"pulumi_{provider}" + ("" if submodule == "index" else f".{submodule}"))
+    # Where a nested block's type already has the name ``<Resource>Args`` (the legacy Bucket's
+    # ``versioning`` block is ``BucketVersioningArgs``), Pulumi's codegen names the resource's own
+    # args ``<Resource>InitArgs``.
+    resource_module = importlib.import_module(getattr(package, class_name).__module__)
+    args = getattr(resource_module, f"{class_name}InitArgs", None) or getattr(resource_module, f"{class_name}Args")
+    return set(inspect.signature(args.__init__).parameters) - {"self", "__self__"}
 
 
-def pulumi_path(tf_path: str, inputs: set[str], token: str) -> str:
-    """The plan's path for a Terraform attribute path of resource ``token``."""
+def pulumi_path(tf_path: str, inputs: set[str], token: str, renamed: dict[str, str] | None = None) -> str:
+    """The plan's path for a Terraform attribute path of resource ``token``; ``renamed`` gives the
+    top-level names the Pulumi provider maps to another input name (``topic_arn`` is ``topic``)."""
     top, *nested = tf_path.split(".")
+    top = (renamed or {}).get(top, top)
     if top in inputs:
         name = top
     elif f"{top}s" in inputs:
         name = f"{top}s"
     else:
-        raise SystemExit(f"{EXTRACT.name}: {token} has no input {top!r} in the installed pulumi_aws")
+        raise SystemExit(f"{EXTRACT.name}: {token} has no input {top!r} in the installed SDK")
     return ".".join([camel(name), *(camel(part) for part in nested)])
 
 
-def render(extract: dict[str, Any]) -> str:
-    """The generated module's text."""
+Row = tuple[str, str, tuple[str, ...]]
+"""A token, the comment naming where its facts come from, and the paths that replace it."""
+
+
+def bridged_rows(extract: dict[str, Any]) -> list[Row]:
+    """One row per token of a bridged or native provider's extract (its comment: repository, file)."""
+    rows: list[Row] = []
+    for entry in extract["resources"].values():
+        for token in entry["tokens"]:
+            inputs = sdk_inputs(token) if entry["force_new"] else set[str]()
+            # An attribute of the copy read that the bridged version no longer has (the copy is older).
+            gone: list[str] = entry.get("not_in_sdk", [])
+            if kept := [name for name in gone if name in inputs]:
+                raise SystemExit(f"{EXTRACT.name}: {token} has {kept} again: move them back into force_new")
+            forcing = [p for p in entry["force_new"] if p.split(".")[0] not in gone]
+            paths = {pulumi_path(p, inputs, token, entry.get("renamed")) for p in forcing}
+            rows.append((token, f"{extract['source'].rsplit('/', 1)[-1]} {entry['file']}", tuple(sorted(paths))))
+    return rows
+
+
+def kubernetes_rows(extract: dict[str, Any]) -> list[Row]:
+    """One row per kind of pulumi-kubernetes' table (its own fields and every kind's identity), the
+    ConfigMap and Secret as the provider's default configuration replaces them, and the Helm release."""
+    identity: list[str] = extract["every_kind"]
+    kinds: dict[str, list[str]] = dict(extract["kinds"])
+    kinds["core/v1:ConfigMap"] = extract["configmap_immutable_by_default"]
+    kinds["core/v1:Secret"] = extract["secret_immutable_by_default"]
+    rows: list[Row] = [
+        (f"kubernetes:{kind}", "pulumi-kubernetes provider/pkg/provider/diff.go", tuple(sorted({*identity, *fields})))
+        for kind, fields in kinds.items()
+    ]
+    release = extract["helm_release"]
+    rows.append((release["token"], f"pulumi-kubernetes {release['file']}", tuple(sorted(release["force_new"]))))
+    return rows
+
+
+def render(extract: dict[str, Any] | None = None) -> str:
+    """The generated module's text (``extract`` replaces the vendored AWS extract, for tests)."""
+    extracts = [extract or _read(EXTRACT), *(_read(path) for path in BRIDGED[1:])]
+    kubernetes = _read(KUBERNETES)
+    rows = sorted(row for e in extracts for row in bridged_rows(e)) + sorted(kubernetes_rows(kubernetes))
     lines = [
         '"""Inputs each resource type can only change by being replaced. Generated by',
-        "tools/gen_replacements.py from tests/vendor/terraform-provider-aws/force_new.json",
-        f"(ForceNew in terraform-provider-aws's schemas, checked {extract['checked']}): do not edit.",
+        "tools/gen_replacements.py from tests/vendor/*/force_new.json (ForceNew and RequiresReplace in the",
+        "Terraform providers' schemas, pulumi-kubernetes' replacement table, pulumi-docker's Diff; checked",
+        f"{extracts[0]['checked']}): do not edit.",
         '"""',
+        "",
+        "KUBERNETES_EVERY_KIND: tuple[str, ...] = (",
+        *(f"    {json.dumps(path)}," for path in kubernetes["every_kind"]),
+        ")",
+        '"""What replaces any Kubernetes object, a custom resource included (pulumi-kubernetes, diff.go)."""',
         "",
         "REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {",
     ]
-    rows = sorted(
-        (token, tf_type, entry) for tf_type, entry in extract["resources"].items() for token in entry["tokens"]
-    )
-    for token, tf_type, entry in rows:
-        inputs = sdk_inputs(token)
-        paths = sorted({pulumi_path(p, inputs, token) for p in entry["force_new"]})
-        lines.append(f"    {json.dumps(token)}: (  # {tf_type}, {entry['file']}")
+    for token, source, paths in rows:
+        lines.append(f"    # {source}")
+        # As ruff formats it: an empty or one-element tuple on one line when it fits.
+        one_line = f"    {json.dumps(token)}: ({''.join(f'{json.dumps(p)},' for p in paths)}),"
+        if len(paths) <= 1 and len(one_line) <= LINE_LENGTH:
+            lines.append(one_line)
+            continue
+        lines.append(f"    {json.dumps(token)}: (")
         lines += [f"        {json.dumps(path)}," for path in paths]
         lines.append("    ),")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
+def _read(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def main(argv: list[str]) -> int:
     """Write the module, or with ``--check`` report whether it is current."""
-    text = render(json.loads(EXTRACT.read_text(encoding="utf-8")))
+    text = render()
     if "--check" in argv:
         if TARGET.read_text(encoding="utf-8") != text:
             print(f"{TARGET.relative_to(ROOT)} is stale: run tools/gen_replacements.py", file=sys.stderr)

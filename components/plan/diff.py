@@ -1,15 +1,18 @@
 """Compare two plans: what a change adds, removes and changes, and which data it destroys.
 
 A resource is matched by URN, or through the new plan's ``aliases`` (a child inherits its
-parent's), so a refactor with aliases is a change, not a delete and a create. A *destruction* is
-a stateful resource (bucket, KMS key, ECR repository, EKS cluster, RDS database) or a protected one that the
-new plan removes, renames without an alias, or changes in an input the provider can only
-apply by replacing the resource (``components/plan/replacements.py``, generated from the
-provider's ForceNew schema). Input values that are or look secret are masked.
+parent's), so a refactor with aliases is a change, not a delete and a create. A change in an
+input the provider can only apply by replacing the resource (``components/plan/replacements.py``,
+generated from the providers' own replacement rules) is a replacement. A *destruction* is a
+resource whose replacement loses data (``LOSES_DATA_ON_REPLACE``: buckets, KMS keys, registries,
+the cluster, databases, queues, log groups, volumes, a StatefulSet with volume claims) or a
+protected one that the new plan removes, renames without an alias, or replaces. Input values that
+are or look secret are masked.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -19,13 +22,30 @@ from typing import Any, cast
 from components.naming import MODEL_URI_ANNOTATION
 from components.plan.inputs import MAX_DEPTH, json_depth
 from components.plan.monitor import SECRET_PLACEHOLDER, STACK_TYPE, qualified_type
-from components.plan.replacements import REPLACE_ON_CHANGE
-from components.policies.rules import STATEFUL
+from components.plan.replacements import KUBERNETES_EVERY_KIND, REPLACE_ON_CHANGE
+from components.policies.rules import loses_data_on_replace
+
+
+def forcing_inputs(type_: str) -> tuple[str, ...] | None:
+    """The input paths that replace a resource of ``type_``, or None when nothing is known of it:
+    its provider's table, and for a Kubernetes kind outside pulumi-kubernetes' table (a custom
+    resource) the name and namespace that replace every object."""
+    if type_ in REPLACE_ON_CHANGE:
+        return REPLACE_ON_CHANGE[type_]
+    return KUBERNETES_EVERY_KIND if type_.startswith("kubernetes:") else None
 
 
 def forces_replacement(path: str, forcing: tuple[str, ...]) -> bool:
-    """Whether a changed input path is, or lies inside, one of the ``forcing`` paths."""
-    return any(path == f or path.startswith((f"{f}.", f"{f}[")) for f in forcing)
+    """Whether a changed input path is, or lies inside, one of the ``forcing`` paths (``[*]`` in
+    one stands for any list index: ``spec.containers[*].image`` forces ``spec.containers[1].image``;
+    a forcing input holding a JSON document is forced by a change inside it, ``policy(json)...``)."""
+    return any(_forcing_pattern(f).match(path) for f in forcing)
+
+
+@functools.cache
+def _forcing_pattern(forcing: str) -> re.Pattern[str]:
+    body = r"\[\d+\]".join(re.escape(part) for part in forcing.split("[*]"))
+    return re.compile(rf"{body}(?:$|[.\[(])")
 
 
 _SECRET_NAME = re.compile(r"(password|secret|token|private_?key|credential)", re.IGNORECASE)
@@ -62,6 +82,8 @@ class Destruction:
     type: str
     what: str
     reason: str
+    way_out: str
+    """How to make the change and keep what the resource holds (an alias, ignore_changes, a copy)."""
 
 
 @dataclass
@@ -89,7 +111,10 @@ class Diff:
                 }
                 for c in self.changed
             ],
-            "destroyed": [{"urn": d.urn, "type": d.type, "what": d.what, "reason": d.reason} for d in self.destroyed],
+            "destroyed": [
+                {"urn": d.urn, "type": d.type, "what": d.what, "reason": d.reason, "wayOut": d.way_out}
+                for d in self.destroyed
+            ],
         }
 
 
@@ -154,7 +179,7 @@ def _change(old: Mapping[str, Any], new: Mapping[str, Any]) -> Change | None:
         fields.append(FieldChange("urn", old["urn"], new["urn"]))
     if not fields:
         return None
-    forcing = REPLACE_ON_CHANGE.get(new["type"], ())
+    forcing = forcing_inputs(new["type"]) or ()
     replaced_by = sorted({f.path for f in fields if forces_replacement(f.path, forcing)})
     return Change(new["urn"], new["type"], old["urn"], fields, replaced_by)
 
@@ -200,44 +225,68 @@ def _destructions(
         if not _precious(resource):
             continue
         successors = [u for u in diff.added if new[u]["type"] == resource["type"]]
-        reason = "removed"
         if successors:
-            reason += (
-                f"; if it is now {new[successors[0]]['name']!r}, that is a rename: add "
-                f"aliases=[pulumi.Alias(urn={urn!r})] to keep it"
-            )
-        found.append(Destruction(urn, resource["type"], _what(resource), reason))
+            reason = f"removed; if it is now {new[successors[0]]['name']!r}, that is a rename"
+            out = f"add aliases=[pulumi.Alias(urn={urn!r})] to keep it"
+            found.append(Destruction(urn, resource["type"], _what(resource), f"{reason}: {out}", out))
+        else:
+            out = "keep it in the program, or to let it go set retain_on_delete=True first (the resource stays in AWS)"
+            found.append(Destruction(urn, resource["type"], _what(resource), "removed", out))
     for change in diff.changed:
         if change.replaced_by and _precious(old[change.old_urn]):
-            reason = (
-                f"replaced: {', '.join(change.replaced_by)} cannot change in place; "
-                f"{way_out(change.type, change.replaced_by)}"
-            )
-            found.append(Destruction(change.urn, change.type, _what(old[change.old_urn]), reason))
+            out = way_out(change.type, change.replaced_by)
+            reason = f"replaced: {', '.join(change.replaced_by)} cannot change in place; {out}"
+            found.append(Destruction(change.urn, change.type, _what(old[change.old_urn]), reason, out))
     return found
+
+
+_MOVE_THE_DATA = {
+    "aws:rds/instance:Instance": "snapshot the instance and create the new one with "
+    "snapshotIdentifier=<the snapshot> under another name, then switch over",
+    "aws:rds/cluster:Cluster": "snapshot the cluster and restore it with snapshotIdentifier=<the snapshot> "
+    "under another name, then switch over",
+    "aws:ebs/volume:Volume": "snapshot the volume and create the new one with snapshotId=<the snapshot>",
+    "aws:efs/fileSystem:FileSystem": "back the file system up (AWS Backup) and restore it into the new one",
+    "aws:s3/bucket:Bucket": "create the new bucket under another name, copy the objects (aws s3 sync), then "
+    "switch over",
+    "aws:s3/bucketV2:BucketV2": "create the new bucket under another name, copy the objects (aws s3 sync), then "
+    "switch over",
+    "aws:ecr/repository:Repository": "create the new repository under another name and push the images the "
+    "deployments pull to it, then switch over",
+    "aws:kms/key:Key": "create the new key beside the old one, re-encrypt what the old key protects, and only then "
+    "remove the old key",
+    "aws:sqs/queue:Queue": "create the new queue under another name, move the consumers, and drain the old one",
+    "aws:cloudwatch/logGroup:LogGroup": "export the retained logs to S3 (CreateExportTask) before the old group goes",
+    "aws:secretsmanager/secret:Secret": "create the new secret under another name and copy the current value into it",
+    "kubernetes:core/v1:PersistentVolumeClaim": "take a VolumeSnapshot and create the new claim with "
+    "dataSource=<the snapshot>",
+    "kubernetes:apps/v1:StatefulSet": "take a VolumeSnapshot of each claim, and create the new set's claims from them",
+}
+"""For each type whose replacement loses data, how to carry the data over when the change must apply."""
 
 
 def way_out(type_: str, replaced_by: list[str]) -> str:
     """How to make the change without losing what the resource holds."""
-    keep = ", ".join(repr(path.split(".")[0].split("[")[0]) for path in replaced_by)
+    keep = ", ".join(dict.fromkeys(repr(path.split(".")[0].split("[")[0]) for path in replaced_by))
     advice = (
         f"keep the old value, or if the live resource must stay as it is add "
         f"ignore_changes=[{keep}] (the new value then never applies)"
     )
-    if type_ == "aws:rds/instance:Instance":
-        advice += (
-            "; to move the data, snapshot the instance and create the new one with "
-            "snapshotIdentifier=<the snapshot> under another name, then switch over"
-        )
+    if type_ in _MOVE_THE_DATA:
+        advice += f"; to move the data, {_MOVE_THE_DATA[type_]}"
     return advice
 
 
 def _precious(resource: Mapping[str, Any]) -> bool:
-    return resource["type"] in STATEFUL or bool(resource.get("options", {}).get("protect"))
+    return _holds(resource) is not None or bool(resource.get("options", {}).get("protect"))
+
+
+def _holds(resource: Mapping[str, Any]) -> str | None:
+    return loses_data_on_replace(resource["type"], cast(Mapping[str, Any], resource.get("inputs") or {}))
 
 
 def _what(resource: Mapping[str, Any]) -> str:
-    kind = STATEFUL.get(resource["type"], resource["type"])
+    kind = _holds(resource) or resource["type"]
     protected = " (protected)" if resource.get("options", {}).get("protect") else ""
     return f"{kind} {resource['name']}{protected}"
 

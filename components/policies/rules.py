@@ -39,6 +39,39 @@ STATEFUL = {
 """Resource types whose deletion loses data (objects, encrypted data, images, the cluster, a database)."""
 STATEFUL_TYPES = tuple(STATEFUL)
 
+LOSES_DATA_ON_REPLACE = {
+    **STATEFUL,
+    "aws:rds/cluster:Cluster": "Aurora cluster",
+    "aws:efs/fileSystem:FileSystem": "EFS file system",
+    "aws:ebs/volume:Volume": "EBS volume",
+    "aws:secretsmanager/secret:Secret": "Secrets Manager secret",
+    "aws:sqs/queue:Queue": "SQS queue",
+    "aws:cloudwatch/logGroup:LogGroup": "log group",
+    "kubernetes:core/v1:PersistentVolumeClaim": "PersistentVolumeClaim",
+    "kubernetes:core/v1:PersistentVolume": "PersistentVolume",
+}
+"""Types whose replacement (a delete and a create) loses data or an identity others hold: the
+STATEFUL ones (a KMS key's replacement schedules the old key's deletion, leaving what it encrypted,
+an RDS instance's storage among it, unreadable), a database cluster, file systems and volumes, a
+secret (its value and ARN; rotation sets the value outside the program), a queue (the messages in
+it: Karpenter's interruption notices), a log group (its retained logs: VPC flow logs, the
+cluster's audit log) and a claim or volume (with the usual Delete reclaim policy the disk goes).
+A StatefulSet is one only with volumeClaimTemplates (:func:`loses_data_on_replace`). Not here:
+what the program recreates as it was (roles, policies, security groups, node groups, Kubernetes
+Secrets and ConfigMaps written from inputs): their replacement disrupts, and the diff shows it."""
+
+STATEFUL_SET = "kubernetes:apps/v1:StatefulSet"
+
+
+def loses_data_on_replace(type_: str, inputs: Mapping[str, Any]) -> str | None:
+    """What a replacement of a resource of ``type_`` with ``inputs`` loses (its kind's name), or
+    None. A StatefulSet with volumeClaimTemplates counts: pods lose their volumes when its claims
+    are deleted with it (persistentVolumeClaimRetentionPolicy.whenDeleted: Delete), and even when
+    they are kept the set's identity (its pods' ordinal names and stable storage binding) restarts."""
+    if type_ == STATEFUL_SET and items(as_mapping(inputs.get("spec")).get("volumeClaimTemplates")):
+        return "StatefulSet with volume claims"
+    return LOSES_DATA_ON_REPLACE.get(type_)
+
 
 def effective_tags(args: ResourceValidationArgs) -> dict[str, str]:
     """Tags an AWS resource gets: its provider's ``defaultTags`` overlaid with its own ``tags``."""

@@ -155,3 +155,75 @@ def test_changing_a_repository_key_replaces_it() -> None:
     assert destroyed.reason.startswith(
         "replaced: encryptionConfigurations[0].kmsKey cannot change in place; keep the old value"
     )
+
+
+STATEFUL_SET = "kubernetes:apps/v1:StatefulSet"
+CLAIM_TEMPLATES = [{"metadata": {"name": "data"}, "spec": {"resources": {"requests": {"storage": "10Gi"}}}}]
+
+
+def statefulset(service: str, templates: list[dict[str, Any]] | None) -> dict[str, Any]:
+    spec: dict[str, Any] = {"serviceName": service, "selector": {"matchLabels": {"app": "db"}}}
+    if templates is not None:
+        spec["volumeClaimTemplates"] = templates
+    return res(STATEFUL_SET, "db", {"metadata": {"name": "db", "namespace": "data"}, "spec": spec})
+
+
+def test_a_statefulset_with_volume_claims_is_a_destruction_when_replaced() -> None:
+    changes = diff.compare(plan(statefulset("db", CLAIM_TEMPLATES)), plan(statefulset("db-v2", CLAIM_TEMPLATES)))
+    [change] = changes.changed
+    assert change.replaced_by == ["spec.serviceName"]
+    [destroyed] = changes.destroyed
+    assert destroyed.what == "StatefulSet with volume claims db" and "VolumeSnapshot" in destroyed.way_out
+    assert changes.as_json()["destroyed"][0]["wayOut"] == destroyed.way_out
+    # Without claims the same replacement is shown, and loses no data.
+    plain = diff.compare(plan(statefulset("db", None)), plan(statefulset("db-v2", None)))
+    assert plain.changed[0].replaced_by == ["spec.serviceName"] and plain.destroyed == []
+
+
+@pytest.mark.parametrize(
+    ("type_", "old", "new", "forcing", "destroys"),
+    [
+        # pulumi-kubernetes replaces on these (provider/pkg/provider/diff.go, v4.32.0).
+        ("kubernetes:core/v1:PersistentVolumeClaim", {"spec": {"storageClassName": "gp3"}},
+         {"spec": {"storageClassName": "io2"}}, ["spec.storageClassName"], True),
+        ("kubernetes:core/v1:Service", {"spec": {"clusterIP": "10.0.0.1"}}, {"spec": {"clusterIP": "10.0.0.2"}},
+         ["spec.clusterIP"], False),
+        ("kubernetes:apps/v1:Deployment", {"spec": {"selector": {"matchLabels": {"app": "a"}}}},
+         {"spec": {"selector": {"matchLabels": {"app": "b"}}}}, ["spec.selector.matchLabels.app"], False),
+        ("kubernetes:batch/v1:Job", {"spec": {"template": {"spec": {"restartPolicy": "Never"}}}},
+         {"spec": {"template": {"spec": {"restartPolicy": "OnFailure"}}}}, ["spec.template.spec.restartPolicy"], False),
+        ("kubernetes:core/v1:Pod", {"spec": {"containers": [{"image": "a"}, {"image": "b"}]}},
+         {"spec": {"containers": [{"image": "a"}, {"image": "c"}]}}, ["spec.containers[1].image"], False),
+        # A ConfigMap or Secret with the provider's default enableConfigMapMutable/enableSecretMutable: false.
+        ("kubernetes:core/v1:ConfigMap", {"data": {"k": "1"}}, {"data": {"k": "2"}}, ["data.k"], False),
+        ("kubernetes:karpenter.sh/v1:NodePool", {"metadata": {"name": "gpu"}}, {"metadata": {"name": "gpu2"}},
+         ["metadata.name"], False),
+        ("kubernetes:helm.sh/v3:Release", {"name": "a", "namespace": "x"}, {"name": "a", "namespace": "y"},
+         ["namespace"], False),
+        ("aws:sqs/queue:Queue", {"name": "interruptions"}, {"name": "interruptions-2"}, ["name"], True),
+        ("aws:ecr/lifecyclePolicy:LifecyclePolicy", {"policy": '{"rules": [{"rulePriority": 1}]}'},
+         {"policy": '{"rules": [{"rulePriority": 2}]}'}, ["policy(json).rules[0].rulePriority"], False),
+    ],
+)  # fmt: skip
+def test_kubernetes_and_other_replacements(
+    type_: str, old: dict[str, Any], new: dict[str, Any], forcing: list[str], destroys: bool
+) -> None:
+    changes = diff.compare(plan(res(type_, "r", old)), plan(res(type_, "r", new)))
+    assert changes.changed[0].replaced_by == forcing
+    assert bool(changes.destroyed) is destroys
+    assert f"  +- {type_} r (replace)\n" in diff.render_text(changes, "base")
+
+
+def test_changes_that_pulumi_kubernetes_applies_in_place_stay_updates() -> None:
+    old = {
+        "metadata": {"name": "a", "labels": {"v": "1"}},
+        "spec": {"template": {"spec": {"containers": [{"image": "a"}]}}},
+    }
+    new = {
+        "metadata": {"name": "a", "labels": {"v": "2"}},
+        "spec": {"template": {"spec": {"containers": [{"image": "b"}]}}},
+    }
+    changes = diff.compare(
+        plan(res("kubernetes:apps/v1:Deployment", "d", old)), plan(res("kubernetes:apps/v1:Deployment", "d", new))
+    )
+    assert changes.changed[0].replaced_by == [] and changes.destroyed == []
