@@ -230,7 +230,10 @@ def _destructions(
             out = f"add aliases=[pulumi.Alias(urn={urn!r})] to keep it"
             found.append(Destruction(urn, resource["type"], _what(resource), f"{reason}: {out}", out))
         else:
-            out = "keep it in the program, or to let it go set retain_on_delete=True first (the resource stays in AWS)"
+            out = (
+                "keep it in the program, or to let it go set retain_on_delete=True first "
+                "(it then stays, outside the stack)"
+            )
             found.append(Destruction(urn, resource["type"], _what(resource), "removed", out))
     for change in diff.changed:
         if change.replaced_by and _precious(old[change.old_urn]):
