@@ -222,7 +222,10 @@ def _destructions(
     found: list[Destruction] = []
     for urn in diff.removed:
         resource = old[urn]
-        if not _precious(resource):
+        options = resource.get("options", {})
+        # The engine deletes a removed resource as its state says: one deployed with
+        # retainOnDelete (and not protected) is left in place, its data with it.
+        if not _precious(resource) or (options.get("retainOnDelete") and not options.get("protect")):
             continue
         successors = [u for u in diff.added if new[u]["type"] == resource["type"]]
         if successors:

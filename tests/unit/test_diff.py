@@ -227,3 +227,11 @@ def test_changes_that_pulumi_kubernetes_applies_in_place_stay_updates() -> None:
         plan(res("kubernetes:apps/v1:Deployment", "d", old)), plan(res("kubernetes:apps/v1:Deployment", "d", new))
     )
     assert changes.changed[0].replaced_by == [] and changes.destroyed == []
+
+
+def test_removing_a_bucket_deployed_with_retain_on_delete_destroys_nothing() -> None:
+    kept = res(BUCKET, "models-bucket", {"bucket": "b"})
+    kept["options"]["retainOnDelete"] = True
+    assert diff.compare(plan(kept), plan()).destroyed == []
+    [destroyed] = diff.compare(plan(res(BUCKET, "models-bucket", {"bucket": "b"})), plan()).destroyed
+    assert destroyed.reason == "removed" and "retain_on_delete=True first" in destroyed.way_out
