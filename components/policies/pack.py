@@ -23,8 +23,10 @@ from pulumi_policy import (
 from components.cidrs import BROADEST_PUBLIC_PREFIX
 from components.naming import INTERNET_FACING_ANNOTATION
 from components.policies import (
+    cis,
     encryption,
     escalation,
+    fsbp,
     gpu,
     iam,
     network,
@@ -416,6 +418,107 @@ RULES: list[Rule] = [
         "Subscribe an e-mail address or an HTTPS endpoint (monitoring.alertEmails, monitoring.alertHttpsEndpoints).",
         operations.validate_alarm_topics_subscribed,
         stack=True,
+    ),
+    # Catalogue controls the rules above did not reach (docs/policy-coverage.md)
+    Rule(
+        "iam-no-user-policies",
+        "IAM",
+        "No policy is attached to or inlined in an IAM user (AWS FSBP IAM.2).",
+        "Attach policies to a group, or to a role assumed through IRSA or pod identity.",
+        fsbp.validate_no_user_policies,
+    ),
+    Rule(
+        "ec2-instance-imdsv2",
+        "Network",
+        "EC2 instances require IMDSv2 tokens (FSBP EC2.8).",
+        "Set metadata_options http_tokens=required.",
+        fsbp.validate_instance_imdsv2,
+    ),
+    Rule(
+        "ec2-default-security-group-closed",
+        "Network",
+        "A managed VPC default security group has no ingress or egress rules (FSBP EC2.2).",
+        "Remove its rules; give workloads security groups of their own.",
+        fsbp.validate_default_security_group_closed,
+    ),
+    Rule(
+        "ec2-nacl-no-world-admin-ports",
+        "Network",
+        "Network ACLs allow neither SSH (22) nor RDP (3389) from 0.0.0.0/0 or ::/0 (FSBP EC2.21).",
+        "Admit the VPN or bastion CIDR, or reach instances through SSM.",
+        fsbp.validate_nacl_admin_ports,
+    ),
+    Rule(
+        "ec2-vpc-flow-logs",
+        "Network",
+        "Every VPC has a flow log (FSBP EC2.6).",
+        "Add aws.ec2.FlowLog on the VPC (Network's flow_logs).",
+        fsbp.validate_vpc_flow_logs,
+        stack=True,
+    ),
+    Rule(
+        "elb-hardened",
+        "Network",
+        "Load balancers: HTTP listeners redirect to HTTPS, ALBs drop invalid headers and defend against desync, "
+        "access logs and deletion protection on, two or more AZs; Classic ones listen on HTTPS/SSL with ACM "
+        "certificates and drain connections (FSBP ELB.1-7, 9, 10, 12-14).",
+        "Set the named field; terminate TLS with an ACM certificate.",
+        fsbp.validate_load_balancers_hardened,
+    ),
+    Rule(
+        "s3-bucket-access-hardened",
+        "Encryption",
+        "Buckets deny plain-HTTP requests in their policy and disable ACLs (BucketOwnerEnforced) (FSBP S3.5, S3.12).",
+        "Deny aws:SecureTransport false; add BucketOwnershipControls BucketOwnerEnforced (ArtifactBucket does).",
+        fsbp.validate_bucket_access,
+        stack=True,
+    ),
+    Rule(
+        "ecr-lifecycle-policy",
+        "Encryption",
+        "Every ECR repository has a lifecycle policy (FSBP ECR.3).",
+        "Add aws.ecr.LifecyclePolicy (ContainerRegistry does).",
+        fsbp.validate_ecr_lifecycle,
+        stack=True,
+    ),
+    Rule(
+        "secrets-rotated",
+        "Encryption",
+        "Secrets Manager secrets rotate automatically, at least every maxRotationDays (FSBP SecretsManager.1, .4).",
+        "Add aws.secretsmanager.SecretRotation with rotation_rules.automatically_after_days <= 90.",
+        fsbp.validate_secrets_rotated,
+        stack=True,
+        config={"maxRotationDays": {"type": "integer", "minimum": 1, "default": fsbp.MAX_ROTATION_DAYS}},
+    ),
+    Rule(
+        "rds-maintained",
+        "Encryption",
+        "Databases take minor upgrades, copy tags to snapshots, export logs to CloudWatch and use their own admin "
+        "username (FSBP RDS.9, 13, 17, 25 and their cluster twins).",
+        "Set auto_minor_version_upgrade, copy_tags_to_snapshot, enabled_cloudwatch_logs_exports and username.",
+        fsbp.validate_rds_maintained,
+    ),
+    Rule(
+        "efs-access-points-scoped",
+        "Encryption",
+        "EFS access points enforce a root directory other than / and a POSIX user (FSBP EFS.3, EFS.4).",
+        "Set root_directory.path and posix_user.",
+        fsbp.validate_efs_access_points,
+    ),
+    Rule(
+        "k8s-rbac-sensitive-grants",
+        "Kubernetes workloads",
+        "Roles grant no create on pods or persistentvolumes, no nodes/proxy, no webhook configuration writes and no "
+        "serviceaccounts/token create (CIS EKS 4.1.4, 4.1.9-4.1.12).",
+        "Drop the verb; leave it to the reviewed chart of the controller that needs it.",
+        cis.validate_rbac_sensitive_grants,
+    ),
+    Rule(
+        "k8s-no-default-namespace",
+        "Kubernetes workloads",
+        "Workloads name a namespace other than `default` (CIS EKS 4.5.2).",
+        "Set metadata.namespace (or the Kubernetes provider's namespace).",
+        cis.validate_no_default_namespace,
     ),
     # Tenancy: a team's program reaching another team or the platform (components/policies/tenancy.py)
     Rule(

@@ -3,10 +3,11 @@ restricted, for every field the pack's other workload rules do not judge already
 
 ``k8s-no-host-access`` covers baseline's privileged containers, host namespaces and hostPath
 volumes; ``k8s-least-privilege`` covers added capabilities, ``allowPrivilegeEscalation`` and
-``runAsNonRoot``. This rule covers the rest: host ports, Windows HostProcess, AppArmor, SELinux,
-``/proc`` mount type, Seccomp and sysctls (baseline); volume types, ``runAsUser: 0``, Seccomp
-RuntimeDefault/Localhost and dropping ALL capabilities (restricted). The lists are the
-pod-security-admission checks' (``staging/src/k8s.io/pod-security-admission/policy``) for 1.35.
+``runAsNonRoot``. This rule covers the rest: host ports, probe and lifecycle hosts, Windows
+HostProcess, AppArmor (field and annotation), SELinux, ``/proc`` mount type, Seccomp and sysctls
+(baseline); volume types, ``runAsUser: 0``, Seccomp RuntimeDefault/Localhost and dropping ALL
+capabilities (restricted). The lists are the checks of k8s.io/pod-security-admission v0.35.6
+(Kubernetes 1.35, ``policy/check_*.go``, read 2026-12-07; tests/vendor/catalogues/pss.json).
 A Patch is judged on what it sets: only a forbidden value, never an unset field.
 """
 
@@ -33,6 +34,8 @@ SAFE_SYSCTLS = frozenset(
         "net.ipv4.tcp_fin_timeout",
         "net.ipv4.tcp_keepalive_intvl",
         "net.ipv4.tcp_keepalive_probes",
+        "net.ipv4.tcp_rmem",
+        "net.ipv4.tcp_wmem",
     }
 )
 """Baseline "Sysctls": the namespaced, pod-isolated sysctls a pod may set."""
@@ -41,9 +44,23 @@ SELINUX_TYPES = frozenset({"", "container_t", "container_init_t", "container_kvm
 PROFILE_TYPES = frozenset({"RuntimeDefault", "Localhost"})
 """Restricted "Seccomp" (baseline forbids only Unconfined) and baseline "AppArmor" profile types."""
 RESTRICTED_VOLUMES = frozenset(
-    {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"}
+    {
+        "configMap",
+        "csi",
+        "downwardAPI",
+        "emptyDir",
+        "ephemeral",
+        "image",
+        "persistentVolumeClaim",
+        "projected",
+        "secret",
+    }
 )
 """Restricted "Volume Types"; ``hostPath`` is reported by ``k8s-no-host-access``."""
+APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/"
+"""Baseline "AppArmor": the deprecated per-container annotation, still read by the admission check."""
+HANDLERS = ("livenessProbe", "readinessProbe", "startupProbe", "lifecycle.postStart", "lifecycle.preStop")
+"""Baseline "Probes / Lifecycle Handlers" (1.34+): where ``httpGet.host`` / ``tcpSocket.host`` must stay unset."""
 
 
 def _context_problems(where: str, context: Mapping[str, Any]) -> list[str]:
@@ -67,11 +84,35 @@ def _context_problems(where: str, context: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-def pss_problems(pod: Mapping[str, Any], patch: bool) -> list[str]:
-    """What of a pod spec breaks PSS baseline or restricted outside the other workload rules.
-    With ``patch``, only values the patch sets."""
+def _handler_hosts(name: str, container: Mapping[str, Any]) -> list[str]:
+    """Probes and lifecycle handlers that send the kubelet to another host than the pod."""
+    problems: list[str] = []
+    for path in HANDLERS:
+        handler = container
+        for key in path.split("."):
+            handler = as_mapping(handler.get(key))
+        for action in ("httpGet", "tcpSocket"):
+            if host := as_mapping(handler.get(action)).get("host"):
+                problems.append(f"container {name} {path}.{action}.host is {host} (leave it unset: the pod's own IP)")
+    return problems
+
+
+def annotation_problems(annotations: Mapping[str, Any]) -> list[str]:
+    """Baseline AppArmor annotations other than runtime/default or localhost/<profile>."""
+    return [
+        f"pod annotation {key} is {value} (runtime/default or localhost/<profile>)"
+        for key, value in annotations.items()
+        if str(key).startswith(APPARMOR_ANNOTATION)
+        and value not in ("", "runtime/default")
+        and not str(value).startswith("localhost/")
+    ]
+
+
+def pss_problems(pod: Mapping[str, Any], patch: bool, annotations: Mapping[str, Any] | None = None) -> list[str]:
+    """What of a pod spec (and its pod ``annotations``) breaks PSS baseline or restricted outside
+    the other workload rules. With ``patch``, only values the patch sets."""
     pod_context = as_mapping(pod.get("securityContext"))
-    problems = _context_problems("securityContext", pod_context)
+    problems = annotation_problems(annotations or {}) + _context_problems("securityContext", pod_context)
     unsafe = [str(s.get("name")) for s in map(as_mapping, items(pod_context.get("sysctls")))]
     if unsafe := [name for name in unsafe if name not in SAFE_SYSCTLS]:
         problems.append(f"securityContext.sysctls sets {', '.join(unsafe)} (not namespaced: affects the whole node)")
@@ -91,6 +132,7 @@ def pss_problems(pod: Mapping[str, Any], patch: bool) -> list[str]:
             for index, port in enumerate(map(as_mapping, items(container.get("ports"))))
             if port.get("hostPort") not in (None, 0, 0.0)
         ]
+        problems += _handler_hosts(name, container)
         if patch:
             continue
         seccomp = as_mapping(context.get("seccompProfile")).get("type", pod_seccomp)
@@ -101,8 +143,24 @@ def pss_problems(pod: Mapping[str, Any], patch: bool) -> list[str]:
     return problems
 
 
+def pod_annotations(kind: str, props: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The annotations of the pod a workload's inputs describe (a bare Pod's own, a template's)."""
+    spec = as_mapping(props.get("spec"))
+    if kind == "Pod":
+        metadata = props.get("metadata")
+    elif kind == "CronJob":
+        metadata = as_mapping(as_mapping(as_mapping(spec.get("jobTemplate")).get("spec")).get("template")).get(
+            "metadata"
+        )
+    else:
+        metadata = as_mapping(spec.get("template")).get("metadata")
+    return as_mapping(as_mapping(metadata).get("annotations"))
+
+
 def validate_pod_security_standards(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Pod Security Standards baseline and restricted, beyond k8s-no-host-access and k8s-least-privilege."""
     found = workload(args)
-    for problem in pss_problems(found.pod, found.patch) if found is not None else []:
+    if found is None:
+        return
+    for problem in pss_problems(found.pod, found.patch, pod_annotations(found.kind, args.props)):
         report_violation(f"{problem}: the Pod Security Standards forbid it", None)

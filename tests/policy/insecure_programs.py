@@ -145,6 +145,9 @@ def _database(**overrides: Any) -> Callable[[], None]:
         "multi_az": True,
         "manage_master_user_password": True,
         "backup_retention_period": 14,
+        "copy_tags_to_snapshot": True,
+        "enabled_cloudwatch_logs_exports": ["postgresql"],
+        "username": "app",
     } | overrides
 
     def program() -> None:
@@ -153,7 +156,6 @@ def _database(**overrides: Any) -> Callable[[], None]:
             engine="postgres",
             instance_class="db.t4g.medium",
             allocated_storage=50,
-            username="app",
             **settings,
             opts=_opts(),
         )
@@ -421,6 +423,19 @@ def _unschedulable_gpu_workload() -> None:
     _deployment(pod, {"pulumi.com/timeoutSeconds": "1800"}, resources=resources)()
 
 
+def _tls_only(arn: str) -> str:
+    """A bucket policy refusing plain HTTP, as ArtifactBucket writes it."""
+    return _doc(
+        {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [arn, f"{arn}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    )
+
+
 def _deprecated_bucket(encrypted: bool) -> Callable[[], None]:
     """The deprecated BucketV2 tokens are matched as the current ones are."""
 
@@ -434,6 +449,10 @@ def _deprecated_bucket(encrypted: bool) -> Callable[[], None]:
             "legacy-public-access-block", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
             ignore_public_acls=True, restrict_public_buckets=True, opts=opts,
         )  # fmt: skip
+        aws.s3.BucketOwnershipControls(
+            "legacy-ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=opts
+        )
+        aws.s3.BucketPolicy("legacy-policy", bucket=bucket.id, policy=bucket.arn.apply(_tls_only), opts=opts)
         if encrypted:
             default = {"sse_algorithm": "aws:kms", "kms_master_key_id": "alias/data"}
             aws.s3.BucketServerSideEncryptionConfigurationV2(
@@ -632,8 +651,9 @@ def _instance_user_data(script: str) -> Callable[[], None]:
 ANY = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
 
 
-def _rollout(**container: Any) -> Callable[[], None]:
+def _rollout(pod_annotations: dict[str, str] | None = None, **container: Any) -> Callable[[], None]:
     """An Argo Rollout (its CRD declared first) running ``container``."""
+    template_metadata = {"labels": {"app": "app"}, "annotations": pod_annotations or {}}
 
     def program() -> None:
         crd = k8s.apiextensions.v1.CustomResourceDefinition(
@@ -655,7 +675,7 @@ def _rollout(**container: Any) -> Callable[[], None]:
             spec={
                 "selector": {"matchLabels": {"app": "app"}},
                 "strategy": {"canary": {"steps": [{"setWeight": 20}]}},
-                "template": {"metadata": {"labels": {"app": "app"}}, "spec": {"containers": [_container(**container)]}},
+                "template": {"metadata": template_metadata, "spec": {"containers": [_container(**container)]}},
             },
             opts=pulumi.ResourceOptions.merge(_opts(), pulumi.ResourceOptions(depends_on=[crd])),
         )
@@ -670,13 +690,15 @@ SECRET_ENV = [
 ]
 
 
-def _workload(kind: str, pod: dict[str, Any] | None = None, **container: Any) -> Callable[[], None]:
+def _workload(
+    kind: str, pod: dict[str, Any] | None = None, pod_annotations: dict[str, str] | None = None, **container: Any
+) -> Callable[[], None]:
     """A StatefulSet, DaemonSet, Job or CronJob of one hardened container (but for ``container``)."""
 
     def program() -> None:
         metadata = {"name": "app", "namespace": "serving"}
         template = {
-            "metadata": {"labels": {"app": "app"}},
+            "metadata": {"labels": {"app": "app"}, "annotations": pod_annotations or {}},
             "spec": {"containers": [_container(**container)]} | (pod or {}),
         }
         selector = {"matchLabels": {"app": "app"}}
@@ -818,6 +840,200 @@ def _team_namespace(labels: dict[str, str]) -> Callable[[], None]:
 
 
 RESTRICTED = {"pod-security.kubernetes.io/enforce": "restricted"}
+
+
+READ_ONLY = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+
+
+def _user_policy() -> None:
+    aws.iam.UserPolicyAttachment("ci-read", user="ci", policy_arn=READ_ONLY, opts=_opts())
+
+
+def _group_policy() -> None:
+    aws.iam.GroupPolicyAttachment("ci-read", group="ci", policy_arn=READ_ONLY, opts=_opts())
+
+
+def _imdsv1_instance() -> None:
+    aws.ec2.Instance(
+        "bastion", ami="ami-0123456789abcdef0", instance_type="t3.micro", subnet_id="subnet-0123456789abcdef0",
+        metadata_options={"http_tokens": "optional"}, root_block_device={"encrypted": True}, opts=_opts(),
+    )  # fmt: skip
+
+
+def _default_security_group(open_: bool) -> Callable[[], None]:
+    everything = [{"protocol": "-1", "from_port": 0, "to_port": 0, "self": True}]
+    return lambda: aws.ec2.DefaultSecurityGroup(
+        "default-sg", vpc_id="vpc-0123456789abcdef0", ingress=everything if open_ else [], egress=[], opts=_opts()
+    )
+
+
+def _nacl(cidr: str, port: int) -> Callable[[], None]:
+    def program() -> None:
+        acl = aws.ec2.NetworkAcl("private-acl", vpc_id="vpc-0123456789abcdef0", opts=_opts())
+        aws.ec2.NetworkAclRule(
+            "private-acl-ssh", network_acl_id=acl.id, rule_number=100, egress=False, protocol="tcp",
+            rule_action="allow", cidr_block=cidr, from_port=port, to_port=port, opts=_opts(),
+        )  # fmt: skip
+
+    return program
+
+
+def _vpc(flow_log: bool) -> Callable[[], None]:
+    def program() -> None:
+        vpc = aws.ec2.Vpc("app-vpc", cidr_block="10.20.0.0/16", opts=_opts())
+        if flow_log:
+            aws.ec2.FlowLog(
+                "app-vpc-flow-log", vpc_id=vpc.id, traffic_type="ALL", log_destination_type="s3",
+                log_destination="arn:aws:s3:::flow-logs-bucket", opts=_opts(),
+            )  # fmt: skip
+
+    return program
+
+
+ALB_SUBNETS = ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"]
+HTTPS_REDIRECT = [{"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "status_code": "HTTP_301"}}]
+
+
+def _load_balancer(listener_actions: list[dict[str, Any]] | None = None, **overrides: Any) -> Callable[[], None]:
+    """An internal ALB, hardened but for ``overrides``, with a port-80 listener."""
+    settings: dict[str, Any] = {
+        "internal": True,
+        "load_balancer_type": "application",
+        "subnets": ALB_SUBNETS,
+        "drop_invalid_header_fields": True,
+        "enable_deletion_protection": True,
+        "access_logs": {"bucket": "alb-logs", "enabled": True},
+    } | overrides
+
+    def program() -> None:
+        alb = aws.lb.LoadBalancer("app-alb", **settings, opts=_opts())
+        aws.lb.Listener(
+            "app-alb-http", load_balancer_arn=alb.arn, port=80, protocol="HTTP",
+            default_actions=listener_actions or HTTPS_REDIRECT, opts=_opts(),
+        )  # fmt: skip
+
+    return program
+
+
+def _classic_load_balancer(protocol: str) -> Callable[[], None]:
+    listener = {"instance_port": 8443, "instance_protocol": "https", "lb_port": 443, "lb_protocol": protocol}
+    if protocol in ("https", "ssl"):
+        listener["ssl_certificate_id"] = "arn:aws:acm:us-east-1:123456789012:certificate/0f5a8d1e-1111-2222-3333"
+    return lambda: aws.elb.LoadBalancer(
+        "legacy-elb", internal=True, subnets=ALB_SUBNETS, listeners=[listener], connection_draining=True, opts=_opts()
+    )
+
+
+def _secret(rotate_days: int | None) -> Callable[[], None]:
+    def program() -> None:
+        secret = aws.secretsmanager.Secret("api-token", kms_key_id="alias/secrets", opts=_opts())
+        if rotate_days is not None:
+            aws.secretsmanager.SecretRotation(
+                "api-token-rotation", secret_id=secret.id,
+                rotation_lambda_arn="arn:aws:lambda:us-east-1:123456789012:function:rotate-token",
+                rotation_rules={"automatically_after_days": rotate_days}, opts=_opts(),
+            )  # fmt: skip
+
+    return program
+
+
+def _repository(lifecycle: bool) -> Callable[[], None]:
+    def program() -> None:
+        repository = aws.ecr.Repository(
+            "app-images", image_tag_mutability="IMMUTABLE", image_scanning_configuration={"scan_on_push": True},
+            encryption_configurations=[{"encryption_type": "KMS"}], opts=_opts(),
+        )  # fmt: skip
+        if lifecycle:
+            rules = {
+                "rules": [
+                    {
+                        "rulePriority": 1,
+                        "selection": {
+                            "tagStatus": "untagged",
+                            "countType": "sinceImagePushed",
+                            "countUnit": "days",
+                            "countNumber": 14,
+                        },
+                        "action": {"type": "expire"},
+                    }
+                ]
+            }
+            aws.ecr.LifecyclePolicy("app-images-lifecycle", repository=repository.name, policy=json.dumps(rules),
+                                    opts=_opts())  # fmt: skip
+
+    return program
+
+
+def _bucket(tls_only: bool = True, ownership: str = "BucketOwnerEnforced") -> Callable[[], None]:
+    """A bucket with every companion s3-bucket-secure asks for, and a policy and ownership controls."""
+
+    def program() -> None:
+        opts = _opts()
+        bucket = aws.s3.Bucket("reports", opts=opts)
+        aws.s3.BucketVersioning(
+            "reports-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=opts
+        )
+        aws.s3.BucketPublicAccessBlock(
+            "reports-public-access-block", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
+            ignore_public_acls=True, restrict_public_buckets=True, opts=opts,
+        )  # fmt: skip
+        default = {"sse_algorithm": "aws:kms", "kms_master_key_id": "alias/data"}
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            "reports-encryption", bucket=bucket.id, rules=[{"apply_server_side_encryption_by_default": default}],
+            opts=opts,
+        )  # fmt: skip
+        aws.s3.BucketOwnershipControls(
+            "reports-ownership", bucket=bucket.id, rule={"object_ownership": ownership}, opts=opts
+        )
+        policy = bucket.arn.apply(_tls_only) if tls_only else bucket.arn.apply(
+            lambda arn: _doc({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                              "Action": "s3:GetObject", "Resource": f"{arn}/*"})
+        )  # fmt: skip
+        aws.s3.BucketPolicy("reports-policy", bucket=bucket.id, policy=policy, opts=opts)
+
+    return program
+
+
+def _access_point(**overrides: Any) -> Callable[[], None]:
+    settings: dict[str, Any] = {
+        "root_directory": {"path": "/models", "creation_info": {"owner_gid": 1000, "owner_uid": 1000,
+                                                                "permissions": "750"}},
+        "posix_user": {"gid": 1000, "uid": 1000},
+    } | overrides  # fmt: skip
+    return lambda: aws.efs.AccessPoint("model-cache", file_system_id="fs-0123456789abcdef0", **settings, opts=_opts())
+
+
+def _role_granting(rules: list[dict[str, Any]]) -> Callable[[], None]:
+    return lambda: k8s.rbac.v1.Role(
+        "app-role", metadata={"name": "app", "namespace": "serving"}, rules=rules, opts=_opts()
+    )
+
+
+def _in_namespace(namespace: str | None) -> Callable[[], None]:
+    def program() -> None:
+        metadata = {"name": "app"} | ({"namespace": namespace} if namespace else {})
+        k8s.apps.v1.Deployment(
+            "app", metadata=metadata,
+            spec={"selector": {"matchLabels": {"app": "app"}},
+                  "template": {"metadata": {"labels": {"app": "app"}}, "spec": {"containers": [_container()]}}},
+            opts=_opts(),
+        )  # fmt: skip
+
+    return program
+
+
+APPARMOR = "container.apparmor.security.beta.kubernetes.io/app"
+UNCONFINED = {APPARMOR: "unconfined"}
+
+
+def _annotated(kind: str, annotations: dict[str, str]) -> Callable[[], None]:
+    """A Rollout or CronJob whose pod template carries ``annotations``."""
+    if kind == "Rollout":
+        return _rollout(pod_annotations=annotations)
+    return _workload(kind, pod_annotations=annotations)
+
+
+PROBE_ELSEWHERE = {"httpGet": {"path": "/healthz", "port": 8080, "host": "169.254.169.254"}}
 
 
 PROGRAMS: dict[str, tuple[Callable[[], None], str]] = {
@@ -990,6 +1206,38 @@ PROGRAMS: dict[str, tuple[Callable[[], None], str]] = {
     ),
     "pss-patch-adds-a-host-port": (_deployment_patch(ports=PORT_ON_NODE), "k8s-pod-security-standards"),
     "pss-rollout-no-seccomp": (_rollout(securityContext=NO_SECCOMP), "k8s-pod-security-standards"),
+    # Catalogue controls (docs/policy-coverage.md): components/policies/fsbp.py, cis.py, pss.py
+    "iam-policy-on-a-user": (_user_policy, "iam-no-user-policies"),
+    "ec2-instance-imdsv1": (_imdsv1_instance, "ec2-instance-imdsv2"),
+    "default-security-group-open": (_default_security_group(True), "ec2-default-security-group-closed"),
+    "nacl-ssh-from-world": (_nacl("0.0.0.0/0", 22), "ec2-nacl-no-world-admin-ports"),
+    "vpc-without-flow-log": (_vpc(False), "ec2-vpc-flow-logs"),
+    "alb-http-listener-forwards": (_load_balancer([{"type": "forward", "target_group_arn":
+                                   "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/app/0123"}]),
+                                   "elb-hardened"),
+    "alb-keeps-invalid-headers": (_load_balancer(drop_invalid_header_fields=False), "elb-hardened"),
+    "alb-desync-monitor-only": (_load_balancer(desync_mitigation_mode="monitor"), "elb-hardened"),
+    "alb-unprotected": (_load_balancer(enable_deletion_protection=False), "elb-hardened"),
+    "classic-elb-plain-tcp": (_classic_load_balancer("tcp"), "elb-hardened"),
+    "secret-never-rotated": (_secret(None), "secrets-rotated"),
+    "secret-rotated-yearly": (_secret(365), "secrets-rotated"),
+    "ecr-without-lifecycle": (_repository(False), "ecr-lifecycle-policy"),
+    "bucket-accepts-plain-http": (_bucket(tls_only=False), "s3-bucket-access-hardened"),
+    "bucket-honours-acls": (_bucket(ownership="ObjectWriter"), "s3-bucket-access-hardened"),
+    "rds-no-minor-upgrades": (_database(auto_minor_version_upgrade=False), "rds-maintained"),
+    "rds-default-admin-user": (_database(username="postgres"), "rds-maintained"),
+    "rds-logs-not-exported": (_database(enabled_cloudwatch_logs_exports=[]), "rds-maintained"),
+    "efs-access-point-at-root": (_access_point(root_directory={"path": "/"}), "efs-access-points-scoped"),
+    "efs-access-point-any-user": (_access_point(posix_user=None), "efs-access-points-scoped"),
+    "rbac-creates-pods": (_role_granting([{"apiGroups": [""], "resources": ["pods"], "verbs": ["create"]}]),
+                          "k8s-rbac-sensitive-grants"),
+    "rbac-mints-tokens": (_role_granting([{"apiGroups": [""], "resources": ["serviceaccounts/token"],
+                                           "verbs": ["create"]}]), "k8s-rbac-sensitive-grants"),
+    "workload-in-default-namespace": (_in_namespace("default"), "k8s-no-default-namespace"),
+    "workload-without-namespace": (_in_namespace(None), "k8s-no-default-namespace"),
+    "pss-probe-on-another-host": (_deployment(livenessProbe=PROBE_ELSEWHERE), "k8s-pod-security-standards"),
+    "pss-apparmor-annotation-unconfined-rollout": (_annotated("Rollout", UNCONFINED), "k8s-pod-security-standards"),
+    "pss-apparmor-annotation-unconfined-cronjob": (_annotated("CronJob", UNCONFINED), "k8s-pod-security-standards"),
 }  # fmt: skip
 """Mistake -> (program, the one rule that must refuse it)."""
 
@@ -1042,5 +1290,27 @@ SECURE: dict[str, Callable[[], None]] = {
     "pss-pod-level-seccomp-safe-sysctl": _deployment(POD_LEVEL_SECCOMP, securityContext=NO_SECCOMP),
     "pss-hardened-cronjob": _workload("CronJob"),
     "pss-hardened-statefulset": _workload("StatefulSet"),
+    "iam-policy-on-a-group": _group_policy,
+    "default-security-group-closed": _default_security_group(False),
+    "nacl-ssh-from-the-vpn": _nacl("10.8.0.0/16", 22),
+    "vpc-with-flow-log": _vpc(True),
+    "alb-hardened": _load_balancer(),
+    "classic-elb-ssl-acm": _classic_load_balancer("ssl"),
+    "secret-rotated-monthly": _secret(30),
+    "ecr-with-lifecycle": _repository(True),
+    "bucket-tls-only-owner-enforced": _bucket(),
+    "efs-access-point-scoped": _access_point(),
+    "rbac-reads-pods": _role_granting(
+        [{"apiGroups": [""], "resources": ["pods", "pods/log"], "verbs": ["get", "list"]}]
+    ),
+    "workload-in-its-namespace": _in_namespace("serving"),
+    "pss-image-volume-and-tcp-buffers": _deployment(
+        {
+            "securityContext": {"sysctls": [{"name": "net.ipv4.tcp_rmem", "value": "4096 87380 6291456"}]},
+            "volumes": [{"name": "weights", "image": {"reference": DIGEST}}],
+        }
+    ),
+    "pss-apparmor-annotation-runtime-default": _annotated("Rollout", {APPARMOR: "runtime/default"}),
+    "pss-apparmor-annotation-localhost-cronjob": _annotated("CronJob", {APPARMOR: "localhost/k8s-serving"}),
 }
 """The same resources done right: the pack must accept each."""

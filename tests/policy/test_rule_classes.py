@@ -9,7 +9,8 @@ import pytest
 
 from components.policies.escalation import escalation_grants
 from components.policies.plaintext import text_problems, value_problems
-from components.policies.pss import pss_problems
+from components.policies.fsbp import instance_metadata_problems, listener_problems, nacl_rule_problems, tls_only
+from components.policies.pss import APPARMOR_ANNOTATION, pss_problems
 from components.policies.rbac import binding_problems, role_problems
 
 pytestmark = pytest.mark.policy
@@ -98,3 +99,54 @@ def test_pss_patches_are_judged_on_what_they_set() -> None:
     assert len(pss_problems(pod, patch=False)) == 3  # and no seccomp, no drop ALL on a full object
     safe = {"securityContext": {"sysctls": [{"name": "net.ipv4.tcp_keepalive_time", "value": "60"}]}, "containers": []}
     assert pss_problems(safe, patch=False) == []
+
+
+@pytest.mark.parametrize(
+    ("rule", "refused"),
+    [
+        ({"ruleAction": "allow", "cidrBlock": "0.0.0.0/0", "protocol": "-1"}, True),  # every port, 22 among them
+        ({"ruleAction": "allow", "ipv6CidrBlock": "::/0", "protocol": "6", "fromPort": 3000, "toPort": 3400}, True),
+        ({"action": "allow", "cidrBlock": "0.0.0.0/0", "protocol": "tcp", "fromPort": 443, "toPort": 443}, False),
+        ({"ruleAction": "deny", "cidrBlock": "0.0.0.0/0", "protocol": "-1"}, False),
+        ({"ruleAction": "allow", "cidrBlock": "0.0.0.0/0", "protocol": "udp", "fromPort": 0, "toPort": 65535}, False),
+    ],
+)
+def test_nacl_rules_refuse_admin_ports_from_the_world_only(rule: dict[str, Any], refused: bool) -> None:
+    assert bool(nacl_rule_problems("acl", rule)) is refused
+
+
+def test_tls_only_needs_a_deny_on_insecure_transport() -> None:
+    deny = {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}
+    insecure = {"Bool": {"aws:SecureTransport": "false"}}
+    assert tls_only([{"policy": {"Statement": [{**deny, "Condition": insecure}]}}])
+    assert not tls_only([{"policy": {"Statement": [{**deny, "Effect": "Allow", "Condition": insecure}]}}])
+    assert not tls_only([{"policy": {"Statement": [{**deny, "Condition": {"Bool": {"aws:SecureTransport": "true"}}}]}}])
+    assert not tls_only([])
+
+
+def test_listeners_and_instances_edges() -> None:
+    redirect = [{"type": "redirect", "redirect": {"protocol": "HTTPS"}}]
+    assert listener_problems({"protocol": "HTTP", "defaultActions": redirect}) == []
+    assert listener_problems({"protocol": "HTTPS", "defaultActions": [{"type": "forward"}]}) == []
+    assert listener_problems({"protocol": "TCP"}) == []  # a Network Load Balancer's
+    assert instance_metadata_problems({"metadataOptions": {"httpEndpoint": "disabled"}}) == []
+    assert instance_metadata_problems({}) == [
+        "metadataOptions.httpTokens is unset: IMDSv1 answers any request; set http_tokens='required'"
+    ]
+
+
+def test_pss_allows_what_kubernetes_1_35_allows() -> None:
+    """Image volumes (restricted) and the 1.32 TCP buffer sysctls (baseline) are allowed; a probe on
+    the pod's own address (no host) too."""
+    hardened = {"securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}}
+    container = {"name": "c", "securityContext": {"capabilities": {"drop": ["ALL"]}}}
+    pod = {
+        **hardened,
+        "containers": [{**container, "readinessProbe": {"httpGet": {"path": "/", "port": 80}}}],
+        "volumes": [{"name": "weights", "image": {"reference": "registry.example/weights@sha256:" + "a" * 64}}],
+    }
+    pod["securityContext"] = {**hardened["securityContext"], "sysctls": [{"name": "net.ipv4.tcp_wmem", "value": "1"}]}
+    assert pss_problems(pod, patch=False) == []
+    assert pss_problems(pod, patch=False, annotations={APPARMOR_ANNOTATION + "c": "unconfined"}) == [
+        f"pod annotation {APPARMOR_ANNOTATION}c is unconfined (runtime/default or localhost/<profile>)"
+    ]

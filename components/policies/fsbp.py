@@ -1,0 +1,317 @@
+"""Rules for the AWS Foundational Security Best Practices controls an IaC plan can judge and the
+pack's older rules did not look at (docs/policy-coverage.md maps every control to its rule).
+
+Control IDs are Security Hub's (``EC2.8``, ``ELB.4``), read from the mirror of the standard
+cited in tests/vendor/catalogues/fsbp.json. Each check reads only what a plan holds: inputs and
+dependencies. A companion resource (a flow log, a rotation, a lifecycle policy) belongs to its
+parent when it depends on it (an Output passed as ``vpc_id``/``secret_id``/``repository``) or
+names it literally.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from pulumi_policy import PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs
+
+from components.policies.documents import statements, strings
+from components.values import as_mapping, items
+
+WORLD = ("0.0.0.0/0", "::/0")
+ADMIN_PORTS = (22, 3389)
+"""EC2.21: SSH and RDP."""
+USER_POLICY_TYPES = ("aws:iam/userPolicy:UserPolicy", "aws:iam/userPolicyAttachment:UserPolicyAttachment")
+LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
+LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
+CLASSIC_LOAD_BALANCER = "aws:elb/loadBalancer:LoadBalancer"
+MAX_ROTATION_DAYS = 90
+"""SecretsManager.4's default ``maxDaysSinceRotation``."""
+DEFAULT_ADMIN_USERNAMES = frozenset({"admin", "postgres", "root", "master", "administrator", "sa"})
+"""RDS.24/25: the usernames engines and tutorials default to (guessable by anyone who reaches the port)."""
+
+
+def instance_metadata_problems(props: Mapping[str, Any]) -> list[str]:
+    """EC2.8: an instance requires IMDSv2 tokens (its metadata otherwise answers any SSRF)."""
+    metadata = as_mapping(props.get("metadataOptions"))
+    if metadata.get("httpEndpoint") == "disabled" or metadata.get("httpTokens") == "required":
+        return []
+    tokens = metadata.get("httpTokens", "unset")
+    return [f"metadataOptions.httpTokens is {tokens}: IMDSv1 answers any request; set http_tokens='required'"]
+
+
+def validate_instance_imdsv2(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """EC2 instances require IMDSv2 (EC2.8)."""
+    if args.resource_type == "aws:ec2/instance:Instance":
+        for problem in instance_metadata_problems(args.props):
+            report_violation(f"instance {args.name}: {problem}", None)
+
+
+def validate_default_security_group_closed(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """A VPC's default security group, when a stack manages it, has no rules (EC2.2)."""
+    if args.resource_type != "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":
+        return
+    for direction in ("ingress", "egress"):
+        if items(args.props.get(direction)):
+            report_violation(
+                f"default security group {args.name}: {direction} has rules; every instance launched without a "
+                f"group gets them. Remove the {direction} blocks and give workloads their own security groups",
+                None,
+            )
+
+
+def _covers_admin_port(rule: Mapping[str, Any]) -> list[int]:
+    protocol = str(rule.get("protocol", "")).lower()
+    if protocol in ("-1", "all"):
+        return list(ADMIN_PORTS)
+    if protocol not in ("tcp", "6"):
+        return []
+    low, high = float(rule.get("fromPort", 0) or 0), float(rule.get("toPort", 0) or 0)
+    return [port for port in ADMIN_PORTS if low <= port <= high]
+
+
+def nacl_rule_problems(where: str, rule: Mapping[str, Any]) -> list[str]:
+    """EC2.21: an allow rule admitting SSH or RDP from the whole internet."""
+    action = str(rule.get("action", rule.get("ruleAction", ""))).lower()
+    source = rule.get("cidrBlock") or rule.get("ipv6CidrBlock")
+    ports = _covers_admin_port(rule)
+    if action != "allow" or source not in WORLD or not ports:
+        return []
+    shown = " and ".join(str(port) for port in ports)
+    return [f"{where} allows port {shown} from {source}; admit the VPN or bastion CIDR, or reach nodes with SSM"]
+
+
+def validate_nacl_admin_ports(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Network ACLs admit neither SSH nor RDP from 0.0.0.0/0 or ::/0 (EC2.21)."""
+    problems: list[str] = []
+    if args.resource_type == "aws:ec2/networkAcl:NetworkAcl":
+        for index, rule in enumerate(map(as_mapping, items(args.props.get("ingress")))):
+            problems += nacl_rule_problems(f"network ACL {args.name} ingress[{index}]", rule)
+    elif args.resource_type == "aws:ec2/networkAclRule:NetworkAclRule" and args.props.get("egress") is not True:
+        problems += nacl_rule_problems(f"network ACL rule {args.name}", args.props)
+    for problem in problems:
+        report_violation(problem, None)
+
+
+def validate_no_user_policies(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """IAM users get no policies of their own; permissions go to groups or roles (IAM.2)."""
+    attached_to_users = args.resource_type == "aws:iam/policyAttachment:PolicyAttachment" and items(
+        args.props.get("users")
+    )
+    if args.resource_type in USER_POLICY_TYPES or attached_to_users:
+        field = "users" if attached_to_users else "user"
+        users = ", ".join(str(u) for u in items(args.props.get("users"))) or str(args.props.get("user"))
+        report_violation(
+            f"{args.name} grants a policy to IAM user {users} ({field}); attach it to a group the user joins, or to a "
+            "role the workload assumes (IRSA / pod identity) instead of a long-lived user",
+            None,
+        )
+
+
+def _is_application(props: Mapping[str, Any]) -> bool:
+    return props.get("loadBalancerType", "application") == "application"
+
+
+def load_balancer_problems(props: Mapping[str, Any]) -> list[str]:
+    """ELB.4, ELB.5, ELB.6, ELB.12, ELB.13 for an Application, Network or Gateway Load Balancer."""
+    problems: list[str] = []
+    if _is_application(props):
+        if props.get("dropInvalidHeaderFields") is not True:
+            problems.append("dropInvalidHeaderFields is not true (ELB.4: set drop_invalid_header_fields=True)")
+        if props.get("desyncMitigationMode") == "monitor":
+            problems.append("desyncMitigationMode is monitor (ELB.12: defensive or strictest)")
+    if props.get("enableDeletionProtection") is not True:
+        problems.append("enableDeletionProtection is not true (ELB.6: set enable_deletion_protection=True)")
+    if as_mapping(props.get("accessLogs")).get("enabled") is not True:
+        problems.append("accessLogs.enabled is not true (ELB.5: log to an S3 bucket)")
+    zones = len(items(props.get("subnets"))) or len(items(props.get("subnetMappings")))
+    if zones == 1:
+        problems.append("one subnet only (ELB.13: subnets in two or more Availability Zones)")
+    return problems
+
+
+def listener_problems(props: Mapping[str, Any]) -> list[str]:
+    """ELB.1: a plain-HTTP listener only redirects to HTTPS."""
+    if str(props.get("protocol", "")).upper() != "HTTP":
+        return []
+    actions = [as_mapping(a) for a in items(props.get("defaultActions"))]
+    redirects = [as_mapping(a.get("redirect")) for a in actions if a.get("type") == "redirect"]
+    if any(str(r.get("protocol", "")).upper() == "HTTPS" for r in redirects):
+        return []
+    return ["protocol is HTTP without a redirect to HTTPS (ELB.1: default_actions type redirect, protocol HTTPS)"]
+
+
+def classic_load_balancer_problems(props: Mapping[str, Any]) -> list[str]:
+    """ELB.2, ELB.3, ELB.7, ELB.9, ELB.10, ELB.14 for a Classic Load Balancer."""
+    problems: list[str] = []
+    for index, listener in enumerate(map(as_mapping, items(props.get("listeners")))):
+        protocol = str(listener.get("lbProtocol", "")).lower()
+        if protocol in ("http", "tcp"):
+            problems.append(f"listeners[{index}].lbProtocol is {protocol} (ELB.3: https or ssl)")
+        elif ":server-certificate/" in str(listener.get("sslCertificateId", "")):
+            problems.append(f"listeners[{index}].sslCertificateId is an IAM certificate (ELB.2: an ACM certificate)")
+    if props.get("connectionDraining") is not True:
+        problems.append("connectionDraining is not true (ELB.7)")
+    if props.get("crossZoneLoadBalancing") is False:
+        problems.append("crossZoneLoadBalancing is false (ELB.9)")
+    if len(items(props.get("subnets"))) == 1 or len(items(props.get("availabilityZones"))) == 1:
+        problems.append("one Availability Zone only (ELB.10: two or more)")
+    if props.get("desyncMitigationMode") == "monitor":
+        problems.append("desyncMitigationMode is monitor (ELB.14: defensive or strictest)")
+    return problems
+
+
+_LB_CHECKS: dict[str, tuple[str, Callable[[Mapping[str, Any]], list[str]]]] = {
+    **{token: ("load balancer", load_balancer_problems) for token in LOAD_BALANCERS},
+    **{token: ("listener", listener_problems) for token in LISTENERS},
+    CLASSIC_LOAD_BALANCER: ("classic load balancer", classic_load_balancer_problems),
+}
+
+
+def validate_load_balancers_hardened(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Load balancers: HTTPS only, invalid headers dropped, desync defended, logged, protected, multi-AZ."""
+    check = _LB_CHECKS.get(args.resource_type)
+    if check is not None:
+        what, problems_of = check
+        for problem in problems_of(args.props):
+            report_violation(f"{what} {args.name}: {problem}", None)
+
+
+def rds_maintenance_problems(props: Mapping[str, Any]) -> list[str]:
+    """RDS.9/36/37, RDS.13/35, RDS.16/17, RDS.24/25 for a DB instance or cluster."""
+    problems: list[str] = []
+    if props.get("autoMinorVersionUpgrade") is False:
+        problems.append("autoMinorVersionUpgrade is false (RDS.13: minor versions carry security fixes)")
+    if props.get("copyTagsToSnapshot") is not True:
+        problems.append("copyTagsToSnapshot is not true (RDS.17: snapshots lose owner and cost tags)")
+    if not items(props.get("enabledCloudwatchLogsExports")):
+        problems.append("enabledCloudwatchLogsExports is empty (RDS.9: export the engine's log, e.g. postgresql)")
+    username = props.get("username", props.get("masterUsername"))
+    engine = str(props.get("engine", ""))
+    if props.get("replicateSourceDb") is None and (
+        str(username).lower() in DEFAULT_ADMIN_USERNAMES or (username is None and "postgres" in engine)
+    ):
+        problems.append(f"the admin username is {username or 'the default postgres'} (RDS.25: choose your own)")
+    return problems
+
+
+def validate_rds_maintained(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Databases take minor upgrades, copy tags to snapshots, export logs and have their own admin name."""
+    if args.resource_type in ("aws:rds/instance:Instance", "aws:rds/cluster:Cluster"):
+        for problem in rds_maintenance_problems(args.props):
+            report_violation(f"database {args.name}: {problem}", None)
+
+
+def access_point_problems(props: Mapping[str, Any]) -> list[str]:
+    """EFS.3 and EFS.4: an access point pins a root directory and a POSIX identity."""
+    problems: list[str] = []
+    path = as_mapping(props.get("rootDirectory")).get("path", "/")
+    if path in ("", "/"):
+        problems.append("rootDirectory.path is / (EFS.3: a directory of its own, e.g. /models)")
+    if not as_mapping(props.get("posixUser")):
+        problems.append("posixUser is unset (EFS.4: enforce uid and gid, whatever the client claims)")
+    return problems
+
+
+def validate_efs_access_points(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """EFS access points enforce a root directory and a user identity (EFS.3, EFS.4)."""
+    if args.resource_type == "aws:efs/accessPoint:AccessPoint":
+        for problem in access_point_problems(args.props):
+            report_violation(f"access point {args.name}: {problem}", None)
+
+
+def _companions(
+    resources: Sequence[PolicyResource], parent: PolicyResource, types: tuple[str, ...], key: str, literal: str
+) -> list[PolicyResource]:
+    """Resources of ``types`` that depend on ``parent`` or name it (``key`` = its ``literal`` input)."""
+    name = parent.props.get(literal) if literal else None
+    return [
+        r
+        for r in resources
+        if r.resource_type in types
+        and (any(d.urn == parent.urn for d in r.dependencies) or (name is not None and r.props.get(key) == name))
+    ]
+
+
+def validate_vpc_flow_logs(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    """Every VPC has a flow log (EC2.6)."""
+    for vpc in (r for r in args.resources if r.resource_type == "aws:ec2/vpc:Vpc"):
+        if not _companions(args.resources, vpc, ("aws:ec2/flowLog:FlowLog",), "vpcId", ""):
+            report_violation(
+                f"VPC {vpc.name} has no flow log (EC2.6): add aws.ec2.FlowLog with vpc_id and traffic_type ALL "
+                "(Network does with flow_logs)",
+                vpc.urn,
+            )
+
+
+def validate_ecr_lifecycle(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    """Every ECR repository has a lifecycle policy (ECR.3)."""
+    for repository in (r for r in args.resources if r.resource_type == "aws:ecr/repository:Repository"):
+        policies = ("aws:ecr/lifecyclePolicy:LifecyclePolicy",)
+        if not _companions(args.resources, repository, policies, "repository", "name"):
+            report_violation(
+                f"ECR repository {repository.name} has no lifecycle policy (ECR.3): old images accumulate; add "
+                "aws.ecr.LifecyclePolicy (ContainerRegistry does)",
+                repository.urn,
+            )
+
+
+def rotation_problems(rotations: Sequence[Mapping[str, Any]], max_days: int) -> list[str]:
+    """SecretsManager.1 and .4: a rotation exists and runs at least every ``max_days``."""
+    if not rotations:
+        return [f"no aws.secretsmanager.SecretRotation (SecretsManager.1: rotate at least every {max_days} days)"]
+    problems: list[str] = []
+    for rotation in rotations:
+        rules = as_mapping(rotation.get("rotationRules"))
+        days = rules.get("automaticallyAfterDays")
+        if days is not None and float(days) > max_days:
+            problems.append(
+                f"rotationRules.automaticallyAfterDays is {int(float(days))} (SecretsManager.4: {max_days} at most)"
+            )
+    return problems
+
+
+def validate_secrets_rotated(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    """Secrets Manager secrets rotate automatically, at least every 90 days (SecretsManager.1, .4)."""
+    max_days = int(args.get_config().get("maxRotationDays", MAX_ROTATION_DAYS))
+    for secret in (r for r in args.resources if r.resource_type == "aws:secretsmanager/secret:Secret"):
+        rotations = _companions(
+            args.resources, secret, ("aws:secretsmanager/secretRotation:SecretRotation",), "secretId", "name"
+        )
+        for problem in rotation_problems([r.props for r in rotations], max_days):
+            report_violation(f"secret {secret.name}: {problem}", secret.urn)
+
+
+def tls_only(policies: Sequence[Mapping[str, Any]]) -> bool:
+    """S3.5: some bucket policy denies requests with ``aws:SecureTransport`` false."""
+    for statement in (s for policy in policies for s in statements(policy.get("policy"))):
+        condition = as_mapping(as_mapping(statement.get("Condition")).get("Bool"))
+        secure = [str(v).lower() for v in strings(condition.get("aws:SecureTransport"))]
+        if statement.get("Effect") == "Deny" and "false" in secure:
+            return True
+    return False
+
+
+BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+BUCKET_POLICIES = ("aws:s3/bucketPolicy:BucketPolicy",)
+OWNERSHIP_CONTROLS = ("aws:s3/bucketOwnershipControls:BucketOwnershipControls",)
+
+
+def validate_bucket_access(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    """Buckets refuse plain HTTP (S3.5) and disable ACLs (S3.12)."""
+    for bucket in (r for r in args.resources if r.resource_type in BUCKETS):
+        policies = [p.props for p in _companions(args.resources, bucket, BUCKET_POLICIES, "bucket", "bucket")]
+        if not tls_only(policies):
+            report_violation(
+                f"bucket {bucket.name} accepts plain HTTP (S3.5): its bucket policy needs a Deny on "
+                'Condition.Bool."aws:SecureTransport" = "false" (ArtifactBucket has it)',
+                bucket.urn,
+            )
+        controls = _companions(args.resources, bucket, OWNERSHIP_CONTROLS, "bucket", "bucket")
+        owners = [as_mapping(c.props.get("rule")).get("objectOwnership") for c in controls]
+        if "BucketOwnerEnforced" not in owners:
+            report_violation(
+                f"bucket {bucket.name} still honours ACLs (S3.12): add aws.s3.BucketOwnershipControls with "
+                "rule.object_ownership BucketOwnerEnforced",
+                bucket.urn,
+            )
