@@ -15,6 +15,7 @@ import pulumi_aws as aws
 
 from components.iam import document
 from components.kms import account_key
+from components.zones import choose_zone_ids, zone_id_problems
 
 NAT_LAYOUTS = ("single", "perAz")
 INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "sts")
@@ -30,6 +31,10 @@ class NetworkArgs(TypedDict):
     """Availability zones to span (2-6)."""
     cluster_name: str
     """EKS cluster that uses the subnets (subnet discovery tags)."""
+    availability_zone_ids: NotRequired[list[str]]
+    """Zone IDs to place the subnets in, ``az_count`` of them (e.g. ``use1-az1``): zone names map to
+    different physical zones per account, IDs do not. Default: the first ``az_count`` zone IDs the
+    region offers without opt-in, leaving out ``components.zones.EKS_UNSUPPORTED_ZONE_IDS``."""
     nat_gateways: NotRequired[str]
     """``perAz`` (default: no AZ is a single point of failure) or ``single`` (cheaper, dev)."""
     vpc_endpoints: NotRequired[bool]
@@ -63,6 +68,10 @@ def validate_network(args: NetworkArgs) -> list[str]:
         problems.append(f"cidr must be an IPv4 network such as 10.0.0.0/16 ({exc})")
     if not 2 <= args["az_count"] <= 6:
         problems.append(f"az_count must be 2-6 (got {args['az_count']})")
+    if "availability_zone_ids" in args:
+        problems += [
+            f"availability_zone_ids: {p}" for p in zone_id_problems(args["availability_zone_ids"], args["az_count"])
+        ]
     if args.get("nat_gateways", "perAz") not in NAT_LAYOUTS:
         problems.append(f"nat_gateways must be single or perAz (got {args.get('nat_gateways')!r})")
     return problems
@@ -112,7 +121,15 @@ class Network(pulumi.ComponentResource):
         invoke = pulumi.InvokeOutputOptions(parent=self)
         cluster_tag = {f"kubernetes.io/cluster/{args['cluster_name']}": "shared"}
         public_cidrs, private_cidrs = subnet_cidrs(args["cidr"], args["az_count"])
-        zones = aws.get_availability_zones_output(state="available", opts=invoke).names
+        # Zones that need no opt-in (Local and Wavelength Zones do), as IDs: the same physical zone
+        # in every account, so a refused or under-supplied zone is refused by ID, not by a name.
+        offered = aws.get_availability_zones_output(
+            state="available",
+            filters=[aws.GetAvailabilityZonesFilterArgs(name="opt-in-status", values=["opt-in-not-required"])],
+            opts=invoke,
+        ).zone_ids
+        requested = args.get("availability_zone_ids")
+        zones = offered.apply(lambda ids: choose_zone_ids(ids, args["az_count"], requested))
 
         vpc = aws.ec2.Vpc(
             f"{name}-vpc",
@@ -138,7 +155,7 @@ class Network(pulumi.ComponentResource):
                 f"{name}-public-{i}",
                 vpc_id=vpc.id,
                 cidr_block=public_cidrs[i],
-                availability_zone=zone,
+                availability_zone_id=zone,
                 map_public_ip_on_launch=False,
                 tags={"Name": f"{name}-public-{i}", "kubernetes.io/role/elb": "1", **cluster_tag},
                 opts=child,
@@ -152,7 +169,7 @@ class Network(pulumi.ComponentResource):
                     f"{name}-private-{i}",
                     vpc_id=vpc.id,
                     cidr_block=private_cidrs[i],
-                    availability_zone=zone,
+                    availability_zone_id=zone,
                     tags={
                         "Name": f"{name}-private-{i}",
                         "kubernetes.io/role/internal-elb": "1",

@@ -50,6 +50,7 @@ from components.naming import (
 )
 from components.promql import label_matchers_problems, metric_name_problems, threshold_problems
 from components.runtimes import autoscaling_metric_problems
+from components.zones import zone_id_problems
 
 CONFIG_KEY = "platform"
 """Key of the platform object inside the project's config namespace."""
@@ -197,6 +198,11 @@ class NetworkConfig(_Model):
 
     cidr: Cidr = Field(default="10.0.0.0/16", description="VPC IPv4 CIDR block.")
     az_count: int = Field(default=3, ge=2, le=6, description="Availability zones to span (2-6).")
+    availability_zone_ids: list[str] | None = Field(
+        default=None,
+        description="Zone IDs for the subnets, azCount of them (e.g. use1-az1, not us-east-1a: names differ "
+        "per account); default: the first azCount the region offers without opt-in, except those EKS refuses.",
+    )
     nat_gateways: NatGateways = Field(
         default=NatGateways.PER_AZ, description="`single` (dev) or `perAz` (prod: no AZ SPOF)."
     )
@@ -779,6 +785,13 @@ def _check_network(config: PlatformConfig) -> Iterable[Problem]:
             )
         if not net.flow_logs:
             yield Problem(f"{base}.flowLogs", "must be true in prod")
+    if net.availability_zone_ids is not None:
+        if net.existing is not None:
+            yield Problem(
+                f"{base}.availabilityZoneIds", "not with network.existing: the existing subnets fix the zones"
+            )
+        for problem in zone_id_problems(net.availability_zone_ids, net.az_count):
+            yield Problem(f"{base}.availabilityZoneIds", problem)
     if net.existing is not None and len(net.existing.private_subnet_ids) < net.az_count:
         yield Problem(
             f"{base}.existing.privateSubnetIds",

@@ -21,7 +21,7 @@ from components.model_registry import ModelRegistry, ModelRegistryArgs
 from components.model_serving_endpoint import ModelServingEndpoint, ModelServingEndpointArgs, placement
 from components.monitoring_stack import GpuCapacityAlarm, MonitoringStack, MonitoringStackArgs
 from components.naming import aws_region_problems
-from components.network import Network
+from components.network import Network, NetworkArgs
 from components.nvidia_device_plugin import NvidiaDevicePlugin
 from components.plan.monitor import SECRET_PLACEHOLDER
 from components.plan.runner import find_project
@@ -193,19 +193,18 @@ def network(config: PlatformConfig, opts: pulumi.ResourceOptions) -> tuple[pulum
     net = config.network
     if net.existing is not None:
         return net.existing.vpc_id, list(net.existing.private_subnet_ids)
-    created = Network(
-        "network",
-        {
-            "cidr": net.cidr,
-            "az_count": net.az_count,
-            "nat_gateways": net.nat_gateways.value,
-            "vpc_endpoints": net.vpc_endpoints,
-            "flow_logs": net.flow_logs,
-            "cluster_name": config.cluster_name,
-            "protect": config.is_prod,
-        },
-        opts,
-    )
+    args: NetworkArgs = {
+        "cidr": net.cidr,
+        "az_count": net.az_count,
+        "nat_gateways": net.nat_gateways.value,
+        "vpc_endpoints": net.vpc_endpoints,
+        "flow_logs": net.flow_logs,
+        "cluster_name": config.cluster_name,
+        "protect": config.is_prod,
+    }
+    if net.availability_zone_ids is not None:
+        args["availability_zone_ids"] = list(net.availability_zone_ids)
+    created = Network("network", args, opts)
     return created.vpc_id, list(created.private_subnet_ids)
 
 

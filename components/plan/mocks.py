@@ -306,6 +306,28 @@ def decode_kubernetes_yaml(text: str) -> list[Any]:
     return [_json_keys(doc) for doc in yaml.load_all(text, Loader=_KubernetesYamlLoader) if doc is not None]
 
 
+_ZONE_ID_WORDS = {
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+    "central": "c",
+    "northeast": "ne",
+    "southeast": "se",
+    "northwest": "nw",
+    "southwest": "sw",
+    "gov": "g",
+}
+
+
+def zone_id_prefix(region: str) -> str:
+    """The prefix of a region's zone IDs as AWS forms them (``us-east-1`` -> ``use1``,
+    ``ap-southeast-2`` -> ``apse2``, ``us-gov-west-1`` -> ``usgw1``), so a plan's zones look like the
+    region's; the real IDs come from DescribeAvailabilityZones at ``pulumi up``."""
+    country, *words, number = region.split("-")
+    return country + "".join(_ZONE_ID_WORDS.get(word, word[:1]) for word in words) + number
+
+
 def _invoke_results(token: str, args: dict[str, Any], region: str, account: str) -> dict[str, Any]:
     if token == "kubernetes:yaml:decode":  # yaml.ConfigFile and ConfigGroup build their objects from it
         return {"result": decode_kubernetes_yaml(str(args.get("text", "")))}
@@ -331,7 +353,7 @@ def _invoke_results(token: str, args: dict[str, Any], region: str, account: str)
         letters = "abcdef"
         return {
             "names": [f"{region}{x}" for x in letters],
-            "zoneIds": [f"use1-az{i + 1}" for i in range(len(letters))],
+            "zoneIds": [f"{zone_id_prefix(region)}-az{i + 1}" for i in range(len(letters))],
             "id": region,
         }
     if token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":

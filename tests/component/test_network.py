@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from components.network import Network, NetworkArgs, subnet_cidrs
+from components.network import Network, NetworkArgs, subnet_cidrs, validate_network
 from tests.conftest import RunProgram, named, of_type
 
 pytestmark = pytest.mark.component
@@ -42,9 +42,11 @@ def test_every_child_of_a_prod_network(run: RunProgram) -> None:
         "enableDnsSupport": True,
         "tags": {"Name": "net-vpc"},
     }
-    for i, zone in enumerate(["us-east-1a", "us-east-1b", "us-east-1c"]):
+    # By zone ID, skipping use1-az3 (EKS refuses control-plane subnets there); no zone by name.
+    for i, zone in enumerate(["use1-az1", "use1-az2", "use1-az4"]):
         public, private = r[f"net-public-{i}"].inputs, r[f"net-private-{i}"].inputs
-        assert (public["availabilityZone"], private["availabilityZone"]) == (zone, zone)
+        assert (public["availabilityZoneId"], private["availabilityZoneId"]) == (zone, zone)
+        assert "availabilityZone" not in public and "availabilityZone" not in private
         assert public["mapPublicIpOnLaunch"] is False
         assert public["tags"]["kubernetes.io/role/elb"] == "1"
         assert private["tags"]["kubernetes.io/role/internal-elb"] == "1"
@@ -110,3 +112,32 @@ def test_bad_arguments_declare_nothing(run: RunProgram, change: dict[str, object
             Network("net", {**BASE, **change})  # type: ignore[typeddict-item]
 
     assert list(named(run(program))) == []
+
+
+def test_subnets_go_to_the_zone_ids_asked_for(run: RunProgram) -> None:
+    args: NetworkArgs = {**BASE, "availability_zone_ids": ["use1-az6", "use1-az2", "use1-az5"]}
+    r = named(run(lambda: Network("net", args)))
+    zones = [
+        (r[f"net-public-{i}"].inputs["availabilityZoneId"], r[f"net-private-{i}"].inputs["availabilityZoneId"])
+        for i in range(3)
+    ]
+    assert zones == [("use1-az6", "use1-az6"), ("use1-az2", "use1-az2"), ("use1-az5", "use1-az5")]
+
+
+def test_zone_ids_are_the_regions(run: RunProgram) -> None:
+    r = named(run(lambda: Network("net", {**BASE, "az_count": 2}), config={"aws:region": "eu-west-1"}))
+    assert [r[f"net-private-{i}"].inputs["availabilityZoneId"] for i in range(2)] == ["euw1-az1", "euw1-az2"]
+
+
+def test_a_zone_the_region_does_not_offer_fails_the_program(run: RunProgram) -> None:
+    args: NetworkArgs = {**BASE, "az_count": 2, "availability_zone_ids": ["euw1-az1", "euw1-az2"]}
+    with pytest.raises(Exception, match=r"not offered in this region.*use1-az1"):
+        run(lambda: Network("net", args))
+
+
+def test_eks_refused_zone_ids_are_refused_before_any_resource() -> None:
+    problems = validate_network({**BASE, "availability_zone_ids": ["use1-az1", "use1-az3", "use1-az4"]})
+    assert problems == [
+        "availability_zone_ids: 'use1-az3': EKS refuses control-plane subnets in this zone "
+        "(UnsupportedAvailabilityZoneException)"
+    ]

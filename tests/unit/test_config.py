@@ -320,6 +320,24 @@ INVALID = [
         "platform.cluster.previewRoleArns",
         "also an admin, viewer or the deploy role: a role gets one access entry",
     ),
+    (
+        "network.availabilityZoneIds",
+        ["use1-az1", "use1-az3", "use1-az4"],
+        "platform.network.availabilityZoneIds",
+        "'use1-az3': EKS refuses control-plane subnets",
+    ),
+    (
+        "network.availabilityZoneIds",
+        ["us-east-1a", "us-east-1b", "us-east-1c"],
+        "platform.network.availabilityZoneIds",
+        "is not an availability zone ID",
+    ),
+    (
+        "network.availabilityZoneIds",
+        ["use1-az1", "use1-az2"],
+        "platform.network.availabilityZoneIds",
+        "needs one zone ID per AZ: exactly 3",
+    ),
 ]
 
 
@@ -761,3 +779,8 @@ def test_distinct_principals_each_get_an_entry() -> None:
     raw = copy.deepcopy(BASE)
     raw["cluster"] |= {"adminRoleArns": [ADMIN], "viewRoleArns": ["arn:aws:iam::123456789012:role/view"]}
     assert load_platform_config(raw, "Pulumi.prod.yaml").cluster.admin_role_arns == [ADMIN]
+
+
+def test_zone_ids_by_id_are_accepted() -> None:
+    config = load_platform_config(with_change("network.availabilityZoneIds", ["use1-az4", "use1-az1", "use1-az6"]), "x")
+    assert config.network.availability_zone_ids == ["use1-az4", "use1-az1", "use1-az6"]
