@@ -26,13 +26,13 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components import catalog, pins
+from components.aws_tags import NODE_TEMPLATE, node_template_key_problems
 from components.catalog import NodeOs
 from components.errors import argument_type_problems, well_typed
 from components.karpenter import KarpenterWiring
 from components.naming import slug
 from components.node_group import DESIRED_SIZE, launch_template, node_role, root_device
 
-NODE_TEMPLATE = "k8s.io/cluster-autoscaler/node-template"
 PROVISIONERS = ("managed", "karpenter")
 NODE_POOL_API = "karpenter.sh/v1"
 NODE_CLASS_API = "karpenter.k8s.aws/v1"
@@ -130,6 +130,14 @@ def validate_pool(given: GpuNodePoolArgs) -> list[str]:
     else:
         karpenter_only = ("ami_version", "consolidate_after", "expire_after", "termination_grace_period")
         problems += [f"{key} applies to provisioner karpenter only" for key in karpenter_only if key in args]
+        problems += [
+            f"labels {key!r}: {p}" for key in args.get("labels", {}) for p in node_template_key_problems("label", key)
+        ]
+        problems += [
+            f"taints {t['key']!r}: {p}"
+            for t in args.get("taints", [])
+            for p in node_template_key_problems("taint", t["key"])
+        ]
     return problems
 
 

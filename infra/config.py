@@ -36,6 +36,7 @@ from pydantic_core import PydanticCustomError
 
 from components import catalog, pins
 from components.access_entries import access_principal_problems, preview_role_problems
+from components.aws_tags import node_template_key_problems, rds_identifier_problems, tag_problems
 from components.catalog import NodeOs
 from components.cidrs import BROADEST_PUBLIC_PREFIX, admits_public_addresses, documentation_only, too_broad
 from components.errors import ConfigError, Problem
@@ -728,6 +729,7 @@ def check_rules(config: PlatformConfig) -> list[Problem]:
     """Rules across fields and sections; returns every problem found (empty when valid)."""
     problems: list[Problem] = []
     problems += _check_tags(config)
+    problems += _check_tag_values(config)
     sections: dict[str, Sequence[Any]] = {
         "gpuPools": config.gpu_pools,
         "buckets": config.buckets,
@@ -745,6 +747,29 @@ def check_rules(config: PlatformConfig) -> list[Problem]:
     problems += _check_model_registry(config)
     problems += _check_alert_receivers(config)
     return problems
+
+
+def _check_tag_values(config: PlatformConfig) -> Iterable[Problem]:
+    # Default tags reach every taggable resource: what one API refuses fails that resource's create.
+    for key, value in config.tags.items():
+        for problem in tag_problems(key, value, rds=config.model_registry is not None):
+            yield Problem(f"{CONFIG_KEY}.tags.{key}", problem)
+    for index, pool in enumerate(config.gpu_pools):
+        if pool.provisioner != "managed":
+            continue
+        for key in pool.labels:
+            for problem in node_template_key_problems("label", key):
+                yield Problem(f"{CONFIG_KEY}.gpuPools[{index}].labels.{key}", problem)
+        for number, taint in enumerate(pool.taints):
+            for problem in node_template_key_problems("taint", taint.key):
+                yield Problem(f"{CONFIG_KEY}.gpuPools[{index}].taints[{number}].key", problem)
+    if config.model_registry is not None:
+        name = config.model_registry.name
+        for problem in rds_identifier_problems(name):
+            yield Problem(
+                f"{CONFIG_KEY}.modelRegistry.name",
+                f"{problem}: it names the RDS instance ({name}-db-<suffix>) and its final snapshot ({name}-final)",
+            )
 
 
 def _check_tags(config: PlatformConfig) -> Iterable[Problem]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.gpu_node_pool import GpuNodePool, GpuNodePoolArgs, node_taints, node_template_tags
+from components.gpu_node_pool import GpuNodePool, GpuNodePoolArgs, node_taints, node_template_tags, validate_pool
 from tests.conftest import RunProgram, named, of_type
 
 pytestmark = pytest.mark.component
@@ -162,3 +162,12 @@ def test_bad_arguments_are_refused(run: RunProgram, change: dict[str, object], f
             GpuNodePool("gpu", {**BASE, **change})  # type: ignore[typeddict-item]
 
     assert list(named(run(program))) == []
+
+
+def test_a_label_key_too_long_for_its_auto_scaling_tag_is_refused() -> None:
+    key = "a" * 40 + ".example.com/" + "x" * 30
+    assert validate_pool({**BASE, "labels": {key: "v"}}) == [
+        f"labels {key!r}: at most 82 characters: the Auto Scaling tag "
+        "k8s.io/cluster-autoscaler/node-template/label/<key> that lets the pool scale from zero may have 128 (got 83)"
+    ]
+    assert validate_pool({**BASE, "labels": {key[1:]: "v"}}) == []

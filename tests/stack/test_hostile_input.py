@@ -303,3 +303,18 @@ def test_a_flood_of_problems_is_cut_at_fifty_lines(tmp_path: Path, capsys: pytes
     count = int(lines[0].removeprefix("invalid configuration (").split(" ")[0])
     assert count >= 80 and lines[-1] == f"{config}: ... and {count - 50} more problems"
     assert all(line.startswith(f"{config}: ") for line in lines[1:])
+
+
+def test_a_tag_aws_would_refuse_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "Pulumi.dev.yaml"
+    config.write_text((ROOT / "Pulumi.dev.yaml").read_text().replace("team: ml-platform", 'team: "ml\\u0007platform"'))
+    status, lines = run_cli(capsys, "plan", "--stack", "dev", "--config", str(config), "--out", str(tmp_path / "o"))
+    assert (status, lines) == (
+        2,
+        [
+            "invalid configuration (1 problem):",
+            f"{config}: platform.tags.team: the value may hold only Unicode letters, digits, spaces and "
+            "_ . : / = + - @ (IAM's tag pattern; found '\\x07')",
+        ],
+    )
+    assert not (tmp_path / "o").exists()

@@ -784,3 +784,41 @@ def test_distinct_principals_each_get_an_entry() -> None:
 def test_zone_ids_by_id_are_accepted() -> None:
     config = load_platform_config(with_change("network.availabilityZoneIds", ["use1-az4", "use1-az1", "use1-az6"]), "x")
     assert config.network.availability_zone_ids == ["use1-az4", "use1-az1", "use1-az6"]
+
+
+@pytest.mark.parametrize(
+    ("change", "value", "path", "fragment"),
+    [
+        ("tags.team", "ml\x07", "platform.tags.team", "found '\\x07'"),
+        ("tags.aws:owner", "me", "platform.tags.aws:owner", "must not start with aws:"),
+        ("tags.note", "a\nb", "platform.tags.note", "found '\\n'"),
+        (
+            "gpuPools.0.labels",
+            {"a" * 40 + ".example.com/" + "x" * 30: "v"},
+            "platform.gpuPools[0].labels." + "a" * 40 + ".example.com/" + "x" * 30,
+            "at most 82 characters",
+        ),
+        (
+            "gpuPools.0.taints",
+            [{"key": "t" * 83, "effect": "NO_SCHEDULE"}],
+            "platform.gpuPools[0].taints[0].key",
+            "(got 83)",
+        ),
+        (
+            "modelRegistry",
+            {"name": "ml--flow", "bucket": "models"},
+            "platform.modelRegistry.name",
+            "two consecutive hyphens",
+        ),
+    ],
+)
+def test_what_aws_refuses_in_a_tag_or_name_is_a_config_error(change: str, value: Any, path: str, fragment: str) -> None:
+    problems = problems_of(with_change(change, value))
+    assert any(p.path == path and fragment in p.message for p in problems), problems
+
+
+def test_rds_reserves_its_prefix_only_with_a_registry() -> None:
+    assert load_platform_config(with_change("tags.rds:note", "x"), "x").tags["rds:note"] == "x"
+    raw = with_change("tags.rds:note", "x")
+    raw["modelRegistry"] = {"name": "mlflow", "bucket": "models"}
+    assert any(p.path == "platform.tags.rds:note" for p in problems_of(raw))
