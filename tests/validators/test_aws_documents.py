@@ -26,6 +26,7 @@ from components.network import flow_log_role_policy
 pytestmark = pytest.mark.validators
 
 PARLIAMENT = Path(sys.executable).with_name("parliament")
+VENDOR = Path(__file__).parents[1] / "vendor"
 BUCKET = "arn:aws:s3:::models-bucket-1a2b3c4"
 ISSUER = "oidc.eks.us-east-1.amazonaws.com/id/ABC"
 KEY = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
@@ -99,10 +100,13 @@ def test_enum_values_exist_in_botocore_models() -> None:
     assert "Enabled" in enum("s3", "ExpirationStatus")
 
 
-def test_ecr_lifecycle_policy_values_exist_in_botocore() -> None:
-    # Lifecycle policy text spells the API's enums in lower case (ECR lifecycle policy docs).
+def test_ecr_lifecycle_policy_values_are_the_documented_ones() -> None:
+    # The policy is a string to PutLifecyclePolicy: its values are the user guide's (vendored), not
+    # botocore's TagStatus / ImageActionType, enums of a DescribeImages filter and a preview response.
+    documented = json.loads((VENDOR / "aws-docs" / "ecr_lifecycle_policy.json").read_text())
     rules = json.loads(lifecycle_policy(10, 3))["rules"]
-    assert {r["selection"]["tagStatus"].upper() for r in rules} <= set(enum("ecr", "TagStatus"))
-    assert {r["action"]["type"].upper() for r in rules} <= set(enum("ecr", "ImageActionType"))
+    assert {r["selection"]["tagStatus"] for r in rules} <= set(documented["selection.tagStatus"])
+    assert {r["selection"]["countType"] for r in rules} <= set(documented["selection.countType"])
+    assert {r["action"]["type"] for r in rules} <= set(documented["action.type"])
     priorities = [r["rulePriority"] for r in rules]
     assert priorities == sorted(set(priorities))
