@@ -147,7 +147,8 @@ def test_malformed_stack_file_exits_2_with_key_path(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert f"{bad}: platform.gpuPools[1].maxSize: Input should be greater than or equal to 1 (got 0)" in result.stderr
-    assert f"{bad}: platform.network.natGatways: unknown key; allowed keys: azCount, cidr" in result.stderr
+    unknown = f"{bad}: platform.network.natGatways: unknown key; allowed keys: availabilityZoneIds, azCount, cidr"
+    assert unknown in result.stderr
     assert not (tmp_path / "out").exists()
 
 
