@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from components.nvidia_device_plugin import NvidiaDevicePlugin, NvidiaDevicePluginArgs
     from components.platform_stack import PlatformContract, PlatformStack, export_platform, platform_contract
     from components.state_backend import StateBackend, StateBackendArgs
+    from components.team import Team, TeamArgs
 
 HELPERS = {
     "Access": "artifact_bucket",
@@ -70,6 +71,8 @@ _MODULES = {
     "NvidiaDevicePluginArgs": "nvidia_device_plugin",
     "StateBackend": "state_backend",
     "StateBackendArgs": "state_backend",
+    "Team": "team",
+    "TeamArgs": "team",
     **HELPERS,
 }
 
@@ -103,6 +106,8 @@ __all__ = [
     "StateBackend",
     "StateBackendArgs",
     "Taint",
+    "Team",
+    "TeamArgs",
     "export_platform",
     "placement",
     "platform_contract",

@@ -35,6 +35,7 @@ from components.monitoring_stack import MonitoringStack
 from components.naming import PLATFORM_CONTRACT_VERSION as CONTRACT_VERSION
 from components.naming import PLATFORM_OUTPUT as CONTRACT_OUTPUT
 from components.naming import PLATFORM_REFERENCE_TYPE
+from components.team import Team, TeamPrefix
 
 T = TypeVar("T")
 KUBECONFIG_OUTPUT = "kubeconfig"
@@ -77,6 +78,19 @@ class ModelRegistryContract(TypedDict):
     contracts written before it was exported."""
 
 
+class TeamContract(TypedDict):
+    """A team the platform created: where its stacks deploy and with what identity."""
+
+    namespaces: list[str]
+    """Its namespaces (Pod Security restricted, quota, default-deny NetworkPolicies)."""
+    serviceAccount: str
+    """The service account in each namespace that holds its data role."""
+    bucketPrefixes: list[TeamPrefix]
+    """The bucket prefixes its data role reads and writes."""
+    dataRoleArn: NotRequired[str]
+    """The data role (IRSA), when it has bucket prefixes."""
+
+
 class PlatformContract(TypedDict):
     """What a platform stack promises the stacks built on it (the ``platform`` output)."""
 
@@ -106,6 +120,8 @@ class PlatformContract(TypedDict):
     """SNS topic the platform's alerts go to."""
     modelRegistry: NotRequired[ModelRegistryContract]
     """The model registry, when the platform runs one."""
+    teams: NotRequired[dict[str, TeamContract]]
+    """Teams by name; absent in contracts written before teams."""
 
 
 def pool_contract(pool: GpuNodePool) -> PoolContract:
@@ -121,6 +137,18 @@ def pool_contract(pool: GpuNodePool) -> PoolContract:
     }
 
 
+def team_contract(team: Team) -> dict[str, Any]:
+    """A team's entry in the contract (:class:`TeamContract`, its role ARN still an output)."""
+    entry: dict[str, Any] = {
+        "namespaces": list(team.namespaces),
+        "serviceAccount": team.service_account,
+        "bucketPrefixes": [dict(grant) for grant in team.bucket_prefixes],
+    }
+    if team.data_role_arn is not None:
+        entry["dataRoleArn"] = team.data_role_arn
+    return entry
+
+
 def platform_contract(
     cluster: Cluster,
     *,
@@ -130,6 +158,7 @@ def platform_contract(
     registry: ContainerRegistry | None = None,
     monitoring: MonitoringStack | None = None,
     model_registry: ModelRegistry | None = None,
+    teams: Mapping[str, Team] | None = None,
 ) -> pulumi.Output[PlatformContract]:
     """The contract of a platform built from these components (no secret in it)."""
     contract: dict[str, Any] = {
@@ -155,6 +184,8 @@ def platform_contract(
             "allowedNamespaces": list(model_registry.allowed_namespaces),
             "namespace": model_registry.namespace,
         }
+    if teams:
+        contract["teams"] = {name: team_contract(team) for name, team in teams.items()}
     return cast(pulumi.Output[PlatformContract], pulumi.Output.from_input(contract))
 
 
@@ -210,6 +241,16 @@ def registry_of(contract: PlatformContract, namespace: str) -> ModelRegistryCont
             f"not {namespace!r}: add it to the platform's modelRegistry.allowedNamespaces"
         )
     return registry
+
+
+def team_of(contract: PlatformContract, team: str) -> TeamContract:
+    """The contract's team ``team``; raises ValueError for a team the platform did not create."""
+    teams = contract.get("teams", {})
+    if team not in teams:
+        raise ValueError(
+            f"has no team {team!r} (it has: {', '.join(sorted(teams)) or 'none'}): add it to the platform's teams"
+        )
+    return teams[team]
 
 
 def _entry(table: str, contract: PlatformContract, name: str) -> str:
@@ -326,6 +367,10 @@ class PlatformStack:
             alias=alias,
             namespaces=[namespace],
         )
+
+    def team(self, name: str) -> pulumi.Output[TeamContract]:
+        """The platform's team ``name``: its namespaces, service account and data role."""
+        return self._get(lambda c: team_of(c, name))
 
     def bucket_name(self, name: str) -> pulumi.Output[str]:
         """The name of the platform's artifact bucket ``name``."""

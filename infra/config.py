@@ -603,6 +603,50 @@ class MonitoringConfig(_Model):
     )
 
 
+class TeamQuotaConfig(_Model):
+    """``teams[].quota``: what each of the team's namespaces may request in total."""
+
+    gpus: int = Field(ge=0, le=1024, description="GPUs (requests.nvidia.com/gpu) the namespace's pods may request.")
+    cpu: Annotated[str, StringConstraints(pattern=r"^([1-9]\d*|\d+m)$")] = Field(
+        description="CPU requests in total (Kubernetes quantity: 16 or 500m)."
+    )
+    memory: Annotated[str, StringConstraints(pattern=r"^[1-9]\d*(Mi|Gi)$")] = Field(
+        description="Memory requests and limits in total (Mi or Gi)."
+    )
+
+
+class TeamBucketPrefixConfig(_Model):
+    """``teams[].bucketPrefixes[]``: a key prefix of a platform bucket the team reads and writes."""
+
+    bucket: DnsLabel = Field(description="Name of the bucket (buckets[].name).")
+    prefix: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*/$")] = Field(
+        description="Key prefix ending in '/' (teams/fraud/); no other team's or the registry's may overlap it."
+    )
+
+
+class TeamConfig(_Model):
+    """``teams[]``: a team deploying its own models into its own namespaces, never as cluster admin."""
+
+    name: DnsLabel = Field(description="Team name, unique in the stack (the namespaces' mlops-platform/team label).")
+    namespaces: list[DnsLabel] = Field(
+        min_length=1, description="Namespaces the platform creates for the team (Pod Security restricted)."
+    )
+    quota: TeamQuotaConfig = Field(description="Per-namespace GPU, CPU and memory quota.")
+    deployer_role_arns: list[RoleArn] = Field(
+        default_factory=list[str],
+        description="IAM roles the team deploys with: access entries scoped to its namespaces.",
+    )
+    access_policy: Literal["edit", "admin"] = Field(
+        default="edit",
+        description="edit (AmazonEKSEditPolicy) or admin (AmazonEKSAdminPolicy: also Roles and RoleBindings), "
+        "with a namespace access scope.",
+    )
+    bucket_prefixes: list[TeamBucketPrefixConfig] = Field(
+        default_factory=list[TeamBucketPrefixConfig],
+        description="Bucket prefixes the team's data role (service account team-data) reads and writes.",
+    )
+
+
 class PlatformConfig(_Model):
     """Everything one stack deploys."""
 
@@ -623,6 +667,9 @@ class PlatformConfig(_Model):
         default_factory=list[EndpointConfig], description="Model-serving endpoints."
     )
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig, description="Monitoring.")
+    teams: list[TeamConfig] = Field(
+        default_factory=list[TeamConfig], description="Teams: namespaces, quotas and namespaced access each."
+    )
     model_registry: ModelRegistryConfig | None = Field(
         default=None, description="MLflow tracking and model registry (RDS PostgreSQL store)."
     )
@@ -735,6 +782,7 @@ def check_rules(config: PlatformConfig) -> list[Problem]:
         "buckets": config.buckets,
         "registries": config.registries,
         "endpoints": config.endpoints,
+        "teams": config.teams,
     }
     for section, items in sections.items():
         problems += _check_unique_names(section, items)
@@ -746,6 +794,7 @@ def check_rules(config: PlatformConfig) -> list[Problem]:
     problems += _check_model_copier(config)
     problems += _check_model_registry(config)
     problems += _check_alert_receivers(config)
+    problems += _check_teams(config)
     return problems
 
 
@@ -1272,3 +1321,73 @@ def _model_of(annotation: Any) -> Any:
             if found is not None:
                 return found
     return None
+
+
+PLATFORM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease", "keda", "karpenter")
+"""Namespaces of the cluster and its controllers: never a team's."""
+
+
+MONITORING_NAMESPACE = "monitoring"
+"""Where the stack runs its MonitoringStack (the component's default)."""
+
+
+def platform_namespaces(config: PlatformConfig) -> set[str]:
+    """Namespaces the platform owns: the cluster's, monitoring's, the registry's and its endpoints'."""
+    owned = {*PLATFORM_NAMESPACES, *(e.namespace for e in config.endpoints)}
+    if config.monitoring.enabled:
+        owned.add(MONITORING_NAMESPACE)
+    if config.model_registry is not None:
+        owned.add(config.model_registry.namespace)
+    return owned
+
+
+def _check_teams(config: PlatformConfig) -> Iterable[Problem]:
+    """Each namespace, deployer role and bucket prefix belongs to one team and to no platform part."""
+    owned = platform_namespaces(config)
+    cluster = config.cluster
+    cluster_roles = {*cluster.admin_role_arns, *cluster.view_role_arns, *filter(None, [cluster.deploy_role_arn])}
+    buckets = {b.name for b in config.buckets}
+    namespace_of: dict[str, str] = {}
+    role_of: dict[str, str] = {}
+    prefixes: list[tuple[str, str, str]] = []  # (bucket, prefix, owner)
+    if config.model_registry is not None:
+        prefixes.append((config.model_registry.bucket, config.model_registry.artifact_prefix, "modelRegistry"))
+    for index, team in enumerate(config.teams):
+        base = f"{CONFIG_KEY}.teams[{index}]"
+        for n, namespace in enumerate(team.namespaces):
+            if namespace in owned:
+                yield Problem(
+                    f"{base}.namespaces[{n}]",
+                    f"{namespace!r} is the platform's (it owns {_names(owned)}): a team gets namespaces of its own",
+                )
+            elif namespace in namespace_of:
+                yield Problem(f"{base}.namespaces[{n}]", f"{namespace!r} is already {namespace_of[namespace]}'s")
+            else:
+                namespace_of[namespace] = f"team {team.name}"
+        for r, arn in enumerate(team.deployer_role_arns):
+            if arn in cluster_roles:
+                yield Problem(
+                    f"{base}.deployerRoleArns[{r}]",
+                    f"{arn} already has cluster-wide access (cluster.adminRoleArns, viewRoleArns or deployRoleArn); "
+                    "a role gets one access entry, and a team's is scoped to its namespaces",
+                )
+            elif arn in role_of:
+                yield Problem(f"{base}.deployerRoleArns[{r}]", f"{arn} already deploys for {role_of[arn]}")
+            else:
+                role_of[arn] = f"team {team.name}"
+        for p, grant in enumerate(team.bucket_prefixes):
+            if grant.bucket not in buckets:
+                yield Problem(
+                    f"{base}.bucketPrefixes[{p}].bucket",
+                    f"unknown bucket {grant.bucket!r}; defined: {_names(buckets)}",
+                )
+                continue
+            for bucket, prefix, owner in prefixes:
+                if bucket == grant.bucket and (prefix.startswith(grant.prefix) or grant.prefix.startswith(prefix)):
+                    yield Problem(
+                        f"{base}.bucketPrefixes[{p}].prefix",
+                        f"{grant.prefix!r} overlaps {owner}'s {prefix!r} in bucket {bucket!r}: a prefix has one owner",
+                    )
+                    break
+            else:
+                prefixes.append((grant.bucket, grant.prefix, f"team {team.name}"))

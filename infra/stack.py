@@ -17,8 +17,9 @@ from components.cluster import Cluster, ClusterArgs
 from components.container_registry import ContainerRegistry, ImageBuild, Repository
 from components.errors import ConfigError, Problem
 from components.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
+from components.model_registry import PORT as REGISTRY_PORT
 from components.model_registry import ModelRegistry, ModelRegistryArgs
-from components.model_serving_endpoint import ModelServingEndpoint, ModelServingEndpointArgs, placement
+from components.model_serving_endpoint import ModelServingEndpoint, ModelServingEndpointArgs, placement, selector_for
 from components.monitoring_stack import GpuCapacityAlarm, MonitoringStack, MonitoringStackArgs
 from components.naming import aws_region_problems
 from components.network import Network, NetworkArgs
@@ -27,14 +28,17 @@ from components.plan.monitor import SECRET_PLACEHOLDER
 from components.plan.runner import find_project
 from components.platform_stack import export_platform, platform_contract
 from components.preview_access import preview_access
+from components.team import Team, TeamAccess, TeamArgs
 from infra.config import (
     CONFIG_KEY,
+    MONITORING_NAMESPACE,
     SECRET_KEYS,
     BucketConfig,
     EndpointConfig,
     GpuPoolConfig,
     PlatformConfig,
     RegistryConfig,
+    TeamConfig,
     load_platform_config,
     plaintext_credential_problems,
     secret_problems,
@@ -123,6 +127,10 @@ def build(config: PlatformConfig, region: str, secrets: dict[str, pulumi.Output[
         )
         for ns in sorted({endpoint.namespace for endpoint in config.endpoints})
     }
+    teams = {
+        team.name: Team(team.name, team_args(team, config, cluster, buckets, region), k8s_opts) for team in config.teams
+    }
+    team_namespaces = [ns for team in teams.values() for ns in team.namespace_resources]
     monitoring = None
     if config.monitoring.enabled:
         monitoring = MonitoringStack("monitoring", monitoring_args(config, cluster, region, secrets), k8s_opts)
@@ -132,7 +140,9 @@ def build(config: PlatformConfig, region: str, secrets: dict[str, pulumi.Output[
         model_registry = ModelRegistry(
             config.model_registry.name,
             registry_args(config, cluster, buckets, registry, vpc_id, private_subnets, monitoring, secrets, region),
-            pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=list(namespaces.values()))),
+            pulumi.ResourceOptions.merge(
+                k8s_opts, pulumi.ResourceOptions(depends_on=[*namespaces.values(), *team_namespaces])
+            ),
         )
         pulumi.export("modelRegistryUri", model_registry.tracking_uri)
     endpoints = {
@@ -173,6 +183,7 @@ def build(config: PlatformConfig, region: str, secrets: dict[str, pulumi.Output[
         registry=registry,
         monitoring=monitoring,
         model_registry=model_registry,
+        teams=teams,
     )
     export_platform(contract, cluster.kubeconfig)
     pulumi.export("environment", config.environment.value)
@@ -298,13 +309,48 @@ def endpoint_args(
 
 
 def registry_namespaces(config: PlatformConfig) -> list[str]:
-    """Namespaces that may call the model registry: the configured ones and those of endpoints
-    serving its models."""
+    """Namespaces that may call the model registry: the configured ones, those of endpoints
+    serving its models and every team's (each gets its registry account's Secret there)."""
     registry = config.model_registry
     if registry is None:
         return []
     serving = {e.namespace for e in config.endpoints if e.model is not None and e.model.registry == registry.name}
-    return sorted({*registry.allowed_namespaces, *serving})
+    teams = {ns for team in config.teams for ns in team.namespaces}
+    return sorted({*registry.allowed_namespaces, *serving, *teams})
+
+
+def team_args(
+    team: TeamConfig, config: PlatformConfig, cluster: Cluster, buckets: dict[str, ArtifactBucket], region: str
+) -> TeamArgs:
+    """Team arguments from a ``teams[]`` entry (references already checked)."""
+    quota = team.quota
+    args: TeamArgs = {
+        "namespaces": list(team.namespaces),
+        "cluster_name": cluster.cluster_name,
+        "region": region,
+        "quota": {"gpus": quota.gpus, "cpu": quota.cpu, "memory": quota.memory},
+        "deployer_role_arns": list(team.deployer_role_arns),
+        "access_policy": TeamAccess(team.access_policy),
+        "monitoring_namespace": MONITORING_NAMESPACE,
+        "oidc_provider_arn": cluster.oidc_provider_arn,
+        "oidc_issuer_url": cluster.oidc_issuer_url,
+        "bucket_prefixes": [
+            {
+                "bucket": grant.bucket,
+                "bucket_arn": buckets[grant.bucket].arn,
+                "key_arn": buckets[grant.bucket].kms_key_arn,
+                "prefix": grant.prefix,
+            }
+            for grant in team.bucket_prefixes
+        ],
+    }
+    if config.model_registry is not None:
+        args["registry"] = {
+            "namespace": config.model_registry.namespace,
+            "pod_labels": selector_for(config.model_registry.name),
+            "port": REGISTRY_PORT,
+        }
+    return args
 
 
 def secret_namespaces(config: PlatformConfig, monitoring: MonitoringStack | None) -> list[str]:

@@ -1,5 +1,8 @@
 """An app team's program on a platform stack someone else runs: its own model bucket and a
-vLLM endpoint on the platform's GPU pool, scaled by KEDA on the platform's Prometheus.
+vLLM endpoint on the platform's GPU pool, scaled by KEDA on the platform's Prometheus, in the
+namespace the platform created for the team (``Team``: Pod Security restricted, a quota, default
+deny). The team deploys with a role whose access is scoped to that namespace: it creates no
+namespace and nothing cluster-wide.
 
 Everything about the platform comes from its contract (``PlatformStack``, a StackReference
 underneath): the cluster's OIDC provider, the pool's placement, a Kubernetes provider. Plan it
@@ -11,7 +14,6 @@ offline against a plan of the platform stack:
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_kubernetes as k8s
 
 from components import ArtifactBucket, ModelServingEndpoint, PlatformStack
 
@@ -24,26 +26,24 @@ aws_provider = aws.Provider(
 platform = PlatformStack(config.require("platformStack"))
 opts = pulumi.ResourceOptions(providers={"aws": aws_provider, "kubernetes": platform.provider})
 
+team_name = config.require("team")
+team = platform.team(team_name)  # fails the update if the platform has no such team
 models = ArtifactBucket("fraud-models", {"protect": stack == "prod"}, opts)
-namespace = k8s.core.v1.Namespace(
-    "namespace-fraud",
-    metadata={"name": "fraud", "labels": {"pod-security.kubernetes.io/enforce": "restricted"}},
-    opts=opts,
-)
 scorer = ModelServingEndpoint(
     "fraud-scorer",
     {
         **platform.for_workloads(),
         **models.model_source("models/fraud-scorer/"),
         "runtime": "vllm",
-        "namespace": "fraud",
+        "namespace": team_name,  # the team's namespace, created by the platform
         "pool": platform.placement(config.require("pool")),
         "max_replicas": 3,
         "autoscaling_metric": "vllm:num_requests_waiting",
     },
-    pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[namespace])),
+    opts,
 )
 
+pulumi.export("namespaces", team.apply(lambda t: t["namespaces"]))
 pulumi.export("modelsBucket", models.bucket_name)
 pulumi.export("scorerRole", scorer.role_arn)
-pulumi.export("scorerService", f"{scorer.service_name}.fraud.svc.cluster.local")
+pulumi.export("scorerService", f"{scorer.service_name}.{team_name}.svc.cluster.local")

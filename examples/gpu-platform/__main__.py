@@ -1,5 +1,6 @@
 """A whole ML platform in one program: network, cluster (with Karpenter), a GPU pool on
-Karpenter, a model bucket, a vLLM endpoint and monitoring. Each component takes what it builds on from the components
+Karpenter, a model bucket, a vLLM endpoint, monitoring and two teams (``fraud``, ``search``: their
+app stacks are examples/app-team and examples/search-team). Each component takes what it builds on from the components
 themselves (``cluster.for_node_pools()``, ``cluster.for_workloads()``,
 ``models.model_source(prefix)``, ``placement(pool)``), not fields copied out of them.
 
@@ -18,6 +19,7 @@ from components import (
     MonitoringStack,
     Network,
     NvidiaDevicePlugin,
+    Team,
     export_platform,
     placement,
     platform_contract,
@@ -97,9 +99,38 @@ monitoring = MonitoringStack(
     in_cluster,
 )
 
-# The contract app teams' programs read (examples/app-team) and the kubeconfig, both plain.
+# Each team deploys into its namespaces with a role scoped to them, never as cluster admin; its
+# data role reads and writes teams/<team>/ of the models bucket.
+teams = {
+    team: Team(
+        team,
+        {
+            "namespaces": [team],
+            "cluster_name": cluster.cluster_name,
+            "region": region,
+            "quota": {"gpus": 2, "cpu": "16", "memory": "64Gi"},
+            "deployer_role_arns": [role_arn],
+            "monitoring_namespace": monitoring.namespace,
+            "oidc_provider_arn": cluster.oidc_provider_arn,
+            "oidc_issuer_url": cluster.oidc_issuer_url,
+            "bucket_prefixes": [
+                {
+                    "bucket": "models",
+                    "bucket_arn": models.arn,
+                    "key_arn": models.kms_key_arn,
+                    "prefix": f"teams/{team}/",
+                }
+            ],
+        },
+        in_cluster,
+    )
+    for team, role_arn in pulumi.Config().require_object("teamDeployRoleArns").items()
+}
+
+# The contract app teams' programs read (examples/app-team, examples/search-team) and the
+# kubeconfig, both plain.
 contract = platform_contract(
-    cluster, region=region, pools={"gpu": gpu}, buckets={"models": models}, monitoring=monitoring
+    cluster, region=region, pools={"gpu": gpu}, buckets={"models": models}, monitoring=monitoring, teams=teams
 )
 export_platform(contract, cluster.kubeconfig)
 pulumi.export("clusterName", cluster.cluster_name)

@@ -214,5 +214,6 @@ def test_an_app_endpoint_serves_a_model_of_the_platform_registry(run: RunProgram
 
 
 def test_a_namespace_the_platform_registry_does_not_admit_is_named(run: RunProgram) -> None:
-    with pytest.raises(Exception, match="its model registry admits namespaces serving, not 'fraud'"):
-        run(registered_app("fraud"), stack="dev", stack_outputs={PLATFORM: prod_outputs()})
+    # The teams' namespaces are admitted with their teams (prod's teams: fraud, recsys).
+    with pytest.raises(Exception, match="its model registry admits namespaces fraud, recsys, serving, not 'payments'"):
+        run(registered_app("payments"), stack="dev", stack_outputs={PLATFORM: prod_outputs()})
