@@ -32,10 +32,12 @@ from components.catalog import POOL_LABEL
 from components.cluster import SYSTEM_POOL
 from components.errors import argument_type_problems, well_typed
 from components.iam import document, irsa_role
+from components.isolation import registry_policy_specs
 from components.kms import account_key
 from components.model_serving_endpoint import Port, RegisteredModel, registered_model, selector_for, service_spec
 from components.naming import mlflow_password_problems, pinned_image_problems
 from components.pods import hardened, pod_security_context, zone_spread
+from components.team import declare_network_policies
 
 PORT = 5000
 METRICS_PORT = 5001
@@ -512,6 +514,8 @@ class ModelRegistry(pulumi.ComponentResource):
             opts=child,
         )
         in_ns = pulumi.ResourceOptions(parent=self, depends_on=[ns])
+        # Default deny besides the server's own ingress policy: out only DNS, AWS APIs and the database.
+        declare_network_policies(registry_policy_specs(), namespace, lambda suffix: f"{name}-{suffix}", in_ns)
         meta: dict[str, Any] = {"namespace": namespace, "labels": labels}
 
         def metadata(object_name: str, **extra: Any) -> Any:  # the SDK's TypedDict, as plain data

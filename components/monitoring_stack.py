@@ -36,8 +36,10 @@ from components.catalog import ACCELERATOR_LABEL, POOL_LABEL
 from components.errors import argument_type_problems, well_typed
 from components.helm import pinned_release
 from components.iam import document, irsa_role
+from components.isolation import monitoring_policy_specs
 from components.kms import account_key
 from components.naming import slug
+from components.team import declare_network_policies
 
 ALERTMANAGER_SERVICE_ACCOUNT = "alertmanager"
 EKS_UNSCRAPEABLE = {
@@ -300,6 +302,19 @@ class MonitoringStack(pulumi.ComponentResource):
     rule_groups: list[dict[str, Any]]
     """The Prometheus rule groups deployed (plain data)."""
 
+    def _namespace(self, name: str, namespace: str) -> k8s.core.v1.Namespace:
+        """The namespace and its default-deny NetworkPolicies: team namespaces neither query
+        Prometheus nor reach Alertmanager's API."""
+        # node-exporter and the DCGM exporter need host access: this namespace cannot be restricted.
+        ns = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata={"name": namespace, "labels": {"pod-security.kubernetes.io/enforce": "privileged"}},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        in_ns = pulumi.ResourceOptions(parent=self, depends_on=[ns])
+        declare_network_policies(monitoring_policy_specs(), namespace, lambda suffix: f"{name}-{suffix}", in_ns)
+        return ns
+
     def __init__(self, name: str, args: MonitoringStackArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         problems = validate_monitoring(args)
         if problems:
@@ -309,12 +324,7 @@ class MonitoringStack(pulumi.ComponentResource):
         self.namespace = namespace
         protect = args.get("protect", True)
         child = pulumi.ResourceOptions(parent=self)
-        # node-exporter and the DCGM exporter need host access: this namespace cannot be restricted.
-        ns = k8s.core.v1.Namespace(
-            f"{name}-namespace",
-            metadata={"name": namespace, "labels": {"pod-security.kubernetes.io/enforce": "privileged"}},
-            opts=child,
-        )
+        ns = self._namespace(name, namespace)
         in_ns = pulumi.ResourceOptions(parent=self, depends_on=[ns])
 
         if "grafana_admin_password" in args:

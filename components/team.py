@@ -17,7 +17,7 @@ Children (``<name>-<suffix>``): per namespace ``namespace-<ns>``, ``quota-<ns>``
 """
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any, NotRequired, TypedDict, cast
 
@@ -180,7 +180,8 @@ def limit_range_spec(cpu: str, memory: str) -> dict[str, Any]:
     }
 
 
-def _namespace_peer(namespace: str, pods: Mapping[str, str] | None = None) -> dict[str, Any]:
+def namespace_peer(namespace: str, pods: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """A NetworkPolicy peer: the pods of ``namespace`` (those with the ``pods`` labels, when given)."""
     peer: dict[str, Any] = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}}}
     if pods is not None:
         peer["podSelector"] = {"matchLabels": dict(pods)}
@@ -188,12 +189,19 @@ def _namespace_peer(namespace: str, pods: Mapping[str, str] | None = None) -> di
 
 
 def network_policy_specs(
-    namespace: str, *, monitoring_namespace: str, registry: TeamRegistry | None
+    namespace: str,
+    *,
+    monitoring_namespace: str,
+    registry: TeamRegistry | None,
+    own_pods: bool = True,
+    scrapes: bool = True,
 ) -> dict[str, dict[str, Any]]:
     """The NetworkPolicies of a team namespace by suffix: deny everything, then allow DNS to
     CoreDNS, traffic among its own pods, Prometheus's scrapes, calls to the model registry and
     HTTPS to AWS APIs (S3, STS), link-local addresses excepted. Policies add up: an endpoint's own
-    policy may admit other namespaces the team names."""
+    policy may admit other namespaces the team names. The platform's shared ``serving`` namespace
+    leaves out ``own_pods`` (its endpoints are not each other's callers) and ``scrapes`` (each
+    endpoint's policy admits the monitoring namespace on its metrics port)."""
     every_pod: dict[str, Any] = {}
     specs: dict[str, dict[str, Any]] = {
         "deny-all": {"podSelector": every_pod, "policyTypes": ["Ingress", "Egress"]},
@@ -202,7 +210,7 @@ def network_policy_specs(
             "policyTypes": ["Egress"],
             "egress": [
                 {
-                    "to": [_namespace_peer("kube-system", {"k8s-app": "kube-dns"})],
+                    "to": [namespace_peer("kube-system", {"k8s-app": "kube-dns"})],
                     "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}],
                 }
             ],
@@ -216,7 +224,7 @@ def network_policy_specs(
         "allow-scrapes": {
             "podSelector": every_pod,
             "policyTypes": ["Ingress"],
-            "ingress": [{"from": [_namespace_peer(monitoring_namespace, PROMETHEUS_POD)]}],
+            "ingress": [{"from": [namespace_peer(monitoring_namespace, PROMETHEUS_POD)]}],
         },
         "allow-aws": {
             "podSelector": every_pod,
@@ -229,18 +237,38 @@ def network_policy_specs(
             ],
         },
     }
+    if not own_pods:
+        del specs["allow-own"]
+    if not scrapes:
+        del specs["allow-scrapes"]
     if registry is not None:
         specs["allow-registry"] = {
             "podSelector": every_pod,
             "policyTypes": ["Egress"],
             "egress": [
                 {
-                    "to": [_namespace_peer(registry["namespace"], registry["pod_labels"])],
+                    "to": [namespace_peer(registry["namespace"], registry["pod_labels"])],
                     "ports": [{"port": registry["port"], "protocol": "TCP"}],
                 }
             ],
         }
     return specs
+
+
+def declare_network_policies(
+    specs: Mapping[str, Mapping[str, Any]],
+    namespace: str,
+    resource_name: Callable[[str], str],
+    opts: pulumi.ResourceOptions,
+) -> list[k8s.networking.v1.NetworkPolicy]:
+    """One NetworkPolicy per spec, named by its suffix in ``namespace``; ``resource_name(suffix)``
+    names the Pulumi resource."""
+    return [
+        k8s.networking.v1.NetworkPolicy(
+            resource_name(suffix), metadata={"name": suffix, "namespace": namespace}, spec=cast(Any, spec), opts=opts
+        )
+        for suffix, spec in specs.items()
+    ]
 
 
 def data_trust_policy(oidc_provider_arn: str, issuer_url: str, namespaces: Sequence[str]) -> str:
@@ -369,13 +397,7 @@ class Team(pulumi.ComponentResource):
                 spec=cast(Any, limit_range_spec(args.get("default_cpu", "250m"), args.get("default_memory", "512Mi"))),
                 opts=inside,
             )
-            for suffix, spec in specs_of[ns].items():
-                k8s.networking.v1.NetworkPolicy(
-                    f"{name}-{suffix}-{ns}",
-                    metadata={"name": suffix, "namespace": ns},
-                    spec=cast(Any, spec),
-                    opts=inside,
-                )
+            declare_network_policies(specs_of[ns], ns, lambda suffix, ns=ns: f"{name}-{suffix}-{ns}", inside)
             account: dict[str, Any] = {"name": SERVICE_ACCOUNT, "namespace": ns}
             if role is not None:
                 account["annotations"] = {"eks.amazonaws.com/role-arn": role.arn}

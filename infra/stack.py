@@ -28,7 +28,14 @@ from components.plan.monitor import SECRET_PLACEHOLDER
 from components.plan.runner import find_project
 from components.platform_stack import export_platform, platform_contract
 from components.preview_access import preview_access
-from components.team import Team, TeamAccess, TeamArgs
+from components.team import (
+    Team,
+    TeamAccess,
+    TeamArgs,
+    TeamRegistry,
+    declare_network_policies,
+    network_policy_specs,
+)
 from infra.config import (
     CONFIG_KEY,
     MONITORING_NAMESPACE,
@@ -127,6 +134,21 @@ def build(config: PlatformConfig, region: str, secrets: dict[str, pulumi.Output[
         )
         for ns in sorted({endpoint.namespace for endpoint in config.endpoints})
     }
+    # The endpoints' shared namespaces deny by default too: each endpoint's own policy admits its
+    # callers and the monitoring namespace; out only DNS, AWS APIs and the registry.
+    for ns, namespace in namespaces.items():
+        declare_network_policies(
+            network_policy_specs(
+                ns,
+                monitoring_namespace=MONITORING_NAMESPACE,
+                registry=registry_peer(config),
+                own_pods=False,
+                scrapes=False,
+            ),
+            ns,
+            lambda suffix, ns=ns: f"namespace-{ns}-{suffix}",
+            pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=[namespace])),
+        )
     teams = {
         team.name: Team(team.name, team_args(team, config, cluster, buckets, region), k8s_opts) for team in config.teams
     }
@@ -344,12 +366,8 @@ def team_args(
             for grant in team.bucket_prefixes
         ],
     }
-    if config.model_registry is not None:
-        args["registry"] = {
-            "namespace": config.model_registry.namespace,
-            "pod_labels": selector_for(config.model_registry.name),
-            "port": REGISTRY_PORT,
-        }
+    if (peer := registry_peer(config)) is not None:
+        args["registry"] = peer
     return args
 
 
@@ -364,6 +382,17 @@ def secret_namespaces(config: PlatformConfig, monitoring: MonitoringStack | None
     if config.model_registry is not None:
         found |= {config.model_registry.namespace, *registry_namespaces(config)}
     return sorted(found)
+
+
+def registry_peer(config: PlatformConfig) -> TeamRegistry | None:
+    """The model registry's server as a NetworkPolicy egress target, when the stack runs one."""
+    if config.model_registry is None:
+        return None
+    return {
+        "namespace": config.model_registry.namespace,
+        "pod_labels": selector_for(config.model_registry.name),
+        "port": REGISTRY_PORT,
+    }
 
 
 def registry_args(
