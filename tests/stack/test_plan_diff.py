@@ -38,7 +38,9 @@ def test_renaming_the_models_bucket_is_refused_as_destruction(main_plan: Path, t
     stack_file = tmp_path / "Pulumi.prod.yaml"
     text = (ROOT / "Pulumi.prod.yaml").read_text()
     stack_file.write_text(
-        text.replace("- name: models\n", "- name: model-store\n").replace("bucket: models\n", "bucket: model-store\n")
+        text.replace("- name: models\n", "- name: model-store\n")
+        .replace("bucket: models\n", "bucket: model-store\n")
+        .replace("{bucket: models,", "{bucket: model-store,")
     )
     out = tmp_path / "out"
     result = mlops(
