@@ -6,7 +6,8 @@ Pod labels are the ones the upstream software sets: the Prometheus operator labe
 pod ``app.kubernetes.io/name: prometheus`` (prometheus-operator v0.93.0
 ``pkg/apis/monitoring/v1/prometheus_types.go``); the pinned kube-prometheus-stack
 (components/pins.py) labels its operator's pods ``app: kube-prometheus-stack-operator``, whose
-admission webhook (port ``https``, 10250) the API server calls from the control plane's network interfaces in the VPC."""
+admission webhook (port ``https``, 10250) the API server calls from the control plane's network
+interfaces in the VPC."""
 
 from typing import Any
 
