@@ -15,16 +15,17 @@ from components.policies.readiness import is_patch, kind_and_group, workload_pod
 from components.values import as_mapping, items
 
 WRITES = ("create", "update", "patch", "delete", "deletecollection")
-SENSITIVE_GRANTS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
-    ("4.1.4", "pods", ("create",), "creating pods runs code as any service account of the namespace"),
-    ("4.1.9", "persistentvolumes", ("create",), "a PersistentVolume can mount any path of a node (hostPath)"),
-    ("4.1.10", "nodes/proxy", ("get", "create", "update", "patch"), "nodes/proxy reaches every kubelet's API"),
-    ("4.1.11", "mutatingwebhookconfigurations", WRITES, "a mutating webhook rewrites every object admitted"),
-    ("4.1.11", "validatingwebhookconfigurations", WRITES, "a validating webhook can block or read every object"),
-    ("4.1.12", "serviceaccounts/token", ("create",), "it mints tokens of other service accounts"),
+ADMISSION = "admissionregistration.k8s.io"
+SENSITIVE_GRANTS: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
+    ("4.1.4", "", "pods", ("create",), "creating pods runs code as any service account of the namespace"),
+    ("4.1.9", "", "persistentvolumes", ("create",), "a PersistentVolume can mount any path of a node (hostPath)"),
+    ("4.1.10", "", "nodes/proxy", ("get", "create", "update", "patch"), "nodes/proxy reaches every kubelet's API"),
+    ("4.1.11", ADMISSION, "mutatingwebhookconfigurations", WRITES, "a mutating webhook rewrites every object"),
+    ("4.1.11", ADMISSION, "validatingwebhookconfigurations", WRITES, "a validating webhook sees every object"),
+    ("4.1.12", "", "serviceaccounts/token", ("create",), "it mints tokens of other service accounts"),
 )
-"""(CIS control, resource, verbs, why): grants the benchmark asks to minimise. A ``*`` verb or
-resource is ``k8s-rbac-least-privilege``'s to report."""
+"""(CIS control, API group, resource, verbs, why): grants the benchmark asks to minimise. A ``*``
+verb, resource or API group is ``k8s-rbac-least-privilege``'s to report."""
 
 
 def sensitive_grants(rules: list[Mapping[str, Any]]) -> list[str]:
@@ -33,11 +34,12 @@ def sensitive_grants(rules: list[Mapping[str, Any]]) -> list[str]:
     for index, rule in enumerate(rules):
         verbs = [str(v) for v in items(rule.get("verbs"))]
         resources = [str(r) for r in items(rule.get("resources"))]
-        if "*" in verbs or "*" in resources:
+        groups = [str(g) for g in items(rule.get("apiGroups"))]
+        if "*" in verbs or "*" in resources or "*" in groups:
             continue
-        for control, resource, risky, why in SENSITIVE_GRANTS:
+        for control, group, resource, risky, why in SENSITIVE_GRANTS:
             granted = [v for v in verbs if v in risky]
-            if resource in resources and granted:
+            if group in groups and resource in resources and granted:
                 problems.append(f"rules[{index}] grants {', '.join(granted)} on {resource} (CIS {control}: {why})")
     return problems
 

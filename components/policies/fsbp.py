@@ -41,8 +41,10 @@ def instance_metadata_problems(props: Mapping[str, Any]) -> list[str]:
 
 
 def validate_instance_imdsv2(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    """EC2 instances require IMDSv2 (EC2.8)."""
-    if args.resource_type == "aws:ec2/instance:Instance":
+    """EC2 instances require IMDSv2 (EC2.8); one launched from a template without its own
+    metadataOptions is the template's to judge (ec2-launch-template-hardened)."""
+    from_template = args.props.get("launchTemplate") is not None and args.props.get("metadataOptions") is None
+    if args.resource_type == "aws:ec2/instance:Instance" and not from_template:
         for problem in instance_metadata_problems(args.props):
             report_violation(f"instance {args.name}: {problem}", None)
 
@@ -120,10 +122,11 @@ def load_balancer_problems(props: Mapping[str, Any]) -> list[str]:
             problems.append("dropInvalidHeaderFields is not true (ELB.4: set drop_invalid_header_fields=True)")
         if props.get("desyncMitigationMode") == "monitor":
             problems.append("desyncMitigationMode is monitor (ELB.12: defensive or strictest)")
+        # ELB.5 names Application and Classic load balancers: a Gateway one has no access logs.
+        if as_mapping(props.get("accessLogs")).get("enabled") is not True:
+            problems.append("accessLogs.enabled is not true (ELB.5: log to an S3 bucket)")
     if props.get("enableDeletionProtection") is not True:
         problems.append("enableDeletionProtection is not true (ELB.6: set enable_deletion_protection=True)")
-    if as_mapping(props.get("accessLogs")).get("enabled") is not True:
-        problems.append("accessLogs.enabled is not true (ELB.5: log to an S3 bucket)")
     zones = len(items(props.get("subnets"))) or len(items(props.get("subnetMappings")))
     if zones == 1:
         problems.append("one subnet only (ELB.13: subnets in two or more Availability Zones)")
@@ -142,7 +145,7 @@ def listener_problems(props: Mapping[str, Any]) -> list[str]:
 
 
 def classic_load_balancer_problems(props: Mapping[str, Any]) -> list[str]:
-    """ELB.2, ELB.3, ELB.7, ELB.9, ELB.10, ELB.14 for a Classic Load Balancer."""
+    """ELB.2, ELB.3, ELB.5, ELB.7, ELB.9, ELB.10, ELB.14 for a Classic Load Balancer."""
     problems: list[str] = []
     for index, listener in enumerate(map(as_mapping, items(props.get("listeners")))):
         protocol = str(listener.get("lbProtocol", "")).lower()
@@ -152,6 +155,8 @@ def classic_load_balancer_problems(props: Mapping[str, Any]) -> list[str]:
             problems.append(f"listeners[{index}].sslCertificateId is an IAM certificate (ELB.2: an ACM certificate)")
     if props.get("connectionDraining") is not True:
         problems.append("connectionDraining is not true (ELB.7)")
+    if as_mapping(props.get("accessLogs")).get("enabled") is False or not as_mapping(props.get("accessLogs")):
+        problems.append("accessLogs is not enabled (ELB.5: log to an S3 bucket)")
     if props.get("crossZoneLoadBalancing") is False:
         problems.append("crossZoneLoadBalancing is false (ELB.9)")
     if len(items(props.get("subnets"))) == 1 or len(items(props.get("availabilityZones"))) == 1:
@@ -188,7 +193,8 @@ def rds_maintenance_problems(props: Mapping[str, Any]) -> list[str]:
         problems.append("enabledCloudwatchLogsExports is empty (RDS.9: export the engine's log, e.g. postgresql)")
     username = props.get("username", props.get("masterUsername"))
     engine = str(props.get("engine", ""))
-    if props.get("replicateSourceDb") is None and (
+    inherited = props.get("replicateSourceDb") is not None or props.get("snapshotIdentifier") is not None
+    if not inherited and (
         str(username).lower() in DEFAULT_ADMIN_USERNAMES or (username is None and "postgres" in engine)
     ):
         problems.append(f"the admin username is {username or 'the default postgres'} (RDS.25: choose your own)")
@@ -285,8 +291,9 @@ def validate_secrets_rotated(args: StackValidationArgs, report_violation: Report
 def tls_only(policies: Sequence[Mapping[str, Any]]) -> bool:
     """S3.5: some bucket policy denies requests with ``aws:SecureTransport`` false."""
     for statement in (s for policy in policies for s in statements(policy.get("policy"))):
-        condition = as_mapping(as_mapping(statement.get("Condition")).get("Bool"))
-        secure = [str(v).lower() for v in strings(condition.get("aws:SecureTransport"))]
+        conditions = as_mapping(statement.get("Condition"))
+        values = [as_mapping(conditions.get(op)).get("aws:SecureTransport") for op in ("Bool", "BoolIfExists")]
+        secure = [str(v).lower() for value in values for v in ([value] if isinstance(value, bool) else strings(value))]
         if statement.get("Effect") == "Deny" and "false" in secure:
             return True
     return False

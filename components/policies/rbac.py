@@ -3,7 +3,7 @@ secrets readable cluster-wide, and powerful roles bound to broad subjects or to 
 
 Follows the Kubernetes "Role Based Access Control Good Practices" page (v1.35 docs: least
 privilege, no wildcards, ``escalate``/``bind``/``impersonate`` and secrets ``get``/``list``/``watch``
-as escalation paths) and CIS Amazon EKS Benchmark v1.7.0 section 4.1 (4.1.1 cluster-admin only
+as escalation paths) and CIS Amazon EKS Benchmark (v1.7.0, unchanged in v1.8.0) section 4.1 (4.1.1 cluster-admin only
 where required, 4.1.2 minimise access to secrets, 4.1.3 no wildcards, 4.1.8 no bind/impersonate/
 escalate). Patches of roles and bindings (``ClusterRolePatch``...) are judged on what they set.
 """

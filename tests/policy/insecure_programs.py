@@ -920,8 +920,9 @@ def _classic_load_balancer(protocol: str) -> Callable[[], None]:
     if protocol in ("https", "ssl"):
         listener["ssl_certificate_id"] = "arn:aws:acm:us-east-1:123456789012:certificate/0f5a8d1e-1111-2222-3333"
     return lambda: aws.elb.LoadBalancer(
-        "legacy-elb", internal=True, subnets=ALB_SUBNETS, listeners=[listener], connection_draining=True, opts=_opts()
-    )
+        "legacy-elb", internal=True, subnets=ALB_SUBNETS, listeners=[listener], connection_draining=True,
+        access_logs={"bucket": "elb-logs", "enabled": True}, opts=_opts(),
+    )  # fmt: skip
 
 
 def _secret(rotate_days: int | None) -> Callable[[], None]:

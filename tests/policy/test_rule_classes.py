@@ -7,9 +7,16 @@ from typing import Any
 
 import pytest
 
+from components.policies.cis import sensitive_grants
 from components.policies.escalation import escalation_grants
+from components.policies.fsbp import (
+    instance_metadata_problems,
+    listener_problems,
+    load_balancer_problems,
+    nacl_rule_problems,
+    tls_only,
+)
 from components.policies.plaintext import text_problems, value_problems
-from components.policies.fsbp import instance_metadata_problems, listener_problems, nacl_rule_problems, tls_only
 from components.policies.pss import APPARMOR_ANNOTATION, pss_problems
 from components.policies.rbac import binding_problems, role_problems
 
@@ -149,4 +156,24 @@ def test_pss_allows_what_kubernetes_1_35_allows() -> None:
     assert pss_problems(pod, patch=False) == []
     assert pss_problems(pod, patch=False, annotations={APPARMOR_ANNOTATION + "c": "unconfined"}) == [
         f"pod annotation {APPARMOR_ANNOTATION}c is unconfined (runtime/default or localhost/<profile>)"
+    ]
+
+
+def test_sensitive_grants_read_the_api_group_and_leave_wildcards_to_the_rbac_rule() -> None:
+    assert sensitive_grants([{"apiGroups": [""], "resources": ["nodes/proxy"], "verbs": ["get"]}]) == [
+        "rules[0] grants get on nodes/proxy (CIS 4.1.10: nodes/proxy reaches every kubelet's API)"
+    ]
+    assert sensitive_grants([{"apiGroups": ["metrics.k8s.io"], "resources": ["pods"], "verbs": ["create"]}]) == []
+    assert sensitive_grants([{"apiGroups": [""], "resources": ["pods"], "verbs": ["*"]}]) == []
+    webhook = {"apiGroups": ["admissionregistration.k8s.io"], "resources": ["mutatingwebhookconfigurations"]}
+    assert len(sensitive_grants([{**webhook, "verbs": ["patch"]}])) == 1
+    assert sensitive_grants([{**webhook, "verbs": ["get", "list"]}]) == []
+
+
+def test_load_balancer_checks_follow_the_type() -> None:
+    gateway = {"loadBalancerType": "gateway", "enableDeletionProtection": True, "subnets": ["a", "b"]}
+    assert load_balancer_problems(gateway) == []  # no access logs, headers or desync on a Gateway LB
+    assert load_balancer_problems({**gateway, "loadBalancerType": "application"}) == [
+        "dropInvalidHeaderFields is not true (ELB.4: set drop_invalid_header_fields=True)",
+        "accessLogs.enabled is not true (ELB.5: log to an S3 bucket)",
     ]
