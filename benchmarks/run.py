@@ -10,7 +10,8 @@ Every case is a real ``mlops plan`` process, timed from outside (wall time, medi
   topics), and the case's own resources replayed as plain registrations with no component code.
 
 From the endpoint series it fits the slope in ms per resource (least squares) for the stack
-and both floors, and times the policy pack in-process on the 200-endpoint recording. Writes
+and both floors, times the policy pack in-process on the 200-endpoint recording and the Helm rendering
+of dev and prod (``--helm-only`` measures just that). Writes
 ``benchmarks/results.json`` and the README's table between its ``benchmarks`` markers.
 """
 
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.configs import ROOT, write_sized_stack
+from components.plan import helm_render
 from components.plan.policy import check
 from components.plan.runner import read_stack_file, run_program_dir
 from components.policies import CONFIG_DIR, POLICIES
@@ -112,6 +114,30 @@ def policy_throughput(stack_file: Path, repeats: int = 5) -> dict[str, Any]:
     }
 
 
+def helm_rendering(repeats: int = 3) -> dict[str, Any]:
+    """Seconds ``mlops plan`` spends rendering the Helm releases of dev and prod (best of ``repeats``),
+    in-process, with the Helm it finds (``make helm``) and the vendored charts."""
+    helm = helm_render.find_helm(ROOT, os.environ)
+    if helm is None:
+        raise SystemExit("benchmark helm rendering: no Helm (run `make helm`)")
+    found: dict[str, Any] = {"date": datetime.date.today().isoformat(), "helm": helm.version}
+    for stack in ("dev", "prod"):
+        config = read_stack_file(ROOT / f"Pulumi.{stack}.yaml", "mlops-platform")
+        recording = run_program_dir(ROOT / "infra", stack=stack, config=config, project="mlops-platform")
+        best, rendering = float("inf"), None
+        for _ in range(repeats):
+            started = time.perf_counter()
+            rendering = helm_render.render(recording.resources, helm, helm_render.chart_dirs(ROOT, []))
+            best = min(best, time.perf_counter() - started)
+        assert rendering is not None
+        found[stack] = {
+            "releases": len(rendering.releases),
+            "objects": sum(len(r.objects) for r in rendering.releases),
+            "seconds": round(best, 3),
+        }
+    return found
+
+
 def machine() -> dict[str, Any]:
     """What the figures were measured on."""
     cpuinfo = Path("/proc/cpuinfo")
@@ -160,6 +186,7 @@ def run(runs: int) -> dict[str, Any]:
             for count in POOLS
         ]
         policies = policy_throughput(write_sized_stack(work, ENDPOINTS[-1], 2))
+    helm = helm_rendering()
     stack_slope, replay_slope = slope_ms(endpoints), slope_ms(replay)
     trivial_slope, typed_slope = slope_ms(trivial), slope_ms(typed)
     return {
@@ -177,12 +204,14 @@ def run(runs: int) -> dict[str, Any]:
             "ratioToReplay": round(stack_slope / replay_slope, 2),
         },
         "policyEvaluation": policies,
+        "helmRendering": helm,
     }
 
 
 def table(results: dict[str, Any]) -> str:
     """The README section for ``results``."""
     m, slope, pack = results["machine"], results["slopeMsPerResource"], results["policyEvaluation"]
+    helm = results["helmRendering"]
     lines = [
         f"Measured {results['date']} on {m['cores']} cores ({m['cpu']}), {m['memoryGiB']} GiB, Python "
         f"{m['python']}; median of {results['runs']} `mlops plan` processes (`make bench`, "
@@ -198,6 +227,11 @@ def table(results: dict[str, Any]) -> str:
         f"{slope['floorReplay']:.2f} ms for the same resources replayed without component code "
         f"({slope['ratioToReplay']:.2f}x). Policy pack: {pack['policies']} policies over {pack['resources']} "
         f"resources in {pack['seconds']:.3f} s, **{pack['resourcesPerSecond']:,} resources/s**.",
+        "",
+        f"Helm rendering (part of every plan, Helm {helm['helm']}, measured {helm['date']}): dev "
+        f"{helm['dev']['releases']} releases, {helm['dev']['objects']} objects in {helm['dev']['seconds']:.2f} s; "
+        f"prod {helm['prod']['releases']} releases, {helm['prod']['objects']} objects in "
+        f"{helm['prod']['seconds']:.2f} s.",
     ]
     return "\n".join(lines)
 
@@ -210,7 +244,16 @@ def update_readme(results: dict[str, Any], readme: Path = README) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3, help="plans per case (median reported)")
-    results = run(parser.parse_args().runs)
+    parser.add_argument(
+        "--helm-only",
+        action="store_true",
+        help="measure only the Helm rendering and update that line of results.json and the README",
+    )
+    args = parser.parse_args()
+    if args.helm_only:
+        results = {**json.loads(RESULTS.read_text()), "helmRendering": helm_rendering()}
+    else:
+        results = run(args.runs)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     update_readme(results)
     print(f"\nwrote {RESULTS.relative_to(ROOT)} and the README table")

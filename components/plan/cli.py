@@ -29,7 +29,7 @@ from pulumi_policy import StackValidationPolicy
 
 from components import cost, pins, promote
 from components.errors import ConfigError
-from components.plan import deploy, diff, document, redact
+from components.plan import deploy, diff, document, helm_render, redact
 from components.plan.inputs import read_json
 from components.plan.mocks import ANY_STACK, UnknownStackError
 from components.plan.policy import PolicyError, check
@@ -95,6 +95,16 @@ def _parser() -> argparse.ArgumentParser:
         "generated values unknown; policies that read one are listed as not run (advisory)",
     )
     plan.add_argument("--format", choices=("text", "json"), default="text", help="what to print")
+    plan.add_argument(
+        "--charts",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a directory of Helm chart sources (<chart>/ or <chart>-<version>.tgz) to render the releases from, "
+        "before tests/vendor/charts and the charts' repositories; repeatable. Helm: $MLOPS_HELM, "
+        ".tools/helm/helm (make helm) or helm on PATH",
+    )
     plan.add_argument(
         "--compare",
         type=Path,
@@ -172,6 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             read_stack_outputs(args.stack_outputs),
             args.preview,
             args.policy_config,
+            args.charts,
         )
     except KeyboardInterrupt:
         _fail(command, "interrupted; the previous output is left as it was")
@@ -265,10 +276,12 @@ def plan_command(
     stack_outputs: StackOutputs | None = None,
     preview: bool = False,
     policy_config: Path | None = None,
+    charts: Sequence[Path] = (),
 ) -> int:
     """Plan ``program`` for ``stack``, write the files, print a summary; returns the exit status.
     ``stack_outputs`` answer the program's StackReferences (:func:`read_stack_outputs`);
-    ``policy_config`` is the pack config (default: the stack's file in ``policies/config``)."""
+    ``policy_config`` is the pack config (default: the stack's file in ``policies/config``);
+    ``charts`` are directories of chart sources for rendering the Helm releases (:mod:`components.plan.helm_render`)."""
     started = time.perf_counter()
     if problem := stack_name_problem(stack):
         raise PlanError(problem)
@@ -290,11 +303,17 @@ def plan_command(
         raise PlanError(f"{program}: the program failed: {type(exc).__name__}: {root_cause(exc)}") from None
     except SystemExit as exc:  # the program's own sys.exit(): its status is not ours to return
         raise PlanError(f"{program}: the program exited (status {exc.code}) before it was planned") from None
+    try:
+        rendering = helm_render.render(
+            recording.resources, helm_render.find_helm(root, os.environ), helm_render.chart_dirs(root, charts)
+        )
+    except helm_render.RenderError as exc:
+        raise PlanError(str(exc)) from None
     with rare_gc():  # the recording is most of the heap now, and it only grows until we exit
-        plan = make_plan(recording, pack_config)
+        plan = make_plan(recording, pack_config, rendering)
         changes = diff.compare(old_plan, plan) if old_plan is not None else None
         out_dir = out or Path("build") / "plan" / stack
-        plan_json = write_plan(plan, recording, out_dir, changes)
+        plan_json = write_plan(plan, recording, out_dir, changes, rendering)
     if fmt == "json":
         sys.stdout.write(plan_json)
     else:
@@ -459,7 +478,9 @@ def read_stack_outputs(specs: Sequence[str]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def make_plan(recording: Recording, policy_config: Path | None = None) -> dict[str, Any]:
+def make_plan(
+    recording: Recording, policy_config: Path | None = None, rendering: helm_render.Rendering | None = None
+) -> dict[str, Any]:
     """Evaluate the policy pack for the recording's stack (under the pack config file ``policy_config``,
     by default the stack's ``policies/config/<stack>.json``) and build ``plan.json``, secret values
     masked in the pack's messages (:mod:`components.plan.redact`)."""
@@ -474,10 +495,17 @@ def make_plan(recording: Recording, policy_config: Path | None = None) -> dict[s
         redact.redact(evaluation, recording.resources, stack_policies),
         cost.estimate(((r.type, r.name, r.inputs) for r in recording.resources), pins.today()),
         deploy.estimate(recording.resources),
+        rendering,
     )
 
 
-def write_plan(plan: dict[str, Any], recording: Recording, out_dir: Path, changes: diff.Diff | None = None) -> str:
+def write_plan(
+    plan: dict[str, Any],
+    recording: Recording,
+    out_dir: Path,
+    changes: diff.Diff | None = None,
+    rendering: helm_render.Rendering | None = None,
+) -> str:
     """Write ``plan.json``, ``graph.mmd``, ``manifests/`` (and ``diff.json`` when ``changes`` are
     given) as a new ``out_dir``, all at once; returns the text of ``plan.json``.
 
@@ -498,6 +526,11 @@ def write_plan(plan: dict[str, Any], recording: Recording, out_dir: Path, change
         manifest_dir.mkdir()
         for name, obj in document.manifests(recording.resources).items():
             (manifest_dir / name).write_text(document.dumps_manifest(obj))
+        for release in rendering.releases if rendering else []:
+            if release.unexpanded is None:
+                (manifest_dir / release.registration.name).mkdir()
+            for name, item in document.release_files(release).items():
+                (manifest_dir / release.registration.name / name).write_text(document.dumps_manifest(item.obj))
         _swap_in(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from components.naming import MODEL_PUBLISHED_ANNOTATION, MODEL_URI_ANNOTATION, PLATFORM_REFERENCE_TYPE
 from components.plan import json_text, manifest_yaml
+from components.plan.helm_render import Release, Rendered, Rendering
 from components.plan.monitor import SECRET_PLACEHOLDER, Registration
 from components.plan.policy import Evaluation
 from components.plan.runner import Recording
@@ -53,11 +54,16 @@ def resource_json(resource: Registration) -> dict[str, Any]:
 
 
 def build_plan(
-    recording: Recording, evaluation: Evaluation, cost: dict[str, Any], deploy: dict[str, Any]
+    recording: Recording,
+    evaluation: Evaluation,
+    cost: dict[str, Any],
+    deploy: dict[str, Any],
+    rendering: Rendering | None = None,
 ) -> dict[str, Any]:
     """The ``plan.json`` document (DESIGN.md contract); ``preview`` and ``notRun`` say whether it
-    renders a first ``pulumi preview`` and which policies could not judge an unknown value."""
-    return {
+    renders a first ``pulumi preview`` and which policies could not judge an unknown value;
+    ``helm`` and ``releases`` what Helm rendered for each release (:mod:`components.plan.helm_render`)."""
+    plan: dict[str, Any] = {
         "schemaVersion": SCHEMA_VERSION,
         "project": recording.project,
         "stack": recording.stack,
@@ -71,6 +77,55 @@ def build_plan(
         "publish": publish_list(recording.resources),
         "unexpanded": unexpanded(recording.resources),
     }
+    if rendering is not None:
+        plan["helm"] = {"path": rendering.helm.path, "version": rendering.helm.version} if rendering.helm else None
+        plan["releases"] = [release_json(r) for r in rendering.releases]
+        plan["unexpanded"] += [
+            {"urn": r.registration.urn, "type": r.registration.type, "reason": r.unexpanded}
+            for r in rendering.releases
+            if r.unexpanded
+        ]
+    return plan
+
+
+def release_json(release: Release) -> dict[str, Any]:
+    """One entry of ``plan.json`` ``releases``: the chart, where it was read, and every object it
+    renders with its file under ``manifests/<release>/``."""
+    entry: dict[str, Any] = {
+        "urn": release.registration.urn,
+        "name": release.name,
+        "chart": release.chart,
+        "version": release.version,
+        "namespace": release.namespace,
+        "rendered": release.unexpanded is None,
+    }
+    if release.unexpanded is None:
+        entry["source"] = release.source
+        entry["objects"] = [
+            _rendered_json(release.registration.name, name, item) for name, item in release_files(release).items()
+        ]
+    return entry
+
+
+def _rendered_json(directory: str, name: str, item: Rendered) -> dict[str, Any]:
+    metadata = as_mapping(item.obj.get("metadata"))
+    return {
+        "apiVersion": item.obj.get("apiVersion"),
+        "kind": item.obj.get("kind"),
+        "namespace": metadata.get("namespace"),
+        "name": metadata.get("name"),
+        "template": item.template,
+        "hook": as_mapping(metadata.get("annotations")).get("helm.sh/hook"),
+        "file": f"{directory}/{name}",
+    }
+
+
+def release_files(release: Release) -> dict[str, Rendered]:
+    """File name (under ``manifests/<release>/``) -> rendered object."""
+    files: dict[str, Rendered] = {}
+    for item in release.objects:
+        files[_file_name(item.obj, item.template, files)] = item
+    return files
 
 
 BUILT_BY_A_TOOL = {
@@ -151,18 +206,19 @@ def manifests(resources: Sequence[Registration]) -> dict[str, dict[str, Any]]:
         if not is_manifest(resource):
             continue
         obj: dict[str, Any] = unmask(resource.inputs)
-        metadata: dict[str, Any] = obj.get("metadata") or {}
-        parts: list[Any] = [
-            obj["kind"],
-            metadata.get("namespace"),
-            metadata.get("name") or resource.name,
-        ]
-        stem = "-".join(_slug(str(p)) for p in parts if p)
-        name, n = f"{stem}.yaml", 2
-        while name in files:
-            name, n = f"{stem}-{n}.yaml", n + 1
-        files[name] = obj
+        files[_file_name(obj, resource.name, files)] = obj
     return files
+
+
+def _file_name(obj: dict[str, Any], fallback: str, taken: Mapping[str, Any]) -> str:
+    """``<kind>-<namespace>-<name>.yaml``, numbered when ``taken`` has it already."""
+    metadata: dict[str, Any] = obj.get("metadata") or {}
+    parts: list[Any] = [obj.get("kind"), metadata.get("namespace"), metadata.get("name") or fallback]
+    stem = "-".join(_slug(str(p)) for p in parts if p)
+    name, n = f"{stem}.yaml", 2
+    while name in taken:
+        name, n = f"{stem}-{n}.yaml", n + 1
+    return name
 
 
 def unmask(obj: dict[str, Any]) -> dict[str, Any]:
@@ -220,6 +276,7 @@ def render_text(plan: dict[str, Any]) -> str:
     lines += _violations_text(plan["violations"])
     lines += _not_run_text(plan.get("notRun", []))
     lines += _unexpanded_text(plan.get("unexpanded", []))
+    lines += _helm_text(plan)
     lines.append("")
     lines += _cost_text(plan["cost"])
     lines += _platforms_cost_text(resources)
@@ -304,6 +361,23 @@ def _unexpanded_text(found: list[dict[str, Any]]) -> list[str]:
         return []
     lines = [f"Not seen inside by this plan (the pack judges their objects at pulumi preview): {len(found)}"]
     lines += [f"  {c['urn'].rsplit('::', 1)[-1]} ({c['type']}): {c['reason']}" for c in found]
+    return lines
+
+
+def _helm_text(plan: dict[str, Any]) -> list[str]:
+    """Which Helm rendered the releases, and how many objects each gave."""
+    if "releases" not in plan:
+        return []
+    helm = plan["helm"]
+    releases: list[dict[str, Any]] = plan["releases"]
+    rendered = [r for r in releases if r["rendered"]]
+    used = f"{helm['version']} ({helm['path']})" if helm else "no Helm found"
+    lines = [f"Helm releases rendered with {used}: {len(rendered)} of {len(releases)}"]
+    for release in rendered:
+        lines.append(
+            f"  {release['name']} ({release['chart']} {release['version']}): {len(release['objects'])} objects "
+            f"from {release['source']}"
+        )
     return lines
 
 

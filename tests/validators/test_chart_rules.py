@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 
 from components.monitoring_stack import EKS_UNSCRAPEABLE
+from components.plan.chart_values import merged
 from tests.conftest import stack_recording
-from tests.validators.test_helm_values import CHARTS, chart_values, merged
+from tests.validators.test_helm_values import CHARTS, chart_values
 
 pytestmark = pytest.mark.validators
 

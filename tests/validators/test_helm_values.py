@@ -4,79 +4,29 @@ renamed key is silently ignored by Helm, so it is caught here."""
 
 from __future__ import annotations
 
-import re
 from functools import cache
-from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
-import yaml
 
 from components import pins
+from components.plan.chart_values import ChartValues, read, unknown_keys
 from tests.conftest import ROOT, stack_recording
 
 pytestmark = pytest.mark.validators
 
 CHARTS = ROOT / "tests" / "vendor" / "charts"
-FREE_FORM = {
-    ("kube-prometheus-stack", "alertmanager.config"): "the Alertmanager configuration file, passed through whole",
-    ("cluster-autoscaler", "extraArgs"): "command-line flags, passed through (each of ours is defined in "
-    "cluster-autoscaler/config/flags/flags.go at tag cluster-autoscaler-1.35.2)",
-    ("karpenter", "nodeSelector"): "a node selector: any labels (the chart's default holds one, kubernetes.io/os)",
-}
-"""Values that are documents of their own, not chart settings (with the reason)."""
-
-
-COMMENTED_KEY = re.compile(r"^\s*#\s*([A-Za-z][\w.-]*):", re.MULTILINE)
-
-
-def merged(base: Any, over: Any) -> Any:
-    if isinstance(base, dict) and isinstance(over, dict):
-        out = dict(cast(dict[str, Any], base))
-        for key, value in cast(dict[str, Any], over).items():
-            out[key] = merged(out.get(key), value)
-        return out
-    return over if over is not None else base
-
-
-def _files(chart: str) -> list[Path]:
-    directory = CHARTS / chart
-    return [directory / "values.yaml", *sorted(directory.glob("charts/*/values.yaml"))]
 
 
 @cache
 def chart_values(chart: str) -> dict[str, Any]:
     """The chart's values.yaml, with each vendored subchart's values merged under its name."""
-    main, *subcharts = _files(chart)
-    values = cast(dict[str, Any], yaml.safe_load(main.read_text()) or {})
-    for sub in subcharts:
-        own = yaml.safe_load(sub.read_text()) or {}
-        values[sub.parent.name] = merged(own, values.get(sub.parent.name))
-    return values
+    return _chart(chart).values
 
 
 @cache
-def documented_keys(chart: str) -> frozenset[str]:
-    """Keys the chart documents as commented-out examples (``# storageClassName: default``)."""
-    return frozenset(k for path in _files(chart) for k in COMMENTED_KEY.findall(path.read_text()))
-
-
-def unknown_keys(chart: str, ours: Any, theirs: Any, path: str = "") -> list[str]:
-    """Key paths in ``ours`` that the chart's values do not define. Below an empty map, a list
-    or a null default the chart takes anything (it documents those as free-form)."""
-    if not isinstance(ours, dict) or not isinstance(theirs, dict) or not theirs:
-        return []
-    if (chart, path) in FREE_FORM:
-        return []
-    missing: list[str] = []
-    for key, value in cast(dict[str, Any], ours).items():
-        here = f"{path}.{key}" if path else key
-        if key not in theirs:
-            if isinstance(value, dict) or key not in documented_keys(chart):
-                missing.append(here)
-        else:
-            missing += unknown_keys(chart, value, theirs[key], here)
-    return missing
+def _chart(chart: str) -> ChartValues:
+    return read(chart, CHARTS / chart)
 
 
 def releases() -> list[tuple[str, str, str, dict[str, Any]]]:
@@ -99,16 +49,12 @@ def test_every_release_is_a_pinned_chart_with_vendored_values() -> None:
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_every_values_key_exists_in_its_chart(stack: str) -> None:
-    problems = {
-        name: unknown_keys(chart, values, chart_values(chart)) for s, name, chart, values in releases() if s == stack
-    }
+    problems = {name: unknown_keys(_chart(chart), values) for s, name, chart, values in releases() if s == stack}
     assert problems == {name: [] for name in problems}
 
 
 def test_a_misspelt_key_is_caught() -> None:
-    values = chart_values("kube-prometheus-stack")
-    assert unknown_keys("kube-prometheus-stack", {"grafana": {"adminn": {}}}, values) == ["grafana.adminn"]
-    assert unknown_keys("kube-prometheus-stack", {"prometheus": {"prometheusSpec": {"retention": "1d"}}}, values) == []
-    assert unknown_keys("dcgm-exporter", {"serviceMonitor": {"enabld": True}}, chart_values("dcgm-exporter")) == [
-        "serviceMonitor.enabld"
-    ]
+    values = _chart("kube-prometheus-stack")
+    assert unknown_keys(values, {"grafana": {"adminn": {}}}) == ["grafana.adminn"]
+    assert unknown_keys(values, {"prometheus": {"prometheusSpec": {"retention": "1d"}}}) == []
+    assert unknown_keys(_chart("dcgm-exporter"), {"serviceMonitor": {"enabld": True}}) == ["serviceMonitor.enabld"]

