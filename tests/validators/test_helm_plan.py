@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
+from components import pins
 from components.plan import cli, helm_render
 from components.plan.monitor import Registration
 from tests.conftest import ROOT, stack_recording
@@ -164,3 +165,67 @@ def test_a_value_the_chart_does_not_define_is_bad_input(tmp_path: Path) -> None:
         helm_render.render([dcgm], helm_render.find_helm(ROOT, {}), [charts])
     assert "chart dcgm-exporter 4.8.2" in str(caught.value)
     assert "defines no value serviceMonitor.interval" in str(caught.value)
+
+
+def rendered(plan: dict[str, Any], out: Path) -> list[tuple[str, dict[str, Any]]]:
+    """(chart, object) for every object every release of the plan renders."""
+    return [
+        (r["chart"], yaml.safe_load((out / "manifests" / o["file"]).read_text()))
+        for r in plan["releases"]
+        for o in r["objects"]
+    ]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_crd_groups_each_chart_installs_are_what_it_renders(
+    stack: str, plans: dict[str, tuple[dict[str, Any], Path]]
+) -> None:
+    """``pins.CRD_GROUPS`` (which the custom-objects-after-CRDs rule and the cluster read) says what each
+    chart installs; kube-prometheus-stack installs none with our ``crds.enabled: false``."""
+    installed: dict[str, set[str]] = {}
+    for chart, obj in rendered(*plans[stack]):
+        installed.setdefault(chart, set())
+        if obj["kind"] == "CustomResourceDefinition":
+            installed[chart].add(obj["spec"]["group"])
+    expected = {chart: set(pins.CRD_GROUPS.get(chart, ())) for chart in installed}
+    expected["kube-prometheus-stack"] = set()
+    assert installed == expected
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_rendered_workloads_fit_their_volumes_and_disruption_budgets(
+    stack: str, plans: dict[str, tuple[dict[str, Any], Path]]
+) -> None:
+    """Read from what the charts render, not from their values: a Deployment on a ReadWriteOnce claim
+    recreates (a rolling update deadlocks on Multi-Attach); every PodDisruptionBudget selects a rendered
+    workload in its namespace and lets at least one of its pods be evicted (else node drains hang)."""
+    objects = rendered(*plans[stack])
+    claims = {
+        (o["metadata"]["namespace"], o["metadata"]["name"]): o["spec"]["accessModes"]
+        for _, o in objects
+        if o["kind"] == "PersistentVolumeClaim"
+    }
+    workloads = [o for _, o in objects if o["kind"] in ("Deployment", "StatefulSet")]
+    for workload in workloads:
+        namespace, pod = workload["metadata"]["namespace"], workload["spec"]["template"]["spec"]
+        mounted = [
+            v["persistentVolumeClaim"]["claimName"] for v in pod.get("volumes", []) if "persistentVolumeClaim" in v
+        ]
+        if workload["kind"] == "Deployment" and any(claims[(namespace, c)] == ["ReadWriteOnce"] for c in mounted):
+            assert workload["spec"]["strategy"] == {"type": "Recreate"}, workload["metadata"]["name"]
+    budgets = [o for _, o in objects if o["kind"] == "PodDisruptionBudget"]
+    assert budgets
+    for budget in budgets:
+        selector = budget["spec"]["selector"]["matchLabels"]
+        selected = [
+            w
+            for w in workloads
+            if w["metadata"]["namespace"] == budget["metadata"]["namespace"]
+            and selector.items() <= w["spec"]["template"]["metadata"]["labels"].items()
+        ]
+        assert len(selected) == 1, budget["metadata"]["name"]
+        replicas = selected[0]["spec"].get("replicas", 1)
+        spec = budget["spec"]
+        evictable = spec["maxUnavailable"] if "maxUnavailable" in spec else replicas - spec["minAvailable"]
+        assert isinstance(evictable, int) and evictable >= 1, (budget["metadata"]["name"], replicas, spec)
+    print(f"{stack}: {len(workloads)} workloads, {len(budgets)} disruption budgets, claims {sorted(claims)}")
