@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from components.karpenter import Karpenter, KarpenterArgs
     from components.model_registry import ModelRegistry, ModelRegistryArgs
     from components.model_serving_endpoint import (
+        CanaryAnalysis,
         ModelServingEndpoint,
         ModelServingEndpointArgs,
         PoolPlacement,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 HELPERS = {
     "Access": "artifact_bucket",
+    "CanaryAnalysis": "model_serving_endpoint",
     "PlatformContract": "platform_stack",
     "PlatformStack": "platform_stack",
     "PoolPlacement": "model_serving_endpoint",
@@ -80,6 +82,7 @@ __all__ = [
     "Access",
     "ArtifactBucket",
     "ArtifactBucketArgs",
+    "CanaryAnalysis",
     "Cluster",
     "ClusterArgs",
     "ContainerRegistry",

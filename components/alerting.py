@@ -48,6 +48,11 @@ class EndpointAlerts(TypedDict):
     """custom: label matcher selecting failed requests (default ``status=~"5.."``)."""
     latency_histogram: NotRequired[str]
     """custom: latency histogram in seconds (default ``http_request_duration_seconds``)."""
+    canary: NotRequired[bool]
+    """Served by an Argo Rollout (:mod:`components.delivery`): its zero-replica check reads the
+    Rollout's desired replicas, and the stack alerts on aborted rollouts."""
+    pod_matchers: NotRequired[str]
+    """More label matchers narrowing every query to some of its pods (a canary's analysis)."""
 
 
 def endpoint_alert_problems(endpoint: EndpointAlerts) -> list[str]:
@@ -113,7 +118,8 @@ def _alert(
 
 
 def _selector(endpoint: EndpointAlerts) -> str:
-    return f'namespace="{endpoint["namespace"]}", service="{endpoint["name"]}"'
+    pods = endpoint.get("pod_matchers")
+    return f'namespace="{endpoint["namespace"]}", service="{endpoint["name"]}"' + (f", {pods}" if pods else "")
 
 
 def _counters(endpoint: EndpointAlerts, window: str) -> tuple[str, str]:
@@ -172,12 +178,17 @@ def endpoint_rules(endpoint: EndpointAlerts, burn_rate: bool) -> dict[str, Any]:
     sel = _selector(endpoint)
     labels = {"endpoint": name}
     ratio = endpoint.get("error_ratio", 0.05)
+    # kube-state-metrics knows no Rollout: the Argo Rollouts controller reports its desired replicas.
+    desired = (
+        f'rollout_info_replicas_desired{{exported_namespace="{namespace}", name="{name}"}}'
+        if endpoint.get("canary", False)
+        else f'kube_deployment_spec_replicas{{namespace="{namespace}", deployment="{name}"}}'
+    )
     rules = [
         _alert(
             "EndpointDown",
-            # Not while the Deployment asks for no pod (a model not yet published, or scaled to zero).
-            f"(max by (namespace, service) (up{{{sel}}}) == 0 or absent(up{{{sel}}})) unless on () "
-            f'(kube_deployment_spec_replicas{{namespace="{namespace}", deployment="{name}"}} == 0)',
+            # Not while the workload asks for no pod (a model not yet published, or scaled to zero).
+            f"(max by (namespace, service) (up{{{sel}}}) == 0 or absent(up{{{sel}}})) unless on () ({desired} == 0)",
             "5m",
             "critical",
             f"Endpoint {namespace}/{name} has no instance up",
@@ -372,7 +383,33 @@ def rule_groups(
     groups = [endpoint_rules(e, burn_rate) for e in endpoints]
     groups.append(gpu_rules())
     groups.append(platform_rules(pools, [e["namespace"] for e in endpoints]))
+    if any(e.get("canary", False) for e in endpoints):
+        groups.append(delivery_rules())
     return groups
+
+
+def delivery_rules() -> dict[str, Any]:
+    """Alerts from the Argo Rollouts controller's own metrics (``controller/metrics/rollouts.go``:
+    ``rollout_info{namespace, name, strategy, traffic_router, phase}``, phase ``Abort`` after an
+    analysis failure or an abort by hand, ``Timeout`` past ``progressDeadlineSeconds``). The
+    controller's ServiceMonitor scrapes it without ``honorLabels``, so Prometheus keeps the target's
+    ``namespace`` (the controller's) and renames the Rollout's to ``exported_namespace``."""
+    return {
+        "name": "delivery",
+        "rules": [
+            _alert(
+                "RolloutAborted",
+                'max by (exported_namespace, name) (rollout_info{phase=~"Abort|Timeout"}) == 1',
+                "1m",
+                "warning",
+                "Rollout {{ $labels.exported_namespace }}/{{ $labels.name }} was aborted: the stable version serves",
+                "The canary failed its analysis, missed its progress deadline or was aborted by hand; Argo Rollouts "
+                "scaled it away and every request goes to the stable pods again.",
+                "kubectl argo rollouts get rollout {{ $labels.name }} -n {{ $labels.exported_namespace }}; "
+                "revert the version pin (or fix and retry: kubectl argo rollouts retry rollout)",
+            ),
+        ],
+    }
 
 
 def alertmanager_config(receivers: Receivers) -> dict[str, Any]:

@@ -137,6 +137,9 @@ class ClusterArgs(TypedDict):
     karpenter: NotRequired[bool]
     """Install Karpenter (:class:`~components.karpenter.Karpenter`) for ``provisioner: karpenter``
     GPU pools (default False: managed node groups and the cluster-autoscaler only)."""
+    argo_rollouts: NotRequired[bool]
+    """Install Argo Rollouts (its CRDs join ``crds``) for endpoints served with ``canary``
+    (default False)."""
 
 
 def validate_cluster(given: ClusterArgs) -> list[str]:
@@ -282,6 +285,24 @@ def keda_values() -> dict[str, object]:
             "operator": {"enabled": True, "serviceMonitor": {"enabled": True}},
             "metricServer": {"enabled": True, "serviceMonitor": {"enabled": True}},
         },
+    }
+
+
+def argo_rollouts_values() -> dict[str, object]:
+    """Helm values of Argo Rollouts: two controllers (leader election) on the system nodes at the
+    pinned controller release (the chart's appVersion is older), their metrics scraped (the
+    ``RolloutAborted`` alert reads them); no dashboard (``kubectl argo rollouts`` reads the same status)."""
+    image = pins.IMAGES["argo-rollouts"]
+    registry, _, repository = image.repository.partition("/")
+    return {
+        "controller": {
+            "replicas": 2,
+            "nodeSelector": {POOL_LABEL: SYSTEM_POOL},
+            "image": {"registry": registry, "repository": repository, "tag": image.tag},
+            "metrics": {"enabled": True, "serviceMonitor": {"enabled": True}},
+            "pdb": {"enabled": True, "maxUnavailable": 1},
+        },
+        "dashboard": {"enabled": False},
     }
 
 
@@ -483,6 +504,19 @@ class Cluster(pulumi.ComponentResource):
             )
             self.crds.append(self._karpenter.crds)
             charts.append("karpenter-crd")
+        if args.get("argo_rollouts", False):
+            # Its ServiceMonitor needs the Prometheus operator's CRDs.
+            self.crds.append(
+                pinned_release(
+                    f"{name}-argo-rollouts",
+                    "argo-rollouts",
+                    namespace="argo-rollouts",
+                    values=argo_rollouts_values(),
+                    opts=self._in_cluster(system_nodes, prometheus_crds),
+                    create_namespace=True,
+                )
+            )
+            charts.append("argo-rollouts")
         self.crd_groups = sorted({group for chart in charts for group in pins.CRD_GROUPS[chart]})
         self.metrics_apis = ["external.metrics.k8s.io", "metrics.k8s.io"]
         self.register_outputs(

@@ -20,7 +20,8 @@ from typing import Any, NotRequired, TypedDict, cast
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import catalog, pins, timings
+from components import catalog, delivery, pins, timings
+from components.alerting import EndpointAlerts
 from components.catalog import POOL_LABEL, Taint
 from components.errors import argument_type_problems, well_typed
 from components.gpu_node_pool import GpuNodePool
@@ -154,6 +155,24 @@ def registered_model_problems(model: RegisteredModel) -> list[str]:
     return []
 
 
+class CanaryAnalysis(TypedDict):
+    """What a canary is judged on: the same thresholds (and, for ``custom``, metrics) as the
+    endpoint's alerts (:class:`~components.alerting.EndpointAlerts`)."""
+
+    error_ratio: NotRequired[float]
+    """Failed share of the canary's requests above which it fails (default 0.05)."""
+    p95_latency_seconds: NotRequired[float]
+    """p95 request latency above which it fails (Triton and custom; default 2 s)."""
+    slo_seconds: NotRequired[Mapping[str, float]]
+    """p95 thresholds by SLO signal (``ttft``, ``itl``, ``latency``, ``queue``), over the runtime's defaults."""
+    requests_metric: NotRequired[str]
+    """custom: request counter (default ``http_requests_total``)."""
+    error_selector: NotRequired[str]
+    """custom: label matchers selecting failed requests (default ``status=~"5.."``)."""
+    latency_histogram: NotRequired[str]
+    """custom: latency histogram in seconds (default ``http_request_duration_seconds``)."""
+
+
 class ModelServingEndpointArgs(TypedDict):
     """Arguments of :class:`ModelServingEndpoint`."""
 
@@ -241,6 +260,13 @@ class ModelServingEndpointArgs(TypedDict):
     """AWS region of the bucket (default us-east-1)."""
     copier_image: NotRequired[pulumi.Input[str]]
     """Image with the AWS CLI that copies the model from S3 (default :data:`AWS_CLI_IMAGE`)."""
+    canary: NotRequired[bool]
+    """Serve through an Argo Rollout (:mod:`components.delivery`) instead of a Deployment: a change
+    starts as one canary pod, analysed on the endpoint's SLOs in Prometheus and rolled back on its
+    own when they fail (default False; ``crds`` must then include the Argo Rollouts release:
+    ``Cluster`` with ``argo_rollouts``). ``rollout`` picks surge or replace for the canary pod."""
+    canary_analysis: NotRequired[CanaryAnalysis]
+    """The thresholds the canary is judged on: the endpoint's alert thresholds (default: theirs)."""
 
 
 def server_image(args: ModelServingEndpointArgs) -> pulumi.Input[str] | None:
@@ -292,6 +318,7 @@ def validate_endpoint(given: ModelServingEndpointArgs) -> list[str]:
         problems.append(f"load_balancer must be none, internal or internet-facing (got {balancer!r})")
     if balancer == "internet-facing" and not args.get("allow_internet_facing", False):
         problems.append("an internet-facing load balancer needs allow_internet_facing: True")
+    problems += canary_problems(args)
     if "model_id" in args and args["runtime"] != "vllm":
         problems.append("model_id is for the vllm runtime only")
     if "served_model_name" in args and args["runtime"] != "vllm":
@@ -303,6 +330,27 @@ def validate_endpoint(given: ModelServingEndpointArgs) -> list[str]:
         if not re.match(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$", secret):
             problems.append(f"hf_token_secret must be a Kubernetes Secret name (got {secret!r})")
     return problems
+
+
+def canary_problems(args: ModelServingEndpointArgs) -> list[str]:
+    """A canary needs a stable pod serving next to it: no ``recreate``, and with ``replace`` (the
+    canary takes a stable pod's place) at least two replicas."""
+    if not args.get("canary", False):
+        return ["canary_analysis needs canary: True"] if "canary_analysis" in args else []
+    rollout = args.get("rollout", "surge")
+    if rollout not in delivery.SURGE:
+        return [f"canary rolls out by surge or replace, not {rollout!r} (every pod stopped first)"]
+    if rollout == "replace" and args.get("replicas", 1) < 2:
+        return [
+            "canary with rollout replace needs replicas >= 2: the canary pod takes a stable pod's place, "
+            "and one replica would leave no stable pod serving (use surge)"
+        ]
+    return []
+
+
+def canary_alerts(name: str, namespace: str, args: ModelServingEndpointArgs) -> EndpointAlerts:
+    """The endpoint's alert thresholds, which its canary analysis applies to the canary pods."""
+    return {"name": name, "namespace": namespace, "runtime": args["runtime"], **args.get("canary_analysis", {})}
 
 
 def model_source_problems(args: ModelServingEndpointArgs) -> list[str]:
@@ -632,14 +680,34 @@ def network_policy_spec(
     }
 
 
+def service_monitor_spec(name: str, namespace: str, metrics_port: str, canary: bool) -> dict[str, Any]:
+    """Scrapes every pod of the endpoint (stable and canary: the selector omits the pod-template
+    hash); a canary's series carry that hash (``podTargetLabels``), which its analysis selects."""
+    spec: dict[str, Any] = {
+        "selector": {"matchLabels": selector_for(name)},
+        "namespaceSelector": {"matchNames": [namespace]},
+        "endpoints": [{"port": metrics_port, "path": "/metrics", "interval": "30s"}],
+    }
+    if canary:
+        spec["podTargetLabels"] = [delivery.CANARY_HASH_LABEL]
+    return spec
+
+
 SCALE_DOWN = {"scaleDown": {"stabilizationWindowSeconds": 600}}
 """A new GPU node takes minutes: scale up at once, scale down slowly."""
+
+
+def scale_target(name: str, args: ModelServingEndpointArgs) -> dict[str, str]:
+    """What an autoscaler scales: the Deployment, or the Rollout (its ``scale`` subresource) of a canary."""
+    if args.get("canary", False):
+        return {"apiVersion": delivery.API_VERSION, "kind": "Rollout", "name": name}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
 
 
 def hpa_spec(name: str, args: ModelServingEndpointArgs) -> dict[str, Any]:
     """autoscaling/v2 HPA on CPU utilisation (the resource metrics API: EKS's metrics-server add-on)."""
     return {
-        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+        "scaleTargetRef": scale_target(name, args),
         "minReplicas": args.get("replicas", 1),
         "maxReplicas": args.get("max_replicas", args.get("replicas", 1)),
         "metrics": [
@@ -666,7 +734,7 @@ def scaled_object_spec(name: str, namespace: str, args: ModelServingEndpointArgs
     metric = args.get("autoscaling_metric", "")
     url = args.get("prometheus_url", prometheus_url(args.get("monitoring_namespace", "monitoring")))
     return {
-        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+        "scaleTargetRef": scale_target(name, args),
         "minReplicaCount": args.get("replicas", 1),
         "maxReplicaCount": args.get("max_replicas", args.get("replicas", 1)),
         "pollingInterval": 30,
@@ -712,6 +780,21 @@ def deployment_spec(name: str, args: ModelServingEndpointArgs, template: pulumi.
     elif "max_replicas" not in args:
         spec["replicas"] = args.get("replicas", 1)
     return spec
+
+
+def rollout_spec(name: str, args: ModelServingEndpointArgs, template: pulumi.Input[Any]) -> dict[str, Any]:
+    """The Argo Rollout's spec: the Deployment's (replicas left to an autoscaler, zero while
+    unpublished) with a canary strategy (:func:`components.delivery.canary_strategy`). A canary
+    pod that is not available within the startup budget aborts the rollout
+    (``progressDeadlineAbort``) instead of holding it paused forever."""
+    spec = deployment_spec(name, args, template)
+    del spec["strategy"]
+    return {
+        **spec,
+        "strategy": delivery.canary_strategy(name, args.get("rollout", "surge")),
+        "progressDeadlineSeconds": await_timeout_seconds(args),
+        "progressDeadlineAbort": True,
+    }
 
 
 def await_timeout_seconds(args: ModelServingEndpointArgs) -> int:
@@ -773,22 +856,26 @@ class ModelServingEndpoint(pulumi.ComponentResource):
         )
         published = args.get("published", True)
         autoscaled = "max_replicas" in args
-        deployment = k8s.apps.v1.Deployment(
-            f"{name}-deployment",
-            metadata=cast(
-                Any,
-                {
-                    **meta,
-                    "annotations": {
-                        "pulumi.com/timeoutSeconds": str(await_timeout_seconds(args)),
-                        MODEL_URI_ANNOTATION: model_uri(registered) if registered else s3_uri(bucket, args),
-                        MODEL_PUBLISHED_ANNOTATION: str(published).lower(),
+        served = {
+            MODEL_URI_ANNOTATION: model_uri(registered) if registered else s3_uri(bucket, args),
+            MODEL_PUBLISHED_ANNOTATION: str(published).lower(),
+        }
+        workload: pulumi.Resource
+        if args.get("canary", False):
+            workload = self._rollout(name, namespace, meta, served, args, template, account)
+        else:
+            workload = k8s.apps.v1.Deployment(
+                f"{name}-deployment",
+                metadata=cast(
+                    Any,
+                    {
+                        **meta,
+                        "annotations": {"pulumi.com/timeoutSeconds": str(await_timeout_seconds(args)), **served},
                     },
-                },
-            ),
-            spec=cast(Any, deployment_spec(name, args, template)),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[account]),
-        )
+                ),
+                spec=cast(Any, deployment_spec(name, args, template)),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[account]),
+            )
         annotations, service = service_spec(name, spec.ports, args.get("load_balancer", "none"))
         k8s.core.v1.Service(
             f"{name}-service",
@@ -822,7 +909,7 @@ class ModelServingEndpoint(pulumi.ComponentResource):
                 kind="ScaledObject",
                 metadata={**meta, **paused},
                 spec=scaled_object_spec(name, namespace, args),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[*args["crds"], deployment]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[*args["crds"], workload]),
             )
         elif autoscaled:
             # At zero replicas (unpublished) the HPA is disabled; it scales again once the Deployment runs.
@@ -830,7 +917,7 @@ class ModelServingEndpoint(pulumi.ComponentResource):
                 f"{name}-hpa",
                 metadata=meta,
                 spec=cast(Any, hpa_spec(name, args)),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[deployment]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[workload]),
             )
         if args.get("disruption_budget", args.get("replicas", 1) >= 2):
             k8s.policy.v1.PodDisruptionBudget(
@@ -844,16 +931,46 @@ class ModelServingEndpoint(pulumi.ComponentResource):
             api_version="monitoring.coreos.com/v1",
             kind="ServiceMonitor",
             metadata={**meta, "labels": {**labels, "release": "kube-prometheus-stack"}},
-            spec={
-                "selector": {"matchLabels": selector_for(name)},
-                "namespaceSelector": {"matchNames": [namespace]},
-                "endpoints": [{"port": spec.metrics_port, "path": "/metrics", "interval": "30s"}],
-            },
+            spec=service_monitor_spec(name, namespace, spec.metrics_port, args.get("canary", False)),
             opts=after_crds,
         )
         self.service_name = name
         self.role_arn = role.arn
         self.register_outputs({"roleArn": self.role_arn, "serviceName": name})
+
+    def _rollout(
+        self,
+        name: str,
+        namespace: str,
+        meta: dict[str, Any],
+        served: Mapping[str, pulumi.Input[str]],
+        args: ModelServingEndpointArgs,
+        template: pulumi.Input[Any],
+        account: pulumi.Resource,
+    ) -> pulumi.Resource:
+        """The canary's AnalysisTemplate and the Rollout. pulumi-kubernetes waits for no custom
+        resource unless asked (``metadata.ReadyCondition``: ``pulumi.com/waitFor``, or every object
+        with ``PULUMI_K8S_AWAIT_ALL=true``); ``skipAwait`` keeps even that from holding ``pulumi up``
+        on a Rollout paused for its canary or aborted: Argo Rollouts owns its progress and the
+        ``RolloutAborted`` alert reports the outcome."""
+        crds = list(args["crds"])
+        url = args.get("prometheus_url", prometheus_url(args.get("monitoring_namespace", "monitoring")))
+        analysis = k8s.apiextensions.CustomResource(
+            f"{name}-analysis",
+            api_version=delivery.API_VERSION,
+            kind="AnalysisTemplate",
+            metadata=meta,
+            spec=delivery.analysis_template_spec(canary_alerts(name, namespace, args), url),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=crds),
+        )
+        return k8s.apiextensions.CustomResource(
+            f"{name}-rollout",
+            api_version=delivery.API_VERSION,
+            kind="Rollout",
+            metadata={**meta, "annotations": {"pulumi.com/skipAwait": "true", **served}},
+            spec=rollout_spec(name, args, template),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*crds, account, analysis]),
+        )
 
 
 def placement(pool: GpuNodePool) -> PoolPlacement:

@@ -81,6 +81,11 @@ PROMETHEUS_CHARTS = "https://prometheus-community.github.io/helm-charts"
 KARPENTER_CHARTS = "oci://public.ecr.aws/karpenter"
 """Karpenter publishes its charts to an OCI registry only (no ``index.yaml`` repository)."""
 KARPENTER_CHECKED = "2026-12-04"
+ARGO_CHECKED = "2026-12-07"
+ARGO_ROLLOUTS_SOURCE = (
+    "github.com/argoproj/argo-rollouts tag v1.9.1 (commit b6bd3bcf, 2026-07-06; the newest release in the snapshot "
+    "fetched 2026-12-07, v1.10.0-rc1 being a pre-release)"
+)
 KARPENTER_SOURCE = (
     "github.com/aws/karpenter-provider-aws tag v1.14.1 (commit bde00654, 2026-08-20; the newest release in the "
     "snapshot of 2026-08-21, read 2026-12-04)"
@@ -126,6 +131,15 @@ CHARTS: dict[str, Chart] = {
             "2026-07-31",
         ),
         Chart(
+            "argo-rollouts",
+            "2.41.0",
+            "https://argoproj.github.io/argo-helm",
+            "github.com/argoproj/argo-helm tag argo-rollouts-2.41.0 (commit af0a9310, the chart at HEAD of the "
+            "snapshot fetched 2026-12-07; appVersion v1.9.0, so the controller image is pinned to v1.9.1 in values)",
+            "2026-07-02",
+            ARGO_CHECKED,
+        ),
+        Chart(
             "karpenter-crd",
             "1.14.1",
             KARPENTER_CHARTS,
@@ -154,6 +168,7 @@ CRD_GROUPS: dict[str, tuple[str, ...]] = {
     "prometheus-operator-crds": ("monitoring.coreos.com",),
     "kube-prometheus-stack": ("monitoring.coreos.com",),
     "keda": ("keda.sh", "eventing.keda.sh"),
+    "argo-rollouts": ("argoproj.io",),
     "karpenter-crd": ("karpenter.sh", "karpenter.k8s.aws", "autoscaling.x-k8s.io"),
 }
 """API groups whose CustomResourceDefinitions each chart installs (kube-prometheus-stack only
@@ -171,6 +186,13 @@ IMAGES: dict[str, Image] = {
         "v0.20.0",
         "github.com/NVIDIA/k8s-device-plugin tag v0.20.0",
         "2026-08-19",
+    ),
+    "argo-rollouts": Image(
+        "quay.io/argoproj/argo-rollouts",
+        "v1.9.1",
+        ARGO_ROLLOUTS_SOURCE,
+        "2026-07-06",
+        ARGO_CHECKED,
     ),
     "aws-cli": Image(
         "public.ecr.aws/aws-cli/aws-cli",

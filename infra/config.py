@@ -539,6 +539,12 @@ class EndpointConfig(_Model):
         description="surge: a new pod before an old one stops (needs room for one more pod at maxReplicas); "
         "replace: one old pod stops first (one replica less during a rollout); recreate: all stop first (downtime).",
     )
+    canary: bool | None = Field(
+        default=None,
+        description="Serve through an Argo Rollout: a change starts as one canary pod, judged on the endpoint's "
+        "error ratio and p95 thresholds, and is rolled back on its own when they fail. Default: true in prod, "
+        "false in dev (README: Model delivery).",
+    )
     autoscaling_metric: MetricName | None = Field(
         default=None,
         description="Scale on this Prometheus metric of the endpoint (e.g. vllm:num_requests_waiting), "
@@ -572,6 +578,10 @@ class EndpointConfig(_Model):
     latency_histogram: MetricName = Field(
         default="http_request_duration_seconds", description="custom only: latency histogram in seconds."
     )
+
+    def canaried(self, prod: bool) -> bool:
+        """Whether it is served through an Argo Rollout canary (the environment's default when unset)."""
+        return self.canary if self.canary is not None else prod
 
 
 class MonitoringConfig(_Model):

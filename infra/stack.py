@@ -107,6 +107,7 @@ def build(config: PlatformConfig, region: str, secrets: dict[str, pulumi.Output[
         "tags": dict(config.tags),
         "protect": protect,
         "karpenter": config.cluster.karpenter,
+        "argo_rollouts": any(e.canaried(config.is_prod) for e in config.endpoints),
     }
     if config.cluster.deploy_role_arn is not None:
         cluster_args["deploy_role_arn"] = config.cluster.deploy_role_arn
@@ -327,6 +328,15 @@ def endpoint_args(
         args["copier_image"] = registry.image_refs[config.model_copier_registry]
     if endpoint.autoscaling_metric is not None:
         args["autoscaling_metric"] = endpoint.autoscaling_metric
+    if endpoint.canaried(config.is_prod):
+        args["canary"] = True
+        args["canary_analysis"] = {
+            "error_ratio": endpoint.error_ratio_threshold,
+            "p95_latency_seconds": endpoint.p95_latency_seconds,
+            "requests_metric": endpoint.requests_metric,
+            "error_selector": endpoint.error_selector,
+            "latency_histogram": endpoint.latency_histogram,
+        }
     return args
 
 
@@ -458,6 +468,7 @@ def monitoring_args(
             "requests_metric": e.requests_metric,
             "error_selector": e.error_selector,
             "latency_histogram": e.latency_histogram,
+            "canary": e.canaried(config.is_prod),
         }
         for e in config.endpoints
     ]

@@ -157,7 +157,7 @@ def publish_list(resources: Sequence[Registration]) -> list[dict[str, Any]]:
     endpoint with ``published: false`` runs no pod until its model is there and the flag flips."""
     models: list[dict[str, Any]] = []
     for resource in resources:
-        if resource.type != "kubernetes:apps/v1:Deployment":
+        if resource.type not in ("kubernetes:apps/v1:Deployment", "kubernetes:argoproj.io/v1alpha1:Rollout"):
             continue
         metadata = cast(dict[str, Any], resource.inputs.get("metadata") or {})
         annotations = cast(dict[str, Any], metadata.get("annotations") or {})

@@ -73,14 +73,20 @@ def _surge_pods(value: Any, replicas: int) -> int:
 
 
 def rollout_extra_pods(spec: Mapping[str, Any], replicas: int) -> int:
-    """How many pods above ``replicas`` a rollout of a Deployment runs at once (its surge)."""
+    """How many pods above ``replicas`` a rollout of a Deployment runs at once (its surge); for an
+    Argo Rollout's canary, its ``maxSurge`` (default 25%, as a Deployment's): the canary pods run
+    next to every stable one, each on a node of its own when a pod fills a GPU node."""
     strategy = as_mapping(spec.get("strategy"))
+    if "canary" in strategy:
+        return _surge_pods(as_mapping(strategy.get("canary")).get("maxSurge"), replicas)
     if strategy.get("type") == "Recreate":
         return 0
     rolling = as_mapping(strategy.get("rollingUpdate"))
     return _surge_pods(rolling.get("maxSurge"), replicas)
 
 
+WORKLOADS = {("Deployment", "apps"), ("Rollout", "argoproj.io")}
+"""What an autoscaler may target and the capacity rule judges."""
 _SCALERS = {("HorizontalPodAutoscaler", "autoscaling"): "maxReplicas", ("ScaledObject", "keda.sh"): "maxReplicaCount"}
 """Autoscalers and the field holding their maximum replicas."""
 
@@ -95,7 +101,7 @@ def autoscaler_maxima(resources: Sequence[PolicyResource]) -> dict[tuple[Any, An
             continue
         spec = as_mapping(resource.props.get("spec"))
         target = as_mapping(spec.get("scaleTargetRef"))
-        if target.get("kind", "Deployment") != "Deployment":
+        if target.get("kind", "Deployment") not in {kind for kind, _ in WORKLOADS}:
             continue
         key = (as_mapping(resource.props.get("metadata")).get("namespace"), target.get("name"))
         maxima[key] = max(maxima.get(key, 0), _number(spec.get(scaler), 0))
@@ -130,7 +136,7 @@ def validate_rollout_fits_pool(args: StackValidationArgs, report_violation: Repo
     groups = [r for r in resources if r.resource_type == NODE_GROUP]
     maxima = autoscaler_maxima(resources)
     for resource in resources:
-        if _kind(resource) != ("Deployment", "apps"):
+        if _kind(resource) not in WORKLOADS:
             continue
         pod = pod_spec_of(resource) or {}
         for device, count in device_requests(pod).items():
@@ -141,7 +147,8 @@ def validate_rollout_fits_pool(args: StackValidationArgs, report_violation: Repo
             extra = rollout_extra_pods(as_mapping(resource.props.get("spec")), most)
             if most + extra > capacity:
                 report_violation(
-                    f"Deployment {resource.name}: at {most} replicas a rollout runs {most + extra} pods of {count} "
+                    f"{resource.props.get('kind')} {resource.name}: at {most} replicas a rollout runs "
+                    f"{most + extra} pods of {count} "
                     f"{device}, but its node groups hold {capacity} at their maximum size: every change would wait "
                     "for a node that never comes. Roll out with maxSurge 0 and maxUnavailable >= 1 (or Recreate), "
                     "lower the maximum replicas, or raise the pool's maxSize",

@@ -403,8 +403,8 @@ RULES: list[Rule] = [
     Rule(
         "k8s-rollout-fits-pool",
         "Deploy readiness",
-        "An accelerator Deployment at its maximum replicas, plus its rollout surge, fits its node groups at "
-        "their maximum size.",
+        "An accelerator Deployment or Argo Rollout at its maximum replicas, plus its rollout surge (a "
+        "canary's pod), fits its node groups at their maximum size.",
         "Roll out with maxSurge 0 and maxUnavailable >= 1 (endpoints[].rollout: replace) or Recreate, lower "
         "maxReplicas, or raise the pool's maxSize.",
         operations.validate_rollout_fits_pool,

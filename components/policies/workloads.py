@@ -38,8 +38,8 @@ EXEMPTIONS_SCHEMA = {
     "default": DEFAULT_EXEMPTIONS,
 }
 """Config schema of every workload rule's ``exemptions``."""
-SERVER_KINDS = ("Deployment", "StatefulSet")
-"""Long-running servers: they need probes."""
+SERVER_KINDS = ("Deployment", "StatefulSet", "Rollout")
+"""Long-running servers: they need probes (an Argo Rollout is a Deployment under progressive delivery)."""
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,7 @@ def validate_resources_set(args: ResourceValidationArgs, report_violation: Repor
 
 
 def validate_server_probes(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    """Deployments and StatefulSets with ports have readiness and liveness probes (a patch's
+    """Deployments, StatefulSets and Rollouts with ports have readiness and liveness probes (a patch's
     containers may have theirs in the live object: patches are not judged)."""
     found = workload(args)
     if found is None or found.patch or found.kind not in SERVER_KINDS:

@@ -77,13 +77,26 @@ def deployment(replicas: float, gpus: str = "4", strategy: dict[str, Any] | None
     return reg("llm-deployment", "kubernetes:apps/v1:Deployment", inputs)
 
 
-def scaler(kind: str, maximum: float) -> Registration:
+def argo_rollout(replicas: float | None, max_surge: Any = None) -> Registration:
+    """An Argo Rollout of the same pod with a canary strategy (``maxSurge`` unset: Argo's 25%)."""
+    workload = deployment(replicas or 0)
+    canary: dict[str, Any] = {"steps": [{"setWeight": 1}]}
+    if max_surge is not None:
+        canary["maxSurge"], canary["maxUnavailable"] = max_surge, 0 if max_surge else 1
+    spec = {**workload.inputs["spec"], "strategy": {"canary": canary}}
+    if replicas is None:
+        del spec["replicas"]
+    inputs = {**workload.inputs, "apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "spec": spec}
+    return reg("llm-rollout", "kubernetes:argoproj.io/v1alpha1:Rollout", inputs)
+
+
+def scaler(kind: str, maximum: float, target: str = "Deployment") -> Registration:
     key, api = (
         ("maxReplicas", "autoscaling/v2")
         if kind == "HorizontalPodAutoscaler"
         else ("maxReplicaCount", "keda.sh/v1alpha1")
     )
-    spec = {"scaleTargetRef": {"kind": "Deployment", "name": "llm"}, key: maximum}
+    spec = {"scaleTargetRef": {"kind": target, "name": "llm"}, key: maximum}
     inputs = {"apiVersion": api, "kind": kind, "metadata": {"name": "llm", "namespace": "s"}, "spec": spec}
     return reg(f"llm-{kind.lower()}", f"kubernetes:{api}:{kind}", inputs)
 
@@ -108,6 +121,12 @@ REPLACE = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavail
             False,
         ),
         ((pool(2), deployment(3, gpus="2")), True),
+        # An Argo Rollout's canary pod runs next to the stable ones (surge): one more whole node.
+        ((pool(3), argo_rollout(None, 1), scaler("ScaledObject", 3, "Rollout")), False),
+        ((pool(4), argo_rollout(None, 1), scaler("ScaledObject", 3, "Rollout")), True),
+        ((pool(3), argo_rollout(None, 0), scaler("ScaledObject", 3, "Rollout")), True),
+        ((pool(2), argo_rollout(2)), False),
+        ((pool(2), argo_rollout(0, 0), scaler("HorizontalPodAutoscaler", 3, "Rollout")), False),
     ],
 )
 def test_a_rollout_fits_the_pool_at_max_size(resources: tuple[Registration, ...], fits: bool) -> None:

@@ -8,6 +8,8 @@ import pytest
 
 pytestmark = pytest.mark.stack
 
+ROLLOUT = "kubernetes:argoproj.io/v1alpha1:Rollout"
+
 
 def objects(plan: dict[str, Any], type_: str) -> dict[str, dict[str, Any]]:
     """The endpoints' objects of a type, by name (the model registry's are tested on their own)."""
@@ -47,7 +49,7 @@ def test_every_gpu_pod_tolerates_selects_and_fits_its_pool(stack_plan: tuple[Any
         if r["name"].endswith("-ca-resources-nvidia-com-gpu")
     }
     gpus_per_node |= {name: g["gpusPerNode"] for name, g in pools.items() if "gpusPerNode" in g}
-    deployments = objects(plan, "kubernetes:apps/v1:Deployment")
+    deployments = objects(plan, "kubernetes:apps/v1:Deployment") | objects(plan, ROLLOUT)
     assert deployments
     for name, deployment in deployments.items():
         pod = deployment["spec"]["template"]["spec"]
@@ -81,7 +83,9 @@ def test_dev_serves_one_small_llm(dev_plan: dict[str, Any]) -> None:
 
 
 def test_prod_serves_triton_and_vllm_with_autoscaling_and_pdb(prod_plan: dict[str, Any]) -> None:
-    deployments = objects(prod_plan, "kubernetes:apps/v1:Deployment")
+    # Prod serves through Argo Rollouts canaries (endpoints[].canary defaults to true in prod).
+    assert objects(prod_plan, "kubernetes:apps/v1:Deployment") == {}
+    deployments = objects(prod_plan, ROLLOUT)
     assert set(deployments) == {"fraud-detector", "llm-chat"}
     triton, vllm = deployments["fraud-detector"], deployments["llm-chat"]
     # Neither model exists on a first deploy: no pod runs, the autoscalers are held until the flag flips.
@@ -101,10 +105,8 @@ def test_prod_serves_triton_and_vllm_with_autoscaling_and_pdb(prod_plan: dict[st
     scaled = objects(prod_plan, "kubernetes:keda.sh/v1alpha1:ScaledObject")["llm-chat"]
     assert scaled["metadata"]["annotations"] == {"autoscaling.keda.sh/paused-replicas": "0"}
     # One 4-GPU pod fills a g6e.12xlarge: llm-chat replaces a pod at a time, within its pool's 3 nodes.
-    assert (scaled["spec"]["maxReplicaCount"], vllm["spec"]["strategy"]) == (
-        3,
-        {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}},
-    )
+    canary = vllm["spec"]["strategy"]["canary"]
+    assert (scaled["spec"]["maxReplicaCount"], canary["maxSurge"], canary["maxUnavailable"]) == (3, 0, 1)
     assert set(objects(prod_plan, "kubernetes:policy/v1:PodDisruptionBudget")) == {
         "fraud-detector",
         "llm-chat",

@@ -65,12 +65,17 @@ def test_custom_objects_match_their_crd_schemas(stack: str) -> None:
         name: obj
         for name, obj in manifests(stack_recording(stack).resources).items()
         if obj["apiVersion"].partition("/")[0]
-        in {"monitoring.coreos.com", "keda.sh", "karpenter.sh", "karpenter.k8s.aws"}
+        in {"monitoring.coreos.com", "keda.sh", "karpenter.sh", "karpenter.k8s.aws", "argoproj.io"}
     }
     kinds = {(o["apiVersion"], o["kind"]) for o in custom.values()}
     expected = {("monitoring.coreos.com/v1", "ServiceMonitor"), ("monitoring.coreos.com/v1", "PrometheusRule")}
     if stack == "prod":
-        expected.add(("keda.sh/v1alpha1", "ScaledObject"))
+        # Prod serves its endpoints through Argo Rollouts canaries (endpoints[].canary defaults to true there).
+        expected |= {
+            ("keda.sh/v1alpha1", "ScaledObject"),
+            ("argoproj.io/v1alpha1", "Rollout"),
+            ("argoproj.io/v1alpha1", "AnalysisTemplate"),
+        }
     else:
         expected |= {("karpenter.sh/v1", "NodePool"), ("karpenter.k8s.aws/v1", "EC2NodeClass")}
     assert kinds == expected
@@ -116,6 +121,31 @@ def test_the_schemas_refuse_unknown_and_mistyped_fields() -> None:
             "limit": {"cpu": "8"},
         },
     }  # fmt: skip
+    rollout = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Rollout",
+        "metadata": {"name": "x"},
+        "spec": {
+            "selector": {"matchLabels": {"a": "b"}},
+            "progressDeadlineAbort": "yes",
+            "strategy": {"canary": {"steps": [{"setWieght": 1}], "analysis": {"templates": [{"name": "x"}]}}},
+        },
+    }
+    assert {e.split(":")[0] for e in errors(rollout)} >= {
+        "spec.progressDeadlineAbort",
+        "spec.strategy.canary.steps.0",
+        "spec.strategy.canary.analysis.templates.0",
+    }
+    analysis = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AnalysisTemplate",
+        "metadata": {"name": "x"},
+        "spec": {"metrics": [{"name": "m", "interval": 60, "provider": {"prometheus": {"querry": "up"}}}]},
+    }
+    assert {e.split(":")[0] for e in errors(analysis)} >= {
+        "spec.metrics.0.interval",
+        "spec.metrics.0.provider.prometheus",
+    }
     assert {e.split(":")[0] for e in errors(pool)} >= {
         "spec.template.spec.expireAfter",
         "spec.disruption.budgets.0.nodes",
@@ -127,7 +157,7 @@ def test_vendored_crds_say_where_they_come_from() -> None:
     for path in CRDS.glob("*.json"):
         source = json.loads(path.read_text())["source"]
         assert source.startswith("github.com/") and " tag " in source, path.name
-    assert len(list(Path(CRDS).glob("*.json"))) == 5
+    assert len(list(Path(CRDS).glob("*.json"))) == 8
 
 
 def test_prod_with_a_karpenter_pool_validates_too() -> None:

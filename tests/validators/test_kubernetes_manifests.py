@@ -25,6 +25,8 @@ CUSTOM_KINDS = {
     ("keda.sh/v1alpha1", "ScaledObject"),
     ("karpenter.sh/v1", "NodePool"),
     ("karpenter.k8s.aws/v1", "EC2NodeClass"),
+    ("argoproj.io/v1alpha1", "Rollout"),
+    ("argoproj.io/v1alpha1", "AnalysisTemplate"),
 }
 BUILTIN_GROUPS = (
     "v1",
@@ -37,12 +39,28 @@ BUILTIN_GROUPS = (
 )
 
 
+def as_deployment(rollout: dict[str, Any]) -> dict[str, Any]:
+    """An Argo Rollout's pod template and selector in a Deployment: the Rollout CRD's schema is
+    Argo's copy of PodTemplateSpec, so the upstream Kubernetes schema checks the pods it starts too."""
+    spec = rollout["spec"]
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": rollout["metadata"],
+        "spec": {"selector": spec["selector"], "template": spec["template"]},
+    }
+
+
 def write_manifests(stack: str, directory: Path) -> dict[Path, dict[str, Any]]:
     files: dict[Path, dict[str, Any]] = {}
     for name, obj in manifests(stack_recording(stack).resources).items():
         path = directory / name
         path.write_text(dumps_manifest(obj))
         files[path] = obj
+        if obj["kind"] == "Rollout":
+            pods = directory / f"pods-of-{name}"
+            pods.write_text(dumps_manifest(as_deployment(obj)))
+            files[pods] = as_deployment(obj)
     return files
 
 

@@ -26,7 +26,8 @@ PROMTOOL, AMTOOL = shutil.which("promtool"), shutil.which("amtool")
 ENDPOINTS: list[EndpointAlerts] = [
     {"name": "fraud", "namespace": "serving", "runtime": "triton"},
     {"name": "llm", "namespace": "serving", "runtime": "vllm"},
-    {"name": "ranker", "namespace": "serving", "runtime": "custom"},
+    # Served through an Argo Rollout: its zero-replica check and the delivery alerts read the controller's metrics.
+    {"name": "ranker", "namespace": "serving", "runtime": "custom", "canary": True},
 ]
 GROUPS = [
     *rule_groups(ENDPOINTS, [{"name": "gpu", "max_size": 2}], burn_rate=True),
@@ -50,6 +51,15 @@ def up(fraud: int) -> list[dict[str, str]]:
         {"series": sel("up", service="llm"), "values": "1x30"},
         {"series": sel("up", service="ranker"), "values": "1x30"},
     ]
+
+
+CONTROLLER = 'namespace="argo-rollouts", service="argo-rollouts-metrics", exported_namespace="serving", name="ranker"'
+ROLLOUT_DESIRED = f"rollout_info_replicas_desired{{{CONTROLLER}}}"
+
+
+def rollout_info(phase: str) -> str:
+    """The controller's ``rollout_info`` series of the ranker Rollout in ``phase``."""
+    return f'rollout_info{{{CONTROLLER}, strategy="canary", traffic_router="", phase="{phase}"}}'
 
 
 def counter(series: str, per_minute: int, minutes: int = 400) -> dict[str, str]:
@@ -118,6 +128,29 @@ CASES: dict[str, tuple[list[dict[str, str]], list[dict[str, str]], str, list[dic
         [*up(1)[1:], gauge(sel("kube_deployment_spec_replicas", deployment="fraud"), 0)],
         "10m",
         [{"endpoint": "fraud", **ENDPOINT_LABELS}],
+        "1",
+    ),
+    # A Rollout's desired replicas come from the Argo Rollouts controller (kube-state-metrics knows no Rollout),
+    # whose scrape keeps its own namespace and renames the Rollout's to exported_namespace.
+    "EndpointDown[unpublished rollout]": (
+        [*up(1)[:2], gauge(ROLLOUT_DESIRED, 2)],
+        [*up(1)[:2], gauge(ROLLOUT_DESIRED, 0)],
+        "10m",
+        [{"endpoint": "ranker", "namespace": "serving", "service": "ranker"}],
+        "1",
+    ),
+    "RolloutAborted": (
+        [gauge(rollout_info("Abort"), 1)],
+        [gauge(rollout_info("Completed"), 1), gauge(rollout_info("Paused"), 1)],
+        "5m",
+        [{"exported_namespace": "serving", "name": "ranker"}],
+        "1",
+    ),
+    "RolloutAborted[progress deadline]": (
+        [gauge(rollout_info("Timeout"), 1)],
+        [gauge(rollout_info("Progressing"), 1)],
+        "5m",
+        [{"exported_namespace": "serving", "name": "ranker"}],
         "1",
     ),
     "EndpointErrorRatioHigh[triton]": (triton_errors(10), triton_errors(0), "20m", [{"endpoint": "fraud"}], ""),

@@ -1,0 +1,139 @@
+"""Progressive delivery of an endpoint through Argo Rollouts, as plain data (pure functions).
+
+An endpoint with ``canary`` is served by an Argo ``Rollout`` instead of a Deployment: a changed
+pod template (a new model version, image or flag) starts as one canary pod next to the stable
+ones, a background ``AnalysisTemplate`` judges the canary pods alone on the endpoint's own SLO
+signals in Prometheus (:attr:`components.runtimes.RuntimeSpec.slo_signals`, and the error ratio
+its alerts use), and a failed analysis aborts the Rollout, which scales the canary away: the
+stable pods never stopped serving. The semantics below were read in the pinned release
+(:data:`components.pins.ARGO_ROLLOUTS_SOURCE`):
+
+- the Rollout carries its pod template itself, not a ``workloadRef`` to a Deployment: with a
+  reference, Pulumi would own a Deployment Argo scales to zero, and KEDA targeting such a Rollout
+  is a known trap (argo-rollouts#4288, #4321);
+- without a traffic router, ``setWeight`` only sets replica counts: ``utils/replicaset/canary.go``
+  (``approximateWeightedCanaryStableReplicaCounts``) picks the canary/stable counts closest to the
+  weight, never zero canary pods for a weight of 1-99 with two pods or more, and with ``maxSurge``
+  one pod above ``replicas``. Weight 1 is thus one canary pod next to every stable one (surge) or
+  in place of one (replace), which gets ``1/(replicas + 1)`` (``1/replicas``) of the requests the
+  Service spreads over every ready pod;
+- the first deploy (``status.stableRS`` still empty) runs no analysis (``rollout/analysis.go``:
+  "Skipping analysis ... initialDeploy") and goes straight to its pods: there is no stable version
+  to fall back to, and the thresholds are the endpoint's SLOs, never a comparison with a baseline;
+- the Prometheus provider hands the condition a list of the vector's values
+  (``metricproviders/prometheus/prometheus.go``), empty when no canary pod reported yet, and a
+  rate over no requests is NaN; indexing an empty list is an evaluation error, and errors past
+  ``consecutiveErrorLimit`` fail the analysis. So each metric has only a ``failureCondition``
+  that is false for an empty or NaN result (``utils/evaluate/evaluate.go``: without a success
+  condition a measurement succeeds when the failure condition is false): a canary without
+  traffic is never aborted for its silence, and never promoted on a measurement either, since
+  promotion follows the step pauses.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from components.alerting import EndpointAlerts, error_ratio_expr, p95_expr, slo_signals, slo_threshold
+
+API_VERSION = "argoproj.io/v1alpha1"
+CANARY_HASH_LABEL = "rollouts-pod-template-hash"
+"""Label Argo Rollouts puts on each ReplicaSet's pods (stable and canary differ only in it)."""
+CANARY_HASH_TARGET_LABEL = "rollouts_pod_template_hash"
+"""The same label on the endpoint's series: the ServiceMonitor copies it (``podTargetLabels``),
+sanitised as Prometheus label names must be."""
+ANALYSIS_WINDOW = "5m"
+"""Rate window of the canary's queries; the analysis waits this long after the canary is
+available, so its first measurement reads only the canary's own requests."""
+ANALYSIS_INTERVAL = "1m"
+FAILURE_LIMIT = 2
+"""Failed measurements tolerated: the third aborts the Rollout (three minutes of bad data)."""
+STEP_PAUSE_SECONDS = 900
+"""How long each canary step is watched before the next (the background analysis runs throughout)."""
+SURGE = {"surge": (1, 0), "replace": (0, 1)}
+"""``rollout`` of the endpoint -> (maxSurge, maxUnavailable) of its canary: ``surge`` runs the
+canary pod as one pod more (room for it in the pool), ``replace`` stops a stable pod for it."""
+
+
+def canary_steps() -> list[dict[str, Any]]:
+    """One canary pod (weight 1 is the closest a replica count gets to 1%: one pod), watched; then
+    half the pods, watched; then all (the implicit last step)."""
+    return [
+        {"setWeight": 1},
+        {"pause": {"duration": f"{STEP_PAUSE_SECONDS}s"}},
+        {"setWeight": 50},
+        {"pause": {"duration": f"{STEP_PAUSE_SECONDS}s"}},
+    ]
+
+
+def canary_share(replicas: int, rollout: str) -> float:
+    """The share of requests the first canary pod gets without a traffic router: one ready pod
+    among ``replicas + 1`` (surge) or ``replicas`` (replace), as the Service balances pods."""
+    total = replicas + 1 if rollout == "surge" else max(replicas, 1)
+    return 1 / total
+
+
+def guarded(condition: str) -> str:
+    """A failure condition that is false when the query returned nothing or NaN."""
+    return f"len(result) > 0 && !isNaN(result[0]) && {condition}"
+
+
+def analysis_metrics(endpoint: EndpointAlerts) -> list[dict[str, Any]]:
+    """The canary's metrics: its error ratio and the p95 of each SLO signal of its runtime, over
+    the canary pods only (``{{args.canary-hash}}``), each with the endpoint's alert threshold."""
+    canary: EndpointAlerts = {**endpoint, "pod_matchers": f'{CANARY_HASH_TARGET_LABEL}="{{{{args.canary-hash}}}}"'}
+    address = "{{args.prometheus}}"
+    ratio = endpoint.get("error_ratio", 0.05)
+    metrics = [
+        _metric("error-ratio", error_ratio_expr(canary, ANALYSIS_WINDOW), ratio, address),
+    ]
+    for signal in slo_signals(endpoint):
+        threshold = slo_threshold(endpoint, signal)
+        metrics.append(_metric(f"p95-{signal.name}", p95_expr(canary, signal), threshold, address))
+    return metrics
+
+
+def _metric(name: str, query: str, threshold: float, address: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "initialDelay": ANALYSIS_WINDOW,
+        "interval": ANALYSIS_INTERVAL,
+        "failureLimit": FAILURE_LIMIT,
+        "consecutiveErrorLimit": 5,
+        "failureCondition": guarded(f"result[0] > {threshold:g}"),
+        "provider": {"prometheus": {"address": address, "query": query}},
+    }
+
+
+def analysis_template_spec(endpoint: EndpointAlerts, prometheus: str) -> dict[str, Any]:
+    """The endpoint's AnalysisTemplate: its arguments (the canary's pod-template hash, passed by
+    the Rollout; the Prometheus address) and :func:`analysis_metrics`."""
+    return {
+        "args": [{"name": "canary-hash"}, {"name": "prometheus", "value": prometheus}],
+        "metrics": analysis_metrics(endpoint),
+    }
+
+
+def canary_strategy(name: str, rollout: str) -> dict[str, Any]:
+    """The Rollout's canary strategy: :func:`canary_steps`, the background analysis from step 1
+    (once the canary pod is available: its startup is bounded by ``progressDeadlineSeconds``, not
+    by the analysis), surge or replace as the endpoint's ``rollout`` asks."""
+    surge, unavailable = SURGE[rollout]
+    return {
+        "canary": {
+            "maxSurge": surge,
+            "maxUnavailable": unavailable,
+            "steps": canary_steps(),
+            "analysis": {
+                "templates": [{"templateName": name}],
+                "startingStep": 1,
+                "args": [{"name": "canary-hash", "valueFrom": {"podTemplateHashValue": "Latest"}}],
+            },
+        }
+    }
+
+
+def rollout_extra_nodes(gpus: int, accelerators_per_node: int) -> int:
+    """GPU nodes the canary pod needs beyond the stable pods' (surge): a pod never spans nodes."""
+    return math.ceil(gpus / accelerators_per_node) if accelerators_per_node else 1
