@@ -62,7 +62,10 @@ def validate_rbac_sensitive_grants(args: ResourceValidationArgs, report_violatio
 
 def validate_no_default_namespace(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Workloads run in a namespace of their own, never ``default`` (CIS 4.5.2)."""
+    # A spec not known yet (a first preview) is judged when it is: the kind alone says nothing.
     if workload_pod(args.resource_type, args.props) is None or is_patch(args.resource_type):
+        return
+    if not isinstance(args.props.get("spec"), Mapping):
         return
     metadata = as_mapping(args.props.get("metadata"))
     provider_namespace = args.provider.props.get("namespace") if args.provider is not None else None

@@ -91,7 +91,12 @@ def bucket_with(*skip: str) -> list[Registration]:
                 "restrictPublicBuckets": True,
             },
         ),
-    }
+        "ownership": ("aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+                      {"rule": {"objectOwnership": "BucketOwnerEnforced"}}),
+        "tls": ("aws:s3/bucketPolicy:BucketPolicy", {"policy": json.dumps({"Statement": [
+            {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+             "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})}),
+    }  # fmt: skip
     return [bucket] + [
         reg(f"data-{key}", type_, inputs, deps=[bucket.urn])
         for key, (type_, inputs) in companions.items()
@@ -99,11 +104,21 @@ def bucket_with(*skip: str) -> list[Registration]:
     ]
 
 
+REPOSITORY = "aws:ecr/repository:Repository"
+
+
+def lifecycle_of(repository: str) -> list[Registration]:
+    """The lifecycle policy of the repository ``reg(repository, ...)`` registers."""
+    urn = f"urn:pulumi:prod::p::{REPOSITORY}::{repository}"
+    return [reg(f"{repository}-lifecycle", "aws:ecr/lifecyclePolicy:LifecyclePolicy", {}, deps=[urn])]
+
+
 def test_good_resources_pass() -> None:
     assert (
         violations(
             reg("lt", "aws:ec2/launchTemplate:LaunchTemplate", GOOD_TEMPLATE),
             reg("repo", "aws:ecr/repository:Repository", GOOD_REPO),
+            *lifecycle_of("repo"),
             reg("eks", "aws:eks/cluster:Cluster", GOOD_CLUSTER),
             reg("ep", "kubernetes:apps/v1:Deployment", deployment("repo/server@sha256:" + "a" * 64)),
             reg("ep2", "kubernetes:apps/v1:Deployment", deployment("vllm/vllm-openai:v0.9.2")),
@@ -221,7 +236,8 @@ def test_good_resources_pass() -> None:
     ],
 )
 def test_bad_resources_are_flagged(resource: Registration, policy: str, fragment: str) -> None:
-    found = violations(resource)
+    # A repository comes with the lifecycle policy ecr-lifecycle-policy asks for: one rule per case.
+    found = violations(resource, *(lifecycle_of(resource.name) if resource.type == REPOSITORY else []))
     assert [(p, name) for p, name, _ in found] == [(policy, resource.name)]
     assert fragment in found[0][2]
 

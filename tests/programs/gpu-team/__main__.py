@@ -61,7 +61,7 @@ ModelServingEndpoint(
 if mistakes:
     k8s.apps.v1.Deployment(
         "batch-scorer",
-        metadata={"name": "batch-scorer"},
+        metadata={"name": "batch-scorer", "namespace": "serving"},
         spec={
             "selector": {"matchLabels": {"app": "batch-scorer"}},
             "template": {
