@@ -23,7 +23,8 @@ def test_dev_network_cluster_and_spot_pool(dev_plan: dict[str, Any]) -> None:
     assert len(of_type(dev_plan, "aws:ec2/subnet:Subnet")) == 4
     assert of_type(dev_plan, "aws:ec2/flowLog:FlowLog") == []
     cluster = r["eks-cluster"]["inputs"]
-    assert cluster["vpcConfig"]["publicAccessCidrs"] == ["203.0.113.0/24"]
+    # Private like prod: dev deploys from in-VPC runners (tests/stack/test_api_reachability_plan.py).
+    assert (cluster["vpcConfig"]["endpointPublicAccess"], "publicAccessCidrs" in cluster["vpcConfig"]) == (False, False)
     # Dev's GPU pool is a Karpenter NodePool: spot first, on-demand fallback, at most 2 nodes.
     spec = r["gpu-spot-node-pool"]["inputs"]["spec"]
     requirements = {q["key"]: q["values"] for q in spec["template"]["spec"]["requirements"]}
