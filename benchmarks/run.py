@@ -37,7 +37,7 @@ from components.plan.policy import check
 from components.plan.runner import read_stack_file, run_program_dir
 from components.policies import CONFIG_DIR, POLICIES
 from components.policies.settings import read_pack_config
-from components.reference import with_marked_section
+from tools.sections import with_marked_section
 
 RESULTS = ROOT / "benchmarks" / "results.json"
 README = ROOT / "README.md"

@@ -24,8 +24,6 @@ from components.monitoring_stack import GpuCapacityAlarm, MonitoringStack, Monit
 from components.naming import aws_region_problems
 from components.network import Network, NetworkArgs
 from components.nvidia_device_plugin import NvidiaDevicePlugin
-from components.plan.monitor import SECRET_PLACEHOLDER
-from components.plan.runner import find_project
 from components.platform_stack import export_platform, platform_contract
 from components.preview_access import preview_access
 from components.team import (
@@ -36,6 +34,7 @@ from components.team import (
     declare_network_policies,
     network_policy_specs,
 )
+from components.project import SECRET_PLACEHOLDER, project_root
 from infra.config import (
     CONFIG_KEY,
     MONITORING_NAMESPACE,
@@ -58,7 +57,7 @@ def read_config() -> tuple[PlatformConfig, str, dict[str, pulumi.Output[str]]]:
     invalid. Runs before any resource is declared, so a bad config creates nothing.
     """
     source = f"Pulumi.{pulumi.get_stack()}.yaml"
-    root = find_project(Path.cwd())[1]
+    root = project_root(Path.cwd())
     stack_config = pulumi.Config()
     config = load_platform_config(stack_config.get_object(CONFIG_KEY), source, root=root)
     secrets = {key: value for key in SECRET_KEYS if (value := stack_config.get_secret(key)) is not None}
@@ -536,7 +535,7 @@ def repositories(registries: list[RegistryConfig]) -> list[Repository]:
     the image gets them relative to the directory the program runs in, so its inputs are the
     same on every checkout (an absolute path would be a change, and a rebuild, per machine).
     """
-    root = find_project(Path.cwd())[1]
+    root = project_root(Path.cwd())
     result: list[Repository] = []
     for registry in registries:
         repo: Repository = {

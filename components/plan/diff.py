@@ -21,9 +21,10 @@ from typing import Any, cast
 
 from components.naming import MODEL_URI_ANNOTATION
 from components.plan.inputs import MAX_DEPTH, json_depth
-from components.plan.monitor import SECRET_PLACEHOLDER, STACK_TYPE, qualified_type
+from components.plan.monitor import STACK_TYPE, qualified_type
 from components.plan.replacements import KUBERNETES_EVERY_KIND, REPLACE_ON_CHANGE
 from components.policies.rules import loses_data_on_replace
+from components.project import SECRET_PLACEHOLDER
 
 
 def forcing_inputs(type_: str) -> tuple[str, ...] | None:

@@ -10,9 +10,10 @@ from typing import Any, cast
 from components.naming import MODEL_PUBLISHED_ANNOTATION, MODEL_URI_ANNOTATION, PLATFORM_REFERENCE_TYPE
 from components.plan import json_text, manifest_yaml
 from components.plan.helm_render import Release, Rendered, Rendering
-from components.plan.monitor import SECRET_PLACEHOLDER, Registration
+from components.plan.monitor import Registration
 from components.plan.policy import Evaluation
 from components.plan.runner import Recording
+from components.project import SECRET_PLACEHOLDER
 from components.values import as_mapping, items
 
 SCHEMA_VERSION = 1

@@ -16,7 +16,7 @@ import pulumi
 import yaml
 
 from components.naming import aws_partition
-from components.plan.monitor import SECRET_PLACEHOLDER
+from components.project import SECRET_PLACEHOLDER
 
 ACCOUNT_ID = "123456789012"
 """The account every offline plan pretends to run in."""

@@ -11,6 +11,7 @@ from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.proto import resource_pb2
 
 from components.plan import transforms
+from components.project import SECRET_PLACEHOLDER
 
 if TYPE_CHECKING:  # mocks.py imports this module's placeholders
     from components.plan.mocks import RecordingMocks
@@ -23,7 +24,6 @@ _ASSET = "c44067f5952c0a294b673a41bacd8c17"
 _ARCHIVE = "0def7320c3a5731c473e5ecbe6d01bc7"
 _UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
-SECRET_PLACEHOLDER = "[secret]"
 UNKNOWN_PLACEHOLDER = "[unknown]"
 """A value only the deployment will know (a first preview's IDs, ARNs, generated passwords)."""
 

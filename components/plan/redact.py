@@ -15,7 +15,8 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import replace
 
-from components.plan.monitor import SECRET_PLACEHOLDER, Registration, secret_strings
+from components.plan.monitor import Registration, secret_strings
+from components.project import SECRET_PLACEHOLDER
 from components.plan.policy import Evaluation
 
 MIN_SECRET_LENGTH = 4

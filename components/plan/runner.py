@@ -26,7 +26,8 @@ from pulumi.runtime.stack import run_pulumi_func
 
 from components.plan.inputs import InputError, read_yaml_mapping
 from components.plan.mocks import RecordingMocks
-from components.plan.monitor import SECRET_PLACEHOLDER, UNKNOWN_PLACEHOLDER, GraphMonitor, Registration
+from components.plan.monitor import UNKNOWN_PLACEHOLDER, GraphMonitor, Registration
+from components.project import PROJECT_FILE, SECRET_PLACEHOLDER, project_file
 
 DEFAULT_REGION = "us-east-1"
 StackOutputs = Mapping[str, Mapping[str, Any]]
@@ -70,15 +71,13 @@ class Recording:
 
 def find_project(program_dir: Path) -> tuple[str, Path]:
     """The project name and root: the nearest ``Pulumi.yaml`` at or above ``program_dir``."""
-    for directory in [program_dir, *program_dir.resolve().parents]:
-        project_file = directory / "Pulumi.yaml"
-        if project_file.is_file():
-            data = _read_yaml(project_file)
-            name = data.get("name")
-            if not isinstance(name, str) or not name:
-                raise PlanError(f"{project_file}: name: required, the project name")
-            return name, directory
-    raise PlanError(f"{program_dir}: no Pulumi.yaml in this directory or above it")
+    found = project_file(program_dir)
+    if found is None:
+        raise PlanError(f"{program_dir}: no {PROJECT_FILE} in this directory or above it")
+    name = _read_yaml(found).get("name")
+    if not isinstance(name, str) or not name:
+        raise PlanError(f"{found}: name: required, the project name")
+    return name, found.parent
 
 
 def read_stack_file(path: Path, project: str) -> StackConfig:

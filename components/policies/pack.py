@@ -2,7 +2,7 @@
 
 The same :data:`POLICIES` are served to the Pulumi CLI (``policies/__main__.py``) and evaluated
 in-process by ``mlops plan``; levels per stack come from ``policies/config/<stack>.json``.
-``python -m components.policies.readme`` rewrites the README's rule table from this module.
+``python -m tools.readme_rules`` rewrites the README's rule table from this module.
 """
 
 from __future__ import annotations

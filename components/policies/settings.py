@@ -8,6 +8,7 @@ settings, with the defaults of the policy's config schema filled in, in one ``Co
 
 from __future__ import annotations
 
+import importlib.resources
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -17,14 +18,12 @@ import jsonschema
 from jsonschema.exceptions import ValidationError
 from pulumi_policy import EnforcementLevel, Policy
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
-PLUGIN_DIR = _PACKAGE_DIR / "plugin"
+# The CLI runs the plugin from a directory and reads its config from files: a real path, which
+# importlib.resources gives for a package installed as files (a wheel, or this checkout).
+PLUGIN_DIR = Path(str(importlib.resources.files("components.policies") / "plugin"))
 """The pack as the CLI runs it from an installed wheel (``pulumi preview --policy-pack``)."""
-CONFIG_DIR = next(
-    (d for d in (PLUGIN_DIR / "config", _PACKAGE_DIR.parents[1] / "policies" / "config") if d.is_dir()),
-    PLUGIN_DIR / "config",
-)
-"""Per-stack pack configs: ``policies/config`` in a checkout, shipped in the wheel beside the plugin."""
+CONFIG_DIR = PLUGIN_DIR / "config"
+"""Per-stack pack configs, package data beside the plugin (``policies/config`` in a checkout links here)."""
 
 
 ResolvedConfig = dict[str, tuple[EnforcementLevel, dict[str, Any]]]

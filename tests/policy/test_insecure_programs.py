@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 
 from components.plan.policy import check
-from components.policies import CONFIG_DIR, POLICIES, readme
+from components.policies import CONFIG_DIR, POLICIES
 from components.policies.pack import RULES, table
 from components.policies.settings import read_pack_config
-from components.reference import marked_section
 from tests.conftest import ROOT, RunProgram
 from tests.policy.insecure_programs import PROGRAMS, SECURE
 from tests.stack.test_plan_command import mlops
+from tools import readme_rules as readme
+from tools.sections import marked_section
 
 pytestmark = pytest.mark.policy
 

@@ -66,6 +66,8 @@ def test_the_wheel_ships_one_top_level_package_and_the_pack(installed: tuple[Pat
     assert {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")} == {"components"}
     for shipped in ("PulumiPolicy.yaml", "__main__.py", "config/dev.json", "config/prod.json"):
         assert f"components/policies/plugin/{shipped}" in names
+    # Generators write into a checkout: they stay in tools/, out of what teams install.
+    assert [n for n in names if n.endswith(("/reference.py", "/readme.py", "/readme_rules.py"))] == []
 
 
 def test_a_team_program_with_its_own_infra_and_policies_plans_from_the_wheel(

@@ -9,8 +9,8 @@ import pytest
 
 from benchmarks.configs import PLATFORM_KEY, sized_stack
 from benchmarks.run import README, RESULTS, SECTION, Case, slope_ms, table
-from components.reference import marked_section
 from infra.config import load_platform_config
+from tools.sections import marked_section
 
 pytestmark = pytest.mark.unit
 

@@ -9,7 +9,7 @@ import pytest
 
 import components
 from components.platform_stack import PlatformStack
-from components.reference import DOCS, fields, render
+from tools.reference import DOCS, fields, render
 
 pytestmark = pytest.mark.unit
 
@@ -22,7 +22,7 @@ CLASSES = [*components.COMPONENTS, "PlatformStack", "Taint"]
 
 
 def test_the_reference_is_in_sync_with_the_code() -> None:
-    assert DOCS.read_text() == render(), "run: .venv/bin/python -m components.reference"
+    assert DOCS.read_text() == render(), "run: .venv/bin/python -m tools.reference"
 
 
 @pytest.mark.parametrize("name", DOCUMENTED_BY_FIELDS)

@@ -1,4 +1,4 @@
-"""``python -m components.policies.readme``: rewrite the README's rule table from :mod:`components.policies.pack`."""
+"""``python -m tools.readme_rules``: rewrite the README's rule table from :mod:`components.policies.pack`."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import sys
 from pathlib import Path
 
 from components.policies.pack import RULES, table
-from components.reference import with_marked_section
+from tools.sections import with_marked_section
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[1] / "README.md"
 SECTION = "policies"
 """The README's ``<!-- policies:start -->`` ... ``<!-- policies:end -->`` markers."""
 

@@ -2,9 +2,8 @@
 
 Every exported component: its docstring, its arguments (the TypedDicts of its module: name,
 type as written, required or not, the field's docstring) and its outputs (the class's
-annotated attributes and their docstrings). ``python -m components.reference`` rewrites the
-file; a test keeps it in sync. The README's generated sections (between ``<!-- NAME:start -->``
-markers) are read and rewritten with :func:`marked_section` and :func:`with_marked_section`.
+annotated attributes and their docstrings). ``python -m tools.reference`` rewrites the
+file; a test keeps it in sync.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from typing import Any, cast, is_typeddict
 import components
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "components.md"
+"""The reference this module writes, in the checkout it runs from."""
 
 
 @dataclass(frozen=True)
@@ -180,7 +180,7 @@ def render() -> str:
     lines = [
         "# Component reference",
         "",
-        "Generated from the code by `python -m components.reference`; do not edit by hand.",
+        "Generated from the code by `python -m tools.reference`; do not edit by hand.",
         "",
     ]
     for name in names:
@@ -205,24 +205,6 @@ def render() -> str:
         if inspect.isfunction(value) and value.__module__ == platform.__name__ and not name.startswith("_")
     ]
     return "\n".join(lines).rstrip() + "\n"
-
-
-def _markers(name: str) -> tuple[str, str]:
-    return f"<!-- {name}:start -->", f"<!-- {name}:end -->"
-
-
-def marked_section(text: str, name: str) -> str:
-    """The text between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->`` (a generated part of
-    the README), stripped."""
-    start, end = _markers(name)
-    return text.split(start, 1)[1].split(end, 1)[0].strip()
-
-
-def with_marked_section(text: str, name: str, body: str) -> str:
-    """``text`` with the part between its ``NAME`` markers replaced by ``body``."""
-    start, end = _markers(name)
-    head, rest = text.split(start, 1)
-    return f"{head}{start}\n{body}\n{end}{rest.split(end, 1)[1]}"
 
 
 def main() -> None:
