@@ -26,6 +26,7 @@ from components.network import Network, NetworkArgs
 from components.nvidia_device_plugin import NvidiaDevicePlugin
 from components.platform_stack import export_platform, platform_contract
 from components.preview_access import preview_access
+from components.project import SECRET_PLACEHOLDER, project_root
 from components.team import (
     Team,
     TeamAccess,
@@ -34,7 +35,6 @@ from components.team import (
     declare_network_policies,
     network_policy_specs,
 )
-from components.project import SECRET_PLACEHOLDER, project_root
 from infra.config import (
     CONFIG_KEY,
     MONITORING_NAMESPACE,

@@ -16,8 +16,8 @@ from collections.abc import Collection, Iterable
 from dataclasses import replace
 
 from components.plan.monitor import Registration, secret_strings
-from components.project import SECRET_PLACEHOLDER
 from components.plan.policy import Evaluation
+from components.project import SECRET_PLACEHOLDER
 
 MIN_SECRET_LENGTH = 4
 """Secret strings shorter than this are not masked: replacing every ``on`` or ``1`` in a message
