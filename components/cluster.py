@@ -288,6 +288,10 @@ def keda_values() -> dict[str, object]:
     }
 
 
+ARGO_ROLLOUTS_NAMESPACE = "argo-rollouts"
+"""Where the Argo Rollouts controller and its Helm release record live (``args.argo_rollouts``)."""
+
+
 def argo_rollouts_values() -> dict[str, object]:
     """Helm values of Argo Rollouts: two controllers (leader election) on the system nodes at the
     pinned controller release (the chart's appVersion is older), their metrics scraped (the
@@ -510,7 +514,7 @@ class Cluster(pulumi.ComponentResource):
                 pinned_release(
                     f"{name}-argo-rollouts",
                     "argo-rollouts",
-                    namespace="argo-rollouts",
+                    namespace=ARGO_ROLLOUTS_NAMESPACE,
                     values=argo_rollouts_values(),
                     opts=self._in_cluster(system_nodes, prometheus_crds),
                     create_namespace=True,

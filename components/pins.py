@@ -134,9 +134,10 @@ CHARTS: dict[str, Chart] = {
             "argo-rollouts",
             "2.41.0",
             "https://argoproj.github.io/argo-helm",
-            "github.com/argoproj/argo-helm tag argo-rollouts-2.41.0 (commit af0a9310, the chart at HEAD of the "
-            "snapshot fetched 2026-12-07; appVersion v1.9.0, so the controller image is pinned to v1.9.1 in values)",
-            "2026-07-02",
+            "github.com/argoproj/argo-helm tag argo-rollouts-2.41.0 (commit 8796aeaa, 2026-06-05; the chart is "
+            "unchanged at HEAD af0a9310 of the snapshot fetched 2026-12-07; appVersion v1.9.0, so the controller "
+            "image is pinned to v1.9.1 in values)",
+            "2026-06-05",
             ARGO_CHECKED,
         ),
         Chart(

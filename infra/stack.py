@@ -13,7 +13,7 @@ from pulumi.runtime import config as pulumi_config
 from components import catalog, pins
 from components.alerting import EndpointAlerts
 from components.artifact_bucket import ArtifactBucket, ArtifactBucketArgs
-from components.cluster import Cluster, ClusterArgs
+from components.cluster import ARGO_ROLLOUTS_NAMESPACE, Cluster, ClusterArgs
 from components.container_registry import ContainerRegistry, ImageBuild, Repository
 from components.errors import ConfigError, Problem
 from components.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
@@ -106,7 +106,7 @@ def build(config: PlatformConfig, region: str, secrets: dict[str, pulumi.Output[
         "tags": dict(config.tags),
         "protect": protect,
         "karpenter": config.cluster.karpenter,
-        "argo_rollouts": any(e.canaried(config.is_prod) for e in config.endpoints),
+        "argo_rollouts": canaries(config),
     }
     if config.cluster.deploy_role_arn is not None:
         cluster_args["deploy_role_arn"] = config.cluster.deploy_role_arn
@@ -380,12 +380,20 @@ def team_args(
     return args
 
 
+def canaries(config: PlatformConfig) -> bool:
+    """Whether an endpoint of the stack serves through a canary (the cluster then runs Argo Rollouts)."""
+    return any(e.canaried(config.is_prod) for e in config.endpoints)
+
+
 def secret_namespaces(config: PlatformConfig, monitoring: MonitoringStack | None) -> list[str]:
     """Namespaces where the stack keeps Secrets or Helm release records (the Secrets a refresh of a
     ``helm.v3.Release`` lists): the cluster's releases (cluster-autoscaler, the Prometheus CRDs,
-    Karpenter in kube-system; KEDA in keda), the monitoring stack's, the model registry's and the
-    namespaces its reader Secrets go to. ``tests/stack`` compares it with each plan's Secrets and releases."""
+    Karpenter in kube-system; KEDA in keda; Argo Rollouts in its own when an endpoint is canaried),
+    the monitoring stack's, the model registry's and the namespaces its reader Secrets go to.
+    ``tests/stack`` compares it with each plan's Secrets and releases."""
     found = {"kube-system", "keda"}
+    if canaries(config):
+        found.add(ARGO_ROLLOUTS_NAMESPACE)
     if monitoring is not None:
         found.add(monitoring.namespace)
     if config.model_registry is not None:

@@ -51,6 +51,8 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
         "outpostArn",
         "snapshotId",
     ),
+    # terraform-provider-aws internal/service/ec2/vpc_default_security_group.go
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": ("vpcId",),
     # terraform-provider-aws internal/service/ec2/ec2_eip.go
     "aws:ec2/eip:Eip": (
         "address",
@@ -136,6 +138,22 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
         "secondaryPrivateIpAddressCount",
         "subnetId",
     ),
+    # terraform-provider-aws internal/service/ec2/vpc_network_acl.go
+    "aws:ec2/networkAcl:NetworkAcl": ("vpcId",),
+    # terraform-provider-aws internal/service/ec2/vpc_network_acl_rule.go
+    "aws:ec2/networkAclRule:NetworkAclRule": (
+        "cidrBlock",
+        "egress",
+        "fromPort",
+        "icmpCode",
+        "icmpType",
+        "ipv6CidrBlock",
+        "networkAclId",
+        "protocol",
+        "ruleAction",
+        "ruleNumber",
+        "toPort",
+    ),
     # terraform-provider-aws internal/service/ec2/vpc_route_table.go
     "aws:ec2/routeTable:RouteTable": ("vpcId",),
     # terraform-provider-aws internal/service/ec2/vpc_route_table_association.go
@@ -189,6 +207,20 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
     "aws:ecr/repository:Repository": (
         "encryptionConfigurations",
         "name",
+    ),
+    # terraform-provider-aws internal/service/efs/access_point.go
+    "aws:efs/accessPoint:AccessPoint": (
+        "fileSystemId",
+        "posixUser",
+        "posixUser.gid",
+        "posixUser.secondaryGids",
+        "posixUser.uid",
+        "rootDirectory",
+        "rootDirectory.creationInfo",
+        "rootDirectory.creationInfo.ownerGid",
+        "rootDirectory.creationInfo.ownerUid",
+        "rootDirectory.creationInfo.permissions",
+        "rootDirectory.path",
     ),
     # terraform-provider-aws internal/service/eks/access_entry.go
     "aws:eks/accessEntry:AccessEntry": (
@@ -244,6 +276,17 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
         "namespace",
         "serviceAccount",
     ),
+    # terraform-provider-aws internal/service/elb/load_balancer.go
+    "aws:elb/loadBalancer:LoadBalancer": (
+        "internal",
+        "name",
+        "namePrefix",
+    ),
+    # terraform-provider-aws internal/service/iam/group_policy_attachment.go
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": (
+        "group",
+        "policyArn",
+    ),
     # terraform-provider-aws internal/service/iam/openid_connect_provider.go
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": ("url",),
     # terraform-provider-aws internal/service/iam/policy.go
@@ -270,6 +313,11 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
         "policyArn",
         "role",
     ),
+    # terraform-provider-aws internal/service/iam/user_policy_attachment.go
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment": (
+        "policyArn",
+        "user",
+    ),
     # terraform-provider-aws internal/service/kms/key.go
     "aws:kms/key:Key": (
         "customKeyStoreId",
@@ -277,6 +325,16 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
         "keyUsage",
         "multiRegion",
         "xksKeyId",
+    ),
+    # terraform-provider-aws internal/service/elbv2/listener.go
+    "aws:lb/listener:Listener": ("loadBalancerArn",),
+    # terraform-provider-aws internal/service/elbv2/load_balancer.go
+    "aws:lb/loadBalancer:LoadBalancer": (
+        "customerOwnedIpv4Pool",
+        "internal",
+        "loadBalancerType",
+        "name",
+        "namePrefix",
     ),
     # terraform-provider-aws internal/service/rds/instance.go
     "aws:rds/instance:Instance": (
@@ -372,6 +430,13 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
         "bucket",
         "expectedBucketOwner",
     ),
+    # terraform-provider-aws internal/service/secretsmanager/secret.go
+    "aws:secretsmanager/secret:Secret": (
+        "name",
+        "namePrefix",
+    ),
+    # terraform-provider-aws internal/service/secretsmanager/secret_rotation.go
+    "aws:secretsmanager/secretRotation:SecretRotation": ("secretId",),
     # terraform-provider-aws internal/service/sns/topic.go
     "aws:sns/topic:Topic": (
         "fifoTopic",

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from components import delivery
+from components import delivery, pins
 from components.errors import ConfigError
 from components.plan.cli import make_plan
 from components.plan.runner import StackConfig, run_program_dir
@@ -73,8 +73,9 @@ def test_the_controller_and_its_crds_come_first(prod_plan: dict[str, Any]) -> No
     their CRDs; the chart runs the pinned controller release, its metrics scraped."""
     release = next(r for r in prod_plan["resources"] if r["name"] == "eks-argo-rollouts")
     values = release["inputs"]["values"]["controller"]
-    assert values["image"]["tag"] == "v1.9.1" and values["metrics"]["serviceMonitor"]["enabled"] is True
-    assert release["inputs"]["version"] == "2.41.0"
+    assert values["image"]["tag"] == pins.IMAGES["argo-rollouts"].tag
+    assert values["metrics"]["serviceMonitor"]["enabled"] is True
+    assert release["inputs"]["version"] == pins.CHARTS["argo-rollouts"].version
     for name in ("fraud-detector-rollout", "fraud-detector-analysis", "llm-chat-rollout", "llm-chat-analysis"):
         resource = next(r for r in prod_plan["resources"] if r["name"] == name)
         assert release["urn"] in resource["dependencies"], name

@@ -113,9 +113,9 @@ def test_a_gpu_workload_on_a_karpenter_pool_without_the_gpu_it_asks_is_refused()
     chat.update({"gpus": 1, "cpu": "3", "memory": "12Gi", "args": [], "published": True})
     recording = _plan(platform)
     assert _mandatory(recording, "prod") == []
-    deployment = named(recording)["llm-chat-deployment"]
+    rollout = named(recording)["llm-chat-rollout"]  # prod serves through a canary
     # What the engine sends the pack (inputs to Analyze, outputs to AnalyzeStack), edited.
-    for sent in (deployment.analyzed_inputs, deployment.analyzed_outputs):
+    for sent in (rollout.analyzed_inputs, rollout.analyzed_outputs):
         resources = sent["spec"]["template"]["spec"]["containers"][0]["resources"]
         resources["limits"]["nvidia.com/gpu"] = resources["requests"]["nvidia.com/gpu"] = 4
     found = _mandatory(recording, "prod")

@@ -65,6 +65,8 @@ def test_prod_plan_json_matches_the_contract(tmp_path: Path) -> None:
         "deploy",
         "publish",
         "unexpanded",
+        "helm",
+        "releases",
     }
     # Which models to publish, and where, before each endpoint may serve.
     assert [(m["endpoint"], m["model"].split("/")[0], m["published"]) for m in plan["publish"]] == [

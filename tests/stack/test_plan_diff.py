@@ -66,7 +66,7 @@ def test_a_file_that_is_not_a_plan_is_an_error(tmp_path: Path) -> None:
 
 def test_a_promotion_is_a_reviewable_version_change(tmp_path: Path) -> None:
     """What `mlops promote` writes (one line) is what the PR's plan diff reports, and nothing
-    stateful moves: only the endpoint's Deployment changes."""
+    stateful moves: only the endpoint's Rollout (prod serves through a canary) changes."""
     text = (ROOT / "Pulumi.prod.yaml").read_text()
     alias = "          alias: champion\n"
     plans: list[Path] = []
@@ -80,5 +80,5 @@ def test_a_promotion_is_a_reviewable_version_change(tmp_path: Path) -> None:
         plans.append(out / "plan.json")
     assert "0 to add, 0 to remove, 1 to change (0 by replacing)\n  model fraud-detector: v7 -> v8\n" in result.stdout
     changed = json.loads((tmp_path / "v8" / "diff.json").read_text())["changed"]
-    assert [c["urn"].rsplit("::", 1)[1] for c in changed] == ["fraud-detector-deployment"]
+    assert [c["urn"].rsplit("::", 1)[1] for c in changed] == ["fraud-detector-rollout"]
     assert {f["new"] for f in changed[0]["fields"]} == {"models:/fraud-detector/8"}

@@ -27,6 +27,7 @@ PROGRAMS_PLANNED = {
     "examples/gpu-platform": (),
     "examples/tiny-program": (),
     "examples/app-team": ("--stack-outputs", "gpu-platform/plan.json"),
+    "examples/search-team": ("--stack-outputs", "gpu-platform/plan.json"),
     "tests/programs/gpu-team": (),
     "tests/programs/team-folders": (),
 }

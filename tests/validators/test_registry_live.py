@@ -503,23 +503,31 @@ def download(registry: Registry, pod: Mapping[str, Any], root: Path, reader: str
     return files, {"command": files.command(spec, registry.python), "env": env}
 
 
+def served_pod(manifests: Mapping[str, dict[str, Any]], name: str) -> dict[str, Any]:
+    """The pod spec an endpoint serves with: its Deployment's, or its Rollout's when it is canaried
+    (prod's default)."""
+    [found] = [
+        m
+        for m in manifests.values()
+        if m["kind"] in ("Deployment", "Rollout")
+        and m["metadata"]["name"] == name
+        and m["metadata"].get("namespace") == SERVING
+    ]
+    return found["spec"]["template"]["spec"]
+
+
 def check_downloads(registry: Registry, prod: Mapping[str, dict[str, Any]], reader: str) -> None:
     """Each endpoint's init container as planned, as the serving namespace's reader account; the
     files land where each server's arguments look."""
     planned = endpoints_plan()
-    pods = {
-        name: manifest(planned, "Deployment", SERVING, name)["spec"]["template"]["spec"]
-        for name in ("llm-chat", "scorer")
-    }
+    pods = {name: served_pod(planned, name) for name in ("llm-chat", "scorer")}
     # Prod's own stack file, once `mlops promote` pinned its champion (check_promotion).
-    pods["fraud-detector"] = manifest(prod, "Deployment", SERVING, "fraud-detector")["spec"]["template"]["spec"]
+    pods["fraud-detector"] = served_pod(prod, "fraud-detector")
     assert container(pods["fraud-detector"], "download-model", init=True)["env"][0] == {
         "name": "MODEL_URI",
         "value": "models:/fraud-detector/1",
     }
-    assert (
-        pods["fraud-detector"] == manifest(planned, "Deployment", SERVING, "fraud-detector")["spec"]["template"]["spec"]
-    )
+    assert pods["fraud-detector"] == served_pod(planned, "fraud-detector")
     runs = {name: download(registry, pod, registry.files.root / name, reader) for name, pod in pods.items()}
     started = {name: registry.processes.start(f"download-{name}", **run) for name, (_, run) in runs.items()}
     for name, process in started.items():
