@@ -543,7 +543,7 @@ class EndpointConfig(_Model):
         default=None,
         description="Serve through an Argo Rollout: a change starts as one canary pod, judged on the endpoint's "
         "error ratio and p95 thresholds, and is rolled back on its own when they fail. Default: true in prod, "
-        "false in dev (README: Model delivery).",
+        "false in dev (README: Canary delivery).",
     )
     autoscaling_metric: MetricName | None = Field(
         default=None,
