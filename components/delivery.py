@@ -56,6 +56,24 @@ SURGE = {"surge": (1, 0), "replace": (0, 1)}
 canary pod as one pod more (room for it in the pool), ``replace`` stops a stable pod for it."""
 
 
+def canary_rollout_problems(rollout: str, replicas: int) -> list[tuple[str, str]]:
+    """(key, what is wrong) of a canary that would leave no stable pod serving: ``recreate``
+    stops every pod first, and ``replace`` with one replica stops the only stable pod for the
+    canary. The keys are the endpoint's (``rollout``, ``replicas``), spelt alike in the stack
+    configuration and the component's args."""
+    if rollout not in SURGE:
+        return [("rollout", f"canary rolls out by surge or replace, not {rollout!r} (every pod stopped first)")]
+    if rollout == "replace" and replicas < 2:
+        return [
+            (
+                "replicas",
+                "canary with rollout replace needs replicas >= 2: the canary pod takes a stable pod's place, "
+                f"and {replicas} replica would leave no stable pod serving (use surge)",
+            )
+        ]
+    return []
+
+
 def canary_steps() -> list[dict[str, Any]]:
     """One canary pod (weight 1 is the closest a replica count gets to 1%: one pod), watched; then
     half the pods, watched; then all (the implicit last step)."""

@@ -333,19 +333,13 @@ def validate_endpoint(given: ModelServingEndpointArgs) -> list[str]:
 
 
 def canary_problems(args: ModelServingEndpointArgs) -> list[str]:
-    """A canary needs a stable pod serving next to it: no ``recreate``, and with ``replace`` (the
-    canary takes a stable pod's place) at least two replicas."""
+    """A canary needs a stable pod serving next to it (:func:`components.delivery.canary_rollout_problems`)."""
     if not args.get("canary", False):
         return ["canary_analysis needs canary: True"] if "canary_analysis" in args else []
-    rollout = args.get("rollout", "surge")
-    if rollout not in delivery.SURGE:
-        return [f"canary rolls out by surge or replace, not {rollout!r} (every pod stopped first)"]
-    if rollout == "replace" and args.get("replicas", 1) < 2:
-        return [
-            "canary with rollout replace needs replicas >= 2: the canary pod takes a stable pod's place, "
-            "and one replica would leave no stable pod serving (use surge)"
-        ]
-    return []
+    return [
+        message
+        for _key, message in delivery.canary_rollout_problems(args.get("rollout", "surge"), args.get("replicas", 1))
+    ]
 
 
 def canary_alerts(name: str, namespace: str, args: ModelServingEndpointArgs) -> EndpointAlerts:

@@ -34,7 +34,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
-from components import catalog, pins
+from components import catalog, delivery, pins
 from components.access_entries import access_principal_problems, preview_role_problems
 from components.aws_tags import node_template_key_problems, rds_identifier_problems, tag_problems
 from components.catalog import NodeOs
@@ -1045,6 +1045,10 @@ def _check_endpoints(config: PlatformConfig) -> Iterable[Problem]:
             )
         if pool is not None:
             yield from _check_rollout_capacity(endpoint, pool, base)
+        if endpoint.canaried(config.is_prod):
+            default = "" if endpoint.canary else f" (canary is on by default in {config.environment.value})"
+            for key, problem in delivery.canary_rollout_problems(endpoint.rollout, endpoint.replicas):
+                yield Problem(f"{base}.{key}", f"{problem}{default}; or set canary: false")
         if endpoint.model_id is not None and endpoint.runtime is not Runtime.VLLM:
             yield Problem(f"{base}.modelId", "only for runtime vllm")
         if endpoint.load_balancer == "internet-facing" and not endpoint.allow_internet_facing:
@@ -1089,7 +1093,7 @@ def _check_rollout_capacity(endpoint: EndpointConfig, pool: GpuPoolConfig, base:
             f"{key} {most}{' plus a surge pod' if surge else ''} needs {most + surge} pods of {endpoint.gpus} GPU(s), "
             f"but pool {pool.name!r} holds {capacity} ({pool.max_size} nodes x {per_node} per node): every rollout "
             "would wait for a node that never comes. Lower it, raise the pool's maxSize, or set rollout: replace "
-            "(one replica less during a rollout) or recreate (downtime)",
+            "(one replica less during a rollout) or recreate (downtime, and canary: false)",
         )
 
 

@@ -318,3 +318,28 @@ def test_a_tag_aws_would_refuse_is_refused(tmp_path: Path, capsys: pytest.Captur
         ],
     )
     assert not (tmp_path / "o").exists()
+
+
+def test_a_canary_that_leaves_no_stable_pod_is_refused_before_any_resource(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """dev's one-replica endpoint with a canary replacing its only pod: one line naming the file
+    and the key path, exit 2, and no plan written (the config is refused before the program runs)."""
+    config = tmp_path / "Pulumi.dev.yaml"
+    text = (ROOT / "Pulumi.dev.yaml").read_text()
+    config.write_text(
+        text.replace(
+            "        replicas: 1\n", "        replicas: 1\n        canary: true\n        rollout: replace\n", 1
+        )
+    )
+    status, lines = run_cli(capsys, "plan", "--stack", "dev", "--config", str(config), "--out", str(tmp_path / "o"))
+    assert (status, lines) == (
+        2,
+        [
+            "invalid configuration (1 problem):",
+            f"{config}: platform.endpoints[0].replicas: canary with rollout replace needs replicas >= 2: the canary "
+            "pod takes a stable pod's place, and 1 replica would leave no stable pod serving (use surge); "
+            "or set canary: false",
+        ],
+    )
+    assert not (tmp_path / "o").exists()

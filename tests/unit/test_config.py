@@ -713,11 +713,11 @@ def test_a_rollout_must_fit_the_pool_at_max_size() -> None:
     assert "rollout: replace" in problem.message
     [unreachable] = problems_of(large_model_endpoint(maxReplicas=4, rollout="replace"))
     assert "maxReplicas 4 needs 4 pods" in unreachable.message
-    # Replacing one pod at a time, or recreating, needs no spare node.
-    for rollout in ("replace", "recreate"):
+    # Replacing one pod at a time, or recreating (no canary then: it needs a stable pod serving), needs no spare node.
+    for change in ({"rollout": "replace"}, {"rollout": "recreate", "canary": False}):
         assert (
-            load_platform_config(large_model_endpoint(rollout=rollout), "Pulumi.prod.yaml").endpoints[1].rollout
-            == rollout
+            load_platform_config(large_model_endpoint(**change), "Pulumi.prod.yaml").endpoints[1].rollout
+            == change["rollout"]
         )
     [bad] = problems_of(large_model_endpoint(rollout="blue-green"))
     assert bad.path == "platform.endpoints[1].rollout" and "'surge', 'replace' or 'recreate'" in bad.message
@@ -822,3 +822,50 @@ def test_rds_reserves_its_prefix_only_with_a_registry() -> None:
     raw = with_change("tags.rds:note", "x")
     raw["modelRegistry"] = {"name": "mlflow", "bucket": "models"}
     assert any(p.path == "platform.tags.rds:note" for p in problems_of(raw))
+
+
+@pytest.mark.parametrize(
+    ("environment", "change", "path", "message"),
+    [
+        (
+            "dev",
+            {"canary": True, "rollout": "recreate"},
+            "platform.endpoints[0].rollout",
+            "canary rolls out by surge or replace, not 'recreate' (every pod stopped first); or set canary: false",
+        ),
+        (
+            "dev",
+            {"canary": True, "rollout": "replace", "replicas": 1},
+            "platform.endpoints[0].replicas",
+            "canary with rollout replace needs replicas >= 2: the canary pod takes a stable pod's place, and 1 "
+            "replica would leave no stable pod serving (use surge); or set canary: false",
+        ),
+        (
+            "prod",
+            {"rollout": "recreate"},
+            "platform.endpoints[0].rollout",
+            "canary rolls out by surge or replace, not 'recreate' (every pod stopped first) (canary is on by "
+            "default in prod); or set canary: false",
+        ),
+    ],
+)
+def test_a_canary_without_a_stable_pod_is_refused(
+    environment: str, change: dict[str, Any], path: str, message: str
+) -> None:
+    """A canary needs a stable pod serving next to it: named at its key path, with the way out."""
+    raw = with_change("environment", environment)
+    raw["tags"]["environment"] = environment
+    raw["endpoints"][0] |= change
+    assert [(p.path, p.message) for p in problems_of(raw)] == [(path, message)]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"canary": False, "rollout": "recreate"}, {"canary": True, "rollout": "surge", "replicas": 1, "maxReplicas": 1}],
+)
+def test_a_canary_next_to_a_stable_pod_or_none_is_accepted(change: dict[str, Any]) -> None:
+    """No canary, or a surge canary next to a single stable pod (dev), is admitted."""
+    raw = with_change("environment", "dev")
+    raw["tags"]["environment"] = "dev"
+    raw["endpoints"][0] |= change
+    assert load_platform_config(raw, "Pulumi.dev.yaml").endpoints[0].rollout == change["rollout"]
