@@ -18,8 +18,9 @@ TSDB block by ``promtool tsdb create-blocks-from openmetrics`` and served by Deb
 - ``analysis/analysis.go`` ``assessMetricFailureInconclusiveOrError``: the metric fails once
   ``failed > failureLimit``.
 
-The conditions are expr-lang expressions (``github.com/antonmedv/expr`` v1.15.5 in v1.9.1's go.mod,
-whose ``&&`` short-circuits). The only shape the platform emits is the one
+The conditions are expr-lang expressions (``github.com/antonmedv/expr`` v1.15.5 in v1.9.1's go.mod):
+its ``compiler/compiler.go`` compiles ``&&`` to ``OpJumpIfFalse`` (read in the stored code index,
+2026-12-07), so ``len(result) > 0 && ...`` never indexes an empty result. The only shape the platform emits is the one
 :data:`CONDITION` matches; :func:`failure_condition` evaluates that shape and nothing else, so a
 template that emits another expression fails here instead of being judged by a guess.
 """
