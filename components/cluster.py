@@ -28,6 +28,7 @@ from components import pins
 from components.access_entries import access_principal_problems
 from components.catalog import POOL_LABEL
 from components.cidrs import admits_public_addresses
+from components.delivery import ARGO_ROLLOUTS_NAMESPACE
 from components.errors import argument_type_problems, well_typed
 from components.helm import pinned_release
 from components.iam import document, irsa_role, service_role
@@ -286,10 +287,6 @@ def keda_values() -> dict[str, object]:
             "metricServer": {"enabled": True, "serviceMonitor": {"enabled": True}},
         },
     }
-
-
-ARGO_ROLLOUTS_NAMESPACE = "argo-rollouts"
-"""Where the Argo Rollouts controller and its Helm release record live (``args.argo_rollouts``)."""
 
 
 def argo_rollouts_values() -> dict[str, object]:

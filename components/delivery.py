@@ -37,6 +37,10 @@ from typing import Any
 
 from components.alerting import EndpointAlerts, error_ratio_expr, p95_expr, slo_signals, slo_threshold
 
+ARGO_ROLLOUTS_NAMESPACE = "argo-rollouts"
+"""Where the Argo Rollouts controller runs (it queries Prometheus for the analyses) and its Helm
+release record lives (``Cluster``'s ``argo_rollouts``)."""
+
 API_VERSION = "argoproj.io/v1alpha1"
 CANARY_HASH_LABEL = "rollouts-pod-template-hash"
 """Label Argo Rollouts puts on each ReplicaSet's pods (stable and canary differ only in it)."""

@@ -28,13 +28,30 @@ OUTSIDE = [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [LINK_LOCAL]}}]
 DENY_ALL: dict[str, Any] = {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
 
 
-def monitoring_policy_specs(keda_namespace: str = "keda") -> dict[str, dict[str, Any]]:
+def prometheus_queries_from(namespace: str) -> dict[str, Any]:
+    """A NetworkPolicy spec admitting the pods of ``namespace`` to Prometheus' API port."""
+    return {
+        "podSelector": {"matchLabels": dict(PROMETHEUS_POD)},
+        "policyTypes": ["Ingress"],
+        "ingress": [{"from": [namespace_peer(namespace)], "ports": [{"port": PROMETHEUS_PORT, "protocol": "TCP"}]}],
+    }
+
+
+def monitoring_policy_specs(
+    keda_namespace: str = "keda", analysis_namespace: str | None = None
+) -> dict[str, dict[str, Any]]:
     """The monitoring namespace's NetworkPolicies by suffix. In: its own pods (Prometheus scraping
-    its exporters, Grafana and Alertmanager), KEDA's queries to Prometheus (ScaledObjects), the API
-    server to the operator's webhook; nothing from team namespaces, so no pod of theirs queries
+    its exporters, Grafana and Alertmanager), KEDA's queries to Prometheus (ScaledObjects), the Argo
+    Rollouts controller's (a canary's analyses) from ``analysis_namespace`` when one is given, the
+    API server to the operator's webhook; nothing from team namespaces, so no pod of theirs queries
     every team's metrics or silences an alert. Out: DNS, every pod of every namespace (scrapes:
     each namespace's own policies say what they admit), node addresses on the kubelet's and
     node-exporter's ports, and HTTPS anywhere (the API server, SNS, Slack, PagerDuty)."""
+    analyses = (
+        {}
+        if analysis_namespace is None
+        else {f"allow-{analysis_namespace}": prometheus_queries_from(analysis_namespace)}
+    )
     return {
         "deny-all": DENY_ALL,
         "allow-own": {
@@ -42,13 +59,8 @@ def monitoring_policy_specs(keda_namespace: str = "keda") -> dict[str, dict[str,
             "policyTypes": ["Ingress"],
             "ingress": [{"from": [{"podSelector": {}}]}],
         },
-        "allow-keda": {
-            "podSelector": {"matchLabels": dict(PROMETHEUS_POD)},
-            "policyTypes": ["Ingress"],
-            "ingress": [
-                {"from": [namespace_peer(keda_namespace)], "ports": [{"port": PROMETHEUS_PORT, "protocol": "TCP"}]}
-            ],
-        },
+        "allow-keda": prometheus_queries_from(keda_namespace),
+        **analyses,
         "allow-webhook": {
             "podSelector": {"matchLabels": dict(OPERATOR_POD)},
             "policyTypes": ["Ingress"],

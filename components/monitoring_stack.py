@@ -33,6 +33,7 @@ from components.alerting import (
     serving_dashboard,
 )
 from components.catalog import ACCELERATOR_LABEL, POOL_LABEL
+from components.delivery import ARGO_ROLLOUTS_NAMESPACE
 from components.errors import argument_type_problems, well_typed
 from components.helm import pinned_release
 from components.iam import document, irsa_role
@@ -302,9 +303,10 @@ class MonitoringStack(pulumi.ComponentResource):
     rule_groups: list[dict[str, Any]]
     """The Prometheus rule groups deployed (plain data)."""
 
-    def _namespace(self, name: str, namespace: str) -> k8s.core.v1.Namespace:
+    def _namespace(self, name: str, namespace: str, canaried: bool) -> k8s.core.v1.Namespace:
         """The namespace and its default-deny NetworkPolicies: team namespaces neither query
-        Prometheus nor reach Alertmanager's API."""
+        Prometheus nor reach Alertmanager's API; the Argo Rollouts controller does when an endpoint
+        is ``canaried`` (its analyses)."""
         # node-exporter and the DCGM exporter need host access: this namespace cannot be restricted.
         ns = k8s.core.v1.Namespace(
             f"{name}-namespace",
@@ -312,7 +314,8 @@ class MonitoringStack(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         in_ns = pulumi.ResourceOptions(parent=self, depends_on=[ns])
-        declare_network_policies(monitoring_policy_specs(), namespace, lambda suffix: f"{name}-{suffix}", in_ns)
+        specs = monitoring_policy_specs(analysis_namespace=ARGO_ROLLOUTS_NAMESPACE if canaried else None)
+        declare_network_policies(specs, namespace, lambda suffix: f"{name}-{suffix}", in_ns)
         return ns
 
     def __init__(self, name: str, args: MonitoringStackArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -324,7 +327,7 @@ class MonitoringStack(pulumi.ComponentResource):
         self.namespace = namespace
         protect = args.get("protect", True)
         child = pulumi.ResourceOptions(parent=self)
-        ns = self._namespace(name, namespace)
+        ns = self._namespace(name, namespace, any(e.get("canary", False) for e in args["endpoints"]))
         in_ns = pulumi.ResourceOptions(parent=self, depends_on=[ns])
 
         if "grafana_admin_password" in args:

@@ -13,8 +13,9 @@ from pulumi.runtime import config as pulumi_config
 from components import catalog, pins
 from components.alerting import EndpointAlerts
 from components.artifact_bucket import ArtifactBucket, ArtifactBucketArgs
-from components.cluster import ARGO_ROLLOUTS_NAMESPACE, Cluster, ClusterArgs
+from components.cluster import Cluster, ClusterArgs
 from components.container_registry import ContainerRegistry, ImageBuild, Repository
+from components.delivery import ARGO_ROLLOUTS_NAMESPACE
 from components.errors import ConfigError, Problem
 from components.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
 from components.model_registry import PORT as REGISTRY_PORT

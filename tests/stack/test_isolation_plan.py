@@ -27,13 +27,23 @@ def test_platform_namespaces_deny_by_default(stack_plan: tuple[Recording, dict[s
     assert policies(plan, namespace)["deny-all"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
 
 
-def test_monitoring_admits_only_its_own_pods_keda_and_the_webhook(stack_plan: tuple[Recording, dict[str, Any]]) -> None:
+def canaried(plan: dict[str, Any]) -> bool:
+    return any(r["type"] == "kubernetes:argoproj.io/v1alpha1:Rollout" for r in plan["resources"])
+
+
+def test_monitoring_admits_only_its_own_pods_keda_argo_rollouts_and_the_webhook(
+    stack_plan: tuple[Recording, dict[str, Any]],
+) -> None:
     _, plan = stack_plan
     found = policies(plan, "monitoring")
     peers = [peer for spec in found.values() for rule in spec.get("ingress", []) for peer in rule["from"]]
-    namespaces = [p["namespaceSelector"] for p in peers if "namespaceSelector" in p]
-    # No team namespace (fraud, recsys) and no namespaceSelector {} admits anyone to Prometheus or Alertmanager.
-    assert namespaces == [{"matchLabels": {"kubernetes.io/metadata.name": "keda"}}]
+    namespaces = [
+        p["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for p in peers if "namespaceSelector" in p
+    ]
+    # No team namespace (fraud, recsys) and no namespaceSelector {} admits anyone to Prometheus or
+    # Alertmanager; the Argo Rollouts controller only where a canary's analyses need it (prod).
+    assert sorted(namespaces) == sorted(["keda", *(["argo-rollouts"] if canaried(plan) else [])])
+    assert canaried(plan) == (plan["stack"] == "prod")
     assert found["allow-keda"]["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "prometheus"}}
     assert found["allow-keda"]["ingress"][0]["ports"] == [{"port": 9090, "protocol": "TCP"}]
     [webhook] = found["allow-webhook"]["ingress"]
@@ -46,3 +56,36 @@ def test_serving_pods_are_not_each_others_callers(stack_plan: tuple[Recording, d
     found = policies(plan, "serving")
     assert "allow-own" not in found
     assert {"deny-all", "allow-dns", "allow-aws", "allow-registry"} <= set(found)
+
+
+def admitted(plan: dict[str, Any], namespace: str, pod: dict[str, str], source_namespace: str, port: int) -> bool:
+    """Whether a pod of ``source_namespace`` reaches ``pod`` in ``namespace`` on ``port``: some
+    ingress NetworkPolicy selecting the pod (matchLabels) has a rule whose peers include the source
+    namespace by name and whose ports include ``port`` (the only shapes the platform writes)."""
+    for spec in policies(plan, namespace).values():
+        selected = spec["podSelector"].get("matchLabels", {}).items() <= pod.items()
+        for rule in spec.get("ingress", []) if selected else []:
+            names = [
+                p["namespaceSelector"].get("matchLabels", {}).get("kubernetes.io/metadata.name")
+                for p in rule.get("from", [])
+                if "namespaceSelector" in p and "podSelector" not in p
+            ]
+            ports = [p["port"] for p in rule.get("ports", [])]
+            if source_namespace in names and (not ports or port in ports):
+                return True
+    return False
+
+
+def test_the_rollouts_controller_reaches_the_prometheus_its_analyses_query(prod_plan: dict[str, Any]) -> None:
+    """The controller (in argo-rollouts) runs each AnalysisTemplate's queries against the address in
+    its args; monitoring denies by default, so without its own rule every measurement errors and
+    every canary aborts after consecutiveErrorLimit."""
+    templates = [r for r in prod_plan["resources"] if r["type"] == "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate"]
+    assert templates
+    prometheus = {"app.kubernetes.io/name": "prometheus"}
+    for template in templates:
+        [address] = [a["value"] for a in template["inputs"]["spec"]["args"] if a["name"] == "prometheus"]
+        host, port = address.removeprefix("http://").split(":")
+        assert host.split(".")[1] == "monitoring"
+        assert admitted(prod_plan, "monitoring", prometheus, "argo-rollouts", int(port))
+    assert not admitted(prod_plan, "monitoring", prometheus, "fraud", 9090)
