@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tomllib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -262,3 +263,26 @@ def test_preflight_reaches_a_listening_endpoint_and_reports_a_closed_one() -> No
         assert preflight.endpoint_problem(f"https://127.0.0.1:{port}", port=port) is None
     problem = preflight.endpoint_problem(f"https://127.0.0.1:{port}", port=port, timeout=2)
     assert problem is not None and "unreachable from this runner" in problem
+
+
+def test_a_failed_promotion_fails_the_scheduled_run(tmp_path: Path) -> None:
+    """The Pin step run as GitHub runs a step without ``shell:`` (``bash -e {0}``), with an ``uv``
+    whose ``mlops promote`` exits 2 (a 403, a deleted version): the step fails, so the run is red
+    and the scheduled workflow's failure notifies, instead of tee's 0 hiding it."""
+    [pin] = [s for s in workflow("promote.yml")["jobs"]["promote"]["steps"] if s.get("id") == "pin"]
+    assert "shell" not in pin
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake_uv = bin_dir / "uv"
+    fake_uv.write_text(
+        "#!/bin/sh\necho 'Pulumi.prod.yaml: fraud-detector@champion: the registry answered 403' >&2\nexit 2\n"
+    )
+    fake_uv.chmod(0o755)
+    script = tmp_path / "pin.sh"
+    script.write_text(pin["run"])
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "GITHUB_OUTPUT": str(tmp_path / "output")}
+    result = subprocess.run(
+        ["bash", "-e", str(script)], check=False, cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert "403" in result.stderr
