@@ -760,9 +760,10 @@ def deployment_spec(name: str, args: ModelServingEndpointArgs, template: pulumi.
 
     An unpublished model runs no pod (``replicas: 0``). With an HPA or KEDA the published spec
     leaves ``replicas`` out, as Kubernetes advises for autoscaled workloads: the autoscaler owns it,
-    and when the field is dropped (publishing) the API server resets it to 1, from which the
-    autoscaler scales to its minimum. (``ignore_changes`` on replicas would keep an unpublished
-    endpoint at zero forever: an HPA does not scale a Deployment at zero.)
+    and when the field is dropped (publishing) the API server (a Deployment) or the Argo Rollouts
+    controller (a Rollout) resets it to 1, from which the autoscaler scales to its minimum.
+    (``ignore_changes`` on replicas would keep an unpublished endpoint at zero forever: an HPA
+    does not scale a Deployment at zero.)
     """
     spec: dict[str, Any] = {
         "selector": {"matchLabels": selector_for(name)},
