@@ -158,11 +158,14 @@ def validate_cluster(given: ClusterArgs) -> list[str]:
         problems.append("a public endpoint needs public_access_cidrs (never open to the internet)")
     if not public and cidrs:
         problems.append("public_access_cidrs given but endpoint_public_access is False")
-    for cidr in args.get("api_access_cidrs", []):
+    api_cidrs = list(args.get("api_access_cidrs", []))
+    for index, cidr in enumerate(api_cidrs):
         if admits_public_addresses(cidr):
             problems.append(
                 f"api_access_cidrs: {cidr} is not a private range (the private endpoint is reached from the VPC)"
             )
+        if cidr in api_cidrs[:index]:
+            problems.append(f"api_access_cidrs: {cidr} is given twice (each range gets one security group rule)")
     if public and args.get("protect", True) and "0.0.0.0/0" in cidrs:
         problems.append("public_access_cidrs must not contain 0.0.0.0/0 for a protected cluster")
     if not args.get("creator_admin", False) and not (args.get("deploy_role_arn") or args.get("admin_role_arns")):

@@ -910,6 +910,12 @@ def _check_cluster(config: PlatformConfig) -> Iterable[Problem]:
                 f"{cidr} is not a private range: the private endpoint is reached from inside the VPC or a network "
                 "connected to it (RFC 1918 addresses)",
             )
+        if cidr in cluster.api_access_cidrs[:index]:
+            first = cluster.api_access_cidrs.index(cidr)
+            yield Problem(
+                f"{base}.apiAccessCidrs[{index}]",
+                f"{cidr} is already apiAccessCidrs[{first}]: each range gets one security group rule, so name it once",
+            )
     broad = too_broad(cluster.public_access_cidrs)
     if config.is_prod and broad and "0.0.0.0/0" not in cluster.public_access_cidrs:
         yield Problem(

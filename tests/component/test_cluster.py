@@ -176,6 +176,7 @@ def test_public_endpoint_with_cidrs(run: RunProgram) -> None:
             "must not contain 0.0.0.0/0",
         ),
         ({"public_access_cidrs": ["10.0.0.0/8"]}, "endpoint_public_access is False"),
+        ({"api_access_cidrs": ["10.20.0.0/16", "10.20.0.0/16"]}, "api_access_cidrs: 10.20.0.0/16 is given twice"),
         ({"version": "1.20"}, "version must be one of"),
         ({"support_type": "FOREVER"}, "support_type must be STANDARD or EXTENDED"),
         ({"system_min_size": 0}, "system_min_size must be 1..system_max_size"),

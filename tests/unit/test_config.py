@@ -315,6 +315,12 @@ INVALID = [
         "52.94.76.0/22 is not a private range",
     ),
     (
+        "cluster.apiAccessCidrs",
+        ["10.20.0.0/16", "10.30.0.0/16", "10.20.0.0/16"],
+        "platform.cluster.apiAccessCidrs[2]",
+        "10.20.0.0/16 is already apiAccessCidrs[0]: each range gets one security group rule",
+    ),
+    (
         "cluster.previewRoleArns",
         ["arn:aws:iam::123456789012:role/ci-deploy"],
         "platform.cluster.previewRoleArns",
