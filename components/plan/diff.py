@@ -23,7 +23,7 @@ from components.naming import MODEL_URI_ANNOTATION
 from components.plan.inputs import MAX_DEPTH, json_depth
 from components.plan.monitor import STACK_TYPE, qualified_type
 from components.plan.replacements import KUBERNETES_EVERY_KIND, REPLACE_ON_CHANGE
-from components.policies.rules import loses_data_on_replace
+from components.policies.rules import STATEFUL_SET, loses_data_on_replace
 from components.project import SECRET_PLACEHOLDER
 
 
@@ -73,6 +73,8 @@ class Change:
     fields: list[FieldChange]
     replaced_by: list[str]
     """Changed inputs that force the provider to replace the resource."""
+    no_facts: bool = False
+    """Inputs changed on a type with no replacement facts: the change may replace it."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,7 @@ class Diff:
                     "type": c.type,
                     "action": "replace" if c.replaced_by else "update",
                     "replacedBy": c.replaced_by,
+                    "noReplacementFacts": c.no_facts,
                     "fields": [{"path": f.path, "old": f.old, "new": f.new} for f in c.fields],
                 }
                 for c in self.changed
@@ -171,8 +174,15 @@ def compare(old_plan: Mapping[str, Any], new_plan: Mapping[str, Any]) -> Diff:
 
 
 def _change(old: Mapping[str, Any], new: Mapping[str, Any]) -> Change | None:
-    fields = list(_field_changes("", old.get("inputs", {}), new.get("inputs", {})))
     old_options, new_options = old.get("options", {}), new.get("options", {})
+    # The engine keeps the old value of an input the new plan's ignoreChanges names (or one inside it).
+    ignored = tuple(cast(list[str], new_options.get("ignoreChanges") or []))
+    inputs = [
+        f
+        for f in _field_changes("", old.get("inputs", {}), new.get("inputs", {}))
+        if not forces_replacement(f.path, ignored)
+    ]
+    fields = list(inputs)
     for option in ("protect", "retainOnDelete", "deleteBeforeReplace", "ignoreChanges"):
         if old_options.get(option) != new_options.get(option):
             fields.append(FieldChange(f"options.{option}", old_options.get(option), new_options.get(option)))
@@ -180,9 +190,9 @@ def _change(old: Mapping[str, Any], new: Mapping[str, Any]) -> Change | None:
         fields.append(FieldChange("urn", old["urn"], new["urn"]))
     if not fields:
         return None
-    forcing = forcing_inputs(new["type"]) or ()
-    replaced_by = sorted({f.path for f in fields if forces_replacement(f.path, forcing)})
-    return Change(new["urn"], new["type"], old["urn"], fields, replaced_by)
+    forcing = forcing_inputs(new["type"])
+    replaced_by = sorted({f.path for f in inputs if forces_replacement(f.path, forcing or ())})
+    return Change(new["urn"], new["type"], old["urn"], fields, replaced_by, forcing is None and bool(inputs))
 
 
 def _field_changes(path: str, old: Any, new: Any) -> Iterator[FieldChange]:
@@ -229,22 +239,37 @@ def _destructions(
         if not _precious(resource) or (options.get("retainOnDelete") and not options.get("protect")):
             continue
         successors = [u for u in diff.added if new[u]["type"] == resource["type"]]
+        retyped = [u for u in diff.added if new[u]["name"] == resource["name"] and new[u]["type"] != resource["type"]]
         if successors:
             reason = f"removed; if it is now {new[successors[0]]['name']!r}, that is a rename"
             out = f"add aliases=[pulumi.Alias(urn={urn!r})] to keep it"
-            found.append(Destruction(urn, resource["type"], _what(resource), f"{reason}: {out}", out))
+        elif retyped:
+            # Same name, another type: the engine deletes the old resource and creates the new one
+            # unless the new one answers to the old type.
+            reason = f"removed; {resource['name']!r} is now a {new[retyped[0]]['type']}, a delete and a create"
+            out = f"add aliases=[pulumi.Alias(type_={resource['type']!r})] to the new resource to keep it"
         else:
+            reason = "removed"
             out = (
                 "keep it in the program, or to let it go set retain_on_delete=True first "
                 "(it then stays, outside the stack)"
             )
-            found.append(Destruction(urn, resource["type"], _what(resource), "removed", out))
+        found.append(Destruction(urn, resource["type"], _what(resource), f"{reason}: {out}", out))
     for change in diff.changed:
         if change.replaced_by and _precious(old[change.old_urn]):
             out = way_out(change.type, change.replaced_by)
             reason = f"replaced: {', '.join(change.replaced_by)} cannot change in place; {out}"
             found.append(Destruction(change.urn, change.type, _what(old[change.old_urn]), reason, out))
+        elif change.no_facts and _holds(old[change.old_urn]) is not None:
+            changed = [f.path for f in change.fields if not f.path.startswith("options.") and f.path != "urn"]
+            out = way_out(change.type, changed)
+            reason = f"may be replaced: {NO_FACTS}, and {', '.join(changed)} changed; {out}"
+            found.append(Destruction(change.urn, change.type, _what(old[change.old_urn]), reason, out))
     return found
+
+
+NO_FACTS = "no replacement facts for this type: a change may replace it"
+"""What the diff says of a changed resource whose type ``components/plan/replacements.py`` lacks."""
 
 
 _MOVE_THE_DATA = {
@@ -274,13 +299,16 @@ _MOVE_THE_DATA = {
 
 def way_out(type_: str, replaced_by: list[str]) -> str:
     """How to make the change without losing what the resource holds."""
-    keep = ", ".join(dict.fromkeys(repr(path.split(".")[0].split("[")[0]) for path in replaced_by))
+    # ignoreChanges takes property paths (``spec.storageClassName``, ``rules[0].id``), but not a
+    # path inside a JSON document held as a string: that ignores the whole input.
+    keep = ", ".join(dict.fromkeys(repr(path.split("(json)")[0]) for path in replaced_by))
     advice = (
         f"keep the old value, or if the live resource must stay as it is add "
         f"ignore_changes=[{keep}] (the new value then never applies)"
     )
-    if type_ in _MOVE_THE_DATA:
-        advice += f"; to move the data, {_MOVE_THE_DATA[type_]}"
+    move = _MOVE_THE_DATA.get("kubernetes:apps/v1:StatefulSet" if STATEFUL_SET.fullmatch(type_) else type_)
+    if move:
+        advice += f"; to move the data, {move}"
     return advice
 
 
@@ -328,7 +356,8 @@ def render_text(diff: Diff, old_label: str) -> str:
     lines += [f"  - {_short(urn)}" for urn in diff.removed]
     for change in diff.changed:
         forced = set(change.replaced_by)
-        lines.append(f"  {'+-' if forced else '~'} {_short(change.urn)}{' (replace)' if forced else ''}")
+        note = " (replace)" if forced else f" ({NO_FACTS})" if change.no_facts else ""
+        lines.append(f"  {'+-' if forced else '~'} {_short(change.urn)}{note}")
         lines += [
             f"      {f.path}: {_shown(f.old)} -> {_shown(f.new)}{' (forces replacement)' if f.path in forced else ''}"
             for f in change.fields

@@ -60,7 +60,8 @@ A StatefulSet is one only with volumeClaimTemplates (:func:`loses_data_on_replac
 what the program recreates as it was (roles, policies, security groups, node groups, Kubernetes
 Secrets and ConfigMaps written from inputs): their replacement disrupts, and the diff shows it."""
 
-STATEFUL_SET = "kubernetes:apps/v1:StatefulSet"
+STATEFUL_SET = re.compile(r"kubernetes:apps/[^:]+:StatefulSet")
+"""A StatefulSet of any apps/ version (pulumi-kubernetes still has apps/v1beta1 and v1beta2)."""
 
 
 def loses_data_on_replace(type_: str, inputs: Mapping[str, Any]) -> str | None:
@@ -68,7 +69,7 @@ def loses_data_on_replace(type_: str, inputs: Mapping[str, Any]) -> str | None:
     None. A StatefulSet with volumeClaimTemplates counts: pods lose their volumes when its claims
     are deleted with it (persistentVolumeClaimRetentionPolicy.whenDeleted: Delete), and even when
     they are kept the set's identity (its pods' ordinal names and stable storage binding) restarts."""
-    if type_ == STATEFUL_SET and items(as_mapping(inputs.get("spec")).get("volumeClaimTemplates")):
+    if STATEFUL_SET.fullmatch(type_) and items(as_mapping(inputs.get("spec")).get("volumeClaimTemplates")):
         return "StatefulSet with volume claims"
     return LOSES_DATA_ON_REPLACE.get(type_)
 

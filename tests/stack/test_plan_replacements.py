@@ -121,6 +121,14 @@ def test_each_forcing_input_of_a_data_holding_resource_exits_3(
     cases = [
         (r, path) for r in provider_resources(plan) if holds_data(r) for path in diff.forcing_inputs(r["type"]) or ()
     ]
+    # What the resource's own ignoreChanges names (the cluster's creator flag) the engine never sees change.
+    ignored = [(r, p) for r, p in cases if diff.forces_replacement(p, tuple(r["options"]["ignoreChanges"]))]
+    assert [(r["name"], p) for r, p in ignored] == [
+        ("eks-cluster", "accessConfig.bootstrapClusterCreatorAdminPermissions")
+    ]
+    for resource, path in ignored:
+        assert diff.compare(plan, with_change(plan, resource["urn"], path)).changed == []
+    cases = [case for case in cases if case not in ignored]
     types = Counter(r["type"] for r, _ in cases)
     assert {"aws:rds/instance:Instance", "aws:kms/key:Key", "aws:s3/bucket:Bucket", "aws:ecr/repository:Repository",
             "aws:eks/cluster:Cluster", "aws:cloudwatch/logGroup:LogGroup"} <= set(types)  # fmt: skip
@@ -196,6 +204,22 @@ def test_mlops_diff_exits_3_when_the_database_username_changes(stack: str, tmp_p
     document = json.loads(mlops("diff", str(old / "plan.json"), str(new), "--format", "json").stdout)
     [destroyed] = document["destroyed"]
     assert destroyed["wayOut"].startswith("keep the old value") and "snapshotIdentifier" in destroyed["wayOut"]
+    print(result.stdout)
+
+
+def test_following_the_advice_ignore_changes_on_the_database_exits_0(dev_plan: dict[str, Any], tmp_path: Path) -> None:
+    [db] = [r for r in dev_plan["resources"] if r["type"] == "aws:rds/instance:Instance"]
+    changed = with_change(dev_plan, db["urn"], "username")
+    [new_db] = [r for r in changed["resources"] if r["urn"] == db["urn"]]
+    new_db["options"]["ignoreChanges"] = ["username"]
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(json.dumps(dev_plan))
+    new.write_text(json.dumps(changed))
+    result = mlops("diff", str(old), str(new))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "  ~ aws:rds/instance:Instance mlflow-db\n" in result.stdout and "username:" not in result.stdout
+    assert '      options.ignoreChanges: [] -> ["username"]\n' in result.stdout
+    assert "Destroys no stateful or protected resource." in result.stdout
     print(result.stdout)
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from components.plan import diff
 from components.plan.runner import StackConfig, run_program
+from components.policies.rules import loses_data_on_replace
 
 pytestmark = pytest.mark.unit
 
@@ -234,4 +235,101 @@ def test_removing_a_bucket_deployed_with_retain_on_delete_destroys_nothing() -> 
     kept["options"]["retainOnDelete"] = True
     assert diff.compare(plan(kept), plan()).destroyed == []
     [destroyed] = diff.compare(plan(res(BUCKET, "models-bucket", {"bucket": "b"})), plan()).destroyed
-    assert destroyed.reason == "removed" and "retain_on_delete=True first" in destroyed.way_out
+    assert destroyed.reason == f"removed: {destroyed.way_out}" and "retain_on_delete=True first" in destroyed.way_out
+
+
+def test_the_text_names_the_way_out_of_a_removal() -> None:
+    text = diff.render_text(diff.compare(plan(res(BUCKET, "models-bucket", {"bucket": "b"})), plan()), "base")
+    assert "  ! bucket models-bucket: removed: keep it in the program, or to let it go set retain_on_delete=True" in (
+        text
+    )
+
+
+def test_a_type_change_without_an_alias_suggests_one() -> None:
+    old = plan(res("aws:s3/bucketV2:BucketV2", "models-bucket", {"bucket": "b"}))
+    new = plan(res(BUCKET, "models-bucket", {"bucket": "b"}))
+    changes = diff.compare(old, new)
+    [destroyed] = changes.destroyed
+    assert (
+        destroyed.way_out
+        == "add aliases=[pulumi.Alias(type_='aws:s3/bucketV2:BucketV2')] to the new resource to keep it"
+    )
+    text = diff.render_text(changes, "base")
+    assert "is now a aws:s3/bucket:Bucket, a delete and a create: add aliases=[pulumi.Alias(type_=" in text
+    print(text)
+
+
+RDS = "aws:rds/instance:Instance"
+
+
+def database(username: str, ignore: list[str] | None = None) -> dict[str, Any]:
+    resource = res(RDS, "mlflow-db", {"username": username, "instanceClass": "db.t4g.micro"})
+    if ignore is not None:
+        resource["options"]["ignoreChanges"] = ignore
+    return resource
+
+
+def test_a_change_under_the_new_plans_ignore_changes_is_no_change() -> None:
+    # Both plans ignore it: nothing differs for the engine.
+    assert diff.compare(plan(database("a", ["username"])), plan(database("b", ["username"]))).changed == []
+    # Following the diff's advice: only the option changes, and the database stays.
+    changes = diff.compare(plan(database("a")), plan(database("b", ["username"])))
+    [change] = changes.changed
+    assert [f.path for f in change.fields] == ["options.ignoreChanges"] and change.replaced_by == []
+    assert changes.destroyed == []
+    # A nested path and a list wildcard cover what lies under them.
+    claim = "kubernetes:core/v1:PersistentVolumeClaim"
+    old_claim = res(claim, "c", {"spec": {"storageClassName": "gp3", "accessModes": ["ReadWriteOnce"]}})
+    new_claim = res(claim, "c", {"spec": {"storageClassName": "io2", "accessModes": ["ReadWriteMany"]}})
+    new_claim["options"]["ignoreChanges"] = ["spec.storageClassName", "spec.accessModes[*]"]
+    old_claim["options"]["ignoreChanges"] = new_claim["options"]["ignoreChanges"]
+    assert diff.compare(plan(old_claim), plan(new_claim)).changed == []
+
+
+def test_the_way_out_ignores_the_full_forcing_path() -> None:
+    claim = "kubernetes:core/v1:PersistentVolumeClaim"
+    changes = diff.compare(
+        plan(res(claim, "c", {"spec": {"storageClassName": "gp3"}})),
+        plan(res(claim, "c", {"spec": {"storageClassName": "io2"}})),
+    )
+    [destroyed] = changes.destroyed
+    assert "add ignore_changes=['spec.storageClassName']" in destroyed.way_out
+    # Following it, the claim stays.
+    ignored = res(claim, "c", {"spec": {"storageClassName": "io2"}})
+    ignored["options"]["ignoreChanges"] = ["spec.storageClassName"]
+    assert diff.compare(plan(res(claim, "c", {"spec": {"storageClassName": "gp3"}})), plan(ignored)).destroyed == []
+
+
+def test_a_change_to_a_type_without_facts_says_it_may_replace() -> None:
+    unknown = "aws:newservice/thing:Thing"
+    changes = diff.compare(plan(res(unknown, "t", {"size": 1})), plan(res(unknown, "t", {"size": 2})))
+    [change] = changes.changed
+    assert change.no_facts and changes.destroyed == [] and changes.as_json()["changed"][0]["noReplacementFacts"]
+    text = diff.render_text(changes, "base")
+    assert f"  ~ {unknown} t (no replacement facts for this type: a change may replace it)\n" in text
+    # Facts known and nothing forcing: a plain update.
+    assert "no replacement facts" not in diff.render_text(
+        diff.compare(plan(database("a")), plan(res(RDS, "mlflow-db", {"username": "a", "instanceClass": "x"}))), "b"
+    )
+
+
+def test_a_data_holding_type_without_facts_is_a_possible_destruction(monkeypatch: pytest.MonkeyPatch) -> None:
+    file_system = "aws:efs/fileSystem:FileSystem"
+    monkeypatch.delitem(diff.REPLACE_ON_CHANGE, file_system, raising=False)
+    changes = diff.compare(
+        plan(res(file_system, "f", {"encrypted": True})), plan(res(file_system, "f", {"encrypted": False}))
+    )
+    [destroyed] = changes.destroyed
+    assert destroyed.reason.startswith("may be replaced: no replacement facts for this type") and "AWS Backup" in (
+        destroyed.way_out
+    )
+
+
+@pytest.mark.parametrize("version", ["v1", "v1beta1", "v1beta2"])
+def test_a_statefulset_of_any_apps_version_with_claims_holds_data(version: str) -> None:
+    type_ = f"kubernetes:apps/{version}:StatefulSet"
+    spec = {"serviceName": "db", "volumeClaimTemplates": CLAIM_TEMPLATES}
+    assert loses_data_on_replace(type_, {"spec": spec}) == "StatefulSet with volume claims"
+    old, new = res(type_, "db", {"spec": spec}), res(type_, "db", {"spec": {**spec, "serviceName": "db-v2"}})
+    [destroyed] = diff.compare(plan(old), plan(new)).destroyed
+    assert "VolumeSnapshot" in destroyed.way_out
