@@ -222,6 +222,14 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
         "rootDirectory.creationInfo.permissions",
         "rootDirectory.path",
     ),
+    # terraform-provider-aws internal/service/efs/file_system.go
+    "aws:efs/fileSystem:FileSystem": (
+        "availabilityZoneName",
+        "creationToken",
+        "encrypted",
+        "kmsKeyId",
+        "performanceMode",
+    ),
     # terraform-provider-aws internal/service/eks/access_entry.go
     "aws:eks/accessEntry:AccessEntry": (
         "clusterName",
@@ -335,6 +343,34 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
         "loadBalancerType",
         "name",
         "namePrefix",
+    ),
+    # terraform-provider-aws internal/service/rds/cluster.go
+    "aws:rds/cluster:Cluster": (
+        "availabilityZones",
+        "clusterIdentifier",
+        "clusterIdentifierPrefix",
+        "clusterScalabilityType",
+        "databaseName",
+        "dbSubnetGroupName",
+        "dbSystemId",
+        "engine",
+        "engineMode",
+        "kmsKeyId",
+        "masterUsername",
+        "restoreToPointInTime",
+        "restoreToPointInTime.restoreToTime",
+        "restoreToPointInTime.restoreType",
+        "restoreToPointInTime.sourceClusterIdentifier",
+        "restoreToPointInTime.sourceClusterResourceId",
+        "restoreToPointInTime.useLatestRestorableTime",
+        "s3Import.bucketName",
+        "s3Import.bucketPrefix",
+        "s3Import.ingestionRole",
+        "s3Import.sourceEngine",
+        "s3Import.sourceEngineVersion",
+        "snapshotIdentifier",
+        "sourceRegion",
+        "storageEncrypted",
     ),
     # terraform-provider-aws internal/service/rds/instance.go
     "aws:rds/instance:Instance": (

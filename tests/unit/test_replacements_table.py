@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 
+from components.plan.diff import forcing_inputs
+from components.plan.replacements import REPLACE_ON_CHANGE
+from components.policies.rules import LOSES_DATA_ON_REPLACE
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.unit
@@ -42,3 +45,21 @@ def test_a_name_the_sdk_does_not_have_is_refused() -> None:
     token = "aws:rds/instance:Instance"
     with pytest.raises(SystemExit, match="aws:rds/instance:Instance has no input 'name_that_is_not'"):
         GENERATOR["pulumi_path"]("name_that_is_not", GENERATOR["sdk_inputs"](token), token)
+
+
+def test_every_type_whose_replacement_loses_data_has_facts() -> None:
+    missing = sorted(t for t in LOSES_DATA_ON_REPLACE if forcing_inputs(t) is None)
+    assert missing == []
+    assert {"encrypted", "performanceMode", "creationToken", "kmsKeyId", "availabilityZoneName"} == set(
+        REPLACE_ON_CHANGE["aws:efs/fileSystem:FileSystem"]
+    )
+    assert {"masterUsername", "databaseName", "engine", "storageEncrypted", "kmsKeyId", "clusterIdentifier"} <= set(
+        REPLACE_ON_CHANGE["aws:rds/cluster:Cluster"]
+    )
+
+
+def test_every_entry_names_the_commit_it_was_read_from() -> None:
+    extract = json.loads((ROOT / "tests/vendor/terraform-provider-aws/force_new.json").read_text())
+    unnamed = sorted(name for name, entry in extract["resources"].items() if not entry["commit"])
+    assert unnamed == []
+    assert all(len(entry["commit"]) == 40 for entry in extract["resources"].values())
