@@ -2,23 +2,26 @@
 
 Terraform-bridged providers (terraform-provider-aws, terraform-provider-random) name inputs in
 snake_case per Terraform resource; a plan names them as the Pulumi SDK does (camelCase, a
-repeated block pluralised: ``encryption_configuration`` is ``encryptionConfigurations``). Each
-top-level name is checked against the installed SDK's ``<Resource>Args`` so a renamed input
-fails here instead of silently never matching. pulumi-docker is native (its extract says which
-inputs replace: none). pulumi-kubernetes' table is per group/version/kind and already in the
-object's own field names.
+repeated block pluralised: ``encryption_configuration`` is ``encryptionConfigurations``, and
+indexed when the SDK types it as a list: ``ebsBlockDevices[*].volumeSize``). Each
+name is checked against the installed SDK's ``<Resource>Args`` (a nested one against its block's
+args class) so a renamed input fails here instead of silently never matching. pulumi-docker is
+native (its extract says which inputs replace: none). pulumi-kubernetes' table is per
+group/version/kind and already in the object's own field names.
 
 Run: ``.venv/bin/python tools/gen_replacements.py`` (``--check`` exits 1 when the file is stale).
 """
 
 from __future__ import annotations
 
+import collections.abc
 import importlib
 import inspect
 import json
 import sys
+import typing
 from pathlib import Path
-from typing import Any
+from typing import Any, ForwardRef
 
 ROOT = Path(__file__).resolve().parent.parent
 VENDOR = ROOT / "tests/vendor"
@@ -37,10 +40,10 @@ def camel(snake: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-def sdk_inputs(token: str) -> set[str]:
+def sdk_inputs(token: str) -> dict[str, Any]:
     """The snake_case input names of the Pulumi resource with type ``token`` in its installed SDK
     (``aws:rds/instance:Instance`` is ``pulumi_aws.rds.Instance``, ``random:index/...`` a class of
-    ``pulumi_random`` itself)."""
+    ``pulumi_random`` itself), each with its type annotation."""
     provider, module_path, class_name = token.split(":")
     submodule = module_path.split("/")[0]
     package = importlib.import_module(f"pulumi_{provider}" + ("" if submodule == "index" else f".{submodule}"))
@@ -49,12 +52,40 @@ def sdk_inputs(token: str) -> set[str]:
     # args ``<Resource>InitArgs``.
     resource_module = importlib.import_module(getattr(package, class_name).__module__)
     args = getattr(resource_module, f"{class_name}InitArgs", None) or getattr(resource_module, f"{class_name}Args")
-    return set(inspect.signature(args.__init__).parameters) - {"self", "__self__"}
+    return _parameters(args)
 
 
-def pulumi_path(tf_path: str, inputs: set[str], token: str, renamed: dict[str, str] | None = None) -> str:
+def _parameters(args: type) -> dict[str, Any]:
+    """An SDK args class's ``__init__`` parameters and their annotations (the nested types are
+    forward references to classes of the same module)."""
+    module = sys.modules[args.__module__]
+    return {
+        name: (parameter.annotation, module)
+        for name, parameter in inspect.signature(args.__init__).parameters.items()
+        if name not in ("self", "__self__")
+    }
+
+
+def block_type(annotation: Any) -> tuple[bool, str | None]:
+    """Whether an input annotated ``annotation`` is a list (``Input[Sequence[Input[X]]]``: a block
+    the bridge keeps as a list, which a plan indexes) and the name of its block's args class ``X``
+    (None for a plain value). A block limited to one item the bridge flattens into an object: ``Input[X]``."""
+    if isinstance(annotation, ForwardRef):
+        return False, annotation.__forward_arg__
+    if isinstance(annotation, str):
+        return False, annotation.strip("'\"")
+    listed, name = typing.get_origin(annotation) is collections.abc.Sequence, None
+    for argument in typing.get_args(annotation):
+        inner_listed, inner_name = block_type(argument)
+        listed, name = listed or inner_listed, name or inner_name
+    return listed, name
+
+
+def pulumi_path(tf_path: str, inputs: dict[str, Any], token: str, renamed: dict[str, str] | None = None) -> str:
     """The plan's path for a Terraform attribute path of resource ``token``; ``renamed`` gives the
-    top-level names the Pulumi provider maps to another input name (``topic_arn`` is ``topic``)."""
+    top-level names the Pulumi provider maps to another input name (``topic_arn`` is ``topic``).
+    A block the SDK types as a list gets ``[*]`` (``ebsBlockDevices[*].volumeSize``): a plan
+    writes the list index there."""
     top, *nested = tf_path.split(".")
     top = (renamed or {}).get(top, top)
     if top in inputs:
@@ -63,7 +94,20 @@ def pulumi_path(tf_path: str, inputs: set[str], token: str, renamed: dict[str, s
         name = f"{top}s"
     else:
         raise SystemExit(f"{EXTRACT.name}: {token} has no input {top!r} in the installed SDK")
-    return ".".join([camel(name), *(camel(part) for part in nested)])
+    parts, fields = [camel(name)], inputs
+    for part in nested:
+        annotation, module = fields[name]
+        listed, block = block_type(annotation)
+        if listed:
+            parts[-1] += "[*]"
+        fields = _parameters(getattr(module, block)) if block else {}
+        name = part if part in fields or f"{part}s" not in fields else f"{part}s"
+        if fields and name not in fields:
+            raise SystemExit(
+                f"{EXTRACT.name}: {token} has no input {part!r} under {'.'.join(parts)} in the installed SDK"
+            )
+        parts.append(camel(name))
+    return ".".join(parts)
 
 
 Row = tuple[str, str, tuple[str, ...]]
@@ -75,7 +119,7 @@ def bridged_rows(extract: dict[str, Any]) -> list[Row]:
     rows: list[Row] = []
     for entry in extract["resources"].values():
         for token in entry["tokens"]:
-            inputs = sdk_inputs(token) if entry["force_new"] else set[str]()
+            inputs = sdk_inputs(token) if entry["force_new"] else {}
             # An attribute of the copy read that the bridged version no longer has (the copy is older).
             gone: list[str] = entry.get("not_in_sdk", [])
             if kept := [name for name in gone if name in inputs]:

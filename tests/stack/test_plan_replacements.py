@@ -36,17 +36,26 @@ team's StackReference is answered with the whole-platform example's plan, as .ci
 
 
 def changed_at(inputs: dict[str, Any], path: str) -> dict[str, Any]:
-    """A copy of ``inputs`` whose value at the dotted ``path`` is a different one (an object in
-    the way stands for the one-element block a plan records; a list is changed in its first item)."""
+    """A copy of ``inputs`` whose value at ``path`` (a replacement table's path) is a different one,
+    written where a plan holds it: an object in the way stands for a block the bridge flattens
+    (one item at most), and under ``[*]`` the value goes into the list's first item, as a plan
+    records a list block (``ebsBlockDevices[0].volumeSize``). A list met where the path names no
+    ``[*]`` fails: the table would never match what the plan records."""
     result = copy.deepcopy(inputs)
     *parents, leaf = path.split(".")
     node: dict[str, Any] = result
-    for key in parents:
+    for segment in parents:
+        key, listed = segment.removesuffix("[*]"), segment.endswith("[*]")
         child = node.get(key)
-        if isinstance(child, list) and child and isinstance(child[0], dict):
-            child = cast(list[dict[str, Any]], child)[0]
-        if not isinstance(child, dict):
-            child = node[key] = {}
+        if listed:
+            items = node[key] = cast(list[Any], child) if isinstance(child, list) and child else [{}]
+            if not isinstance(items[0], dict):
+                items[0] = {}
+            child = items[0]
+        else:
+            assert not isinstance(child, list), f"{path}: the plan holds a list at {key!r}, the path has no [*]"
+            if not isinstance(child, dict):
+                child = node[key] = {}
         node = cast(dict[str, Any], child)
     old = node.get(leaf)
     node[leaf] = (not old) if isinstance(old, bool) else f"{old}-changed"

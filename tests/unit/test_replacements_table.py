@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from components.plan.diff import forcing_inputs
+from components.plan.diff import forces_replacement, forcing_inputs
 from components.plan.replacements import REPLACE_ON_CHANGE
 from components.policies.rules import LOSES_DATA_ON_REPLACE
 from tests.conftest import ROOT
@@ -35,6 +35,15 @@ def test_the_table_is_regenerated_from_the_vendored_extract() -> None:
             "kubernetesNetworkConfig.serviceIpv4Cidr",
         ),
         ("username", "aws:rds/instance:Instance", "username"),
+        # A block the SDK types as a list is indexed in a plan; one of at most one item is an object.
+        ("ebs_block_device.volume_size", "aws:ec2/instance:Instance", "ebsBlockDevices[*].volumeSize"),
+        ("network_interface.device_index", "aws:ec2/instance:Instance", "networkInterfaces[*].deviceIndex"),
+        ("root_block_device.volume_size", "aws:ec2/instance:Instance", "rootBlockDevice.volumeSize"),
+        (
+            "root_directory.creation_info.owner_gid",
+            "aws:efs/accessPoint:AccessPoint",
+            "rootDirectory.creationInfo.ownerGid",
+        ),
     ],
 )
 def test_terraform_names_become_the_plans_names(tf_path: str, token: str, expected: str) -> None:
@@ -63,3 +72,12 @@ def test_every_entry_names_the_commit_it_was_read_from() -> None:
     unnamed = sorted(name for name, entry in extract["resources"].items() if not entry["commit"])
     assert unnamed == []
     assert all(len(entry["commit"]) == 40 for entry in extract["resources"].values())
+
+
+def test_a_change_inside_a_list_block_replaces_an_instance() -> None:
+    """A plan records ``ebsBlockDevices`` as a list: the changed input's path has an index."""
+    forcing = REPLACE_ON_CHANGE["aws:ec2/instance:Instance"]
+    assert forces_replacement("ebsBlockDevices[0].volumeSize", forcing)
+    assert forces_replacement("networkInterfaces[1].deviceIndex", forcing)
+    # The root device is one block, an object in the plan.
+    assert forces_replacement("rootBlockDevice.encrypted", forcing)
