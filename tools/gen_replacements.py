@@ -176,7 +176,33 @@ def render(extract: dict[str, Any] | None = None) -> str:
         lines += [f"        {json.dumps(path)}," for path in paths]
         lines.append("    ),")
     lines.append("}")
+    lines += ["", "SCHEMA_DEFAULTS: dict[str, dict[str, str]] = {"]
+    for token, defaults in sorted(default_rows(extracts)):
+        lines.append(f"    {json.dumps(token)}: {{")
+        lines += [f"        {json.dumps(path)}: {json.dumps(value)}," for path, value in sorted(defaults.items())]
+        lines.append("    },")
+    lines += [
+        "}",
+        '"""The schema default of a forcing input the provider fills in when it is left out: absent and the',
+        'default are the same inputs (aws_kms_key key_usage ENCRYPT_DECRYPT)."""',
+    ]
     return "\n".join(lines) + "\n"
+
+
+def default_rows(extracts: list[dict[str, Any]]) -> list[tuple[str, dict[str, str]]]:
+    """Per token, the plan paths of the forcing inputs whose schema ``Default`` an extract records."""
+    rows: list[tuple[str, dict[str, str]]] = []
+    for extract in extracts:
+        for entry in extract["resources"].values():
+            defaults: dict[str, str] = entry.get("defaults", {})
+            if unknown := sorted(set(defaults) - set(entry["force_new"])):
+                raise SystemExit(f"{EXTRACT.name}: defaults of {unknown} that are not ForceNew")
+            tokens: list[str] = entry["tokens"] if defaults else []
+            renamed: dict[str, str] = entry.get("renamed", {})
+            for token in tokens:
+                inputs = sdk_inputs(token)
+                rows.append((token, {pulumi_path(k, inputs, token, renamed): v for k, v in defaults.items()}))
+    return rows
 
 
 def _read(path: Path) -> dict[str, Any]:

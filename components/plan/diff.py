@@ -22,7 +22,7 @@ from typing import Any, cast
 from components.naming import MODEL_URI_ANNOTATION
 from components.plan.inputs import MAX_DEPTH, json_depth
 from components.plan.monitor import STACK_TYPE, qualified_type
-from components.plan.replacements import KUBERNETES_EVERY_KIND, REPLACE_ON_CHANGE
+from components.plan.replacements import KUBERNETES_EVERY_KIND, REPLACE_ON_CHANGE, SCHEMA_DEFAULTS
 from components.policies.rules import STATEFUL_SET, loses_data_on_replace
 from components.project import SECRET_PLACEHOLDER
 
@@ -177,10 +177,13 @@ def _change(old: Mapping[str, Any], new: Mapping[str, Any]) -> Change | None:
     old_options, new_options = old.get("options", {}), new.get("options", {})
     # The engine keeps the old value of an input the new plan's ignoreChanges names (or one inside it).
     ignored = tuple(cast(list[str], new_options.get("ignoreChanges") or []))
+    # The provider fills in a left-out input's schema default: leaving it out and writing the default agree.
+    defaults = SCHEMA_DEFAULTS.get(new["type"], {})
     inputs = [
         f
         for f in _field_changes("", old.get("inputs", {}), new.get("inputs", {}))
         if not forces_replacement(f.path, ignored)
+        and not (f.path in defaults and {f.old, f.new} == {None, defaults[f.path]})
     ]
     fields = list(inputs)
     for option in ("protect", "retainOnDelete", "deleteBeforeReplace", "ignoreChanges"):

@@ -841,3 +841,12 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
         "provisioner",
     ),
 }
+
+SCHEMA_DEFAULTS: dict[str, dict[str, str]] = {
+    "aws:kms/key:Key": {
+        "customerMasterKeySpec": "SYMMETRIC_DEFAULT",
+        "keyUsage": "ENCRYPT_DECRYPT",
+    },
+}
+"""The schema default of a forcing input the provider fills in when it is left out: absent and the
+default are the same inputs (aws_kms_key key_usage ENCRYPT_DECRYPT)."""

@@ -333,3 +333,20 @@ def test_a_statefulset_of_any_apps_version_with_claims_holds_data(version: str) 
     old, new = res(type_, "db", {"spec": spec}), res(type_, "db", {"spec": {**spec, "serviceName": "db-v2"}})
     [destroyed] = diff.compare(plan(old), plan(new)).destroyed
     assert "VolumeSnapshot" in destroyed.way_out
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "replaces"),
+    [
+        ({}, {"keyUsage": "ENCRYPT_DECRYPT"}, False),  # the schema default the provider fills in
+        ({"keyUsage": "ENCRYPT_DECRYPT", "customerMasterKeySpec": "SYMMETRIC_DEFAULT"}, {}, False),
+        ({}, {"keyUsage": "SIGN_VERIFY"}, True),
+        ({"keyUsage": "ENCRYPT_DECRYPT"}, {"keyUsage": "SIGN_VERIFY"}, True),
+    ],
+)
+def test_a_kms_key_input_written_as_its_schema_default_is_no_change(
+    old: dict[str, Any], new: dict[str, Any], replaces: bool
+) -> None:
+    key = "aws:kms/key:Key"
+    changes = diff.compare(plan(res(key, "models-key", old)), plan(res(key, "models-key", new)))
+    assert bool(changes.changed) is replaces and bool(changes.destroyed) is replaces
