@@ -249,7 +249,7 @@ def _destructions(
         elif retyped:
             # Same name, another type: the engine deletes the old resource and creates the new one
             # unless the new one answers to the old type.
-            reason = f"removed; {resource['name']!r} is now a {new[retyped[0]]['type']}, a delete and a create"
+            reason = f"removed; {resource['name']!r} is now of type {new[retyped[0]]['type']}, a delete and a create"
             out = f"add aliases=[pulumi.Alias(type_={resource['type']!r})] to the new resource to keep it"
         else:
             reason = "removed"

@@ -255,7 +255,7 @@ def test_a_type_change_without_an_alias_suggests_one() -> None:
         == "add aliases=[pulumi.Alias(type_='aws:s3/bucketV2:BucketV2')] to the new resource to keep it"
     )
     text = diff.render_text(changes, "base")
-    assert "is now a aws:s3/bucket:Bucket, a delete and a create: add aliases=[pulumi.Alias(type_=" in text
+    assert "is now of type aws:s3/bucket:Bucket, a delete and a create: add aliases=[pulumi.Alias(type_=" in text
     print(text)
 
 
