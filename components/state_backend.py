@@ -63,14 +63,23 @@ def state_policy(
     """What a CI role needs of one stack's state: its secrets key (``kms:Decrypt`` on exactly that
     key: the stack's ``encryptedkey`` is a data key the CLI decrypts once per run) and its files in
     the S3 backend (``.pulumi/meta.yaml``, ``.pulumi/stacks/<project>/<stack>.json*``; with ``write``
-    also its history, locks and backups, read and written, and data keys of the bucket's key).
+    also its history, backups and locks, read and written, and data keys of the bucket's key).
+
+    The paths are the DIY backend's for project-scoped stacks (pulumi/pulumi v3.259.0, commit
+    0ac56e8): stacks, history and backups sit under the project (``pkg/backend/diy/store.go:122-135``,
+    ``StacksDir/<project>/<stack>``), but a lock sits under the stack's fully qualified name
+    ``organization/<project>/<stack>`` (``pkg/backend/diy/lock.go:170-178`` joins ``.pulumi/locks`` with
+    ``FullyQualifiedName()``, ``pkg/backend/diy/backend.go:190-195``) as ``<lock id>.json``.
 
     A preview takes no lock in the DIY backend (pulumi/pulumi ``pkg/backend/diy/backend.go``:
     ``Preview`` goes straight to ``apply`` with ``DryRun``; ``Update`` locks), so a reader writes nothing."""
     root = f"{bucket_arn}/.pulumi"
     checkpoint = f"{root}/stacks/{project}/{stack}.json*"
     objects = [checkpoint] + (
-        [f"{root}/{kind}/{project}/{stack}/*" for kind in ("history", "locks", "backups")] if write else []
+        [f"{root}/{kind}/{project}/{stack}/*" for kind in ("history", "backups")]
+        + [f"{root}/locks/organization/{project}/{stack}/*"]
+        if write
+        else []
     )
     actions = ["s3:GetObject"] + (["s3:PutObject", "s3:DeleteObject"] if write else [])
     return {
