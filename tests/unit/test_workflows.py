@@ -133,6 +133,55 @@ def test_required_checks_report_on_every_pull_request() -> None:
         assert "paths-ignore" not in on and "paths" not in on, name
 
 
+def required_checks() -> list[str]:
+    """The checks the README's branch rule on `main` requires."""
+    readme = (ROOT / "README.md").read_text()
+    rule = readme.split("**Repository settings**", 1)[1].split("Tag ruleset", 1)[0]
+    # The list ends where its explanation (in parentheses) begins.
+    return re.findall(r"`([^`]+)`", rule.split("required checks", 1)[1].split("(", 1)[0])
+
+
+def test_the_required_preview_checks_report_on_fork_pull_requests() -> None:
+    jobs = workflow("preview.yml")["jobs"]
+    names = {str(job.get("name", key)): key for key, job in jobs.items()}
+    checked = [c for c in required_checks() if "preview" in c]
+    assert checked, "the README requires the cloud preview's check"
+    for check in checked:
+        # A job-level `if:` on a matrix job: when it is false, GitHub reports one check named with
+        # the unexpanded `${{ matrix.stack }}` (actions/runner#952), so its expanded names never report.
+        for job in jobs.values():
+            if "if" in job and "strategy" in job:
+                entries = job["strategy"]["matrix"].get("include") or [
+                    {"stack": v} for v in job["strategy"]["matrix"].get("stack", [])
+                ]
+                expanded = {str(job["name"]).replace("${{ matrix.stack }}", e["stack"]) for e in entries}
+                assert check not in expanded, f"{check} is never reported when {job['name']} is skipped"
+        if check.startswith("offline plan"):
+            continue
+        assert check in names, f"no job reports {check!r}"
+        aggregate = jobs[names[check]]
+        assert aggregate["if"] == "always()" and needs(aggregate) == ["cloud"], check
+        (step,) = aggregate["steps"]
+        for result, code in (("success", 0), ("skipped", 0), ("failure", 1), ("cancelled", 1)):
+            ran = subprocess.run(
+                ["bash", "-euo", "pipefail", "-c", step["run"]],
+                env={"RESULT": result, "PATH": "/usr/bin:/bin"},
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert step["env"]["RESULT"] == "${{ needs.cloud.result }}"
+            assert ran.returncode == code, (result, ran.stdout)
+
+
+def test_the_approved_plan_outlives_the_longest_approval() -> None:
+    # A deployment's required reviewers can take up to 30 days (GitHub docs, "Managing environments
+    # for deployment": "jobs ... will automatically fail after 30 days" waiting); the plan must still be there.
+    jobs = workflow("deploy.yml")["jobs"]
+    (upload,) = steps_using(jobs["prod-preview"], "actions/upload-artifact")
+    assert 30 <= int(upload["with"]["retention-days"]) <= 90
+
+
 def test_prod_reviewers_approve_the_previewed_plan_and_only_it_is_applied() -> None:
     jobs = workflow("deploy.yml")["jobs"]
     (gated,) = [name for name, job in jobs.items() if job.get("environment") == "prod"]
