@@ -1,9 +1,11 @@
 """deploy.yml's destruction check, run as the runner runs it: bash, a real clone, real plans.
 
 A push that renames dev's `datasets` bucket (no alias: bucket and key deleted) stops with exit 3;
-the same push is deployed when a PR merged in the range carries the label `allow-destruction`.
-`gh` is the only stand-in: it answers the last deployed commit (`gh run list`) and the labels of
-a commit's PRs, as GitHub's API would.
+it is deployed only when the PR of the commit that renames carries the label `allow-destruction`
+(a label on another PR of the range allows nothing). A base commit whose plan fails stops the
+deploy too (fail closed), unless every change in the range is labelled. Each commit is planned in
+its own worktree and environment (`uv sync --locked` there). `gh` is the only stand-in: it answers
+the last deployed commit (`gh run list`) and the labels of a commit's PRs, as GitHub's API would.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -37,11 +40,25 @@ def gate_step() -> str:
     return str(step["run"])
 
 
-def test_a_push_that_destroys_is_not_deployed_unless_its_pr_allows_it(tmp_path: Path) -> None:
+def fake_gh(tmp_path: Path) -> tuple[Path, Path]:
+    """A `gh` on PATH: `gh run list` answers $FAKE_DEPLOYED, `gh api repos/R/commits/<sha>/pulls`
+    the labels in $FAKE_LABELS/<sha>. Returns its directory and the labels' directory."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    labels_dir = tmp_path / "labels"
+    labels_dir.mkdir()
+    (fake / "gh").write_text(
+        '#!/bin/sh\nif [ "$1" = run ]; then echo "$FAKE_DEPLOYED"; exit 0; fi\n'
+        'sha=$(echo "$2" | cut -d/ -f5)\ncat "$FAKE_LABELS/$sha" 2>/dev/null || true\n'
+    )
+    (fake / "gh").chmod(0o755)
+    return fake, labels_dir
+
+
+def test_a_push_that_destroys_is_not_deployed_unless_the_destroying_pr_allows_it(tmp_path: Path) -> None:
     clone = tmp_path / "repo"
     # The working tree as it is (tests run before a commit too), committed as the base of the push.
     shutil.copytree(ROOT, clone, ignore=shutil.ignore_patterns(".git", ".venv*", "build", "__pycache__"))
-    (clone / ".venv").symlink_to(ROOT / ".venv")
     git(clone, "init", "-q", "-b", "main")
     git(clone, "add", "-A")
     git(clone, "commit", "-q", "-m", "base")
@@ -49,41 +66,68 @@ def test_a_push_that_destroys_is_not_deployed_unless_its_pr_allows_it(tmp_path: 
     stack_file = clone / "Pulumi.dev.yaml"
     stack_file.write_text(stack_file.read_text().replace("- name: datasets\n", "- name: datasets2\n"))
     git(clone, "commit", "-q", "-am", "rename the datasets bucket")
+    renamed = git(clone, "rev-parse", "HEAD")
+    # A deployed commit off main whose own plan fails: its stack file does not parse.
+    git(clone, "checkout", "-q", "-b", "broken")
+    stack_file.write_text("config: [\n")
+    git(clone, "commit", "-q", "-am", "a stack file that does not parse")
+    broken = git(clone, "rev-parse", "HEAD")
+    git(clone, "checkout", "-q", "main")
     # A later push whose own range destroys nothing: the gate must still see the rename above,
     # because the last successful deploy is the base.
     (clone / "NOTES.md").write_text("docs only\n")
     git(clone, "add", "NOTES.md")
     git(clone, "commit", "-q", "-m", "docs")
-    push_before = git(clone, "rev-parse", "HEAD^")
-    fake = tmp_path / "bin"
-    fake.mkdir()
-    (fake / "gh").write_text('#!/bin/sh\nif [ "$1" = run ]; then echo "$FAKE_DEPLOYED"; else echo "$FAKE_LABELS"; fi\n')
-    (fake / "gh").chmod(0o755)
+    docs = git(clone, "rev-parse", "HEAD")
+    push_before = renamed
+    # The gate job's `make setup` of the deployed commit (only its `mlops diff` runs from it), made
+    # after the commits so that no commit carries it; every planned commit gets an environment of its own.
+    (clone / ".venv").symlink_to(Path(sys.prefix))
+    fake, labels_dir = fake_gh(tmp_path)
     script = tmp_path / "gate.sh"
     script.write_text(gate_step())
+    trees = tmp_path / "trees"
+    trees.mkdir()
+    env_out = {k: v for k, v in os.environ.items() if k != "UV_COMPILE_BYTECODE"}
 
-    def gate(labels: str) -> subprocess.CompletedProcess[str]:
-        subprocess.run(["git", "worktree", "remove", "--force", "base"], cwd=clone, capture_output=True, check=False)
-        shutil.rmtree(clone / "build", ignore_errors=True)
+    def gate(deployed: str, labelled: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        subprocess.run(["git", "worktree", "prune"], cwd=clone, capture_output=True, check=False)
+        for old in labels_dir.iterdir():
+            old.unlink()
+        for commit, labels in labelled.items():
+            (labels_dir / commit).write_text(labels + "\n")
         env = {
-            **os.environ,
+            **env_out,
             "PATH": f"{fake}:{os.environ['PATH']}",
+            "TMPDIR": str(trees),
             "STACK": "dev",
             "BEFORE": push_before,
-            "FAKE_DEPLOYED": before,
-            "GITHUB_SHA": git(clone, "rev-parse", "HEAD"),
+            "FAKE_DEPLOYED": deployed,
+            "FAKE_LABELS": str(labels_dir),
+            "GITHUB_SHA": docs,
             "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
             "GITHUB_REPOSITORY": "example/mlops-platform",
-            "FAKE_LABELS": labels,
         }
         return subprocess.run(
             ["bash", "-euo", "pipefail", str(script)], cwd=clone, env=env, capture_output=True, text=True, check=False
         )
 
-    blocked = gate("")
+    blocked = gate(before, {})
     assert blocked.returncode == 3, blocked.stdout + blocked.stderr
     assert "bucket datasets-bucket: removed" in blocked.stdout and "not deployed" in blocked.stdout
-    allowed = gate("needs-review,allow-destruction")
+    # The base was planned in its own checkout, with its own environment.
+    (own,) = trees.glob(f"*/{before}/.venv")
+    assert own.is_dir() and not own.is_symlink() and (own / "bin" / "python").exists()
+    # A label on the PR of the docs commit does not allow the rename made by another PR.
+    elsewhere = gate(before, {docs: "needs-review,allow-destruction"})
+    assert elsewhere.returncode == 3, elsewhere.stdout + elsewhere.stderr
+    assert f"in {renamed} without the label" in blocked.stdout, blocked.stdout
+    allowed = gate(before, {renamed: "needs-review,allow-destruction"})
     assert allowed.returncode == 0, allowed.stdout + allowed.stderr
-    assert "allowed by the PR label allow-destruction" in allowed.stdout
+    assert f"{renamed} destroys; allowed by its PR's label allow-destruction" in allowed.stdout
     assert "DESTROYS 2 stateful" in (tmp_path / "summary.md").read_text()
+    # The deployed commit's plan fails: what the push destroys is unknown, so it stops (fail closed).
+    unknown = gate(broken, {})
+    assert unknown.returncode == 3, unknown.stdout + unknown.stderr
+    assert "treated as exit 3" in unknown.stdout and "not deployed" in unknown.stdout
+    assert gate(broken, {docs: "allow-destruction"}).returncode == 0

@@ -215,14 +215,38 @@ def test_only_main_and_signed_tags_on_main_deploy() -> None:
 def test_a_destruction_blocks_the_deploy_unless_allowed_for_that_change() -> None:
     jobs = workflow("deploy.yml")["jobs"]
     gate = scripts(jobs["gate"])
-    assert "mlops plan --stack" in gate and "--compare" in gate and "exit 3" in gate
-    assert "allow-destruction" in gate
+    assert "components.plan.cli plan --stack" in gate and "mlops diff" in gate and "exit 3" in gate
+    # Each destroying change is checked against its own first parent, and needs its own PR's label.
+    assert 'git rev-list --first-parent --reverse "$base..$GITHUB_SHA"' in gate
+    assert 'destroys "$(git rev-parse "$commit^1")" "$commit"' in gate and "allow-destruction" in gate
+    # Every commit is planned in its own environment (tests/stack/test_deploy_gate.py runs it).
+    assert "uv sync --locked" in gate and "../.venv" not in gate
+    assert "nothing to compare" not in yaml.safe_dump(workflow("plan-diff.yml"))
     for name, job in jobs.items():
         if "pulumi up" in scripts(job):
             assert "gate" in ancestors(jobs, name), f"{name} deploys without the destruction check"
     diff = workflow("plan-diff.yml")
     assert {"labeled", "unlabeled"} <= set(diff["on"]["pull_request"]["types"])
     assert "allow-destruction" in yaml.safe_dump(diff)
+
+
+def test_the_pr_destruction_check_fails_closed_when_the_base_cannot_be_planned(tmp_path: Path) -> None:
+    (job,) = workflow("plan-diff.yml")["jobs"].values()
+    (base,) = [s for s in job["steps"] if "components.plan.cli plan" in str(s.get("run", ""))]
+    assert str(base["run"]).startswith("cd base") and "uv sync --locked" in base["run"]
+    assert "../.venv" not in base["run"], "the base's own environment, not this branch's"
+    (compare,) = [s for s in job["steps"] if "--compare" in str(s.get("run", ""))]
+    for allowed, code in (("false", 3), ("true", 0)):
+        # No build/base/<stack>/plan.json: the base step found its plan failed.
+        ran = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", compare["run"]],
+            cwd=tmp_path,
+            env={"STACK": "dev", "ALLOWED": allowed, "PATH": "/usr/bin:/bin"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert ran.returncode == code, (allowed, ran.stdout, ran.stderr)
 
 
 def test_credentials_outlive_every_job_that_uses_them() -> None:
