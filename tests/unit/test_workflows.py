@@ -22,6 +22,7 @@ from typing import Any, cast
 import pytest
 import yaml
 
+from components.monitoring_stack import publish_policy
 from components.state_backend import secrets_provider
 from tests.conftest import ROOT
 
@@ -307,6 +308,42 @@ def test_docs_say_what_the_workflows_do() -> None:
     for word in ("allow-destruction", "PULUMI_BACKEND_URL", "PROD_PREVIEW_RUNNER", "role-duration-seconds"):
         assert word in delivery, word
     assert "advisory (policies/config/dev.json)" not in (ROOT / "Pulumi.dev.yaml").read_text()
+
+
+def test_docs_say_where_a_merge_deploys_and_what_each_environment_and_role_needs() -> None:
+    readme = (ROOT / "README.md").read_text()
+    jobs = workflow("deploy.yml")["jobs"]
+    # A push to main deploys dev only; prod comes from a signed tag or a manual run.
+    (push_main,) = [line for line in scripts(jobs["gate"]).splitlines() if "push:refs/heads/main)" in line]
+    assert "stack=dev" in push_main and "prod" not in push_main
+    promote = (WORKFLOWS / "promote.yml").read_text()
+    for text in (readme, promote):
+        assert "dev, then prod" not in text
+    assert "signed" in promote and "manual" in promote
+    # The gate assumes no role: the README must not give it one.
+    assert not steps_using(jobs["gate"], "aws-actions/configure-aws-credentials")
+    roles = readme.split("**Roles and backend.**", 1)[1].split("\n\n", 1)[0]
+    assert "prod gate" not in roles and "the gate assumes no role" in roles
+    # Drift publishes to a topic encrypted with its own key: its role needs that key too.
+    assert "aws sns publish" in scripts(workflow("drift.yml")["jobs"]["drift"])
+    alertmanager = json.loads(publish_policy("arn:topic", "arn:key"))
+    (key,) = [st for st in alertmanager["Statement"] if st["Resource"] == "arn:key"]
+    for action in key["Action"]:
+        assert action in roles, action
+    settings = readme.split("**Repository settings**", 1)[1].split("\n\n", 1)[0]
+    environments = {
+        str(job["environment"])
+        for data in all_workflows().values()
+        for job in data["jobs"].values()
+        if "environment" in job
+    }
+    for environment in sorted(environments - {"prod"}):
+        if environment.startswith("preview-"):
+            continue
+        # dev's and promote's jobs run only from main (push, schedule, dispatch): so must their secrets.
+        assert f"`{environment}`" in settings.split("deployment branches `main` only", 1)[0], environment
+    assert "PULUMI_ACCESS_TOKEN" in settings and "Read permission" in settings
+    assert ".github/workflows/deploy.yml@refs/heads/main" in settings and "runner group" in settings
 
 
 def run_preflight(*args: str) -> subprocess.CompletedProcess[str]:
