@@ -36,6 +36,12 @@ def forcing_inputs(type_: str) -> tuple[str, ...] | None:
     return KUBERNETES_EVERY_KIND if type_.startswith("kubernetes:") else None
 
 
+def _default_written_out(old: Any, new: Any, default: Any) -> bool:
+    """Whether one side leaves the input out and the other writes its schema default (values of
+    any JSON shape: a hostile plan may hold a list where a string belongs)."""
+    return (old is None and new == default) or (new is None and old == default)
+
+
 def forces_replacement(path: str, forcing: tuple[str, ...]) -> bool:
     """Whether a changed input path is, or lies inside, one of the ``forcing`` paths (``[*]`` in
     one stands for any list index: ``spec.containers[*].image`` forces ``spec.containers[1].image``;
@@ -183,7 +189,7 @@ def _change(old: Mapping[str, Any], new: Mapping[str, Any]) -> Change | None:
         f
         for f in _field_changes("", old.get("inputs", {}), new.get("inputs", {}))
         if not forces_replacement(f.path, ignored)
-        and not (f.path in defaults and {f.old, f.new} == {None, defaults[f.path]})
+        and not (f.path in defaults and _default_written_out(f.old, f.new, defaults[f.path]))
     ]
     fields = list(inputs)
     for option in ("protect", "retainOnDelete", "deleteBeforeReplace", "ignoreChanges"):

@@ -350,3 +350,10 @@ def test_a_kms_key_input_written_as_its_schema_default_is_no_change(
     key = "aws:kms/key:Key"
     changes = diff.compare(plan(res(key, "models-key", old)), plan(res(key, "models-key", new)))
     assert bool(changes.changed) is replaces and bool(changes.destroyed) is replaces
+
+
+def test_a_list_where_a_defaulted_input_belongs_is_a_change_not_a_crash() -> None:
+    """A hostile plan holds ``[]`` where keyUsage's string belongs (found by tests/stack/test_input_fuzz.py)."""
+    key = "aws:kms/key:Key"
+    changes = diff.compare(plan(res(key, "models-key", {})), plan(res(key, "models-key", {"keyUsage": []})))
+    assert [f.path for c in changes.changed for f in c.fields] == ["keyUsage"]
