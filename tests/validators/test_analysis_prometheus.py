@@ -4,7 +4,7 @@ The AnalysisTemplates are taken exactly as the prod plan emits them (fraud-detec
 metrics, llm-chat: vLLM's). Series of a healthy canary, a failing one, a canary without traffic
 and one not scraped yet, next to stable pods that fail, are written as OpenMetrics, turned into a
 TSDB block by ``promtool tsdb create-blocks-from openmetrics`` and served by Debian's
-``prometheus`` on 127.0.0.1. Each metric is then measured as Argo Rollouts v1.9.1 measures it
+``prometheus`` on 127.0.0.1. Each metric is then measured as the pinned Argo Rollouts release measures it
 (:data:`components.pins.ARGO_ROLLOUTS_SOURCE`, read with fetch on 2026-12-07):
 
 - ``utils/template/template.go`` ``ResolveArgs``: ``{{args.NAME}}`` (the tag trimmed of spaces)
@@ -18,7 +18,7 @@ TSDB block by ``promtool tsdb create-blocks-from openmetrics`` and served by Deb
 - ``analysis/analysis.go`` ``assessMetricFailureInconclusiveOrError``: the metric fails once
   ``failed > failureLimit``.
 
-The conditions are expr-lang expressions (``github.com/antonmedv/expr`` v1.15.5 in v1.9.1's go.mod):
+The conditions are expr-lang expressions (``github.com/antonmedv/expr`` v1.15.5 in the pinned release's go.mod):
 its ``compiler/compiler.go`` compiles ``&&`` to ``OpJumpIfFalse`` (read in the stored code index,
 2026-12-07), so ``len(result) > 0 && ...`` never indexes an empty result. The only shape the platform emits is the one
 :data:`CONDITION` matches; :func:`failure_condition` evaluates that shape and nothing else, so a
@@ -55,7 +55,7 @@ CONDITION = re.compile(r"len\(result\) > 0 && !isNaN\(result\[0\]\) && result\[0
 TEMPLATE_TAG = re.compile(r"\{\{(.*?)\}\}")
 
 ROLLOUT_HASH_POD_LABEL = "rollouts-pod-template-hash"
-"""The label the controller puts on every pod it creates (v1.9.1 ``pkg/apis/rollouts/v1alpha1/types.go``
+"""The label the controller puts on every pod it creates (the pinned release's ``pkg/apis/rollouts/v1alpha1/types.go``
 ``DefaultRolloutUniqueLabelKey``), stable and canary pods differing only in its value."""
 SERIES_HASH_LABEL = re.sub(r"[^a-zA-Z0-9_]", "_", ROLLOUT_HASH_POD_LABEL)
 """That label on the scraped series: prometheus-operator relabels each of a ServiceMonitor's
