@@ -812,7 +812,7 @@ def _check_tag_values(config: PlatformConfig) -> Iterable[Problem]:
     # Default tags reach every taggable resource: what one API refuses fails that resource's create.
     for key, value in config.tags.items():
         for problem in tag_problems(key, value, rds=config.model_registry is not None):
-            yield Problem(f"{CONFIG_KEY}.tags.{key}", problem)
+            yield Problem(f"{CONFIG_KEY}.tags{_path_part(key)}", problem)
     for index, pool in enumerate(config.gpu_pools):
         if pool.provisioner != "managed":
             continue

@@ -796,7 +796,7 @@ def test_zone_ids_by_id_are_accepted() -> None:
     ("change", "value", "path", "fragment"),
     [
         ("tags.team", "ml\x07", "platform.tags.team", "found '\\x07'"),
-        ("tags.aws:owner", "me", "platform.tags.aws:owner", "must not start with aws:"),
+        ("tags.aws:owner", "me", 'platform.tags["aws:owner"]', "must not start with aws:"),
         ("tags.note", "a\nb", "platform.tags.note", "found '\\n'"),
         (
             "gpuPools.0.labels",
@@ -827,7 +827,7 @@ def test_rds_reserves_its_prefix_only_with_a_registry() -> None:
     assert load_platform_config(with_change("tags.rds:note", "x"), "x").tags["rds:note"] == "x"
     raw = with_change("tags.rds:note", "x")
     raw["modelRegistry"] = {"name": "mlflow", "bucket": "models"}
-    assert any(p.path == "platform.tags.rds:note" for p in problems_of(raw))
+    assert any(p.path == 'platform.tags["rds:note"]' for p in problems_of(raw))
 
 
 @pytest.mark.parametrize(
