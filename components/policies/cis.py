@@ -1,17 +1,21 @@
-"""Rules for the CIS Amazon EKS Benchmark (v1.8.0) section 4 controls the RBAC and workload rules
-did not judge: 4.1.4 and 4.1.9-4.1.12 (grants that reach pods, volumes, nodes, admission or tokens
-of others) and 4.5.2 (the default namespace). Control texts: tests/vendor/catalogues/cis-eks.json.
+"""Rules for the CIS Amazon EKS Benchmark (v1.8.0) controls the RBAC and workload rules did not
+judge: 4.1.4 and 4.1.9-4.1.12 (grants that reach pods, volumes, nodes, admission or tokens of
+others), 4.1.5/4.1.6 (the default service account's token), 4.5.2 (the default namespace) and
+5.1.4 (approved registries). Control texts: tests/vendor/catalogues/cis-eks.json.
 """
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs
+from pulumi_policy import ReportViolation, ResourceValidationArgs, StackValidationArgs
 
+from components.naming import image_reference_problems
+from components.pins import IMAGES
 from components.policies.rbac import RBAC_GROUP
-from components.policies.readiness import is_patch, kind_and_group, workload_pod
+from components.policies.readiness import containers, is_patch, kind_and_group, workload_pod
 from components.values import as_mapping, items
 
 WRITES = ("create", "update", "patch", "delete", "deletecollection")
@@ -77,3 +81,141 @@ def validate_no_default_namespace(args: ResourceValidationArgs, report_violation
             "set metadata.namespace to the team's or the app's namespace (CIS 4.5.2)",
             None,
         )
+
+
+DEFAULT_SERVICE_ACCOUNT = "default"
+
+
+def default_account_problems(pod: Mapping[str, Any], patch: bool) -> list[str]:
+    """CIS 4.1.5/4.1.6: a pod on its namespace's ``default`` service account mounts that account's
+    token unless it says not to. A Patch is judged only when it names the account itself."""
+    named = pod.get("serviceAccountName") or pod.get("serviceAccount")
+    if (patch and named is None) or (named or DEFAULT_SERVICE_ACCOUNT) != DEFAULT_SERVICE_ACCOUNT:
+        return []
+    if pod.get("automountServiceAccountToken") is False:
+        return []
+    where = "serviceAccountName is default" if named else "serviceAccountName is unset"
+    return [
+        f"{where} and automountServiceAccountToken is not false: every pod of the namespace that names no "
+        "account shares the token of its default service account. Give the workload a service account of its "
+        "own (serviceAccountName), or set automountServiceAccountToken: false if it calls no API (CIS 4.1.5, 4.1.6)"
+    ]
+
+
+def validate_default_service_account(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Workloads do not mount the default service account's token; a ``default`` service account
+    the program manages does not turn its automount on (CIS 4.1.5, 4.1.6)."""
+    if args.resource_type.startswith("kubernetes:core/v1:ServiceAccount"):
+        metadata = as_mapping(args.props.get("metadata"))
+        if metadata.get("name") == DEFAULT_SERVICE_ACCOUNT and args.props.get("automountServiceAccountToken") is True:
+            report_violation(
+                "the default service account sets automountServiceAccountToken: true, so every pod that names "
+                "no account gets its token; set it false (CIS 4.1.5)",
+                None,
+            )
+        return
+    pod = workload_pod(args.resource_type, args.props)
+    if pod is None or not isinstance(args.props.get("spec"), Mapping):
+        return
+    for problem in default_account_problems(pod, is_patch(args.resource_type)):
+        report_violation(problem, None)
+
+
+DOCKER_HUB = "docker.io"
+
+
+def repository_of(image: str) -> str:
+    """The fully qualified repository of an image reference (``nginx:1.27`` ->
+    ``docker.io/library/nginx``), as the container runtime resolves it: the first path component
+    is a registry when it has a dot or a port or is ``localhost``, else the image is Docker Hub's."""
+    name = image.split("@", 1)[0]
+    head, _, tail = name.rpartition("/")
+    name = f"{head}/{tail.split(':', 1)[0]}" if head else tail.split(":", 1)[0]
+    first, _, rest = name.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        return name
+    return f"{DOCKER_HUB}/{name}" if rest else f"{DOCKER_HUB}/library/{name}"
+
+
+def approved(repository: str, pattern: str) -> bool:
+    """Whether a fully qualified repository matches an ``allowedRegistries`` pattern: the host
+    and the path are matched apart, so no ``*`` of the host can swallow a path (``evil.example/
+    x.dkr.ecr.y.amazonaws.com/...`` is no ECR repository)."""
+    host, _, path = repository.partition("/")
+    host_pattern, _, path_pattern = pattern.partition("/")
+    return fnmatch.fnmatchcase(host, host_pattern) and fnmatch.fnmatchcase(path, path_pattern or "*")
+
+
+REGISTRY_BASELINE = [
+    "*.dkr.ecr.*.amazonaws.com/*",
+    "*.dkr.ecr.*.amazonaws.com.cn/*",
+    "public.ecr.aws/*",
+    "registry.k8s.io/*",
+    f"{DOCKER_HUB}/library/*",
+]
+
+
+def _pinned_publishers() -> list[str]:
+    """``registry/publisher/*`` of every image the platform pins (components/pins.py) that the
+    baseline does not already approve."""
+    publishers = {repository_of(pin.repository).rsplit("/", 1)[0] for pin in IMAGES.values()}
+    return sorted(
+        f"{p}/*" for p in publishers if not any(approved(f"{p}/image", pattern) for pattern in REGISTRY_BASELINE)
+    )
+
+
+APPROVED_REGISTRIES = [*REGISTRY_BASELINE, *_pinned_publishers()]
+"""The default ``allowedRegistries``: private ECR (any account and region), ECR Public, the
+Kubernetes project's registry, Docker Official Images and the publishers of the images the
+platform pins. A stack narrows it in its pack config (prod to its own ECR, say)."""
+
+
+def registry_problems(pod: Mapping[str, Any], allowed: list[str]) -> list[str]:
+    """Containers whose image comes from no approved registry (``fnmatch`` patterns of the
+    fully qualified repository); a container without an image (a Patch's) is not judged."""
+    problems: list[str] = []
+    for name, container in containers(pod):
+        image = container.get("image")
+        if not isinstance(image, str) or image_reference_problems(image):
+            continue  # absent (a Patch's other fields) or no valid reference: k8s-pinned-images judges it
+        if not any(approved(repository_of(image), pattern) for pattern in allowed):
+            # The image as written, never a form derived from it: the plan redacts a secret image
+            # by its exact text.
+            problems.append(
+                f"container {name} runs {image!r}, from a registry allowedRegistries does not approve; mirror it "
+                "into your ECR (a pull-through cache rule) or add its registry to allowedRegistries (CIS 5.1.4)"
+            )
+    return problems
+
+
+def validate_approved_registries(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Workload images come from the approved registries (CIS 5.1.4)."""
+    pod = workload_pod(args.resource_type, args.props)
+    if pod is None:
+        return
+    allowed = [str(p) for p in items(args.get_config().get("allowedRegistries"))] or APPROVED_REGISTRIES
+    for problem in registry_problems(pod, allowed):
+        report_violation(problem, None)
+
+
+NAMESPACE = "kubernetes:core/v1:Namespace"
+NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+
+
+def validate_namespaces_have_network_policies(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    """Every namespace the program creates has a NetworkPolicy the program declares in it
+    (CIS 4.3.2). Namespaces it does not create (kube-system, a chart's) hold objects a plan
+    cannot see, so they are not judged."""
+    covered = {
+        as_mapping(r.props.get("metadata")).get("namespace")
+        for r in args.resources
+        if r.resource_type == NETWORK_POLICY
+    }
+    for namespace in (r for r in args.resources if r.resource_type == NAMESPACE):
+        name = as_mapping(namespace.props.get("metadata")).get("name")
+        if isinstance(name, str) and name not in covered:
+            report_violation(
+                f"namespace {name} has no NetworkPolicy (CIS 4.3.2): every pod in it accepts traffic from any pod "
+                "of the cluster; declare a default-deny NetworkPolicy and allow what its services need",
+                namespace.urn,
+            )

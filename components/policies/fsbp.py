@@ -10,12 +10,14 @@ names it literally.
 
 from __future__ import annotations
 
+import fnmatch
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pulumi_policy import PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs
 
-from components.policies.documents import statements, strings
+from components.policies.documents import allows, principals, statements, strings
 from components.values import as_mapping, items
 
 WORLD = ("0.0.0.0/0", "::/0")
@@ -322,3 +324,155 @@ def validate_bucket_access(args: StackValidationArgs, report_violation: ReportVi
                 "rule.object_ownership BucketOwnerEnforced",
                 bucket.urn,
             )
+
+
+TRANSIT_GATEWAY = "aws:ec2transitgateway/transitGateway:TransitGateway"
+CLIENT_VPN_ENDPOINT = "aws:ec2clientvpn/endpoint:Endpoint"
+S3_ACCESS_POINT = "aws:s3/accessPoint:AccessPoint"
+ACCESS_POINT_BLOCKS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+"""S3.19: the four settings of an access point's public access block (each true when unset)."""
+
+
+def network_edge_problems(resource_type: str, props: Mapping[str, Any]) -> list[str]:
+    """EC2.23 (a transit gateway accepts every shared VPC attachment), EC2.51 (a Client VPN
+    endpoint logs no connections) and S3.19 (an access point turns a public access block off)."""
+    if resource_type == TRANSIT_GATEWAY:
+        if props.get("autoAcceptSharedAttachments") != "enable":
+            return []
+        return [
+            "autoAcceptSharedAttachments is enable (EC2.23): any account the gateway is shared with joins its "
+            "network unreviewed; leave it disable and accept attachments one by one"
+        ]
+    if resource_type == CLIENT_VPN_ENDPOINT:
+        if as_mapping(props.get("connectionLogOptions")).get("enabled") is True:
+            return []
+        return [
+            "connectionLogOptions.enabled is not true (EC2.51): nobody can tell who connected; log to a "
+            "CloudWatch log group (cloudwatch_log_group)"
+        ]
+    if resource_type == S3_ACCESS_POINT:
+        block = as_mapping(props.get("publicAccessBlockConfiguration"))
+        off = [key for key in ACCESS_POINT_BLOCKS if block.get(key) is False]
+        turned_off = f"publicAccessBlockConfiguration turns {', '.join(off)} off (S3.19): leave all four true"
+        return [turned_off] if off else []
+    return []
+
+
+def validate_network_edges(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Transit gateways review attachments, Client VPN logs connections, access points block
+    public access (EC2.23, EC2.51, S3.19)."""
+    for problem in network_edge_problems(args.resource_type, args.props):
+        report_violation(f"{args.name}: {problem}", None)
+
+
+EFS_FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
+EFS_BACKUP_POLICY = ("aws:efs/backupPolicy:BackupPolicy",)
+BACKUP_SELECTION = ("aws:backup/selection:Selection",)
+
+
+def validate_efs_backed_up(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    """EFS file systems are in a backup plan: an enabled BackupPolicy (AWS Backup's default plan)
+    or a backup Selection of their own (EFS.2)."""
+    for system in (r for r in args.resources if r.resource_type == EFS_FILE_SYSTEM):
+        policies = _companions(args.resources, system, EFS_BACKUP_POLICY, "fileSystemId", "")
+        enabled = [p for p in policies if as_mapping(p.props.get("backupPolicy")).get("status") == "ENABLED"]
+        if not enabled and not _companions(args.resources, system, BACKUP_SELECTION, "", ""):
+            report_violation(
+                f"EFS file system {system.name} is in no backup plan (EFS.2): add aws.efs.BackupPolicy with "
+                "backup_policy.status ENABLED, or an aws.backup.Selection of it",
+                system.urn,
+            )
+
+
+RDS_INSTANCE = "aws:rds/instance:Instance"
+PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
+FORCE_SSL = "rds.force_ssl"
+FORCE_SSL_DEFAULT_FROM = 15
+"""RDS for PostgreSQL's default ``rds.force_ssl``: 1 from major version 15, 0 before (the RDS User
+Guide, "Requiring an SSL/TLS connection to a PostgreSQL DB instance")."""
+
+
+def _major(text: Any) -> int | None:
+    found = re.search(r"(\d+)", str(text)) if text is not None else None
+    return int(found.group(1)) if found else None
+
+
+def force_ssl(instance: Mapping[str, Any], groups: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether a PostgreSQL instance refuses unencrypted connections: its parameter group's
+    ``rds.force_ssl`` when set, else the engine default of its major version (of the instance,
+    else of the group's family). An instance without a version gets RDS's current default (17)."""
+    for group in groups:
+        for parameter in map(as_mapping, items(group.get("parameters"))):
+            if parameter.get("name") == FORCE_SSL:
+                return str(parameter.get("value")).strip() == "1"
+    families = [_major(group.get("family")) for group in groups]
+    major = _major(instance.get("engineVersion")) or next((f for f in families if f is not None), None)
+    return major is None or major >= FORCE_SSL_DEFAULT_FROM
+
+
+def validate_rds_encrypted_in_transit(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    """PostgreSQL instances require SSL/TLS (RDS.38): ``rds.force_ssl`` 1 in their parameter
+    group, or left at the engine's default where that is 1 (PostgreSQL 15 and later)."""
+    by_name = {r.props.get("name"): r for r in args.resources if r.resource_type == PARAMETER_GROUP}
+    for instance in (r for r in args.resources if r.resource_type == RDS_INSTANCE):
+        if "postgres" not in str(instance.props.get("engine", "")):
+            continue
+        depended = {d.urn for d in instance.dependencies}
+        groups = [r.props for r in args.resources if r.resource_type == PARAMETER_GROUP and r.urn in depended]
+        named = by_name.get(instance.props.get("parameterGroupName"))
+        groups += [named.props] if named is not None and named.props not in groups else []
+        if not force_ssl(instance.props, groups):
+            report_violation(
+                f"database {instance.name} accepts unencrypted connections (RDS.38): set rds.force_ssl = 1 in its "
+                "parameter group (ModelRegistry does)",
+                instance.urn,
+            )
+
+
+LIFECYCLE_CONFIGURATIONS = (
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
+)
+
+
+def validate_bucket_lifecycle(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    """Buckets have lifecycle rules (S3.13), which expire noncurrent versions of versioned ones (S3.10)."""
+    for bucket in (r for r in args.resources if r.resource_type in BUCKETS):
+        inline = items(bucket.props.get("lifecycleRules"))
+        if not inline and not _companions(args.resources, bucket, LIFECYCLE_CONFIGURATIONS, "bucket", "bucket"):
+            report_violation(
+                f"bucket {bucket.name} has no lifecycle configuration (S3.13, S3.10): objects and noncurrent "
+                "versions are kept and billed forever; add aws.s3.BucketLifecycleConfiguration (ArtifactBucket "
+                "expires noncurrent versions)",
+                bucket.urn,
+            )
+
+
+POLICY_WRITES = ("s3:DeleteBucketPolicy", "s3:PutBucketAcl", "s3:PutBucketPolicy", "s3:PutEncryptionConfiguration",
+                 "s3:PutObjectAcl")  # fmt: skip
+"""S3.6: the actions a bucket policy must not grant other principals (Config's
+``s3-bucket-blacklisted-actions-prohibited`` defaults)."""
+
+
+def policy_write_grants(document: Any) -> list[str]:
+    """Allowed AWS principals of a bucket policy that may rewrite its policy, ACLs or encryption."""
+    problems: list[str] = []
+    for index, statement in enumerate(statements(document)):
+        actions = [a.lower() for a in strings(statement.get("Action"))]
+        granted = [w for w in POLICY_WRITES if any(fnmatch.fnmatchcase(w.lower(), a) for a in actions)]
+        grantees = [value for kind, value in principals(statement) if kind in ("AWS", "*")]
+        if allows(statement) and granted and grantees:
+            problems.append(f"Statement[{index}] lets {', '.join(grantees)} {', '.join(granted)}")
+    return problems
+
+
+def validate_bucket_policy_writes(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Bucket policies grant no principal the right to change the bucket's policy, ACLs or encryption (S3.6)."""
+    if args.resource_type != "aws:s3/bucketPolicy:BucketPolicy":
+        return
+    for problem in policy_write_grants(args.props.get("policy")):
+        report_violation(
+            f"bucket policy {args.name}: {problem} (S3.6): whoever holds it can open the bucket to anyone; grant "
+            "bucket administration in the admin role's identity policy, never in the bucket policy",
+            None,
+        )

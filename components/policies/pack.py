@@ -499,6 +499,47 @@ RULES: list[Rule] = [
         fsbp.validate_rds_maintained,
     ),
     Rule(
+        "efs-backed-up",
+        "Data safety",
+        "EFS file systems are in a backup plan: an enabled BackupPolicy or an AWS Backup selection (FSBP EFS.2).",
+        "Add aws.efs.BackupPolicy with backup_policy.status ENABLED.",
+        fsbp.validate_efs_backed_up,
+        stack=True,
+    ),
+    Rule(
+        "rds-encrypted-in-transit",
+        "Encryption",
+        "PostgreSQL databases refuse unencrypted connections: rds.force_ssl 1 in their parameter group, or the "
+        "engine default from PostgreSQL 15 (FSBP RDS.38).",
+        "Set rds.force_ssl = 1 in the instance's parameter group (ModelRegistry does).",
+        fsbp.validate_rds_encrypted_in_transit,
+        stack=True,
+    ),
+    Rule(
+        "s3-bucket-lifecycle",
+        "Data safety",
+        "Every bucket has lifecycle rules, so noncurrent versions and old objects expire (FSBP S3.10, S3.13).",
+        "Add aws.s3.BucketLifecycleConfiguration (ArtifactBucket expires noncurrent versions).",
+        fsbp.validate_bucket_lifecycle,
+        stack=True,
+    ),
+    Rule(
+        "s3-bucket-policy-no-admin-grants",
+        "IAM",
+        "Bucket policies grant no principal DeleteBucketPolicy, PutBucketAcl, PutBucketPolicy, "
+        "PutEncryptionConfiguration or PutObjectAcl (FSBP S3.6).",
+        "Grant bucket administration in an identity policy of the admin role, not in the bucket policy.",
+        fsbp.validate_bucket_policy_writes,
+    ),
+    Rule(
+        "network-edges-reviewed",
+        "Network",
+        "Transit gateways do not auto-accept shared attachments, Client VPN endpoints log connections, S3 access "
+        "points keep every public access block on (FSBP EC2.23, EC2.51, S3.19).",
+        "Set auto_accept_shared_attachments disable, connection_log_options.enabled, the four blocks true.",
+        fsbp.validate_network_edges,
+    ),
+    Rule(
         "efs-access-points-scoped",
         "Encryption",
         "EFS access points enforce a root directory other than / and a POSIX user (FSBP EFS.3, EFS.4).",
@@ -512,6 +553,31 @@ RULES: list[Rule] = [
         "serviceaccounts/token create (CIS EKS 4.1.4, 4.1.9-4.1.12).",
         "Drop the verb; leave it to the reviewed chart of the controller that needs it.",
         cis.validate_rbac_sensitive_grants,
+    ),
+    Rule(
+        "k8s-namespaces-network-policies",
+        "Network",
+        "Every namespace the program creates has a NetworkPolicy in it (CIS EKS 4.3.2).",
+        "Declare a default-deny NetworkPolicy in the namespace and allow what its services need.",
+        cis.validate_namespaces_have_network_policies,
+        stack=True,
+    ),
+    Rule(
+        "k8s-default-service-account-unused",
+        "Kubernetes workloads",
+        "Workloads on a namespace's `default` service account do not mount its token; a managed `default` account "
+        "does not turn automount on (CIS EKS 4.1.5, 4.1.6).",
+        "Give the workload its own service account, or set automountServiceAccountToken: false.",
+        cis.validate_default_service_account,
+    ),
+    Rule(
+        "k8s-approved-registries",
+        "Kubernetes workloads",
+        "Workload images come from the approved registries (default: private ECR, ECR Public, registry.k8s.io, "
+        "Docker Official Images and the publishers of the platform's pinned images) (CIS EKS 5.1.4).",
+        "Mirror the image into ECR (a pull-through cache rule) or extend allowedRegistries deliberately.",
+        cis.validate_approved_registries,
+        config={"allowedRegistries": _list(cis.APPROVED_REGISTRIES)},
     ),
     Rule(
         "k8s-no-default-namespace",

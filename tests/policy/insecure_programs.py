@@ -271,7 +271,8 @@ def _deployment(
                 "selector": {"matchLabels": {"app": "app"}},
                 "template": {
                     "metadata": {"labels": {"app": "app"}},
-                    "spec": {"containers": [_container(**container)]} | (pod or {}),
+                    "spec": {"automountServiceAccountToken": False, "containers": [_container(**container)]}
+                    | (pod or {}),
                 },
             },
             opts=_opts(),
@@ -493,6 +494,22 @@ def _network_policy(enforced: bool) -> Callable[[], None]:
     return program
 
 
+def _namespace(isolated: bool) -> Callable[[], None]:
+    """A team namespace, with or without the default-deny NetworkPolicy a namespace needs."""
+
+    def program() -> None:
+        namespace = k8s.core.v1.Namespace("scoring", metadata={"name": "scoring"}, opts=_opts())
+        if isolated:
+            k8s.networking.v1.NetworkPolicy(
+                "scoring-deny-all",
+                metadata={"name": "deny-all", "namespace": namespace.metadata.name},
+                spec={"podSelector": {}, "policyTypes": ["Ingress"]},
+                opts=_opts(),
+            )
+
+    return program
+
+
 def _gpu_rollout(strategy: dict[str, Any]) -> Callable[[], None]:
     """Two 4-GPU pods on a pool of at most two 4-GPU nodes, rolled out with ``strategy``."""
 
@@ -551,7 +568,7 @@ def _untagged() -> None:
     aws.sqs.Queue("jobs", sqs_managed_sse_enabled=True, opts=pulumi.ResourceOptions(provider=bare))
 
 
-SECRET_IMAGE = "registry.example/private-app:1.4.2"
+SECRET_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/private-app:1.4.2"
 """An image a program declares as a secret: a violation that quotes it must read ``[secret]``."""
 
 
@@ -835,6 +852,10 @@ def _team_namespace(labels: dict[str, str]) -> Callable[[], None]:
         opts = _opts()
         _PlatformReference("platform", PLATFORM_CONTRACT, opts)
         k8s.core.v1.Namespace("team-namespace", metadata={"name": "team-vision", "labels": labels}, opts=opts)
+        k8s.networking.v1.NetworkPolicy(
+            "team-deny-all", metadata={"name": "deny-all", "namespace": "team-vision"},
+            spec={"podSelector": {}, "policyTypes": ["Ingress"]}, opts=opts,
+        )  # fmt: skip
 
     return program
 
@@ -965,8 +986,15 @@ def _repository(lifecycle: bool) -> Callable[[], None]:
     return program
 
 
-def _bucket(tls_only: bool = True, ownership: str = "BucketOwnerEnforced") -> Callable[[], None]:
-    """A bucket with every companion s3-bucket-secure asks for, and a policy and ownership controls."""
+def _bucket(
+    tls_only: bool = True,
+    ownership: str = "BucketOwnerEnforced",
+    *,
+    grant: dict[str, Any] | None = None,
+    lifecycle: bool = True,
+) -> Callable[[], None]:
+    """A bucket with every companion s3-bucket-secure asks for, a policy (with ``grant`` beside
+    its TLS-only statement), ownership controls and lifecycle rules."""
 
     def program() -> None:
         opts = _opts()
@@ -986,13 +1014,76 @@ def _bucket(tls_only: bool = True, ownership: str = "BucketOwnerEnforced") -> Ca
         aws.s3.BucketOwnershipControls(
             "reports-ownership", bucket=bucket.id, rule={"object_ownership": ownership}, opts=opts
         )
+        if lifecycle:
+            aws.s3.BucketLifecycleConfiguration(
+                "reports-lifecycle", bucket=bucket.id, rules=[{"id": "noncurrent", "status": "Enabled",
+                "noncurrent_version_expiration": {"noncurrent_days": 30}}], opts=opts,
+            )  # fmt: skip
         policy = bucket.arn.apply(_tls_only) if tls_only else bucket.arn.apply(
             lambda arn: _doc({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
                               "Action": "s3:GetObject", "Resource": f"{arn}/*"})
         )  # fmt: skip
+        if grant is not None:
+            policy = policy.apply(lambda doc: _doc(*json.loads(doc)["Statement"], grant))
         aws.s3.BucketPolicy("reports-policy", bucket=bucket.id, policy=policy, opts=opts)
 
     return program
+
+
+OTHER_ACCOUNT = "arn:aws:iam::210987654321:root"
+BUCKET_ARN = "arn:aws:s3:::reports"
+
+
+def _file_system(backup: str | None) -> Callable[[], None]:
+    """An encrypted EFS file system with a backup policy of status ``backup`` (None: no policy)."""
+
+    def program() -> None:
+        key = "arn:aws:kms:us-east-1:123456789012:key/0f5a8d1e-1111-2222-3333-444455556666"
+        system = aws.efs.FileSystem("model-cache-fs", encrypted=True, kms_key_id=key, opts=_opts())
+        if backup is not None:
+            aws.efs.BackupPolicy(
+                "model-cache-backup", file_system_id=system.id, backup_policy={"status": backup}, opts=_opts()
+            )
+
+    return program
+
+
+def _database_with_parameters(force_ssl: str | None, family: str = "postgres16") -> Callable[[], None]:
+    """A hardened PostgreSQL instance on a parameter group setting ``rds.force_ssl`` (None: unset)."""
+
+    def program() -> None:
+        parameters = [] if force_ssl is None else [{"name": "rds.force_ssl", "value": force_ssl}]
+        group = aws.rds.ParameterGroup("features-params", family=family, parameters=parameters, opts=_opts())
+        _database(parameter_group_name=group.name, engine_version=family.removeprefix("postgres"))()
+
+    return program
+
+
+def _transit_gateway(auto_accept: str) -> Callable[[], None]:
+    return lambda: aws.ec2transitgateway.TransitGateway("hub", auto_accept_shared_attachments=auto_accept, opts=_opts())
+
+
+def _client_vpn(logged: bool) -> Callable[[], None]:
+    def program() -> None:
+        certificate = "arn:aws:acm:us-east-1:123456789012:certificate/0f5a8d1e-1111-2222-3333-444455556666"
+        logging: dict[str, Any] = {"enabled": logged}
+        if logged:
+            logging["cloudwatch_log_group"] = "/vpn/connections"
+        aws.ec2clientvpn.Endpoint(
+            "vpn", server_certificate_arn=certificate, client_cidr_block="10.100.0.0/22",
+            authentication_options=[{"type": "certificate-authentication", "root_certificate_chain_arn": certificate}],
+            connection_log_options=logging, opts=_opts(),
+        )  # fmt: skip
+
+    return program
+
+
+def _s3_access_point(**blocks: bool) -> Callable[[], None]:
+    settings = {"block_public_acls": True, "block_public_policy": True, "ignore_public_acls": True,
+                "restrict_public_buckets": True} | blocks  # fmt: skip
+    return lambda: aws.s3.AccessPoint(
+        "reports-ap", bucket="reports", public_access_block_configuration=settings, opts=_opts()
+    )
 
 
 def _access_point(**overrides: Any) -> Callable[[], None]:
@@ -1228,6 +1319,20 @@ PROGRAMS: dict[str, tuple[Callable[[], None], str]] = {
     "rds-no-minor-upgrades": (_database(auto_minor_version_upgrade=False), "rds-maintained"),
     "rds-default-admin-user": (_database(username="postgres"), "rds-maintained"),
     "rds-logs-not-exported": (_database(enabled_cloudwatch_logs_exports=[]), "rds-maintained"),
+    "bucket-policy-lets-another-account-rewrite-it": (
+        _bucket(grant={"Effect": "Allow", "Principal": {"AWS": OTHER_ACCOUNT}, "Action": "s3:PutBucketPolicy",
+                       "Resource": BUCKET_ARN}), "s3-bucket-policy-no-admin-grants"),
+    "bucket-policy-grants-s3-put-star": (
+        _bucket(grant={"Effect": "Allow", "Principal": {"AWS": OTHER_ACCOUNT}, "Action": ["s3:Put*"],
+                       "Resource": [BUCKET_ARN, f"{BUCKET_ARN}/*"]}), "s3-bucket-policy-no-admin-grants"),
+    "efs-without-backup": (_file_system(None), "efs-backed-up"),
+    "efs-backup-disabled": (_file_system("DISABLED"), "efs-backed-up"),
+    "rds-postgres-14-without-force-ssl": (_database(engine_version="14.12"), "rds-encrypted-in-transit"),
+    "rds-parameter-group-turns-ssl-off": (_database_with_parameters("0"), "rds-encrypted-in-transit"),
+    "namespace-without-network-policy": (_namespace(False), "k8s-namespaces-network-policies"),
+    "transit-gateway-auto-accepts": (_transit_gateway("enable"), "network-edges-reviewed"),
+    "client-vpn-without-connection-log": (_client_vpn(False), "network-edges-reviewed"),
+    "s3-access-point-public-policy": (_s3_access_point(block_public_policy=False), "network-edges-reviewed"),
     "efs-access-point-at-root": (_access_point(root_directory={"path": "/"}), "efs-access-points-scoped"),
     "efs-access-point-any-user": (_access_point(posix_user=None), "efs-access-points-scoped"),
     "rbac-creates-pods": (_role_granting([{"apiGroups": [""], "resources": ["pods"], "verbs": ["create"]}]),
@@ -1257,6 +1362,21 @@ SECURE: dict[str, Callable[[], None]] = {
     "rotating-key": _key(True),
     "hardened-deployment": _deployment(),
     "patch-setting-only-a-pinned-image": _deployment_patch(image=DIGEST, ports=[{"containerPort": 53}]),
+    "bucket-policy-grants-reads-to-another-account": _bucket(
+        grant={
+            "Effect": "Allow",
+            "Principal": {"AWS": OTHER_ACCOUNT},
+            "Action": "s3:GetObject",
+            "Resource": f"{BUCKET_ARN}/*",
+        }
+    ),
+    "efs-backed-up": _file_system("ENABLED"),
+    "rds-postgres-16-default-ssl": _database(engine_version="16.4"),
+    "rds-postgres-14-forces-ssl": _database_with_parameters("1", "postgres14"),
+    "namespace-with-default-deny": _namespace(True),
+    "transit-gateway-reviews-attachments": _transit_gateway("disable"),
+    "client-vpn-logs-connections": _client_vpn(True),
+    "s3-access-point-blocks-public": _s3_access_point(),
     "tainted-gpu-pool": _node_group(),
     "hardened-karpenter-pool": _karpenter_pool(),
     "deprecated-bucket-v2-encrypted": _deprecated_bucket(True),

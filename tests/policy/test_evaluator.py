@@ -115,12 +115,17 @@ def test_stack_pack_configs_set_the_levels() -> None:
     prod = json.loads((CONFIG_DIR / "prod.json").read_text())
     # The version-support rule is a warning everywhere: a version nearing its end is not a deploy blocker.
     warning = "eks-version-supported"
-    assert {enforcement_level(p, prod) for p in POLICIES if p.name != warning} == {EnforcementLevel.MANDATORY}
-    assert enforcement_level(next(p for p in POLICIES if p.name == warning), prod) is EnforcementLevel.ADVISORY
+    # Hygiene the plan warns about in both stacks, which a stack makes mandatory in its pack config:
+    # a workload on the default service account, an image from a registry nobody listed yet, a
+    # bucket without lifecycle rules are no open door.
+    hygiene = {"k8s-default-service-account-unused", "k8s-approved-registries", "s3-bucket-lifecycle"}
+    warnings = {warning, *hygiene}
+    assert {enforcement_level(p, prod) for p in POLICIES if p.name not in warnings} == {EnforcementLevel.MANDATORY}
+    assert {enforcement_level(p, prod) for p in POLICIES if p.name in warnings} == {EnforcementLevel.ADVISORY}
     # Dev enforces security and deploy readiness as prod does; it is looser only where a dev stack
     # should be: cost caps and version support advise, databases may go without deletion
     # protection, GPU pools may be spot, images need no digest, data need not be protected.
-    looser = {"gpu-cost-capped", "eks-version-supported"}
+    looser = {"gpu-cost-capped", "eks-version-supported", *hygiene}
     # Dev's alarms may notify no one (nobody is paged for dev); prod's must reach someone.
     off = {"stateful-resources-protected", "sns-alarm-topics-subscribed", "ec2-vpc-flow-logs"}
     assert {p.name for p in POLICIES if enforcement_level(p, dev) is EnforcementLevel.DISABLED} == off

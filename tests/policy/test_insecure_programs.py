@@ -60,6 +60,8 @@ def test_every_category_has_rules_and_every_new_rule_a_failing_program() -> None
         "eks-cluster-hardened", "ec2-launch-template-hardened", "s3-bucket-secure", "ecr-repository-hardened",
         "stateful-resources-protected", "k8s-custom-objects-after-crds", "k8s-autoscaling-metrics-served",
         "k8s-await-covers-startup", "eks-version-supported", "gpu-instance-types-allowed",
+        # Warnings in both stacks: their mistakes and fixes in tests/policy/test_hygiene_rules.py.
+        "k8s-default-service-account-unused", "k8s-approved-registries", "s3-bucket-lifecycle",
     }  # fmt: skip
     assert untested == set()
 

@@ -70,7 +70,7 @@ def deployment(image: str) -> dict[str, Any]:
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": {"name": "ep", "namespace": "serving"},
-        "spec": {"template": {"spec": {"containers": [container]}}},
+        "spec": {"template": {"spec": {"serviceAccountName": "server", "containers": [container]}}},
     }
 
 
@@ -91,6 +91,8 @@ def bucket_with(*skip: str) -> list[Registration]:
                 "restrictPublicBuckets": True,
             },
         ),
+        "lifecycle": ("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+                      {"rules": [{"id": "noncurrent", "status": "Enabled"}]}),
         "ownership": ("aws:s3/bucketOwnershipControls:BucketOwnershipControls",
                       {"rule": {"objectOwnership": "BucketOwnerEnforced"}}),
         "tls": ("aws:s3/bucketPolicy:BucketPolicy", {"policy": json.dumps({"Statement": [
@@ -120,7 +122,11 @@ def test_good_resources_pass() -> None:
             reg("repo", "aws:ecr/repository:Repository", GOOD_REPO),
             *lifecycle_of("repo"),
             reg("eks", "aws:eks/cluster:Cluster", GOOD_CLUSTER),
-            reg("ep", "kubernetes:apps/v1:Deployment", deployment("repo/server@sha256:" + "a" * 64)),
+            reg(
+                "ep",
+                "kubernetes:apps/v1:Deployment",
+                deployment("123456789012.dkr.ecr.us-east-1.amazonaws.com/server@sha256:" + "a" * 64),
+            ),
             reg("ep2", "kubernetes:apps/v1:Deployment", deployment("vllm/vllm-openai:v0.9.2")),
             *bucket_with(),
         )
@@ -339,14 +345,18 @@ def test_patches_are_judged_on_what_they_set(type_: str, kind: str, api_version:
     privileged = {"containers": [{"name": "coredns", "securityContext": {"privileged": True}}]}
     [(policy, _, message)] = violations(patch(type_, kind, api_version, privileged))
     assert (policy, message.split(":")[0]) == ("k8s-no-host-access", "container coredns is privileged")
-    served = {"containers": [{"name": "coredns", "image": "coredns/coredns:1.12.0", "ports": [{"containerPort": 53}]}]}
+    served = {
+        "containers": [
+            {"name": "coredns", "image": "registry.k8s.io/coredns/coredns:v1.12.0", "ports": [{"containerPort": 53}]}
+        ]
+    }
     assert violations(patch(type_, kind, api_version, served, replicas=3)) == []
     unsafe = {
         "hostNetwork": True,
         "containers": [
             {
                 "name": "coredns",
-                "image": "coredns/coredns:latest",
+                "image": "registry.k8s.io/coredns/coredns:latest",
                 "securityContext": {
                     "runAsNonRoot": False,
                     "allowPrivilegeEscalation": True,
@@ -364,7 +374,7 @@ def test_patches_are_judged_on_what_they_set(type_: str, kind: str, api_version:
     }
     assert found == {
         ("k8s-no-host-access", "hostNetwork"),
-        ("k8s-pinned-images", "container coredns runs unpinned image 'coredns/coredns"),
+        ("k8s-pinned-images", "container coredns runs unpinned image 'registry.k8s.io/coredns/coredns"),
         ("k8s-least-privilege", "container coredns adds capabilities SYS_ADMIN"),
         ("k8s-least-privilege", "container coredns may run as root"),
         ("k8s-least-privilege", "container coredns allows privilege escalation"),

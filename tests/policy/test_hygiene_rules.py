@@ -1,0 +1,148 @@
+"""The rules both stacks run as warnings (a workload on the default service account, an image
+from a registry nobody approved, a bucket without lifecycle rules), made mandatory as a stack's
+pack config would: each mistake is refused by exactly its rule, through ``mlops plan``'s evaluator
+and the plugin over gRPC alike, and the same resources done right pass."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pulumi_kubernetes as k8s
+import pytest
+
+from components.pins import IMAGES
+from components.plan.engine import Engine, Requests
+from components.policies import CONFIG_DIR
+from components.policies.cis import APPROVED_REGISTRIES, approved, repository_of
+from components.policies.settings import read_pack_config
+from tests.conftest import RunProgram
+from tests.policy.insecure_programs import DIGEST, _bucket, _container, _deployment, _opts, _workload
+from tests.policy.test_protocol import Plugin, in_process, mandatory, plugin
+
+pytestmark = pytest.mark.policy
+__all__ = ["plugin"]  # the module-scoped plugin fixture, shared with test_protocol
+
+HYGIENE = ("k8s-default-service-account-unused", "k8s-approved-registries", "s3-bucket-lifecycle")
+SHA = "@sha256:" + "b" * 64
+LOOKALIKE = "evil.example/x.dkr.ecr.a.amazonaws.com/i" + SHA
+"""Not an ECR repository: a host whose path only looks like one."""
+
+
+def _default_account_automounting() -> None:
+    k8s.core.v1.ServiceAccountPatch(
+        "default-account", metadata={"name": "default", "namespace": "serving"},
+        automount_service_account_token=True, opts=_opts(),
+    )  # fmt: skip
+
+
+def _default_account_closed() -> None:
+    k8s.core.v1.ServiceAccountPatch(
+        "default-account", metadata={"name": "default", "namespace": "serving"},
+        automount_service_account_token=False, opts=_opts(),
+    )  # fmt: skip
+
+
+MISTAKES: dict[str, tuple[Callable[[], None], str]] = {
+    "deployment-mounts-the-default-token": (
+        _deployment({"automountServiceAccountToken": True}), "k8s-default-service-account-unused"),
+    "cronjob-names-the-default-account": (
+        _workload("CronJob", {"serviceAccountName": "default"}), "k8s-default-service-account-unused"),
+    "default-account-turns-automount-on": (_default_account_automounting, "k8s-default-service-account-unused"),
+    "image-of-a-docker-hub-user": (_deployment(image="someuser/miner" + SHA), "k8s-approved-registries"),
+    "image-of-an-unknown-registry": (_deployment(image="registry.example/app" + SHA), "k8s-approved-registries"),
+    "init-image-of-a-lookalike-host": (
+        _deployment({"initContainers": [_container(name="init", image=LOOKALIKE)]}),
+        "k8s-approved-registries"),
+    "bucket-without-lifecycle": (_bucket(lifecycle=False), "s3-bucket-lifecycle"),
+}  # fmt: skip
+
+DONE_RIGHT: dict[str, Callable[[], None]] = {
+    "deployment-with-its-own-account": _deployment(
+        {"serviceAccountName": "scorer", "automountServiceAccountToken": True}
+    ),
+    "job-on-the-default-account-without-a-token": _workload("Job", {"automountServiceAccountToken": False}),
+    "default-account-closed": _default_account_closed,
+    "images-from-ecr-and-docker-official": _deployment(
+        {"initContainers": [_container(name="init", image="busybox:1.37" + SHA)]}, image=DIGEST
+    ),
+    "bucket-with-lifecycle": _bucket(),
+}
+
+
+@pytest.fixture(scope="module")
+def strict(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Prod's pack config with the hygiene rules mandatory."""
+    config: dict[str, Any] = {**read_pack_config(CONFIG_DIR / "prod.json"), **dict.fromkeys(HYGIENE, "mandatory")}
+    path = tmp_path_factory.mktemp("pack") / "strict.json"
+    path.write_text(json.dumps(config))
+    return path
+
+
+def both_paths(plugin: Plugin, run: RunProgram, program: Callable[[], None], pack_config_file: Path) -> set[str]:
+    """Mandatory rules the plugin refuses the program for, asserted equal to ``mlops plan``'s."""
+    recording = run(program, stack="prod")
+    plugin.configure(pack_config_file)
+    found = plugin.analyze(Requests(Engine(recording.resources, recording.config)))
+    assert found == in_process(recording, pack_config_file)
+    return mandatory(found)
+
+
+@pytest.mark.parametrize("mistake", sorted(MISTAKES))
+def test_each_mistake_is_refused_by_its_rule(plugin: Plugin, run: RunProgram, strict: Path, mistake: str) -> None:
+    program, rule = MISTAKES[mistake]
+    assert both_paths(plugin, run, program, strict) == {rule}
+
+
+@pytest.mark.parametrize("name", sorted(DONE_RIGHT))
+def test_the_same_resources_done_right_pass(plugin: Plugin, run: RunProgram, strict: Path, name: str) -> None:
+    assert both_paths(plugin, run, DONE_RIGHT[name], strict) == set()
+
+
+def test_prod_warns_about_them_without_refusing(plugin: Plugin, run: RunProgram) -> None:
+    program, rule = MISTAKES["image-of-a-docker-hub-user"]
+    recording = run(program, stack="prod")
+    plugin.configure(CONFIG_DIR / "prod.json")
+    found = plugin.analyze(Requests(Engine(recording.resources, recording.config)))
+    assert mandatory(found) == set()
+    assert {policy for kind, policy, _, _ in found if kind == "violation"} == {f"{rule}@advisory"}
+
+
+def test_a_stack_narrows_the_registries(plugin: Plugin, run: RunProgram, tmp_path: Path) -> None:
+    """Prod pulls everything through its own ECR: a narrowed list refuses Docker Official Images."""
+    narrowed = tmp_path / "narrowed.json"
+    only_ecr = {
+        "enforcementLevel": "mandatory",
+        "allowedRegistries": ["123456789012.dkr.ecr.us-east-1.amazonaws.com/*"],
+    }
+    narrowed.write_text(json.dumps({**read_pack_config(CONFIG_DIR / "prod.json"), "k8s-approved-registries": only_ecr}))
+    program = DONE_RIGHT["images-from-ecr-and-docker-official"]
+    assert both_paths(plugin, run, program, narrowed) == {"k8s-approved-registries"}
+
+
+@pytest.mark.parametrize(
+    ("image", "repository"),
+    [
+        ("nginx:1.27", "docker.io/library/nginx"),
+        ("vllm/vllm-openai:v0.33.0", "docker.io/vllm/vllm-openai"),
+        ("localhost:5000/app:1", "localhost:5000/app"),
+        ("ghcr.io/mlflow/mlflow" + SHA, "ghcr.io/mlflow/mlflow"),
+        (
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1@" + SHA[1:],
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/app",
+        ),
+    ],
+)
+def test_images_resolve_as_the_runtime_resolves_them(image: str, repository: str) -> None:
+    assert repository_of(image) == repository
+
+
+def test_every_pinned_image_is_approved_by_default() -> None:
+    """The platform's own pins (components/pins.py) never trip the default list."""
+    refused = [
+        p.ref for p in IMAGES.values() if not any(approved(repository_of(p.ref), a) for a in APPROVED_REGISTRIES)
+    ]
+    assert refused == []
+    assert not approved("docker.io/someuser/miner", "docker.io/library/*")
