@@ -118,6 +118,22 @@ def image_digest(image: str) -> str | None:
     return match.group(3) if match is not None else None
 
 
+DOCKER_HUB = "docker.io"
+
+
+def repository_of(image: str) -> str:
+    """The fully qualified repository of an image reference (``nginx:1.27`` ->
+    ``docker.io/library/nginx``), as the container runtime resolves it: the first path component
+    is a registry when it has a dot or a port or is ``localhost``, else the image is Docker Hub's."""
+    name = image.split("@", 1)[0]
+    head, _, tail = name.rpartition("/")
+    name = f"{head}/{tail.split(':', 1)[0]}" if head else tail.split(":", 1)[0]
+    first, _, rest = name.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        return name
+    return f"{DOCKER_HUB}/{name}" if rest else f"{DOCKER_HUB}/library/{name}"
+
+
 def pinned_image_problems(image: str) -> list[str]:
     """An image must be a valid reference naming one build: a version tag or a sha256 digest,
     never ``latest`` or no tag."""

@@ -12,7 +12,7 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, StackValidationArgs
 
-from components.naming import image_reference_problems
+from components.naming import DOCKER_HUB, image_reference_problems, repository_of
 from components.pins import IMAGES
 from components.policies.rbac import RBAC_GROUP
 from components.policies.readiness import containers, is_patch, kind_and_group, workload_pod
@@ -119,22 +119,6 @@ def validate_default_service_account(args: ResourceValidationArgs, report_violat
         return
     for problem in default_account_problems(pod, is_patch(args.resource_type)):
         report_violation(problem, None)
-
-
-DOCKER_HUB = "docker.io"
-
-
-def repository_of(image: str) -> str:
-    """The fully qualified repository of an image reference (``nginx:1.27`` ->
-    ``docker.io/library/nginx``), as the container runtime resolves it: the first path component
-    is a registry when it has a dot or a port or is ``localhost``, else the image is Docker Hub's."""
-    name = image.split("@", 1)[0]
-    head, _, tail = name.rpartition("/")
-    name = f"{head}/{tail.split(':', 1)[0]}" if head else tail.split(":", 1)[0]
-    first, _, rest = name.partition("/")
-    if rest and ("." in first or ":" in first or first == "localhost"):
-        return name
-    return f"{DOCKER_HUB}/{name}" if rest else f"{DOCKER_HUB}/library/{name}"
 
 
 def approved(repository: str, pattern: str) -> bool:

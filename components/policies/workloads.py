@@ -10,13 +10,15 @@ entry with its reason; the default names the NVIDIA device plugin.
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
-from components.naming import image_digest, image_reference_problems, pinned_image_problems
+from components.naming import image_digest, image_reference_problems, pinned_image_problems, repository_of
+from components.pins import IMAGES
 from components.policies.readiness import NEURON, NVIDIA, containers, is_patch, kind_and_group, workload_pod
 from components.values import as_mapping, items
 
@@ -24,16 +26,21 @@ DEVICE_PLUGIN_EXEMPTION = {
     "kind": "DaemonSet",
     "namespace": "kube-system",
     "name": "nvidia-device-plugin",
+    "image": repository_of(IMAGES["nvidia-device-plugin"].repository),
     "reason": "registers GPUs with the kubelet through its socket in the hostPath "
     "/var/lib/kubelet/device-plugins, which only root may write",
 }
 DEFAULT_EXEMPTIONS = [DEVICE_PLUGIN_EXEMPTION]
+EXEMPTION_KEYS = ("kind", "namespace", "name", "image", "reason")
 EXEMPTIONS_SCHEMA = {
     "type": "array",
     "items": {
         "type": "object",
-        "required": ["kind", "namespace", "name", "reason"],
-        "properties": {k: {"type": "string"} for k in ("kind", "namespace", "name", "reason")},
+        "required": list(EXEMPTION_KEYS),
+        "properties": {
+            **{k: {"type": "string"} for k in EXEMPTION_KEYS},
+            "digest": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
+        },
     },
     "default": DEFAULT_EXEMPTIONS,
 }
@@ -52,24 +59,42 @@ class Workload:
     """Whether it is a Patch: only the fields it sets are judged, never a field's absence."""
 
 
-def exempt(args: ResourceValidationArgs, kind: str) -> bool:
-    """Whether an exemption names the workload. Its namespace is read only when an exemption of
-    its kind exists, and its name only when one of its kind and namespace does: in a first
-    preview a computed name (unknown) must not keep the rules from judging its known pod."""
+def runs_only(pod: Mapping[str, Any], entry: Mapping[str, Any]) -> bool:
+    """Whether every container of the pod runs the exemption's image: its fully qualified
+    repository (``fnmatch`` pattern) and, when the entry names one, its digest. A name anyone
+    can take (a DaemonSet called ``nvidia-device-plugin`` running something else) exempts nothing."""
+    pattern, digest = str(entry.get("image", "")), entry.get("digest")
+    images = [container.get("image") for _, container in containers(pod)]
+    return bool(images) and all(
+        isinstance(image, str)
+        and fnmatch.fnmatchcase(repository_of(image), pattern)
+        and (digest is None or image_digest(image) == digest)
+        for image in images
+    )
+
+
+def exempt(args: ResourceValidationArgs, kind: str, pod: Mapping[str, Any]) -> bool:
+    """Whether an exemption names the workload and it runs the exemption's image. Its namespace
+    is read only when an exemption of its kind exists, and its name only when one of its kind and
+    namespace does: in a first preview a computed name (unknown) must not keep the rules from
+    judging its known pod."""
     entries = [e for e in map(as_mapping, items(args.get_config().get("exemptions", []))) if e.get("kind") == kind]
     if not entries:
         return False
     metadata = as_mapping(args.props.get("metadata"))
     namespace = metadata.get("namespace", "default")
-    names = {e.get("name") for e in entries if e.get("namespace") == namespace}
-    return bool(names) and metadata.get("name", args.name) in names
+    named = [e for e in entries if e.get("namespace") == namespace]
+    if not named:
+        return False
+    name = metadata.get("name", args.name)
+    return any(e.get("name") == name and runs_only(pod, e) for e in named)
 
 
 def workload(args: ResourceValidationArgs) -> Workload | None:
     """The workload or bare Pod (or a Patch of one), unless an exemption names it."""
     pod = workload_pod(args.resource_type, args.props)
     kind_group = kind_and_group(args.resource_type, args.props)
-    if pod is None or kind_group is None or exempt(args, kind_group[0]):
+    if pod is None or kind_group is None or exempt(args, kind_group[0], pod):
         return None
     return Workload(kind_group[0], pod, is_patch(args.resource_type))
 

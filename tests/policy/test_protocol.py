@@ -196,7 +196,7 @@ def test_a_computed_name_does_not_stop_the_workload_rules_in_a_first_preview(plu
     unpinned = [message for kind, _, _, message in found if kind == "violation" and "busybox:latest" in message]
     assert unpinned == ["container init runs unpinned image 'busybox:latest'"]
     assert {policy for kind, policy, _, _ in found if kind == "not-run"} == set()
-    exemption = {"kind": "Deployment", "namespace": "serving", "name": "other", "reason": "r"}
+    exemption = {"kind": "Deployment", "namespace": "serving", "name": "other", "image": "*", "reason": "r"}
     exempting = {**read_pack_config(CONFIG_DIR / "prod.json"), rule: {"exemptions": [exemption]}}
     [not_run] = check(POLICIES, recording.resources, exempting, recording.config).not_run
     assert (not_run.policy, not_run.reason) == (rule, "string value at .metadata.name can't be known during preview")
