@@ -132,6 +132,10 @@ class MonitoringStackArgs(TypedDict):
     """Instance types the budget covers."""
     protect: NotRequired[bool]
     """Protect and retain the topic's KMS key (default True)."""
+    high_availability: NotRequired[bool]
+    """Two Prometheus and two Alertmanager replicas on different nodes, each with a
+    PodDisruptionBudget (default False; the platform stack turns it on in prod). Needs at least two
+    system nodes: the replicas refuse to share one."""
 
 
 def validate_monitoring(given: MonitoringStackArgs) -> list[str]:
@@ -194,6 +198,31 @@ def publish_policy(topic_arn: str, key_arn: str) -> str:
     )
 
 
+HA_REPLICAS = 2
+"""Prometheus and Alertmanager replicas in a highly available stack: each Prometheus scrapes
+every target, the Alertmanagers gossip and deduplicate what both send."""
+ALERTMANAGER_RESOURCES = {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}}
+GRAFANA_RESOURCES = {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}}
+PROMETHEUS_BASE_MIB = 1024
+"""Head memory before the first target: the operator's rule groups, the TSDB's own series."""
+PROMETHEUS_MIB_PER_NODE = 64
+"""An estimate for one node's series (node-exporter, kubelet and cAdvisor, DCGM on GPU nodes:
+a few thousand series at a few KiB of head memory each, with headroom for churn)."""
+SYSTEM_NODES_ALLOWANCE = 10
+"""Nodes counted beside the GPU pools' maximum: the system node group and CPU pools."""
+
+
+def prometheus_resources(args: MonitoringStackArgs) -> dict[str, Any]:
+    """Prometheus' requests and memory limit, sized from the stack's largest scale: the GPU
+    pools' maximum nodes plus :data:`SYSTEM_NODES_ALLOWANCE`, and its endpoints' pods. The limit
+    (twice the request) leaves compaction and query headroom; no CPU limit (throttling delays
+    rule evaluation, which is what alerts ride on)."""
+    nodes = SYSTEM_NODES_ALLOWANCE + sum(pool["max_size"] for pool in args["pools"])
+    mib = PROMETHEUS_BASE_MIB + PROMETHEUS_MIB_PER_NODE * (nodes + len(args["endpoints"]))
+    mib = -(-mib // 256) * 256  # whole quarter GiB
+    return {"requests": {"cpu": "500m", "memory": f"{mib}Mi"}, "limits": {"memory": f"{2 * mib}Mi"}}
+
+
 def prometheus_values(
     args: MonitoringStackArgs, alertmanager: Mapping[str, Any], role_arn: str, has_receiver_secret: bool
 ) -> dict[str, Any]:
@@ -218,8 +247,16 @@ def prometheus_values(
         "podMonitorSelectorNilUsesHelmValues": False,
         "ruleSelectorNilUsesHelmValues": False,
         "nodeSelector": system,
+        "resources": prometheus_resources(args),
     }
-    alertmanager_spec: dict[str, Any] = {"nodeSelector": system}
+    alertmanager_spec: dict[str, Any] = {"nodeSelector": system, "resources": ALERTMANAGER_RESOURCES}
+    replicas = HA_REPLICAS if args.get("high_availability", False) else 1
+    for spec in (prometheus_spec, alertmanager_spec):
+        spec["replicas"] = replicas
+        if replicas > 1:
+            # Required, not preferred: two replicas on one node fail together (the chart's default is "soft").
+            spec["podAntiAffinity"] = "hard"
+            spec["podAntiAffinityTopologyKey"] = "kubernetes.io/hostname"
     if has_receiver_secret:
         alertmanager_spec["secrets"] = [RECEIVER_SECRET]
     grafana: dict[str, Any] = {
@@ -231,6 +268,7 @@ def prometheus_values(
         "service": {"type": "ClusterIP"},
         "ingress": {"enabled": False},
         "nodeSelector": system,
+        "resources": GRAFANA_RESOURCES,
         # A Role in its own namespace, not a ClusterRole: the sidecar watching every namespace
         # would read every Secret of the cluster, other teams' included. Dashboards live here.
         "rbac": {"namespaced": True},
@@ -253,9 +291,14 @@ def prometheus_values(
     values: dict[str, Any] = {
         # The cluster installs the CRDs as their own release (prometheus-operator-crds).
         "crds": {"enabled": False},
-        "prometheus": {"service": {"type": "ClusterIP"}, "prometheusSpec": prometheus_spec},
+        "prometheus": {
+            "service": {"type": "ClusterIP"},
+            "prometheusSpec": prometheus_spec,
+            "podDisruptionBudget": {"enabled": replicas > 1, "minAvailable": 1},
+        },
         "alertmanager": {
             "config": dict(alertmanager),
+            "podDisruptionBudget": {"enabled": replicas > 1, "minAvailable": 1},
             "service": {"type": "ClusterIP"},
             "serviceAccount": {
                 "name": ALERTMANAGER_SERVICE_ACCOUNT,

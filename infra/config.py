@@ -40,6 +40,7 @@ from components.aws_tags import node_template_key_problems, rds_identifier_probl
 from components.catalog import NodeOs
 from components.cidrs import BROADEST_PUBLIC_PREFIX, admits_public_addresses, documentation_only, too_broad
 from components.errors import ConfigError, Problem
+from components.monitoring_stack import HA_REPLICAS
 from components.naming import (
     aws_region_problems,
     bucket_name_problems,
@@ -978,6 +979,12 @@ def _check_pools(config: PlatformConfig) -> Iterable[Problem]:
         yield Problem(
             f"{CONFIG_KEY}.cluster.systemMaxSize",
             f"must be >= systemMinSize (got {cluster.system_max_size} < {cluster.system_min_size})",
+        )
+    if config.is_prod and config.monitoring.enabled and cluster.system_min_size < HA_REPLICAS:
+        yield Problem(
+            f"{CONFIG_KEY}.cluster.systemMinSize",
+            f"must be >= {HA_REPLICAS} in prod: its {HA_REPLICAS} Prometheus and Alertmanager replicas each need a "
+            f"system node of their own (got {cluster.system_min_size})",
         )
 
 

@@ -490,6 +490,7 @@ def monitoring_args(
         "persistent_storage": monitoring.persistent_storage,
         "storage_size_gib": monitoring.storage_size_gib,
         "burn_rate_alerts": config.is_prod,
+        "high_availability": config.is_prod,
         "alert_emails": list(monitoring.alert_emails),
         "alert_https_endpoints": list(monitoring.alert_https_endpoints),
         "volume_provisioner": cluster.ebs_csi_driver,

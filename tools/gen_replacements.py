@@ -34,6 +34,11 @@ LINE_LENGTH = 120
 """ruff's line length (pyproject.toml): the module is written as ``ruff format`` leaves it."""
 
 
+def _literal(value: str | int | bool) -> str:
+    """A schema default as Python source (``"SYMMETRIC_DEFAULT"``, ``64512``, ``True``)."""
+    return json.dumps(value) if isinstance(value, str) else repr(value)
+
+
 def camel(snake: str) -> str:
     """``service_ipv4_cidr`` -> ``serviceIpv4Cidr``."""
     head, *rest = snake.split("_")
@@ -176,10 +181,10 @@ def render(extract: dict[str, Any] | None = None) -> str:
         lines += [f"        {json.dumps(path)}," for path in paths]
         lines.append("    ),")
     lines.append("}")
-    lines += ["", "SCHEMA_DEFAULTS: dict[str, dict[str, str]] = {"]
+    lines += ["", "SCHEMA_DEFAULTS: dict[str, dict[str, str | int | bool]] = {"]
     for token, defaults in sorted(default_rows(extracts)):
         lines.append(f"    {json.dumps(token)}: {{")
-        lines += [f"        {json.dumps(path)}: {json.dumps(value)}," for path, value in sorted(defaults.items())]
+        lines += [f"        {json.dumps(path)}: {_literal(value)}," for path, value in sorted(defaults.items())]
         lines.append("    },")
     lines += [
         "}",
@@ -189,12 +194,12 @@ def render(extract: dict[str, Any] | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def default_rows(extracts: list[dict[str, Any]]) -> list[tuple[str, dict[str, str]]]:
+def default_rows(extracts: list[dict[str, Any]]) -> list[tuple[str, dict[str, str | int | bool]]]:
     """Per token, the plan paths of the forcing inputs whose schema ``Default`` an extract records."""
-    rows: list[tuple[str, dict[str, str]]] = []
+    rows: list[tuple[str, dict[str, str | int | bool]]] = []
     for extract in extracts:
         for entry in extract["resources"].values():
-            defaults: dict[str, str] = entry.get("defaults", {})
+            defaults: dict[str, str | int | bool] = entry.get("defaults", {})
             if unknown := sorted(set(defaults) - set(entry["force_new"])):
                 raise SystemExit(f"{EXTRACT.name}: defaults of {unknown} that are not ForceNew")
             tokens: list[str] = entry["tokens"] if defaults else []

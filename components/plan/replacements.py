@@ -198,6 +198,22 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
         "vpcEndpointType",
         "vpcId",
     ),
+    # terraform-provider-aws internal/service/ec2/vpnclient_endpoint.go
+    "aws:ec2clientvpn/endpoint:Endpoint": (
+        "authenticationOptions",
+        "authenticationOptions[*].activeDirectoryId",
+        "authenticationOptions[*].rootCertificateChainArn",
+        "authenticationOptions[*].samlProviderArn",
+        "authenticationOptions[*].selfServiceSamlProviderArn",
+        "authenticationOptions[*].type",
+        "clientCidrBlock",
+        "transportProtocol",
+    ),
+    # terraform-provider-aws internal/service/ec2/transitgateway_.go
+    "aws:ec2transitgateway/transitGateway:TransitGateway": (
+        "amazonSideAsn",
+        "multicastSupport",
+    ),
     # terraform-provider-aws internal/service/ecr/lifecycle_policy.go
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": (
         "policy",
@@ -222,6 +238,8 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
         "rootDirectory.creationInfo.permissions",
         "rootDirectory.path",
     ),
+    # terraform-provider-aws internal/service/efs/backup_policy.go
+    "aws:efs/backupPolicy:BackupPolicy": ("fileSystemId",),
     # terraform-provider-aws internal/service/efs/file_system.go
     "aws:efs/fileSystem:FileSystem": (
         "availabilityZoneName",
@@ -405,6 +423,20 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
     "aws:rds/subnetGroup:SubnetGroup": (
         "name",
         "namePrefix",
+    ),
+    # terraform-provider-aws internal/service/s3control/access_point.go
+    "aws:s3/accessPoint:AccessPoint": (
+        "accountId",
+        "bucket",
+        "bucketAccountId",
+        "name",
+        "publicAccessBlockConfiguration",
+        "publicAccessBlockConfiguration.blockPublicAcls",
+        "publicAccessBlockConfiguration.blockPublicPolicy",
+        "publicAccessBlockConfiguration.ignorePublicAcls",
+        "publicAccessBlockConfiguration.restrictPublicBuckets",
+        "vpcConfiguration",
+        "vpcConfiguration.vpcId",
     ),
     # terraform-provider-aws internal/service/s3/bucket.go
     "aws:s3/bucket:Bucket": (
@@ -842,10 +874,23 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
     ),
 }
 
-SCHEMA_DEFAULTS: dict[str, dict[str, str]] = {
+SCHEMA_DEFAULTS: dict[str, dict[str, str | int | bool]] = {
+    "aws:ec2clientvpn/endpoint:Endpoint": {
+        "transportProtocol": "udp",
+    },
+    "aws:ec2transitgateway/transitGateway:TransitGateway": {
+        "amazonSideAsn": 64512,
+        "multicastSupport": "disable",
+    },
     "aws:kms/key:Key": {
         "customerMasterKeySpec": "SYMMETRIC_DEFAULT",
         "keyUsage": "ENCRYPT_DECRYPT",
+    },
+    "aws:s3/accessPoint:AccessPoint": {
+        "publicAccessBlockConfiguration.blockPublicAcls": True,
+        "publicAccessBlockConfiguration.blockPublicPolicy": True,
+        "publicAccessBlockConfiguration.ignorePublicAcls": True,
+        "publicAccessBlockConfiguration.restrictPublicBuckets": True,
     },
 }
 """The schema default of a forcing input the provider fills in when it is left out: absent and the

@@ -12,7 +12,15 @@ from typing import Any
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from components import catalog
-from components.policies.readiness import NODE_GROUP, device_requests, kind_and_group, node_group_fit, pod_spec_of
+from components.policies.readiness import (
+    NODE_GROUP,
+    RELEASE,
+    chart_name,
+    device_requests,
+    kind_and_group,
+    node_group_fit,
+    pod_spec_of,
+)
 from components.values import as_mapping, items
 
 CLUSTER = "aws:eks/cluster:Cluster"
@@ -173,4 +181,45 @@ def validate_alarm_topics_subscribed(args: StackValidationArgs, report_violation
                 f"SNS topic {topic.name} has no subscription: {', '.join(publishers)} notify no one; subscribe an "
                 "e-mail address or an HTTPS endpoint (monitoring.alertEmails, monitoring.alertHttpsEndpoints)",
                 topic.urn,
+            )
+
+
+MONITORING_CHART = "kube-prometheus-stack"
+MONITORED_SERVERS = (("prometheus", "prometheusSpec"), ("alertmanager", "alertmanagerSpec"))
+"""The chart's servers that alerting rides on: (values section, its operator spec)."""
+
+
+def monitoring_single_points(values: Mapping[str, Any]) -> list[str]:
+    """What makes a kube-prometheus-stack release a single point of failure: Prometheus or
+    Alertmanager with one replica, replicas allowed on one node, no PodDisruptionBudget, or no
+    memory limit (an OOM on a busy node takes the neighbours' memory first)."""
+    problems: list[str] = []
+    for section, spec_key in MONITORED_SERVERS:
+        server = as_mapping(values.get(section))
+        if server.get("enabled") is False:
+            continue
+        spec = as_mapping(server.get(spec_key))
+        replicas = _number(spec.get("replicas"), 1)
+        if replicas < 2:
+            problems.append(f"{section}.{spec_key}.replicas is {replicas}: one eviction stops all alerting")
+        if spec.get("podAntiAffinity") != "hard" and not as_mapping(spec.get("affinity")).get("podAntiAffinity"):
+            problems.append(f'{section}.{spec_key}.podAntiAffinity is not "hard": both replicas may land on one node')
+        if as_mapping(server.get("podDisruptionBudget")).get("enabled") is not True:
+            problems.append(f"{section}.podDisruptionBudget.enabled is not true: a node drain may evict every replica")
+        if not as_mapping(as_mapping(spec.get("resources")).get("limits")).get("memory"):
+            problems.append(f"{section}.{spec_key}.resources.limits.memory is unset")
+    return problems
+
+
+def validate_monitoring_highly_available(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    """The monitoring stack is no single point of failure: two Prometheus and two Alertmanager
+    replicas on different nodes, PodDisruptionBudgets, memory limits."""
+    for release in args.resources:
+        if release.resource_type != RELEASE or chart_name(release) != MONITORING_CHART:
+            continue
+        for problem in monitoring_single_points(as_mapping(release.props.get("values"))):
+            report_violation(
+                f"release {release.name}: {problem}; set MonitoringStack's high_availability (the platform stack "
+                "does in prod)",
+                release.urn,
             )

@@ -419,6 +419,15 @@ RULES: list[Rule] = [
         operations.validate_alarm_topics_subscribed,
         stack=True,
     ),
+    Rule(
+        "monitoring-highly-available",
+        "Alerting",
+        "kube-prometheus-stack runs two Prometheus and two Alertmanager replicas on different nodes, with "
+        "PodDisruptionBudgets and memory limits: no single point of failure for alerting.",
+        "Set MonitoringStack's high_availability (replicas 2, podAntiAffinity hard, podDisruptionBudget).",
+        operations.validate_monitoring_highly_available,
+        stack=True,
+    ),
     # Catalogue controls the rules above did not reach (docs/policy-coverage.md)
     Rule(
         "iam-no-user-policies",

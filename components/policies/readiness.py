@@ -136,7 +136,8 @@ def _kind_and_group(resource: PolicyResource) -> tuple[str, str] | None:
     return kind_and_group(resource.resource_type, resource.props)
 
 
-def _chart(resource: PolicyResource) -> str | None:
+def chart_name(resource: PolicyResource) -> str | None:
+    """The chart a Helm Release installs (``oci://.../karpenter`` -> ``karpenter``), None for anything else."""
     if resource.resource_type != RELEASE:
         return None
     chart = resource.props.get("chart")
@@ -144,7 +145,7 @@ def _chart(resource: PolicyResource) -> str | None:
 
 
 def _releases(resources: Iterable[PolicyResource], charts: Sequence[str]) -> list[PolicyResource]:
-    return [r for r in resources if _chart(r) in charts]
+    return [r for r in resources if chart_name(r) in charts]
 
 
 def defined_groups(resource: PolicyResource) -> set[str]:
@@ -152,7 +153,7 @@ def defined_groups(resource: PolicyResource) -> set[str]:
     if resource.resource_type == CRD:
         group = as_mapping(resource.props.get("spec")).get("group")
         return {group} if isinstance(group, str) else set()
-    chart = _chart(resource)
+    chart = chart_name(resource)
     if chart is None:
         return set()
     if (

@@ -259,3 +259,40 @@ def test_alerts_reach_email_and_https_subscribers(run: RunProgram) -> None:
     assert (https.inputs["protocol"], https.inputs["endpoint"]) == ("https", "https://events.example.com/x")
     assert https.inputs["endpointAutoConfirms"] is True
     assert r["monitoring-alerts-topic"].urn in https.dependencies
+
+
+def _servers(values: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return [
+        (
+            section,
+            values[section][spec]["replicas"],
+            values[section][spec].get("podAntiAffinity"),
+            values[section]["podDisruptionBudget"]["enabled"],
+        )
+        for section, spec in (("prometheus", "prometheusSpec"), ("alertmanager", "alertmanagerSpec"))
+    ]
+
+
+def test_high_availability_spreads_prometheus_and_alertmanager(run: RunProgram) -> None:
+    """Two replicas each, never on one node, a PodDisruptionBudget each; one of each without it."""
+    ha = deploy(run, {**BASE, "high_availability": True})["monitoring-kube-prometheus-stack"].inputs["values"]
+    assert _servers(ha) == [("prometheus", 2, "hard", True), ("alertmanager", 2, "hard", True)]
+    single = deploy(run, BASE)["monitoring-kube-prometheus-stack"].inputs["values"]
+    assert _servers(single) == [("prometheus", 1, None, False), ("alertmanager", 1, None, False)]
+
+
+def test_prometheus_memory_follows_the_stack_scale(run: RunProgram) -> None:
+    """Requests and a memory limit (twice the request) on every server; Prometheus' grow with the
+    GPU pools' maximum nodes and the endpoints; no CPU limit on Prometheus (rule evaluation)."""
+
+    def resources(pools: int) -> dict[str, Any]:
+        args: MonitoringStackArgs = {**BASE, "pools": [{"name": "gpu", "max_size": pools}]}
+        return deploy(run, args)["monitoring-kube-prometheus-stack"].inputs["values"]
+
+    small, large = resources(2), resources(200)
+    small_spec, large_spec = small["prometheus"]["prometheusSpec"], large["prometheus"]["prometheusSpec"]
+    assert small_spec["resources"] == {"requests": {"cpu": "500m", "memory": "2048Mi"}, "limits": {"memory": "4096Mi"}}
+    assert large_spec["resources"]["requests"]["memory"] == "14592Mi"
+    for values in (small, large):
+        assert values["alertmanager"]["alertmanagerSpec"]["resources"]["limits"]["memory"]
+        assert values["grafana"]["resources"]["limits"]["memory"]

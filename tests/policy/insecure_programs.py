@@ -16,6 +16,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components import pins
+from components.monitoring_stack import ALERTMANAGER_RESOURCES, HA_REPLICAS
 from components.naming import PLATFORM_CONTRACT_VERSION
 from components.platform_stack import _PlatformReference  # pyright: ignore[reportPrivateUsage]
 
@@ -506,6 +507,28 @@ def _namespace(isolated: bool) -> Callable[[], None]:
                 spec={"podSelector": {}, "policyTypes": ["Ingress"]},
                 opts=_opts(),
             )
+
+    return program
+
+
+def _monitoring_release(high_availability: bool) -> Callable[[], None]:
+    """kube-prometheus-stack with MonitoringStack's values for its servers (HA or not)."""
+
+    def program() -> None:
+        replicas = HA_REPLICAS if high_availability else 1
+        spec = {"replicas": replicas, "resources": ALERTMANAGER_RESOURCES} | (
+            {"podAntiAffinity": "hard"} if high_availability else {}
+        )
+        budget = {"enabled": high_availability}
+        values = {
+            "prometheus": {"prometheusSpec": spec, "podDisruptionBudget": budget},
+            "alertmanager": {"alertmanagerSpec": spec, "podDisruptionBudget": budget},
+        }
+        k8s.helm.v3.Release(
+            "kube-prometheus-stack", chart="kube-prometheus-stack", version="88.5.3", namespace="monitoring",
+            repository_opts={"repo": "https://prometheus-community.github.io/helm-charts"}, values=values,
+            opts=_opts(),
+        )  # fmt: skip
 
     return program
 
@@ -1330,6 +1353,7 @@ PROGRAMS: dict[str, tuple[Callable[[], None], str]] = {
     "rds-postgres-14-without-force-ssl": (_database(engine_version="14.12"), "rds-encrypted-in-transit"),
     "rds-parameter-group-turns-ssl-off": (_database_with_parameters("0"), "rds-encrypted-in-transit"),
     "namespace-without-network-policy": (_namespace(False), "k8s-namespaces-network-policies"),
+    "monitoring-single-prometheus": (_monitoring_release(False), "monitoring-highly-available"),
     "transit-gateway-auto-accepts": (_transit_gateway("enable"), "network-edges-reviewed"),
     "client-vpn-without-connection-log": (_client_vpn(False), "network-edges-reviewed"),
     "s3-access-point-public-policy": (_s3_access_point(block_public_policy=False), "network-edges-reviewed"),
@@ -1374,6 +1398,7 @@ SECURE: dict[str, Callable[[], None]] = {
     "rds-postgres-16-default-ssl": _database(engine_version="16.4"),
     "rds-postgres-14-forces-ssl": _database_with_parameters("1", "postgres14"),
     "namespace-with-default-deny": _namespace(True),
+    "monitoring-highly-available": _monitoring_release(True),
     "transit-gateway-reviews-attachments": _transit_gateway("disable"),
     "client-vpn-logs-connections": _client_vpn(True),
     "s3-access-point-blocks-public": _s3_access_point(),

@@ -121,6 +121,7 @@ INVALID = [
     ("network.azCount", 1, "platform.network.azCount", "greater than or equal to 2"),
     ("network.natGateways", "single", "platform.network.natGateways", "must be 'perAz' in prod"),
     ("network.flowLogs", False, "platform.network.flowLogs", "must be true in prod"),
+    ("cluster.systemMinSize", 1, "platform.cluster.systemMinSize", "2 Prometheus and Alertmanager replicas each need"),
     ("cluster.version", "1.20", "platform.cluster.version", "must be one of 1.32, 1.33, 1.34, 1.35"),
     ("cluster.supportType", "FOREVER", "platform.cluster.supportType", "Input should be"),
     (

@@ -67,6 +67,7 @@ if mistakes:
             "template": {
                 "metadata": {"labels": {"app": "batch-scorer"}},
                 "spec": {
+                    "automountServiceAccountToken": False,
                     "nodeSelector": {"mlops-platform/pool": "gpu"},
                     "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}],
                     "containers": [
