@@ -29,6 +29,7 @@ def sized_stack(endpoints: int, pools: int, base: Path = ROOT / "Pulumi.prod.yam
             "pool": f"pool-{i % pools}",
             "bucket": "models",
             "modelPrefix": f"models/endpoint-{i}/",
+            "modelVersion": "v1",
             "registry": "serving",
             "replicas": 2,
             "maxReplicas": 4,

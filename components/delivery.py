@@ -17,6 +17,17 @@ stable pods never stopped serving. The semantics below were read in the pinned r
   one pod above ``replicas``. Weight 1 is thus one canary pod next to every stable one (surge) or
   in place of one (replace), which gets ``1/(replicas + 1)`` (``1/replicas``) of the requests the
   Service spreads over every ready pod;
+- the Rollout's first ReplicaSet becomes the stable one as soon as it exists, at zero replicas
+  too (``rollout/canary.go`` ``shouldFullPromote``: "Initial deploy" while there is no stable
+  ReplicaSet). An unpublished endpoint is created at zero replicas, so its template at creation is
+  the stable one, and publishing is a scaling event (``rollout/context.go`` ``reconcile``:
+  ``isScalingEvent`` -> ``syncReplicasOnly``) that scales that template up with no steps. The
+  template must therefore name a pinned model from the start (:func:`canary_source_problem`), and
+  publishing must not change it in the same step: with both at once the new ReplicaSet may not
+  exist yet (``rollout/sync.go`` ``syncReplicasOnly``: "newRS to be nil (e.g. when template and
+  replicas changed at same time)"), then the canary steps scale the old template's stable
+  ReplicaSet up next to the canary (``utils/replicaset/canary.go``
+  ``CalculateReplicaCountsForBasicCanary``), which :func:`publication_problem` refuses;
 - the first deploy (``status.stableRS`` still empty) runs no analysis (``rollout/analysis.go``:
   "Skipping analysis ... initialDeploy") and goes straight to its pods: there is no stable version
   to fall back to, and the thresholds are the endpoint's SLOs, never a comparison with a baseline;
@@ -76,6 +87,44 @@ def canary_rollout_problems(rollout: str, replicas: int) -> list[tuple[str, str]
             )
         ]
     return []
+
+
+PINNED_SOURCES = {
+    "registered": (
+        "a canaried endpoint serves a pinned version, published or not: Argo Rollouts makes the template it "
+        "creates first the stable one, at zero replicas too, and publishing scales that template up, so every "
+        "stable pod would resolve alias {alias!r} when it starts; pin the version you will publish "
+        "(mlops promote --stack STACK --endpoint {endpoint}), or set canary: false"
+    ),
+    "bucket": (
+        "a canaried endpoint reads one version directory of its prefix ({prefix}VERSION/), written once: pods "
+        "syncing the bare prefix load whatever it holds when they start, stable and canary pods alike, and the "
+        "canary compares nothing; upload each version under its own directory and name it here"
+    ),
+}
+"""Why a canary refuses each unpinned model source (``registered``: a registry alias alone;
+``bucket``: a bucket prefix with no version directory), to be formatted with the endpoint's names."""
+
+
+def canary_source_problem(source: str, pinned: bool, **names: str) -> str | None:
+    """What is wrong with a canaried endpoint's model source (:data:`PINNED_SOURCES`), None when
+    it is pinned: what a pod downloads is part of its template, so a new version is a new template
+    (a canary) and never a pod that starts later."""
+    return None if pinned else PINNED_SOURCES[source].format(**names)
+
+
+def publication_problem(namespace: str, name: str, published: tuple[str, str], template_changed: bool) -> str | None:
+    """What is wrong with a change of a Rollout that publishes its endpoint (``published``: its
+    annotation before and after) and changes its pod template at once: the old template's stable
+    ReplicaSet, never run, would scale up next to the canary (module docstring). None otherwise."""
+    if published != ("false", "true") or not template_changed:
+        return None
+    return (
+        f"Rollout {namespace}/{name} publishes and changes its pod template in one change; Argo Rollouts would "
+        "scale up the old template's stable ReplicaSet, never run, next to the canary. Change the template first with "
+        f"published: false, wait until `kubectl argo rollouts status {name} -n {namespace}` says Healthy, "
+        "then publish in a change of its own"
+    )
 
 
 def canary_steps() -> list[dict[str, Any]]:

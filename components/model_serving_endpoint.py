@@ -194,6 +194,10 @@ class ModelServingEndpointArgs(TypedDict):
     """Key prefix of the model, e.g. ``models/fraud-detector/``."""
     model_policy: NotRequired[pulumi.Input[str]]
     """IAM policy JSON for the IRSA role: the bucket's read-only document for the prefix."""
+    model_version: NotRequired[str]
+    """The version directory under ``model_prefix`` pods read (``{model_prefix}{model_version}/``),
+    written once: a new version is a new directory and a new pod template. Required with ``canary``;
+    the role still reads the whole prefix, so stable pods restarting during a canary find theirs."""
     registered_model: NotRequired[RegisteredModel]
     """Serve a version or alias from a model registry instead of a bucket prefix: an init container
     downloads it with the namespace's registry account before the server starts."""
@@ -333,13 +337,24 @@ def validate_endpoint(given: ModelServingEndpointArgs) -> list[str]:
 
 
 def canary_problems(args: ModelServingEndpointArgs) -> list[str]:
-    """A canary needs a stable pod serving next to it (:func:`components.delivery.canary_rollout_problems`)."""
+    """A canary needs a stable pod serving next to it (:func:`components.delivery.canary_rollout_problems`)
+    and a pinned model in its template (:func:`components.delivery.canary_source_problem`)."""
     if not args.get("canary", False):
         return ["canary_analysis needs canary: True"] if "canary_analysis" in args else []
-    return [
+    problems = [
         message
         for _key, message in delivery.canary_rollout_problems(args.get("rollout", "surge"), args.get("replicas", 1))
     ]
+    if "registered_model" in args:
+        model = args["registered_model"]
+        problem = delivery.canary_source_problem(
+            "registered", "version" in model, alias=model.get("alias", ""), endpoint="NAME"
+        )
+        problems += [f"registered_model version: {problem}"] if problem else []
+    elif "model_prefix" in args and "model_id" not in args:
+        problem = delivery.canary_source_problem("bucket", "model_version" in args, prefix=args["model_prefix"])
+        problems += [f"model_version: {problem}"] if problem else []
+    return problems
 
 
 def canary_alerts(name: str, namespace: str, args: ModelServingEndpointArgs) -> EndpointAlerts:
@@ -378,7 +393,22 @@ def model_source_problems(args: ModelServingEndpointArgs) -> list[str]:
         )
     else:
         problems += key_prefix_problems(args.get("model_prefix", ""))
+    version = args.get("model_version")
+    if version is not None and ("model_prefix" not in args or "model_id" in args):
+        problems.append("model_version is a directory under model_prefix: it needs a bucket model source")
+    elif version is not None and not MODEL_VERSION.fullmatch(version):
+        problems.append(f"model_version must be one S3 key segment: letters, digits, '.', '_' or '-' (got {version!r})")
     return problems
+
+
+MODEL_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+"""A version directory: one key segment, never ``..`` or a nested path."""
+
+
+def model_read_prefix(args: ModelServingEndpointArgs) -> str:
+    """The key prefix pods read: ``model_prefix``, or its ``model_version`` directory."""
+    prefix = args.get("model_prefix", "")
+    return f"{prefix}{args['model_version']}/" if "model_version" in args else prefix
 
 
 def placement_problems(args: ModelServingEndpointArgs, pool: PoolPlacement) -> list[str]:
@@ -476,7 +506,7 @@ def server_args(name: str, args: ModelServingEndpointArgs, bucket: str) -> list[
         repository = (
             f"{MODEL_DIR}/model"
             if "registered_model" in args
-            else f"s3://{bucket}/{args.get('model_prefix', '').rstrip('/')}"
+            else f"s3://{bucket}/{model_read_prefix(args).rstrip('/')}"
         )
         return ["tritonserver", f"--model-repository={repository}", *TRITON.flags, *extra]
     if runtime == "vllm":
@@ -557,7 +587,7 @@ def pod_spec(
         volumes.append({"name": "registry-credentials", "secret": secret})
     elif copies_model(args):
         pod["initContainers"] = [
-            hardened(model_copier(copier_image, bucket, args.get("model_prefix", ""), env["AWS_DEFAULT_REGION"]))
+            hardened(model_copier(copier_image, bucket, model_read_prefix(args), env["AWS_DEFAULT_REGION"]))
         ]
     if args.get("zone_spread", False):
         pod["topologySpreadConstraints"] = zone_spread(selector_for(name))
@@ -752,7 +782,7 @@ def s3_uri(bucket: pulumi.Input[str], args: ModelServingEndpointArgs) -> pulumi.
     """Where a bucket-sourced model is read from (``s3://bucket/prefix``); empty for a model id."""
     if "model_id" in args or "model_prefix" not in args:
         return ""
-    return pulumi.Output.concat("s3://", bucket, "/", args["model_prefix"])
+    return pulumi.Output.concat("s3://", bucket, "/", model_read_prefix(args))
 
 
 def deployment_spec(name: str, args: ModelServingEndpointArgs, template: pulumi.Input[Any]) -> dict[str, Any]:

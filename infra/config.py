@@ -499,6 +499,11 @@ class EndpointConfig(_Model):
     model_prefix: (
         Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*/$")] | None
     ) = Field(default=None, description="Key prefix of the model in the bucket, ending in '/'.")
+    model_version: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")] | None = Field(
+        default=None,
+        description="The version directory under modelPrefix that pods read (modelPrefix + modelVersion + '/'), "
+        "written once; required with canary (README: Canary delivery).",
+    )
     image: Image | None = Field(
         default=None,
         description="Explicit image; prod requires a digest. Default: the runtime's pinned release "
@@ -1062,6 +1067,7 @@ def _check_endpoints(config: PlatformConfig) -> Iterable[Problem]:
             default = "" if endpoint.canary else f" (canary is on by default in {config.environment.value})"
             for key, problem in delivery.canary_rollout_problems(endpoint.rollout, endpoint.replicas):
                 yield Problem(f"{base}.{key}", f"{problem}{default}; or set canary: false")
+            yield from _check_canary_source(endpoint, base, default)
         if endpoint.model_id is not None and endpoint.runtime is not Runtime.VLLM:
             yield Problem(f"{base}.modelId", "only for runtime vllm")
         if endpoint.load_balancer == "internet-facing" and not endpoint.allow_internet_facing:
@@ -1084,6 +1090,27 @@ def _check_endpoints(config: PlatformConfig) -> Iterable[Problem]:
                     f"{base}.image",
                     "must be pinned by digest (repo@sha256:...) in prod, or served from a registry",
                 )
+
+
+def _check_canary_source(endpoint: EndpointConfig, base: str, default: str) -> Iterable[Problem]:
+    """A canaried endpoint's template names a pinned model (:func:`components.delivery.canary_source_problem`);
+    a published one without a version is refused by :func:`_check_model_source` already."""
+    problem: str | None = None
+    if endpoint.model is not None:
+        model = endpoint.model
+        if not endpoint.published:
+            problem = delivery.canary_source_problem(
+                "registered", model.version is not None, alias=model.alias or "", endpoint=endpoint.name
+            )
+        key = "model.version"
+    else:
+        if endpoint.model_prefix is not None and endpoint.model_id is None:
+            problem = delivery.canary_source_problem(
+                "bucket", endpoint.model_version is not None, prefix=endpoint.model_prefix
+            )
+        key = "modelVersion"
+    if problem:
+        yield Problem(f"{base}.{key}", f"{problem}{default}")
 
 
 def _check_rollout_capacity(endpoint: EndpointConfig, pool: GpuPoolConfig, base: str) -> Iterable[Problem]:
@@ -1120,11 +1147,14 @@ def _check_model_source(
             yield Problem(base, "needs bucket and modelPrefix, or model (a registered model)")
         elif endpoint.bucket not in buckets:
             yield Problem(f"{base}.bucket", f"unknown bucket {endpoint.bucket!r}; defined: {_names(buckets)}")
+        if endpoint.model_version is not None and endpoint.model_id is not None:
+            yield Problem(f"{base}.modelVersion", "not with modelId: it is a directory under modelPrefix")
         return
     for key, value in (
         ("bucket", endpoint.bucket),
         ("modelPrefix", endpoint.model_prefix),
         ("modelId", endpoint.model_id),
+        ("modelVersion", endpoint.model_version),
     ):
         if value is not None:
             yield Problem(f"{base}.{key}", "not with model: the registered model is the model source")

@@ -316,6 +316,8 @@ def endpoint_args(
         source = buckets[endpoint.bucket].model_source(endpoint.model_prefix)
         args["bucket_name"], args["model_prefix"] = source["bucket_name"], source["model_prefix"]
         args["model_policy"] = source["model_policy"]
+        if endpoint.model_version is not None:
+            args["model_version"] = endpoint.model_version
     if endpoint.registry is not None and registry is not None:
         args["image"] = registry.image_refs[endpoint.registry]
     elif endpoint.image is not None:

@@ -1,8 +1,9 @@
 """``mlops plan``: render a stack offline, check it against the policy pack, write the plan.
 
 Exit status: 0 no mandatory violation, 1 mandatory violations, 2 invalid input or a program
-error, 3 (with ``--compare``, and ``mlops diff``) the change destroys a stateful or protected
-resource, 130 interrupted. :func:`main` alone turns failures into statuses: whatever goes wrong
+error (with ``--compare``, and ``mlops diff``: also a refused change, a canary published with a
+new pod template), 3 (likewise) the change destroys a stateful or protected resource, 130
+interrupted. :func:`main` alone turns failures into statuses: whatever goes wrong
 prints one line naming the file (an invalid configuration one line per problem), never a
 traceback.
 """
@@ -110,7 +111,8 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="OLD",
         help="an earlier plan.json (or its directory): list what this plan adds, removes and changes, "
-        "write diff.json, exit 3 if it deletes or replaces a stateful or protected resource",
+        "write diff.json, exit 3 if it deletes or replaces a stateful or protected resource, "
+        "exit 2 if it publishes a canary endpoint together with a new pod template (do it in two changes)",
     )
     plan.add_argument(
         "--stack-outputs",
@@ -122,7 +124,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     compare = commands.add_parser(
         "diff",
-        help="compare two plan.json files (exit 3 if the change destroys stateful or protected resources)",
+        help="compare two plan.json files (exit 3 if the change destroys stateful or protected resources, "
+        "2 if it publishes a canary endpoint together with a new pod template)",
         description="List what NEW adds, removes and changes against OLD, and which stateful or protected "
         "resources it would delete or replace.",
     )
@@ -323,6 +326,8 @@ def plan_command(
         elapsed = time.perf_counter() - started
         written = "plan.json, manifests/, graph.mmd" + (", diff.json" if changes is not None else "")
         print(f"\nWrote {out_dir}/{written} in {elapsed:.1f} s")
+    if changes is not None and changes.refused:
+        raise PlanError(_refusal(config.source, changes))
     if changes is not None and changes.destroyed:
         return EXIT_DESTROYS
     mandatory = [v for v in plan["violations"] if v["enforcementLevel"] == "mandatory"]
@@ -330,13 +335,23 @@ def plan_command(
 
 
 def diff_command(old: Path, new: Path, fmt: str) -> int:
-    """Compare two plan files; exit 3 when the change destroys a stateful or protected resource."""
+    """Compare two plan files; exit 3 when the change destroys a stateful or protected resource,
+    2 (:class:`PlanError`) when it is refused (:attr:`components.plan.diff.Diff.refused`)."""
     changes = diff.compare(read_plan(old), read_plan(new))
     if fmt == "json":
         sys.stdout.write(document.dumps_plan(changes.as_json()))
     else:
         sys.stdout.write(diff.render_text(changes, str(old)).lstrip("\n"))
+    if changes.refused:
+        raise PlanError(_refusal(str(new), changes))
     return EXIT_DESTROYS if changes.destroyed else EXIT_OK
+
+
+def _refusal(source: str, changes: diff.Diff) -> str:
+    """The one line of a refused change (exit 2): the file that makes it, the first reason, and how
+    many more the report lists."""
+    more = len(changes.refused) - 1
+    return f"{source}: {changes.refused[0]}" + (f" (and {more} more refused change(s) listed above)" if more else "")
 
 
 def promote_command(

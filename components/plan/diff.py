@@ -6,7 +6,9 @@ input the provider can only apply by replacing the resource (``components/plan/r
 generated from the providers' own replacement rules) is a replacement. A *destruction* is a
 resource whose replacement loses data (``LOSES_DATA_ON_REPLACE``: buckets, KMS keys, registries,
 the cluster, databases, queues, log groups, volumes, a StatefulSet with volume claims) or a
-protected one that the new plan removes, renames without an alias, or replaces. Input values that
+protected one that the new plan removes, renames without an alias, or replaces. A *refused*
+change is one the engines would carry out unsafely: a canary Rollout published together with a
+change of its pod template (:func:`components.delivery.publication_problem`). Input values that
 are or look secret are masked.
 """
 
@@ -19,12 +21,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from components.naming import MODEL_URI_ANNOTATION
+from components import delivery
+from components.naming import MODEL_PUBLISHED_ANNOTATION, MODEL_URI_ANNOTATION
 from components.plan.inputs import MAX_DEPTH, json_depth
 from components.plan.monitor import STACK_TYPE, qualified_type
 from components.plan.replacements import KUBERNETES_EVERY_KIND, REPLACE_ON_CHANGE, SCHEMA_DEFAULTS
 from components.policies.rules import STATEFUL_SET, loses_data_on_replace
 from components.project import SECRET_PLACEHOLDER
+from components.values import as_mapping
 
 
 def forcing_inputs(type_: str) -> tuple[str, ...] | None:
@@ -103,6 +107,8 @@ class Diff:
     removed: list[str] = field(default_factory=list[str])
     changed: list[Change] = field(default_factory=list[Change])
     destroyed: list[Destruction] = field(default_factory=list[Destruction])
+    refused: list[str] = field(default_factory=list[str])
+    """Why each refused change is refused, with what to do instead (one line each)."""
 
     def as_json(self) -> dict[str, Any]:
         """``diff.json``: the same content, secrets masked."""
@@ -125,6 +131,7 @@ class Diff:
                 {"urn": d.urn, "type": d.type, "what": d.what, "reason": d.reason, "wayOut": d.way_out}
                 for d in self.destroyed
             ],
+            "refused": self.refused,
         }
 
 
@@ -176,7 +183,30 @@ def compare(old_plan: Mapping[str, Any], new_plan: Mapping[str, Any]) -> Diff:
         if change is not None:
             diff.changed.append(change)
     diff.destroyed = _destructions(diff, old, new)
+    diff.refused = _refusals(diff, new)
     return diff
+
+
+ROLLOUT = "kubernetes:argoproj.io/v1alpha1:Rollout"
+
+
+def _refusals(diff: Diff, new: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Rollouts that the change publishes while it changes their pod template."""
+    found: list[str] = []
+    for change in diff.changed:
+        if change.type != ROLLOUT:
+            continue
+        fields = {f.path: f for f in change.fields}
+        flag = fields.get(f"metadata.annotations.{MODEL_PUBLISHED_ANNOTATION}")
+        published = (str(flag.old).lower(), str(flag.new).lower()) if flag else ("", "")
+        template = any(path.startswith("spec.template.") for path in fields)
+        metadata = as_mapping(as_mapping(new[change.urn].get("inputs")).get("metadata"))
+        problem = delivery.publication_problem(
+            str(metadata.get("namespace", "default")), str(metadata.get("name", "")), published, template
+        )
+        if problem:
+            found.append(problem)
+    return found
 
 
 def _change(old: Mapping[str, Any], new: Mapping[str, Any]) -> Change | None:
@@ -371,6 +401,7 @@ def render_text(diff: Diff, old_label: str) -> str:
             f"      {f.path}: {_shown(f.old)} -> {_shown(f.new)}{' (forces replacement)' if f.path in forced else ''}"
             for f in change.fields
         ]
+    lines += [f"REFUSED: {reason}" for reason in diff.refused]
     if diff.destroyed:
         lines.append(f"DESTROYS {len(diff.destroyed)} stateful or protected resource(s):")
         lines += [f"  ! {d.what}: {d.reason}" for d in diff.destroyed]

@@ -425,3 +425,34 @@ def test_every_problem_of_an_endpoint_is_named_at_once(run: RunProgram) -> None:
         "load_balancer must be none, internal or internet-facing (got 'public')",
     ):
         assert fragment in message
+
+
+def test_a_canary_reads_a_pinned_model_published_or_not(run: RunProgram) -> None:
+    """What a canaried pod downloads is part of its template: a registry version, or a version
+    directory of the bucket prefix (Triton reads it from S3 itself, vLLM syncs it), so a new
+    version is a new template, which the Rollout canaries; an alias or a bare prefix is refused."""
+    alias_only = registered_model(
+        "fraud", tracking_uri="http://mlflow:5000", client_image=DIGEST, credentials_secret="r", alias="champion"
+    )
+    registered: Any = {**args("triton", registered_model=alias_only, canary=True, published=False), "crds": []}
+    for key in ("bucket_name", "model_prefix", "model_policy"):
+        del registered[key]
+    with pytest.raises(ValueError, match=r"registered_model version: a canaried endpoint serves a pinned version"):
+        run(lambda: ModelServingEndpoint("ep", registered))
+    with pytest.raises(ValueError, match=r"model_version: a canaried endpoint reads one version directory of its "):
+        run(lambda: ModelServingEndpoint("ep", {**args("triton", canary=True), "crds": []}))
+    with pytest.raises(ValueError, match=r"model_version must be one S3 key segment"):
+        run(lambda: ModelServingEndpoint("ep", {**args("triton", model_version="../v1"), "crds": []}))
+
+    triton = deploy(run, args("triton", canary=True, model_version="v8"))
+    server = triton["ep-rollout"]["spec"]["template"]["spec"]["containers"][0]
+    assert "--model-repository=s3://models-bucket-1a2b3c4/models/fraud/v8" in server["args"]
+    assert triton["ep-rollout"]["metadata"]["annotations"]["mlops-platform/model-uri"] == (
+        "s3://models-bucket-1a2b3c4/models/fraud/v8/"
+    )
+    vllm = deploy(run, args("vllm", canary=True, model_version="2024-07-23"))
+    copier = vllm["ep-rollout"]["spec"]["template"]["spec"]["initContainers"][0]
+    assert copier["args"][3] == "s3://models-bucket-1a2b3c4/models/fraud/2024-07-23/"
+    # Without a canary the bare prefix is still admitted (a Deployment), and read as before.
+    plain = pod(deploy(run, args("triton")))["containers"][0]["args"]
+    assert "--model-repository=s3://models-bucket-1a2b3c4/models/fraud" in plain

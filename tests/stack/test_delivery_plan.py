@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from components import delivery, pins
 from components.errors import ConfigError
+from components.plan import cli, diff
 from components.plan.cli import make_plan
 from components.plan.runner import StackConfig, run_program_dir
 from components.policies.readiness import awaited, required_await_seconds
@@ -56,7 +58,7 @@ def test_prod_canaries_by_default_dev_only_when_asked(dev_plan: dict[str, Any], 
     assert "eks-argo-rollouts" not in {r["name"] for r in dev_plan["resources"]}
 
     dev = platform_raw("dev")
-    dev["endpoints"][0]["canary"] = True
+    dev["endpoints"][0] |= {"canary": True, "modelVersion": "v1"}
     asked = _plan("dev", dev)
     assert set(of(asked, ROLLOUT)) == {"llm-small-rollout"} and "eks-argo-rollouts" in {
         r["name"] for r in asked["resources"]
@@ -189,3 +191,84 @@ def test_the_canary_pod_counts_against_its_pool() -> None:
     chat["rollout"] = "surge"
     with pytest.raises(ConfigError, match=r"endpoints\[1\]\.maxReplicas: maxReplicas 3 plus a surge pod needs 4"):
         _plan("prod", prod)
+
+
+def _template(plan: dict[str, Any], endpoint: str) -> dict[str, Any]:
+    return of(plan, ROLLOUT)[f"{endpoint}-rollout"]["inputs"]["spec"]["template"]
+
+
+def test_an_unpublished_canary_is_created_with_the_pinned_model_it_will_publish(prod_plan: dict[str, Any]) -> None:
+    """Argo Rollouts makes the template a Rollout is created with its stable one at once, at zero
+    replicas too (the pinned release: rollout/canary.go shouldFullPromote: "Initial deploy"), and publishing
+    scales that template up with no steps (rollout/context.go: isScalingEvent -> syncReplicasOnly).
+    So prod's unpublished Rollouts already download a fixed version: a registry version, never
+    ``@champion``, and a version directory of the bucket prefix, never the bare prefix."""
+    fraud = _template(prod_plan, "fraud-detector")["spec"]["initContainers"][0]
+    assert {e["name"]: e["value"] for e in fraud["env"]}["MODEL_URI"] == "models:/fraud-detector/1"
+    chat = _template(prod_plan, "llm-chat")["spec"]["initContainers"][0]
+    assert chat["args"][:3] == ["s3", "sync", "--only-show-errors"]
+    assert chat["args"][3].endswith("/models/llama-3.1-8b-instruct/v1/")
+    assert "@champion" not in json.dumps(_template(prod_plan, "fraud-detector"))
+
+
+def test_a_new_bucket_version_is_a_new_template_and_the_role_keeps_reading_the_old() -> None:
+    """llm-chat v1 -> v2: the copier syncs the new directory (a pod template change, which the
+    canary rolls out), while the IRSA policy stays on the whole prefix, so a stable pod that
+    restarts during the canary still reads v1."""
+    prod = platform_raw("prod")
+    chat = next(e for e in prod["endpoints"] if e["name"] == "llm-chat")
+    chat["modelVersion"] = "v2"
+    before, after = json.loads(prod_as_filed()), _plan("prod", prod)
+    old, new = _template(before, "llm-chat"), _template(after, "llm-chat")
+    assert old != new
+    assert new["spec"]["initContainers"][0]["args"][3].endswith("/models/llama-3.1-8b-instruct/v2/")
+    policy = {p["name"]: p["inputs"]["policy"] for p in after["resources"] if p["name"] == "llm-chat-role-policy"}
+    assert policy == {
+        p["name"]: p["inputs"]["policy"] for p in before["resources"] if p["name"] == "llm-chat-role-policy"
+    }
+    assert "models/llama-3.1-8b-instruct/*" in policy["llm-chat-role-policy"]
+
+
+@cache
+def prod_as_filed() -> str:
+    """Prod as the stack file has it."""
+    return json.dumps(_plan("prod", platform_raw("prod")))
+
+
+def test_publishing_and_a_new_template_in_one_change_is_refused(
+    prod_plan: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Published together with a new template, a Rollout would scale up the old template's
+    stable ReplicaSet, never run, beside the canary (the pinned release: rollout/sync.go syncReplicasOnly: "newRS
+    to be nil (e.g. when template and replicas changed at same time)"; utils/replicaset/canary.go
+    CalculateReplicaCountsForBasicCanary). ``mlops plan --compare`` and ``mlops diff`` refuse it
+    (exit 2, one line); each step alone passes."""
+    both = json.loads(published_prod())  # published, and fraud-detector pinned 1 -> 7
+    changes = diff.compare(prod_plan, both)
+    assert changes.refused == [
+        "Rollout serving/fraud-detector publishes and changes its pod template in one change; Argo Rollouts "
+        "would scale up the old template's stable ReplicaSet, never run, next to the canary. Change the template "
+        "first with published: false, wait until `kubectl argo rollouts status fraud-detector -n serving` says "
+        "Healthy, then publish in a change of its own"
+    ]  # llm-chat is published with its template unchanged: a scaling event, no refusal
+    assert changes.as_json()["refused"] == changes.refused
+    assert "REFUSED: Rollout serving/fraud-detector" in diff.render_text(changes, "old")
+
+    prod = platform_raw("prod")
+    fraud = next(e for e in prod["endpoints"] if e["name"] == "fraud-detector")
+    fraud["model"]["version"] = 7
+    pinned = _plan("prod", prod)  # step 1: the new version, still unpublished
+    for endpoint in prod["endpoints"]:
+        endpoint["published"] = True
+    published = _plan("prod", prod)  # step 2: publish the pinned template
+    assert diff.compare(prod_plan, pinned).refused == []
+    assert diff.compare(pinned, published).refused == []
+    assert diff.compare(pinned, published).changed  # the publication itself is a change
+
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(json.dumps(prod_plan))
+    new.write_text(json.dumps(both))
+    capsys.readouterr()
+    assert cli.main(["diff", str(old), str(new)]) == 2
+    assert capsys.readouterr().err.splitlines() == [f"mlops diff: {new}: {changes.refused[0]}"]
+    assert cli.main(["diff", str(old), str(tmp_path / "old.json")]) == 0

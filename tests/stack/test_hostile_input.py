@@ -329,7 +329,9 @@ def test_a_canary_that_leaves_no_stable_pod_is_refused_before_any_resource(
     text = (ROOT / "Pulumi.dev.yaml").read_text()
     config.write_text(
         text.replace(
-            "        replicas: 1\n", "        replicas: 1\n        canary: true\n        rollout: replace\n", 1
+            "        replicas: 1\n",
+            "        replicas: 1\n        canary: true\n        rollout: replace\n        modelVersion: v1\n",
+            1,
         )
     )
     status, lines = run_cli(capsys, "plan", "--stack", "dev", "--config", str(config), "--out", str(tmp_path / "o"))

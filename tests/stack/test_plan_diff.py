@@ -31,6 +31,7 @@ def test_an_unchanged_stack_compares_clean(main_plan: Path, tmp_path: Path) -> N
         "removed": [],
         "changed": [],
         "destroyed": [],
+        "refused": [],
     }
 
 
@@ -68,11 +69,12 @@ def test_a_promotion_is_a_reviewable_version_change(tmp_path: Path) -> None:
     """What `mlops promote` writes (one line) is what the PR's plan diff reports, and nothing
     stateful moves: only the endpoint's Rollout (prod serves through a canary) changes."""
     text = (ROOT / "Pulumi.prod.yaml").read_text()
-    alias = "          alias: champion\n"
+    pin = "          version: 1\n"
+    assert text.count(pin) == 1
     plans: list[Path] = []
     for version in (7, 8):
         stack_file = tmp_path / f"v{version}.yaml"
-        stack_file.write_text(text.replace(alias, f"{alias}          version: {version}\n"))
+        stack_file.write_text(text.replace(pin, f"          version: {version}\n"))
         out = tmp_path / f"v{version}"
         compare = ("--compare", str(plans[0])) if plans else ()
         result = mlops("plan", "--stack", "prod", "--config", str(stack_file), "--out", str(out), *compare)

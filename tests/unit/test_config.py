@@ -40,6 +40,7 @@ BASE: dict[str, Any] = {
             "pool": "gpu",
             "bucket": "models",
             "modelPrefix": "models/fraud/",
+            "modelVersion": "v1",
             "image": "nvcr.io/nvidia/tritonserver@sha256:" + "a" * 64,
             "replicas": 2,
         }
@@ -523,7 +524,7 @@ def with_registry(**section: Any) -> dict[str, Any]:
     ]
     raw["modelRegistry"] = {"bucket": "models", "registry": "mlflow", **section}
     endpoint = raw["endpoints"][0]
-    del endpoint["bucket"], endpoint["modelPrefix"]
+    del endpoint["bucket"], endpoint["modelPrefix"], endpoint["modelVersion"]
     endpoint["model"] = {"registry": "mlflow", "name": "fraud", "alias": "champion", "version": 7}
     return raw
 
@@ -546,7 +547,42 @@ def test_an_alias_alone_is_admitted_only_unpublished() -> None:
         )
     ]
     raw["endpoints"][0]["published"] = False  # no pod starts: the first deploy, before anything is champion
+    raw["endpoints"][0]["canary"] = False  # a Deployment: publishing starts pods of the pinned template only
     assert load_platform_config(raw, "Pulumi.prod.yaml").endpoints[0].model is not None
+
+
+def test_a_canary_pins_its_model_from_the_first_deploy() -> None:
+    """A Rollout's first template is its stable one from creation, at zero replicas too, and
+    publishing scales it up (components/delivery.py): unpublished or not, a canaried endpoint's
+    template names a pinned registry version or a version directory of its prefix."""
+    raw = with_registry()
+    del raw["endpoints"][0]["model"]["version"]
+    raw["endpoints"][0]["published"] = False
+    [problem] = problems_of(raw)
+    assert problem.path == "platform.endpoints[0].model.version"
+    assert problem.message == (
+        "a canaried endpoint serves a pinned version, published or not: Argo Rollouts makes the template it "
+        "creates first the stable one, at zero replicas too, and publishing scales that template up, so every "
+        "stable pod would resolve alias 'champion' when it starts; pin the version you will publish "
+        "(mlops promote --stack STACK --endpoint fraud), or set canary: false (canary is on by default in prod)"
+    )
+    bucket = with_change("endpoints.0.modelVersion", DELETE)
+    bucket["endpoints"][0]["published"] = False
+    [problem] = problems_of(bucket)
+    assert problem.path == "platform.endpoints[0].modelVersion"
+    assert problem.message.startswith(
+        "a canaried endpoint reads one version directory of its prefix (models/fraud/VERSION/), written once"
+    )
+    bucket["endpoints"][0]["canary"] = False  # a Deployment may still sync the bare prefix
+    assert load_platform_config(bucket, "Pulumi.prod.yaml").endpoints[0].model_version is None
+    for bad in ("../v1", "v1/", "", "v 1"):
+        [wrong] = problems_of(with_change("endpoints.0.modelVersion", bad))
+        assert wrong.path == "platform.endpoints[0].modelVersion", bad
+    with_id = with_change("endpoints.0.modelId", "meta-llama/Llama-3.1-8B-Instruct")
+    with_id["endpoints"][0]["runtime"] = "vllm"
+    assert ("platform.endpoints[0].modelVersion", "not with modelId: it is a directory under modelPrefix") in [
+        (p.path, p.message) for p in problems_of(with_id)
+    ]
 
 
 REGISTRY_INVALID: list[tuple[str, dict[str, Any], str, str]] = [
@@ -698,6 +734,7 @@ def large_model_endpoint(**change: Any) -> dict[str, Any]:
             "pool": "llm",
             "bucket": "models",
             "modelPrefix": "models/chat/",
+            "modelVersion": "v1",
             "image": "vllm/vllm-openai@sha256:" + "b" * 64,
             "gpus": 4,
             "replicas": 2,

@@ -25,9 +25,10 @@ def lines_changed(old: str, new: str) -> tuple[list[str], list[str]]:
 
 def test_prod_fraud_detector_gets_its_version_under_its_alias_and_nothing_else_moves() -> None:
     assert promoted_endpoints(PROD, KEY, "Pulumi.prod.yaml") == ["fraud-detector"]  # llm-chat serves a bucket
-    assert model_reference(PROD, KEY, "fraud-detector", "Pulumi.prod.yaml") == ("fraud-detector", "champion", None)
+    # A canary is created with its version pinned (README, "Canary delivery"): prod starts at 1.
+    assert model_reference(PROD, KEY, "fraud-detector", "Pulumi.prod.yaml") == ("fraud-detector", "champion", 1)
     pinned = pin_version(PROD, KEY, "fraud-detector", 7, "Pulumi.prod.yaml")
-    assert lines_changed(PROD, pinned) == ([], ["          version: 7"])
+    assert lines_changed(PROD, pinned) == (["          version: 1"], ["          version: 7"])
     assert "          alias: champion\n          version: 7\n" in pinned  # in the model mapping, its indent
     assert pinned.count("#") == PROD.count("#")  # every comment kept
     again = pin_version(pinned, KEY, "fraud-detector", 8, "Pulumi.prod.yaml")
