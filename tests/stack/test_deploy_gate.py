@@ -131,3 +131,62 @@ def test_a_push_that_destroys_is_not_deployed_unless_the_destroying_pr_allows_it
     assert unknown.returncode == 3, unknown.stdout + unknown.stderr
     assert "treated as exit 3" in unknown.stdout and "not deployed" in unknown.stdout
     assert gate(broken, {docs: "allow-destruction"}).returncode == 0
+
+
+def test_a_deploy_that_would_publish_a_canary_with_a_new_template_is_refused(tmp_path: Path) -> None:
+    """Two reviewed commits, one pinning a new model directory and one publishing, are each safe;
+    deployed together they publish a Rollout with a new template, which scales the old template's
+    stable ReplicaSet up beside the canary (README, "Canary delivery"). The gate diffs what the
+    deploy applies, since the last deployed commit: exit 2, whatever the labels; deployed one at a
+    time, each passes."""
+    clone = tmp_path / "repo"
+    shutil.copytree(ROOT, clone, ignore=shutil.ignore_patterns(".git", ".venv*", "build", "__pycache__"))
+    stack_file = clone / "Pulumi.dev.yaml"
+    text = stack_file.read_text()
+    canaried = "        replicas: 1\n        canary: true\n        modelVersion: v1\n"
+    assert text.count("        replicas: 1\n") == 1
+    stack_file.write_text(text.replace("        replicas: 1\n", canaried))
+    git(clone, "init", "-q", "-b", "main")
+    git(clone, "add", "-A")
+    git(clone, "commit", "-q", "-m", "base: a canaried endpoint, unpublished")
+    base = git(clone, "rev-parse", "HEAD")
+    stack_file.write_text(stack_file.read_text().replace("modelVersion: v1\n", "modelVersion: v2\n"))
+    git(clone, "commit", "-q", "-am", "pin v2")
+    pinned = git(clone, "rev-parse", "HEAD")
+    stack_file.write_text(stack_file.read_text().replace("        published: false\n", "        published: true\n", 1))
+    git(clone, "commit", "-q", "-am", "publish")
+    published = git(clone, "rev-parse", "HEAD")
+    (clone / ".venv").symlink_to(Path(sys.prefix))
+    fake, labels_dir = fake_gh(tmp_path)
+    script = tmp_path / "gate.sh"
+    script.write_text(gate_step())
+    trees = tmp_path / "trees"
+    trees.mkdir()
+    env_out = {k: v for k, v in os.environ.items() if k != "UV_COMPILE_BYTECODE"}
+
+    def gate(deployed: str, labelled: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        subprocess.run(["git", "worktree", "prune"], cwd=clone, capture_output=True, check=False)
+        for commit, labels in labelled.items():
+            (labels_dir / commit).write_text(labels + "\n")
+        env = {
+            **env_out,
+            "PATH": f"{fake}:{os.environ['PATH']}",
+            "TMPDIR": str(trees),
+            "STACK": "dev",
+            "BEFORE": deployed,
+            "FAKE_DEPLOYED": deployed,
+            "FAKE_LABELS": str(labels_dir),
+            "GITHUB_SHA": published,
+            "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+            "GITHUB_REPOSITORY": "example/mlops-platform",
+        }
+        return subprocess.run(
+            ["bash", "-euo", "pipefail", str(script)], cwd=clone, env=env, capture_output=True, text=True, check=False
+        )
+
+    together = gate(base, {pinned: "allow-destruction", published: "allow-destruction"})
+    assert together.returncode == 2, together.stdout + together.stderr
+    assert "Rollout serving/llm-small publishes and changes its pod template in one change" in together.stderr
+    assert "mlops diff refuses the change" in together.stdout
+    one_at_a_time = gate(pinned, {})
+    assert one_at_a_time.returncode == 0, one_at_a_time.stdout + one_at_a_time.stderr
