@@ -44,9 +44,12 @@ stable pods never stopped serving. The semantics below were read in the pinned r
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from components.alerting import EndpointAlerts, error_ratio_expr, p95_expr, slo_signals, slo_threshold
+from components.values import as_mapping, items
 
 ARGO_ROLLOUTS_NAMESPACE = "argo-rollouts"
 """Where the Argo Rollouts controller runs (it queries Prometheus for the analyses) and its Helm
@@ -208,3 +211,81 @@ def canary_strategy(name: str, rollout: str) -> dict[str, Any]:
 def rollout_extra_nodes(gpus: int, accelerators_per_node: int) -> int:
     """GPU nodes the canary pod needs beyond the stable pods' (surge): a pod never spans nodes."""
     return math.ceil(gpus / accelerators_per_node) if accelerators_per_node else 1
+
+
+DEFAULT_SCALE_DOWN_WINDOW = 300
+"""Kubernetes' HPA scale-down stabilisation window when ``behavior`` sets none (seconds)."""
+_DURATION = re.compile(r"(\d+)(ms|s|m|h)")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+
+
+def duration_seconds(duration: str) -> float:
+    """Seconds of an Argo Rollouts duration (``5m``, ``900s``, ``1h30m``; Go's units it accepts)."""
+    parts = _DURATION.findall(duration)
+    if not parts or "".join(n + u for n, u in parts) != duration:
+        raise ValueError(f"not a duration: {duration!r}")
+    return sum(int(number) * _UNITS[unit] for number, unit in parts)
+
+
+def abort_seconds(analysis: Mapping[str, Any]) -> float:
+    """The longest an AnalysisTemplate's failing canary serves before the analysis fails: a metric's
+    ``failureLimit + 1``-th failed measurement, taken ``initialDelay`` after the analysis starts and
+    one ``interval`` apart (the slowest metric decides)."""
+    metrics = [as_mapping(m) for m in items(analysis.get("metrics"))]
+    return max(
+        (
+            duration_seconds(str(m.get("initialDelay", "0s")))
+            + int(m.get("failureLimit", 0)) * duration_seconds(str(m.get("interval", "0s")))
+            for m in metrics
+        ),
+        default=0.0,
+    )
+
+
+def scale_down_window(behavior: Mapping[str, Any] | None) -> int:
+    """An HPA's scale-down stabilisation window (``behavior.scaleDown``), in seconds."""
+    return int(
+        as_mapping(as_mapping(behavior).get("scaleDown")).get("stabilizationWindowSeconds", DEFAULT_SCALE_DOWN_WINDOW)
+    )
+
+
+def canary_autoscaling(
+    endpoint: str, kind: str | None, autoscaler: Mapping[str, Any], analysis: Mapping[str, Any]
+) -> dict[str, Any]:
+    """What a canaried endpoint's autoscaler does during a canary, for ``plan.json`` and its text.
+
+    An HPA on a Rollout reads the Rollout's scale subresource, whose selector and replica count
+    cover the stable and the canary pods (``rollout/canary.go`` ``syncRolloutStatusCanary``:
+    ``Selector`` is ``spec.selector``, ``HPAReplicas`` every ReplicaSet's pods; argo-rollouts#4074
+    narrowed both for traffic-routed canaries and #4553 reverted it before the pinned release), so
+    the CPU it averages, or the metric KEDA divides by the pods, mixes both (argo-rollouts#2857,
+    #4607). The Service spreads requests evenly over ready pods, so the mix is the right load figure
+    until the canary costs more or less per request than the stable pods: a costlier canary scales
+    the stable pods up (bounded by the maximum the pool is sized for), a cheaper one (failing fast)
+    pulls the average down. The guard is time: the scale-down window must outlast the analysis'
+    :func:`abort_seconds`, so that a failing canary is gone before its share can shrink the stable pods."""
+    entry: dict[str, Any] = {"endpoint": endpoint, "autoscaler": kind, "averagedOver": None}
+    if kind is None:
+        return entry
+    if kind == "HorizontalPodAutoscaler":
+        behavior = autoscaler.get("behavior")
+        metrics = [as_mapping(m) for m in items(autoscaler.get("metrics"))]
+        signal = ", ".join(
+            str(as_mapping(m.get("resource") or m.get("containerResource")).get("name") or m.get("type"))
+            for m in metrics
+        )
+    else:
+        behavior = as_mapping(as_mapping(autoscaler.get("advanced")).get("horizontalPodAutoscalerConfig")).get(
+            "behavior"
+        )
+        triggers = [as_mapping(t) for t in items(autoscaler.get("triggers"))]
+        signal = ", ".join(f"{t.get('type')}: {as_mapping(t.get('metadata')).get('query', '')}" for t in triggers)
+    window, abort = scale_down_window(behavior), abort_seconds(analysis)
+    return {
+        **entry,
+        "signal": signal,
+        "averagedOver": "stable and canary pods",
+        "abortSeconds": abort,
+        "scaleDownWindowSeconds": window,
+        "guarded": abort < window,
+    }

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
+from components import delivery
 from components.naming import MODEL_PUBLISHED_ANNOTATION, MODEL_URI_ANNOTATION, PLATFORM_REFERENCE_TYPE
 from components.plan import json_text, manifest_yaml
 from components.plan.helm_render import Release, Rendered, Rendering
@@ -76,6 +77,7 @@ def build_plan(
         "cost": cost,
         "deploy": deploy,
         "publish": publish_list(recording.resources),
+        "canaries": canary_list(recording.resources),
         "unexpanded": unexpanded(recording.resources),
     }
     if rendering is not None:
@@ -172,6 +174,48 @@ def publish_list(resources: Sequence[Registration]) -> list[dict[str, Any]]:
                 entry["registry"] = registry
             models.append(entry)
     return models
+
+
+ROLLOUT = "kubernetes:argoproj.io/v1alpha1:Rollout"
+AUTOSCALERS = {
+    "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": "HorizontalPodAutoscaler",
+    "kubernetes:keda.sh/v1alpha1:ScaledObject": "ScaledObject",
+}
+
+
+def canary_list(resources: Sequence[Registration]) -> list[dict[str, Any]]:
+    """Each canaried endpoint's autoscaler during a canary (:func:`components.delivery.canary_autoscaling`):
+    what it averages, and whether its scale-down window outlasts the analysis' time to abort."""
+    by_kind: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for resource in resources:
+        kind = AUTOSCALERS.get(resource.type) or (
+            "AnalysisTemplate" if resource.type == "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate" else None
+        )
+        spec, metadata = as_mapping(resource.inputs.get("spec")), as_mapping(resource.inputs.get("metadata"))
+        if kind == "AnalysisTemplate":
+            by_kind[(kind, str(metadata.get("namespace")), str(metadata.get("name")))] = dict(spec)
+        elif kind is not None and as_mapping(spec.get("scaleTargetRef")).get("kind") == "Rollout":
+            target = str(as_mapping(spec.get("scaleTargetRef")).get("name"))
+            by_kind[("autoscaler", str(metadata.get("namespace")), target)] = {"kind": kind, "spec": dict(spec)}
+    found: list[dict[str, Any]] = []
+    for resource in resources:
+        if resource.type != ROLLOUT:
+            continue
+        metadata = as_mapping(resource.inputs.get("metadata"))
+        namespace, name = str(metadata.get("namespace", "default")), str(metadata.get("name"))
+        canary = as_mapping(as_mapping(as_mapping(resource.inputs.get("spec")).get("strategy")).get("canary"))
+        templates = items(as_mapping(canary.get("analysis")).get("templates"))
+        template = str(as_mapping(templates[0]).get("templateName")) if templates else ""
+        autoscaler = by_kind.get(("autoscaler", namespace, name), {})
+        found.append(
+            delivery.canary_autoscaling(
+                f"{namespace}/{name}",
+                autoscaler.get("kind"),
+                autoscaler.get("spec", {}),
+                by_kind.get(("AnalysisTemplate", namespace, template), {"metrics": []}),
+            )
+        )
+    return found
 
 
 def _tracking_uri(deployment: dict[str, Any]) -> str | None:
@@ -274,6 +318,7 @@ def render_text(plan: dict[str, Any]) -> str:
         lines += _tree(root, children, "")
     lines.append("")
     lines += _models_text(plan.get("publish", []))
+    lines += _canaries_text(plan.get("canaries", []))
     lines += _violations_text(plan["violations"])
     lines += _not_run_text(plan.get("notRun", []))
     lines += _unexpanded_text(plan.get("unexpanded", []))
@@ -295,6 +340,25 @@ def _models_text(publish: list[dict[str, Any]]) -> list[str]:
         state = "published" if model["published"] else "NOT PUBLISHED: 0 replicas"
         where = f" (registry {model['registry']})" if "registry" in model else ""
         lines.append(f"  {model['endpoint']}: {model['model']}{where}  [{state}]")
+    return [*lines, ""]
+
+
+def _canaries_text(canaries: list[dict[str, Any]]) -> list[str]:
+    """What each canaried endpoint's autoscaler averages during a canary, and whether it is guarded."""
+    scaled = [c for c in canaries if c["autoscaler"]]
+    if not scaled:
+        return []
+    lines = ["Autoscaling during a canary (the autoscaler averages stable and canary pods: argo-rollouts#2857, #4607):"]
+    for c in scaled:
+        state = (
+            "guarded: a failing canary is aborted before the scale-down window ends"
+            if c["guarded"]
+            else "UNGUARDED: the scale-down window ends before a failing canary is aborted"
+        )
+        lines.append(
+            f"  {c['endpoint']}: {c['autoscaler']} on {c['signal']} over {c['averagedOver']}; "
+            f"abort within {c['abortSeconds']:g} s, scale-down window {c['scaleDownWindowSeconds']} s  [{state}]"
+        )
     return [*lines, ""]
 
 

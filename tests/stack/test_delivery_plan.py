@@ -14,7 +14,7 @@ import pytest
 
 from components import delivery, pins
 from components.errors import ConfigError
-from components.plan import cli, diff
+from components.plan import cli, diff, document
 from components.plan.cli import make_plan
 from components.plan.runner import StackConfig, run_program_dir
 from components.policies.readiness import awaited, required_await_seconds
@@ -272,3 +272,47 @@ def test_publishing_and_a_new_template_in_one_change_is_refused(
     assert cli.main(["diff", str(old), str(new)]) == 2
     assert capsys.readouterr().err.splitlines() == [f"mlops diff: {new}: {changes.refused[0]}"]
     assert cli.main(["diff", str(old), str(tmp_path / "old.json")]) == 0
+
+
+def test_autoscaling_during_a_canary_is_stated_and_its_scale_down_outlasts_the_analysis(
+    prod_plan: dict[str, Any],
+) -> None:
+    """fraud-detector's CPU HPA and llm-chat's KEDA trigger read the Rollout's scale subresource,
+    whose selector covers stable and canary pods alike (no traffic router): during a canary they
+    scale on the mixed average (argo-rollouts#2857, #4607). The plan says so for each, with the
+    figures read from the emitted objects: the analysis fails a bad canary after its third failed
+    measurement (initialDelay 5m + 2 x 1m = 420 s), before the 600-s scale-down window could let
+    that canary's share shrink the stable pods. A window shorter than the abort time is flagged."""
+    by_endpoint = {c["endpoint"]: c for c in prod_plan["canaries"]}
+    assert set(by_endpoint) == {"serving/fraud-detector", "serving/llm-chat"}
+    fraud, chat = by_endpoint["serving/fraud-detector"], by_endpoint["serving/llm-chat"]
+    assert (fraud["autoscaler"], fraud["signal"]) == ("HorizontalPodAutoscaler", "cpu")
+    assert chat["autoscaler"] == "ScaledObject" and "vllm:num_requests_waiting" in chat["signal"]
+    for entry in (fraud, chat):
+        assert entry["averagedOver"] == "stable and canary pods"
+        assert (entry["abortSeconds"], entry["scaleDownWindowSeconds"], entry["guarded"]) == (420, 600, True)
+    text = document.render_text(prod_plan)
+    assert "Autoscaling during a canary (the autoscaler averages stable and canary pods" in text
+    assert (
+        "serving/fraud-detector: HorizontalPodAutoscaler on cpu over stable and canary pods; abort within 420 s" in text
+    )
+
+    hpa = next(r for r in prod_plan["resources"] if r["name"] == "fraud-detector-hpa")["inputs"]["spec"]
+    analysis = next(r for r in prod_plan["resources"] if r["name"] == "fraud-detector-analysis")["inputs"]["spec"]
+    slower = {"metrics": [{**m, "failureLimit": 5} for m in analysis["metrics"]]}  # 5m + 5 x 1m = 600 s
+    flagged = delivery.canary_autoscaling("serving/fraud-detector", "HorizontalPodAutoscaler", hpa, slower)
+    assert (flagged["abortSeconds"], flagged["guarded"]) == (600, False)
+    unset = delivery.canary_autoscaling("x/y", "HorizontalPodAutoscaler", {**hpa, "behavior": {}}, analysis)
+    assert (unset["scaleDownWindowSeconds"], unset["guarded"]) == (300, False)  # Kubernetes' default window
+    assert delivery.canary_autoscaling("x/y", None, {}, analysis)["averagedOver"] is None
+
+
+@pytest.mark.parametrize(("duration", "seconds"), [("5m", 300), ("900s", 900), ("1h30m", 5400), ("250ms", 0.25)])
+def test_analysis_durations_read_as_argo_rollouts_writes_them(duration: str, seconds: float) -> None:
+    assert delivery.duration_seconds(duration) == seconds
+
+
+@pytest.mark.parametrize("duration", ["", "5", "5 m", "m5", "5d"])
+def test_a_duration_argo_rollouts_would_not_read_is_refused(duration: str) -> None:
+    with pytest.raises(ValueError, match="not a duration"):
+        delivery.duration_seconds(duration)

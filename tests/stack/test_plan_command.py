@@ -64,6 +64,7 @@ def test_prod_plan_json_matches_the_contract(tmp_path: Path) -> None:
         "cost",
         "deploy",
         "publish",
+        "canaries",
         "unexpanded",
         "helm",
         "releases",
@@ -75,6 +76,7 @@ def test_prod_plan_json_matches_the_contract(tmp_path: Path) -> None:
     ]
     assert plan["publish"][0]["registry"] == "http://mlflow.mlflow.svc:5000"
     assert plan["publish"][1]["model"].endswith("/models/llama-3.1-8b-instruct/v1/")
+    assert [c["endpoint"] for c in plan["canaries"]] == ["serving/fraud-detector", "serving/llm-chat"]
     assert "Models to publish" in mlops("plan", "--stack", "prod", "--out", str(tmp_path / "text")).stdout
     assert (plan["schemaVersion"], plan["project"], plan["stack"]) == (1, "mlops-platform", "prod")
     assert (plan["preview"], plan["notRun"]) == (False, [])  # every value is known after an update
