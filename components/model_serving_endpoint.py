@@ -22,6 +22,7 @@ import pulumi_kubernetes as k8s
 
 from components import catalog, delivery, pins, timings
 from components.alerting import EndpointAlerts
+from components.autoscaling import METRIC_TYPES, autoscaling_metric_problems, keda_trigger
 from components.catalog import POOL_LABEL, Taint
 from components.errors import argument_type_problems, well_typed
 from components.gpu_node_pool import GpuNodePool
@@ -42,7 +43,6 @@ from components.runtimes import (
     VLLM,
     Port,
     Probe,
-    autoscaling_metric_problems,
     runtime_spec,
 )
 
@@ -242,10 +242,18 @@ class ModelServingEndpointArgs(TypedDict):
     startup_seconds: NotRequired[int]
     """Time allowed for the model to load before liveness applies (default 1800)."""
     autoscaling_metric: NotRequired[str]
-    """Scale on this Prometheus metric of the endpoint (e.g. ``vllm:num_requests_waiting``) through
-    a KEDA ScaledObject instead of a CPU HPA; KEDA queries the monitoring namespace's Prometheus."""
+    """Scale on this signal of the endpoint's own series through a KEDA ScaledObject instead of a
+    CPU HPA (:mod:`components.autoscaling`): a gauge (``vllm:num_requests_waiting``), a counter's
+    rate (``rate(http_requests_total[2m])``) or a latency quantile
+    (``histogram_quantile(0.95, rate(vllm:e2e_request_latency_seconds_bucket[2m]))``); a metric of the
+    wrong type for its shape is refused. KEDA queries the monitoring namespace's Prometheus."""
     autoscaling_target: NotRequired[str]
-    """Target average value of ``autoscaling_metric`` per pod (default ``"10"``)."""
+    """Target of ``autoscaling_metric``: per replica for a gauge or rate, for the endpoint as a
+    whole for a quantile (default ``"10"``)."""
+    metric_types: NotRequired[Mapping[str, str]]
+    """custom only: the Prometheus type (``counter``, ``gauge``, ``histogram``, ``summary``) of
+    metrics the image exports, by exposed name (``{"queue_depth": "gauge"}``); the canary's
+    ``requests_metric`` (a counter) and ``latency_histogram`` are declared already."""
     prometheus_url: NotRequired[str]
     """Prometheus KEDA queries (default: kube-prometheus-stack's in ``monitoring_namespace``)."""
     zone_spread: NotRequired[bool]
@@ -293,11 +301,12 @@ def validate_endpoint(given: ModelServingEndpointArgs) -> list[str]:
     elif isinstance(image, str):
         problems += pinned_image_problems(image)
     metric = args.get("autoscaling_metric")
-    if metric is not None:
-        wrong = metric_name_problems(metric)
-        if not wrong and args["runtime"] in RUNTIMES:
-            wrong = autoscaling_metric_problems(args["runtime"], metric)
-        problems += [f"autoscaling_metric {metric!r} {p}" for p in wrong]
+    if metric is not None and args["runtime"] in RUNTIMES:
+        problems += [
+            f"autoscaling_metric: {p}"
+            for p in autoscaling_metric_problems(args["runtime"], metric, declared_metric_types(args))
+        ]
+    problems += metric_types_problems(args)
     target = args.get("autoscaling_target")
     if target is not None:
         problems += [f"autoscaling_target {target!r} {p}" for p in threshold_problems(target)]
@@ -333,6 +342,32 @@ def validate_endpoint(given: ModelServingEndpointArgs) -> list[str]:
             problems.append("hf_token_secret needs model_id (a model downloaded from Hugging Face)")
         if not re.match(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$", secret):
             problems.append(f"hf_token_secret must be a Kubernetes Secret name (got {secret!r})")
+    return problems
+
+
+def declared_metric_types(args: ModelServingEndpointArgs) -> dict[str, str]:
+    """A custom image's metric types: the canary's request counter and latency histogram (their
+    defaults, which its alerts read too) and what ``metric_types`` declares."""
+    analysis = args.get("canary_analysis", {})
+    return {
+        analysis.get("requests_metric", "http_requests_total"): "counter",
+        analysis.get("latency_histogram", "http_request_duration_seconds"): "histogram",
+        **args.get("metric_types", {}),
+    }
+
+
+def metric_types_problems(args: ModelServingEndpointArgs) -> list[str]:
+    """``metric_types``: custom only, metric names mapped to a Prometheus type."""
+    declared = args.get("metric_types")
+    if declared is None:
+        return []
+    if args["runtime"] != "custom":
+        return [f"metric_types is for the custom runtime only ({args['runtime']}'s come from its catalogue)"]
+    problems: list[str] = []
+    for name, kind in declared.items():
+        problems += [f"metric_types {name!r} {p}" for p in metric_name_problems(name)]
+        if kind not in METRIC_TYPES:
+            problems.append(f"metric_types {name!r} must be one of {', '.join(METRIC_TYPES)} (got {kind!r})")
     return problems
 
 
@@ -750,12 +785,12 @@ def prometheus_url(monitoring_namespace: str) -> str:
 
 
 def scaled_object_spec(name: str, namespace: str, args: ModelServingEndpointArgs) -> dict[str, Any]:
-    """KEDA ScaledObject: the endpoint's metric summed over its pods, per replica, from Prometheus.
+    """KEDA ScaledObject: the endpoint's signal from Prometheus (:func:`components.autoscaling.keda_trigger`).
 
     KEDA creates and owns the HPA (``keda-hpa-<name>``) and serves the value through the
     external metrics API it registers.
     """
-    metric = args.get("autoscaling_metric", "")
+    query, metric_type = keda_trigger(args.get("autoscaling_metric", ""), f'namespace="{namespace}",service="{name}"')
     url = args.get("prometheus_url", prometheus_url(args.get("monitoring_namespace", "monitoring")))
     return {
         "scaleTargetRef": scale_target(name, args),
@@ -767,10 +802,10 @@ def scaled_object_spec(name: str, namespace: str, args: ModelServingEndpointArgs
         "triggers": [
             {
                 "type": "prometheus",
-                "metricType": "AverageValue",
+                "metricType": metric_type,
                 "metadata": {
                     "serverAddress": url,
-                    "query": f'sum({metric}{{namespace="{namespace}",service="{name}"}})',
+                    "query": query,
                     "threshold": args.get("autoscaling_target", "10"),
                 },
             }

@@ -2,10 +2,11 @@
 the environment it needs, its fixed flags, the metrics it exports (with their Prometheus type) and
 the SLO signals those metrics support.
 
-The pod spec (:mod:`components.model_serving_endpoint`), the alert rules
-(:mod:`components.alerting`) and the KEDA trigger check read it, so a runtime's facts live here
-once; a canary analysis belongs on the same :attr:`RuntimeSpec.slo_signals`. The names and flags
-were read from the pinned releases
+The pod spec (:mod:`components.model_serving_endpoint`) and the alert rules
+(:mod:`components.alerting`) read it, so a runtime's facts live here once (every metric a runtime
+exports, with its type, is in :mod:`components.autoscaling`'s catalogue); a canary analysis
+belongs on the same :attr:`RuntimeSpec.slo_signals`. The names and flags were read from the
+pinned releases
 (:data:`components.pins.IMAGES`), vendored under ``tests/vendor`` and checked there by
 ``tests/unit/test_runtimes.py``: vLLM 0.33.0 (``vllm/v1/metrics/loggers.py``,
 ``vllm/entrypoints/common/cli_args.py``) and Triton v2.71.0 (``src/command_line_parser.cc``,
@@ -243,18 +244,3 @@ def runtime_spec(
             env={"HOME": "/tmp", "USER": RUNTIME_USER, "LOGNAME": RUNTIME_USER},
         )
     raise ValueError(f"runtime must be one of {', '.join(RUNTIMES)} (got {runtime!r})")
-
-
-def autoscaling_metric_problems(runtime: str, metric: str) -> list[str]:
-    """A KEDA trigger sums the metric over the pods and divides by replicas: it must be a gauge
-    the runtime exports (a counter only grows; a histogram has no single value)."""
-    if runtime == "custom":
-        return []
-    spec = runtime_spec(runtime)
-    found = spec.metric(metric)
-    gauges = sorted(m.name for m in spec.metrics if m.type == "gauge")
-    if found is None:
-        return [f"is not a metric the {runtime} runtime exports (gauges: {', '.join(gauges)})"]
-    if found.type != "gauge":
-        return [f"is a {found.type}, not a gauge: scale on one of {', '.join(gauges)}"]
-    return []

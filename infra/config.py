@@ -36,6 +36,7 @@ from pydantic_core import PydanticCustomError
 
 from components import catalog, delivery, pins
 from components.access_entries import access_principal_problems, preview_role_problems
+from components.autoscaling import MetricType, autoscaling_metric_problems, parse_scaling_expression
 from components.aws_tags import node_template_key_problems, rds_identifier_problems, tag_problems
 from components.catalog import NodeOs
 from components.cidrs import BROADEST_PUBLIC_PREFIX, admits_public_addresses, documentation_only, too_broad
@@ -51,7 +52,6 @@ from components.naming import (
     pinned_image_problems,
 )
 from components.promql import label_matchers_problems, metric_name_problems, threshold_problems
-from components.runtimes import autoscaling_metric_problems
 from components.zones import zone_id_problems
 
 CONFIG_KEY = "platform"
@@ -242,6 +242,8 @@ MetricName = Annotated[str, _promql(metric_name_problems)]
 """A bare Prometheus metric name, parsed as PromQL (no labels, functions or operators)."""
 LabelMatchers = Annotated[str, _promql(label_matchers_problems)]
 Threshold = Annotated[str, _promql(threshold_problems)]
+ScalingExpression = Annotated[str, _promql(lambda text: parse_scaling_expression(text)[1])]
+"""What an endpoint autoscales on: a gauge, rate(COUNTER[W]) or histogram_quantile(Q, rate(H_bucket[W]))."""
 
 
 class ClusterConfig(_Model):
@@ -551,13 +553,22 @@ class EndpointConfig(_Model):
         "error ratio and p95 thresholds, and is rolled back on its own when they fail. Default: true in prod, "
         "false in dev (README: Canary delivery).",
     )
-    autoscaling_metric: MetricName | None = Field(
+    autoscaling_metric: ScalingExpression | None = Field(
         default=None,
-        description="Scale on this Prometheus metric of the endpoint (e.g. vllm:num_requests_waiting), "
-        "summed over its pods, through KEDA; default: CPU utilisation.",
+        description="Scale through KEDA on this signal of the endpoint's series: a gauge (vllm:num_requests_waiting), "
+        "a counter's rate (rate(http_requests_total[2m])) or a latency quantile (histogram_quantile(0.95, "
+        "rate(vllm:e2e_request_latency_seconds_bucket[2m]))); the metric's type must fit (README: Autoscaling). "
+        "Default: CPU utilisation.",
     )
     autoscaling_target: Threshold = Field(
-        default="10", description="Target average of autoscalingMetric per pod: a positive number, as a string."
+        default="10",
+        description="Target of autoscalingMetric, per replica (a gauge or a rate) or for the endpoint (a quantile): "
+        "a positive number, as a string.",
+    )
+    metric_types: dict[MetricName, MetricType] = Field(
+        default_factory=dict[str, MetricType],
+        description="custom only: the Prometheus type (counter, gauge, histogram, summary) of metrics the image "
+        "exports, by exposed name; requestsMetric (a counter) and latencyHistogram are declared already.",
     )
     load_balancer: Literal["none", "internal", "internet-facing"] = Field(
         default="none", description="none (ClusterIP), an internal NLB, or an internet-facing NLB."
@@ -1043,8 +1054,19 @@ def _check_endpoints(config: PlatformConfig) -> Iterable[Problem]:
         if endpoint.image is None and endpoint.registry is None and endpoint.runtime is Runtime.CUSTOM:
             yield Problem(f"{base}.image", "runtime custom needs an image or a registry")
         if endpoint.autoscaling_metric is not None:
-            for problem in autoscaling_metric_problems(endpoint.runtime.value, endpoint.autoscaling_metric):
+            declared = {
+                endpoint.requests_metric: "counter",
+                endpoint.latency_histogram: "histogram",
+                **endpoint.metric_types,
+            }
+            for problem in autoscaling_metric_problems(
+                endpoint.runtime.value, endpoint.autoscaling_metric, declared, "autoscalingMetric", "metricTypes"
+            ):
                 yield Problem(f"{base}.autoscalingMetric", problem)
+        if endpoint.metric_types and endpoint.runtime is not Runtime.CUSTOM:
+            yield Problem(
+                f"{base}.metricTypes", f"only for runtime custom ({endpoint.runtime.value}'s come from its catalogue)"
+            )
         if endpoint.autoscaling_metric is not None and endpoint.max_replicas is None:
             yield Problem(f"{base}.autoscalingMetric", "needs maxReplicas (the most replicas it may scale to)")
         if endpoint.registry is not None:

@@ -330,6 +330,8 @@ def endpoint_args(
         args["copier_image"] = registry.image_refs[config.model_copier_registry]
     if endpoint.autoscaling_metric is not None:
         args["autoscaling_metric"] = endpoint.autoscaling_metric
+    if endpoint.metric_types:
+        args["metric_types"] = dict(endpoint.metric_types)
     if endpoint.canaried(config.is_prod):
         args["canary"] = True
         args["canary_analysis"] = {

@@ -321,10 +321,10 @@ def test_network_policy_admits_callers_and_monitoring(run: RunProgram) -> None:
         ({"load_balancer": "internet-facing"}, "needs allow_internet_facing"),
         ({"replicas": 3, "max_replicas": 2}, "replicas must be >= 1 and <= max_replicas"),
         ({"model_id": "x/y"}, "model_id is for the vllm runtime only"),
-        ({"autoscaling_metric": "vllm num waiting", "max_replicas": 3}, "must be a Prometheus metric name"),
+        ({"autoscaling_metric": "vllm num waiting", "max_replicas": 3}, "PromQL cannot parse it"),
         (
             {"autoscaling_metric": 'vllm:num_requests_waiting{x="y"} or vector(99)', "max_replicas": 3},
-            "must be a Prometheus metric name",
+            "PromQL reads it as BinaryExpr",
         ),
         ({"autoscaling_target": "5) or vector(1"}, "autoscaling_target .* must be a positive decimal number"),
         ({"autoscaling_target": "-1"}, "must be a positive decimal number such as 10 or 0.5"),

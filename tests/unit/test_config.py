@@ -688,7 +688,7 @@ def test_made_up_regions_are_refused(region: str) -> None:
         ("requestsMetric", "http_requests_total > 0 or vector(1)", "must be a Prometheus metric name"),
         ("requestsMetric", "http_requests_total\n", "must be a Prometheus metric name"),
         ("latencyHistogram", "bool", "not a PromQL keyword"),
-        ("autoscalingMetric", "vllm:num_requests_waiting) or vector(1", "must be a Prometheus metric name"),
+        ("autoscalingMetric", "vllm:num_requests_waiting) or vector(1", "PromQL cannot parse it"),
         ("autoscalingTarget", "5 or 6", "must be a positive decimal number such as 10 or 0.5"),
         ("autoscalingTarget", "0", "must be a positive decimal number"),
     ],

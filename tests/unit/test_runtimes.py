@@ -159,10 +159,10 @@ def test_gated_models_read_the_token_from_a_secret() -> None:
 def test_keda_metric_must_be_a_gauge_the_runtime_exports() -> None:
     base = {"max_replicas": 3}
     assert validate_endpoint(endpoint("vllm", autoscaling_metric="vllm:num_requests_waiting", **base)) == []
-    [counter] = validate_endpoint(endpoint("vllm", autoscaling_metric="vllm:request_success", **base))
-    assert "is a counter, not a gauge" in counter
+    [counter] = validate_endpoint(endpoint("vllm", autoscaling_metric="vllm:request_success_total", **base))
+    assert "is a counter (it only grows): autoscale on its rate" in counter
     [unknown] = validate_endpoint(endpoint("vllm", autoscaling_metric="vllm:num_requests_queued", **base))
-    assert "not a metric the vllm runtime exports" in unknown
+    assert "is not a metric the vllm runtime exports" in unknown
 
 
 def test_the_tables_flags_and_writable_paths_are_what_the_pods_get() -> None:
