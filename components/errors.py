@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+import inspect
+import sysconfig
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NotRequired, Required, get_args, get_origin
 
 import pulumi
+
+_LIBRARIES = (
+    str(Path(__file__).resolve().parent),
+    str(Path(pulumi.__file__).resolve().parent),
+    str(Path(sysconfig.get_paths()["stdlib"]).resolve()),
+)
+"""Code a program calls into or runs under (runpy, asyncio): a location inside it is never the user's."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +49,41 @@ class ConfigError(pulumi.RunError):
         head = f"invalid configuration ({count} problem{'s' if count != 1 else ''}):"
         lines = [f"{prefix}: {p.path}: {p.message}" for p in self.problems]
         return "\n".join([head, *lines])
+
+
+class ComponentError(ValueError):
+    """A component instance that cannot be declared, and where the program declared it.
+
+    Raised at construction, or inside an ``apply`` once an input (another stack's pool) is
+    known, when the program's own frame is long gone: so the component records its caller's
+    ``FILE:LINE`` (:func:`declared_at`) when it is constructed. ``mlops plan`` prints
+    ``FILE:LINE: Component 'name': problem``; the message alone names the instance.
+    """
+
+    def __init__(self, subject: str, problems: Sequence[str], where: str | None) -> None:
+        self.subject = subject
+        """What failed: ``ModelServingEndpoint 'scorer'``, ``platform stack acme/platform/prod``."""
+        self.problems = list(problems)
+        self.where = where
+        """``path:line`` of the call that declared the instance (None when unknown)."""
+        super().__init__(f"{subject}: " + "; ".join(self.problems))
+
+
+def instance(component: str, name: str) -> str:
+    """How an error names a component instance: ``ModelServingEndpoint 'scorer'``."""
+    return f"{component} {name!r}"
+
+
+def declared_at() -> str | None:
+    """``path:line`` of the innermost caller outside this package and the Pulumi SDK: the line of
+    the user's program (or of their own helper module) that is declaring a component."""
+    frame = inspect.currentframe()
+    while frame is not None:
+        path = str(Path(frame.f_code.co_filename).resolve())
+        if not path.startswith(_LIBRARIES) and not frame.f_code.co_filename.startswith("<"):
+            return f"{path}:{frame.f_lineno}"
+        frame = frame.f_back
+    return None
 
 
 _SCALARS: dict[str, tuple[str, tuple[type, ...]]] = {

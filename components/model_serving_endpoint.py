@@ -13,9 +13,10 @@ Deploy readiness, by construction: the ServiceMonitor and ScaledObject depend on
 a GPU node scaling up from zero, the image pull, the model copy and the startup budget.
 """
 
+import asyncio
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any, NotRequired, TypedDict, cast
+from collections.abc import Awaitable, Mapping, Sequence
+from typing import Any, NotRequired, TypedDict, TypeVar, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -24,7 +25,7 @@ from components import catalog, delivery, pins, timings
 from components.alerting import EndpointAlerts
 from components.autoscaling import METRIC_TYPES, autoscaling_metric_problems, keda_trigger
 from components.catalog import POOL_LABEL, Taint
-from components.errors import argument_type_problems, well_typed
+from components.errors import ComponentError, argument_type_problems, declared_at, instance, well_typed
 from components.gpu_node_pool import GpuNodePool
 from components.iam import irsa_role
 from components.naming import (
@@ -46,6 +47,7 @@ from components.runtimes import (
     runtime_spec,
 )
 
+T = TypeVar("T")
 ROLLOUTS = {
     "surge": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
     "replace": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}},
@@ -502,11 +504,42 @@ def pool_placement_problems(pool: object) -> list[str]:
     return problems
 
 
-def checked_placement(name: str, args: ModelServingEndpointArgs, pool: PoolPlacement) -> PoolPlacement:
-    """``pool`` once its value is known; raises ValueError when the endpoint does not fit it."""
+def checked_placement(
+    name: str, args: ModelServingEndpointArgs, pool: PoolPlacement, where: str | None = None
+) -> PoolPlacement:
+    """``pool`` once its value is known; raises :class:`ComponentError` (declared ``where``) when
+    the endpoint does not fit it."""
     if problems := placement_problems(args, pool):
-        raise ValueError(f"ModelServingEndpoint {name}: " + "; ".join(problems))
+        raise ComponentError(instance("ModelServingEndpoint", name), problems, where)
     return pool
+
+
+def attributed(pool: pulumi.Input[PoolPlacement], name: str, where: str | None) -> pulumi.Input[PoolPlacement]:
+    """``pool``, whose failure to resolve (another stack's contract without that pool) is raised
+    as this endpoint's :class:`ComponentError`: the program line that declared the endpoint, not
+    the apply deep inside the SDK where the contract was read."""
+    if not isinstance(pool, pulumi.Output):
+        return pool
+    output = pool
+    subject = instance("ModelServingEndpoint", name)
+
+    async def attribute(awaitable: Awaitable[T]) -> T:
+        try:
+            return await awaitable
+        except ComponentError as exc:
+            if exc.subject == subject:
+                raise
+            raise ComponentError(subject, [str(exc)], where) from None
+        except ValueError as exc:
+            raise ComponentError(subject, [str(exc)], where) from None
+
+    # A failed apply fails its resources, value, known and secret alike: each one carries the error.
+    return pulumi.Output(
+        asyncio.ensure_future(attribute(output.resources())),
+        asyncio.ensure_future(attribute(cast(Awaitable[PoolPlacement], output.future()))),
+        asyncio.ensure_future(attribute(output.is_known())),
+        asyncio.ensure_future(attribute(output.is_secret())),
+    )
 
 
 def labels_for(name: str, runtime: str) -> dict[str, str]:
@@ -872,9 +905,10 @@ class ModelServingEndpoint(pulumi.ComponentResource):
     """ARN of the IRSA role (reads the model prefix only)."""
 
     def __init__(self, name: str, args: ModelServingEndpointArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        where = declared_at()
         problems = validate_endpoint(args)
         if problems:
-            raise ValueError(f"ModelServingEndpoint {name}: " + "; ".join(problems))
+            raise ComponentError(instance("ModelServingEndpoint", name), problems, where)
         super().__init__("mlops:index:ModelServingEndpoint", name, None, opts)
         namespace = args.get("namespace", "serving")
         runtime = args["runtime"]
@@ -908,10 +942,11 @@ class ModelServingEndpoint(pulumi.ComponentResource):
         def resolved(uri: str) -> ModelServingEndpointArgs:  # the registry's URL known
             return {**args, "registered_model": {**registered, "tracking_uri": uri}} if registered else args
 
-        template = pulumi.Output.all(server_image(args) or "", bucket, copier, args["pool"], tracking).apply(
+        pool = attributed(args["pool"], name, where)
+        template = pulumi.Output.all(server_image(args) or "", bucket, copier, pool, tracking).apply(
             lambda v: {
                 "metadata": {"labels": labels},
-                "spec": pod_spec(name, resolved(v[4]), v[0], v[1], v[2], checked_placement(name, args, v[3])),
+                "spec": pod_spec(name, resolved(v[4]), v[0], v[1], v[2], checked_placement(name, args, v[3], where)),
             }
         )
         published = args.get("published", True)

@@ -28,6 +28,7 @@ from components.artifact_bucket import ArtifactBucket
 from components.catalog import POOL_LABEL, Taint
 from components.cluster import Cluster, WorkloadWiring
 from components.container_registry import ContainerRegistry
+from components.errors import ComponentError, declared_at
 from components.gpu_node_pool import GpuNodePool
 from components.model_registry import READER_SECRET, ModelRegistry
 from components.model_serving_endpoint import PoolPlacement, RegisteredModel, registered_model
@@ -320,11 +321,13 @@ class PlatformStack:
         return cast(PlatformContract, value)
 
     def _get(self, read: Callable[[PlatformContract], T]) -> pulumi.Output[T]:
+        where = declared_at()  # the program's line asking for it: the apply runs long after
+
         def apply(contract: PlatformContract) -> T:
             try:
                 return read(contract)
             except ValueError as exc:
-                raise ValueError(f"platform stack {self.stack_name}: {exc}") from None
+                raise ComponentError(f"platform stack {self.stack_name}", [str(exc)], where) from None
 
         return self.contract.apply(apply)
 

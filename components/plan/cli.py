@@ -21,6 +21,7 @@ import signal
 import sys
 import tempfile
 import time
+import traceback
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,7 +30,7 @@ from typing import Any, NoReturn, cast
 from pulumi_policy import StackValidationPolicy
 
 from components import cost, pins, promote
-from components.errors import ConfigError
+from components.errors import ComponentError, ConfigError
 from components.plan import deploy, diff, document, helm_render, redact
 from components.plan.inputs import read_json
 from components.plan.mocks import ANY_STACK, UnknownStackError
@@ -303,7 +304,7 @@ def plan_command(
     except UnknownStackError as exc:
         raise PlanError(f"{program}: {exc}") from None
     except Exception as exc:
-        raise PlanError(f"{program}: the program failed: {type(exc).__name__}: {root_cause(exc)}") from None
+        raise PlanError(program_error(program, exc)) from None
     except SystemExit as exc:  # the program's own sys.exit(): its status is not ours to return
         raise PlanError(f"{program}: the program exited (status {exc.code}) before it was planned") from None
     try:
@@ -468,6 +469,49 @@ def _options_problem(options: dict[str, Any], where: str) -> str | None:
 def _shown(value: Any) -> str:
     text = json.dumps(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def program_error(program: Path, exc: Exception) -> str:
+    """The one line a failed program gets, at the ``FILE:LINE`` of the user's code that caused it:
+    where a component instance was declared (:class:`~components.errors.ComponentError`, also when
+    it failed inside an apply), else the innermost frame of the program's own files, else the
+    program directory."""
+    failed = _component_error(exc)
+    if failed is not None:
+        return f"{_location(failed.where) or _program_frame(exc, program) or program}: {failed}"
+    where = _program_frame(exc, program) or program
+    return f"{where}: the program failed: {type(exc).__name__}: {root_cause(exc)}"
+
+
+def _component_error(exc: BaseException) -> ComponentError | None:
+    """The component's own error, under the SDK's "While processing resource ..." wrappers
+    (each raised ``from`` the one it wraps)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ComponentError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _location(where: str | None) -> str | None:
+    if where is None:
+        return None
+    path, _, line = where.rpartition(":")
+    return f"{_relative(Path(path))}:{line}"
+
+
+def _program_frame(exc: BaseException, program: Path) -> str | None:
+    """``FILE:LINE`` of the innermost traceback frame in a file under the program's directory."""
+    root = program.resolve()
+    found: str | None = None
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        path = Path(frame.f_code.co_filename).resolve()
+        if path.is_relative_to(root):
+            found = f"{_relative(path)}:{line}"
+    return found
 
 
 def root_cause(exc: Exception) -> str:

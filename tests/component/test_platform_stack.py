@@ -169,7 +169,7 @@ def test_an_endpoint_asking_more_than_the_platform_pool_has_fails(run: RunProgra
     outputs = prod_outputs()
     pool = sorted(outputs["platform"]["pools"])[0]
     per_node = outputs["platform"]["pools"][pool]["acceleratorsPerNode"]
-    with pytest.raises(Exception, match=rf"ModelServingEndpoint scorer: gpus must be 1\.\.{per_node} "):
+    with pytest.raises(Exception, match=rf"ModelServingEndpoint 'scorer': gpus must be 1\.\.{per_node} "):
         run(app_program(pool, gpus=per_node + 1), stack="dev", stack_outputs={PLATFORM: outputs})
 
 
