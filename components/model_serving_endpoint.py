@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, NotRequired, TypedDict, TypeVar, cast
 
 import pulumi
+import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components import catalog, delivery, pins, timings
@@ -32,6 +33,7 @@ from components.naming import (
     INTERNET_FACING_ANNOTATION,
     MODEL_PUBLISHED_ANNOTATION,
     MODEL_URI_ANNOTATION,
+    aws_region_problems,
     key_prefix_problems,
     pinned_image_problems,
 )
@@ -48,6 +50,7 @@ from components.runtimes import (
 )
 
 T = TypeVar("T")
+A = TypeVar("A")
 ROLLOUTS = {
     "surge": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
     "replace": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}},
@@ -270,8 +273,10 @@ class ModelServingEndpointArgs(TypedDict):
     """Namespaces whose pods may call the endpoint (its own is always allowed)."""
     monitoring_namespace: NotRequired[str]
     """Namespace of Prometheus, admitted to the metrics port (default ``monitoring``)."""
-    region: NotRequired[str]
-    """AWS region of the bucket (default us-east-1)."""
+    region: NotRequired[pulumi.Input[str]]
+    """AWS region the pods call (the model copy's S3 and STS): ``PlatformStack.for_workloads()``
+    gives the platform's (an Output); without it, the region of the AWS provider in ``opts`` (or
+    of the default provider, ``aws:region``). No region anywhere is an error."""
     copier_image: NotRequired[pulumi.Input[str]]
     """Image with the AWS CLI that copies the model from S3 (default :data:`AWS_CLI_IMAGE`)."""
     canary: NotRequired[bool]
@@ -314,7 +319,7 @@ def validate_endpoint(given: ModelServingEndpointArgs) -> list[str]:
         problems += [f"autoscaling_target {target!r} {p}" for p in threshold_problems(target)]
     if metric is not None and "max_replicas" not in args:
         problems.append("autoscaling_metric needs max_replicas")
-    problems += model_source_problems(args)
+    problems += model_source_problems(args) + region_problems(args)
     pool = args["pool"]
     if isinstance(pool, dict):  # an Output (another stack's pool) is checked once known
         problems += placement_problems(args, pool)
@@ -371,6 +376,13 @@ def metric_types_problems(args: ModelServingEndpointArgs) -> list[str]:
         if kind not in METRIC_TYPES:
             problems.append(f"metric_types {name!r} must be one of {', '.join(METRIC_TYPES)} (got {kind!r})")
     return problems
+
+
+def region_problems(args: ModelServingEndpointArgs) -> list[str]:
+    """A region given as a string must be an AWS region; an Output (the platform's) is checked
+    once known (:func:`checked_region`)."""
+    region = args.get("region")
+    return [f"region {region!r} {p}" for p in aws_region_problems(region)] if isinstance(region, str) else []
 
 
 def canary_problems(args: ModelServingEndpointArgs) -> list[str]:
@@ -514,16 +526,31 @@ def checked_placement(
     return pool
 
 
-def attributed(pool: pulumi.Input[PoolPlacement], name: str, where: str | None) -> pulumi.Input[PoolPlacement]:
-    """``pool``, whose failure to resolve (another stack's contract without that pool) is raised
+NO_REGION = (
+    "region is unknown: spread PlatformStack.for_workloads() (the platform's), pass region, or give the "
+    "AWS provider in opts a region (aws:region for the default provider)"
+)
+
+
+def checked_region(name: str, region: str, where: str | None) -> str:
+    """``region`` once known; raises :class:`ComponentError` when it is missing or no AWS region."""
+    if not region:
+        raise ComponentError(instance("ModelServingEndpoint", name), [NO_REGION], where)
+    if problems := aws_region_problems(region):
+        raise ComponentError(instance("ModelServingEndpoint", name), [f"region {region!r} {problems[0]}"], where)
+    return region
+
+
+def attributed(value: pulumi.Input[T], name: str, where: str | None) -> pulumi.Input[T]:
+    """``value``, whose failure to resolve (another stack's contract without that pool) is raised
     as this endpoint's :class:`ComponentError`: the program line that declared the endpoint, not
     the apply deep inside the SDK where the contract was read."""
-    if not isinstance(pool, pulumi.Output):
-        return pool
-    output = pool
+    if not isinstance(value, pulumi.Output):
+        return value
+    output = cast(pulumi.Output[T], value)
     subject = instance("ModelServingEndpoint", name)
 
-    async def attribute(awaitable: Awaitable[T]) -> T:
+    async def attribute(awaitable: Awaitable[A]) -> A:
         try:
             return await awaitable
         except ComponentError as exc:
@@ -536,7 +563,7 @@ def attributed(pool: pulumi.Input[PoolPlacement], name: str, where: str | None) 
     # A failed apply fails its resources, value, known and secret alike: each one carries the error.
     return pulumi.Output(
         asyncio.ensure_future(attribute(output.resources())),
-        asyncio.ensure_future(attribute(cast(Awaitable[PoolPlacement], output.future()))),
+        asyncio.ensure_future(attribute(cast(Awaitable[T], output.future()))),
         asyncio.ensure_future(attribute(output.is_known())),
         asyncio.ensure_future(attribute(output.is_secret())),
     )
@@ -609,7 +636,10 @@ def pod_spec(
     gpus = args.get("gpus", 1)
     cpu, memory = args.get("cpu", "2"), args.get("memory", "8Gi")
     resources = {"cpu": cpu, "memory": memory, pool["device_resource"]: str(gpus)}
-    env = {"AWS_DEFAULT_REGION": args.get("region", "us-east-1"), **spec.env}
+    region = args.get("region")
+    if not isinstance(region, str):
+        raise ValueError(f"pod_spec of {name}: the region must be resolved (got {region!r})")
+    env = {"AWS_DEFAULT_REGION": region, **spec.env}
     container_args = server_args(name, args, bucket)
     startup_periods = max(1, args.get("startup_seconds", 1800) // 10)
     http = spec.ports[0].name
@@ -939,14 +969,18 @@ class ModelServingEndpoint(pulumi.ComponentResource):
         bucket = args.get("bucket_name", "")
         tracking = registered["tracking_uri"] if registered else ""
 
-        def resolved(uri: str) -> ModelServingEndpointArgs:  # the registry's URL known
-            return {**args, "registered_model": {**registered, "tracking_uri": uri}} if registered else args
+        def resolved(uri: str, region: str) -> ModelServingEndpointArgs:  # the registry's URL and the region known
+            model: dict[str, Any] = {"registered_model": {**registered, "tracking_uri": uri}} if registered else {}
+            return cast(ModelServingEndpointArgs, {**args, **model, "region": checked_region(name, region, where)})
 
         pool = attributed(args["pool"], name, where)
-        template = pulumi.Output.all(server_image(args) or "", bucket, copier, pool, tracking).apply(
+        region = attributed(self._region(args, name, where), name, where)
+        template = pulumi.Output.all(server_image(args) or "", bucket, copier, pool, tracking, region).apply(
             lambda v: {
                 "metadata": {"labels": labels},
-                "spec": pod_spec(name, resolved(v[4]), v[0], v[1], v[2], checked_placement(name, args, v[3], where)),
+                "spec": pod_spec(
+                    name, resolved(v[4], v[5]), v[0], v[1], v[2], checked_placement(name, args, v[3], where)
+                ),
             }
         )
         published = args.get("published", True)
@@ -1032,6 +1066,19 @@ class ModelServingEndpoint(pulumi.ComponentResource):
         self.service_name = name
         self.role_arn = role.arn
         self.register_outputs({"roleArn": self.role_arn, "serviceName": name})
+
+    def _region(self, args: ModelServingEndpointArgs, name: str, where: str | None) -> pulumi.Input[str]:
+        """The region given (the platform's, through ``PlatformStack.for_workloads()``), else the
+        AWS provider's: an explicit provider's ``region``, or the default provider's ``aws:region``."""
+        if "region" in args:
+            return args["region"]
+        provider = self.get_provider("aws:iam/role:Role")
+        if isinstance(provider, aws.Provider):
+            return provider.region.apply(lambda r: r or "")
+        region = pulumi.Config("aws").get("region")
+        if region is None:
+            raise ComponentError(instance("ModelServingEndpoint", name), [NO_REGION], where)
+        return region
 
     def _rollout(
         self,

@@ -261,6 +261,14 @@ def _entry(table: str, contract: PlatformContract, name: str) -> str:
     return entries[name]
 
 
+class PlatformWiring(WorkloadWiring):
+    """:class:`~components.cluster.WorkloadWiring` of a platform read through its contract, with
+    the facts an app stack cannot know itself (``ModelServingEndpoint`` takes each)."""
+
+    region: pulumi.Input[str]
+    """The platform's AWS region (its contract's ``region``)."""
+
+
 class _PlatformReference(pulumi.ComponentResource):
     """The contract an app stack read, recorded in its own deployment as a component's input and
     output. The engine sends a policy pack no read resource (a StackReference is one), so this is
@@ -341,13 +349,15 @@ class PlatformStack:
         """The platform's AWS region."""
         return self.contract.apply(lambda c: c["region"])
 
-    def for_workloads(self) -> WorkloadWiring:
+    def for_workloads(self) -> PlatformWiring:
         """What :meth:`Cluster.for_workloads` gives in the platform's own program: the OIDC
-        provider, and no CRD releases to wait on (the platform stack installed them)."""
+        provider, and no CRD releases to wait on (the platform stack installed them); and the
+        platform's region, where the pods run."""
         return {
             "crds": [],
             "oidc_provider_arn": self.contract.apply(lambda c: c["oidcProviderArn"]),
             "oidc_issuer_url": self.contract.apply(lambda c: c["oidcIssuerUrl"]),
+            "region": self.region,
         }
 
     def placement(self, pool: str) -> pulumi.Output[PoolPlacement]:

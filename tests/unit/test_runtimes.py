@@ -38,6 +38,7 @@ def endpoint(runtime: str, **extra: Any) -> ModelServingEndpointArgs:
         "model_policy": "{}",
         "oidc_provider_arn": "arn",
         "oidc_issuer_url": "https://issuer",
+        "region": "us-east-1",
     }
     return {**base, **extra}  # type: ignore[return-value]
 
