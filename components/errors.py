@@ -13,9 +13,9 @@ from typing import NotRequired, Required, get_args, get_origin
 import pulumi
 
 _LIBRARIES = (
-    str(Path(__file__).resolve().parent),
-    str(Path(pulumi.__file__).resolve().parent),
-    str(Path(sysconfig.get_paths()["stdlib"]).resolve()),
+    Path(__file__).resolve().parent,
+    Path(pulumi.__file__).resolve().parent,
+    Path(sysconfig.get_paths()["stdlib"]).resolve(),
 )
 """Code a program calls into or runs under (runpy, asyncio): a location inside it is never the user's."""
 
@@ -79,8 +79,8 @@ def declared_at() -> str | None:
     the user's program (or of their own helper module) that is declaring a component."""
     frame = inspect.currentframe()
     while frame is not None:
-        path = str(Path(frame.f_code.co_filename).resolve())
-        if not path.startswith(_LIBRARIES) and not frame.f_code.co_filename.startswith("<"):
+        path = Path(frame.f_code.co_filename).resolve()
+        if not frame.f_code.co_filename.startswith("<") and not any(path.is_relative_to(d) for d in _LIBRARIES):
             return f"{path}:{frame.f_lineno}"
         frame = frame.f_back
     return None

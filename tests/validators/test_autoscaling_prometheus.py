@@ -26,6 +26,7 @@ import pytest
 from components.model_serving_endpoint import scaled_object_spec
 from tests.unit.test_runtimes import endpoint
 from tests.validators.test_analysis_prometheus import _free_port, _wait_ready  # pyright: ignore[reportPrivateUsage]
+from tests.validators.test_custom_resources import errors
 
 pytestmark = pytest.mark.validators
 
@@ -172,3 +173,22 @@ def test_prods_scaled_object_reads_the_queue_of_its_own_pods(prometheus: str, pr
     assert scaled["inputs"]["metadata"]["name"] == "llm-chat"
     assert prod_trigger["metricType"] == "AverageValue"
     assert keda_value(prometheus, prod_trigger["metadata"]["query"]) == 8.0
+
+
+@pytest.mark.parametrize(
+    ("runtime", "metric"),
+    [
+        ("custom", "rate(http_requests_total[2m])"),
+        ("vllm", "vllm:num_requests_waiting"),
+        ("vllm", "histogram_quantile(0.95, rate(vllm:e2e_request_latency_seconds_bucket[2m]))"),
+    ],
+)
+def test_each_shapes_scaled_object_matches_the_pinned_keda_crd(runtime: str, metric: str) -> None:
+    args = endpoint(runtime, autoscaling_metric=metric, max_replicas=8, image="r.example/s:1")
+    scaled = {
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "ScaledObject",
+        "metadata": {"name": "scorer", "namespace": "fraud"},
+        "spec": scaled_object_spec("scorer", "fraud", args),
+    }
+    assert errors(scaled) == []
