@@ -38,7 +38,13 @@ def test_the_vllm_catalogue_is_every_family_the_pinned_loggers_declare() -> None
     """prometheus_client exposes a counter ``vllm:x`` as ``vllm:x_total``: the catalogue keeps the
     name a query uses; the HTTP families come from the instrumentator vLLM attaches."""
     declared = {name + ("_total" if kind == "counter" else ""): kind for name, kind in vllm_metric_types().items()}
-    http = {"http_requests_total": "counter", "http_request_duration_seconds": "histogram"}
+    http = {
+        "http_requests_total": "counter",
+        "http_request_size_bytes": "summary",
+        "http_response_size_bytes": "summary",
+        "http_request_duration_highr_seconds": "histogram",
+        "http_request_duration_seconds": "histogram",
+    }
     assert CATALOGUE["vllm"]["metrics"] == {**declared, **http}
     assert (
         "Instrumentator("
