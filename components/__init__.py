@@ -4,7 +4,7 @@
 the provider SDK it needs) is imported on first use, so importing the package stays cheap.
 Besides the components and their arguments, the package exports what a team's program needs to
 wire them (:data:`HELPERS`): ``PlatformStack`` and the platform contract, ``placement``,
-``Taint`` and ``PoolPlacement``. ``components.plan`` holds the offline planner behind ``mlops plan``.
+``Taint``, ``PoolPlacement`` and ``LoadBalancing``. ``components.plan`` holds the offline planner behind ``mlops plan``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from components.container_registry import ContainerRegistry, ContainerRegistryArgs
     from components.gpu_node_pool import GpuNodePool, GpuNodePoolArgs, PoolTaint
     from components.karpenter import Karpenter, KarpenterArgs
+    from components.load_balancer_controller import LoadBalancerController, LoadBalancerControllerArgs, LoadBalancing
     from components.model_registry import ModelRegistry, ModelRegistryArgs
     from components.model_serving_endpoint import (
         CanaryAnalysis,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 HELPERS = {
     "Access": "artifact_bucket",
     "CanaryAnalysis": "model_serving_endpoint",
+    "LoadBalancing": "load_balancer_controller",
     "PlatformContract": "platform_stack",
     "PlatformStack": "platform_stack",
     "PoolPlacement": "model_serving_endpoint",
@@ -61,6 +63,8 @@ _MODULES = {
     "GpuNodePoolArgs": "gpu_node_pool",
     "Karpenter": "karpenter",
     "KarpenterArgs": "karpenter",
+    "LoadBalancerController": "load_balancer_controller",
+    "LoadBalancerControllerArgs": "load_balancer_controller",
     "ModelRegistry": "model_registry",
     "ModelRegistryArgs": "model_registry",
     "ModelServingEndpoint": "model_serving_endpoint",
@@ -91,6 +95,9 @@ __all__ = [
     "GpuNodePoolArgs",
     "Karpenter",
     "KarpenterArgs",
+    "LoadBalancerController",
+    "LoadBalancerControllerArgs",
+    "LoadBalancing",
     "ModelRegistry",
     "ModelRegistryArgs",
     "ModelServingEndpoint",

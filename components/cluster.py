@@ -8,7 +8,9 @@ Children (``<name>-<suffix>``): ``cluster-role``, ``secrets-key``, ``control-pla
 ``addon-<addon>``,
 ``system-node-role``, ``system-launch-template``, ``system-nodes``, ``k8s``,
 ``autoscaler-role`` (+ ``-policy``), ``cluster-autoscaler``, ``prometheus-crds``, ``keda`` and,
-with ``karpenter: True``, ``karpenter`` (:class:`~components.karpenter.Karpenter`).
+with ``karpenter: True``, ``karpenter`` (:class:`~components.karpenter.Karpenter`); with
+``load_balancer_controller``, ``load-balancer-controller``
+(:class:`~components.load_balancer_controller.LoadBalancerController`).
 
 The cluster installs the CustomResourceDefinitions in-cluster components need before any of
 them exists: the Prometheus operator's (``ServiceMonitor``, ``PrometheusRule``) as their own
@@ -34,6 +36,12 @@ from components.helm import pinned_release
 from components.iam import document, irsa_role, service_role
 from components.karpenter import Karpenter, KarpenterWiring
 from components.kms import account_key
+from components.load_balancer_controller import (
+    LoadBalancerController,
+    LoadBalancerNetwork,
+    LoadBalancing,
+    vpc_cidr_problems,
+)
 from components.naming import aws_partition, slug
 from components.node_group import DESIRED_SIZE, launch_template, node_role
 
@@ -141,6 +149,9 @@ class ClusterArgs(TypedDict):
     argo_rollouts: NotRequired[bool]
     """Install Argo Rollouts (its CRDs join ``crds``) for endpoints served with ``canary``
     (default False)."""
+    load_balancer_controller: NotRequired[LoadBalancerNetwork]
+    """Install the AWS Load Balancer Controller for this VPC, which endpoints and registries with
+    ``load_balancer`` need (:meth:`Cluster.load_balancing`; default: not installed)."""
 
 
 def validate_cluster(given: ClusterArgs) -> list[str]:
@@ -184,6 +195,9 @@ def validate_cluster(given: ClusterArgs) -> list[str]:
     ]
     if not 1 <= args.get("system_min_size", 2) <= args.get("system_max_size", 4):
         problems.append("system_min_size must be 1..system_max_size")
+    vpc_cidr = args.get("load_balancer_controller", {}).get("vpc_cidr")
+    if isinstance(vpc_cidr, str):
+        problems += [f"load_balancer_controller.vpc_cidr {p}" for p in vpc_cidr_problems(vpc_cidr)]
     return problems
 
 
@@ -354,6 +368,12 @@ class Cluster(pulumi.ComponentResource):
             wiring["karpenter"] = self._karpenter.wiring()
         return wiring
 
+    def load_balancing(self) -> LoadBalancing | None:
+        """What endpoints and registries with a ``load_balancer`` take (their ``load_balancing``):
+        the cluster's AWS Load Balancer Controller, None when it runs none."""
+        controller = self._load_balancer_controller
+        return controller.load_balancing() if controller is not None else None
+
     def for_workloads(self) -> WorkloadWiring:
         """The arguments in-cluster components share: CRDs to wait on and the OIDC provider for
         IRSA. ``ModelServingEndpoint("chat", {**cluster.for_workloads(), ...}, opts)``."""
@@ -521,6 +541,7 @@ class Cluster(pulumi.ComponentResource):
                 )
             )
             charts.append("argo-rollouts")
+        self._load_balancer_controller = self._lb_controller(name, args, system_nodes)
         self.crd_groups = sorted({group for chart in charts for group in pins.CRD_GROUPS[chart]})
         self.metrics_apis = ["external.metrics.k8s.io", "metrics.k8s.io"]
         self.register_outputs(
@@ -529,6 +550,27 @@ class Cluster(pulumi.ComponentResource):
                 "oidcProviderArn": self.oidc_provider_arn,
                 "kubeconfig": self.kubeconfig,
             }
+        )
+
+    def _lb_controller(
+        self, name: str, args: ClusterArgs, system_nodes: aws.eks.NodeGroup
+    ) -> LoadBalancerController | None:
+        """The AWS Load Balancer Controller, when asked for, on the system nodes."""
+        if "load_balancer_controller" not in args:
+            return None
+        network = args["load_balancer_controller"]
+        return LoadBalancerController(
+            f"{name}-load-balancer-controller",
+            {
+                "cluster_name": self.cluster.name,
+                "region": args["region"],
+                "vpc_id": network["vpc_id"],
+                "vpc_cidr": network["vpc_cidr"],
+                "oidc_provider_arn": self.oidc_provider_arn,
+                "oidc_issuer_url": self.oidc_issuer_url,
+                "replicas": min(2, args.get("system_min_size", 2)),
+            },
+            pulumi.ResourceOptions(parent=self, providers={"kubernetes": self.provider}, depends_on=[system_nodes]),
         )
 
     def _access_entry(self, resource_name: str, role_arn: str, policy_arn: str) -> list[pulumi.Resource]:

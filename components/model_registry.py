@@ -34,6 +34,7 @@ from components.errors import argument_type_problems, well_typed
 from components.iam import document, irsa_role
 from components.isolation import registry_policy_specs
 from components.kms import account_key
+from components.load_balancer_controller import LoadBalancing, load_balancer_ingress, load_balancing_problems
 from components.model_serving_endpoint import Port, RegisteredModel, registered_model, selector_for, service_spec
 from components.naming import mlflow_password_problems, pinned_image_problems
 from components.pods import hardened, pod_security_context, zone_spread
@@ -194,6 +195,9 @@ class ModelRegistryArgs(TypedDict):
     """Namespace of Prometheus, the only one admitted to the metrics port (default ``monitoring``)."""
     load_balancer: NotRequired[str]
     """``none`` (default: ClusterIP) or ``internal`` (an internal NLB)."""
+    load_balancing: NotRequired[LoadBalancing]
+    """The cluster's AWS Load Balancer Controller, which ``load_balancer: internal`` needs
+    (``cluster.load_balancing()``)."""
     instance_class: NotRequired[str]
     """RDS instance class (default ``db.t4g.small``)."""
     storage_gib: NotRequired[int]
@@ -233,6 +237,7 @@ def validate_registry(given: ModelRegistryArgs) -> list[str]:
         problems.append(f"storage_gib must be >= 20 and <= max_storage_gib (got {storage}, {ceiling})")
     if args.get("load_balancer", "none") not in ("none", "internal"):
         problems.append(f"load_balancer must be none or internal (got {args.get('load_balancer')!r})")
+    problems += load_balancing_problems(args.get("load_balancer", "none"), args.get("load_balancing"))
     if not args["artifact_prefix"].endswith("/") or args["artifact_prefix"].startswith("/"):
         problems.append(f"artifact_prefix must end with / and not start with one (got {args['artifact_prefix']!r})")
     if args.get("replicas", 1) < 1:
@@ -401,9 +406,14 @@ def metrics_container(image: str) -> dict[str, Any]:
     }
 
 
-def network_policy_spec(name: str, allowed: Sequence[str], namespace: str, monitoring: str) -> dict[str, Any]:
+def network_policy_spec(
+    name: str, allowed: Sequence[str], namespace: str, monitoring: str, load_balancer_cidr: str | None = None
+) -> dict[str, Any]:
     """Ingress on the server port from the allowed namespaces and its own; on the metrics port
-    from the monitoring namespace only (that port has no authentication)."""
+    from the monitoring namespace only (that port has no authentication); behind a load balancer, on the
+    server port from its addresses in ``load_balancer_cidr`` too."""
+    server = [{"port": "http", "protocol": "TCP"}]
+    balanced = [load_balancer_ingress(load_balancer_cidr, server)] if load_balancer_cidr else []
 
     def namespaces(names: Sequence[str]) -> list[dict[str, Any]]:
         return [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": ns}}} for ns in names]
@@ -412,8 +422,9 @@ def network_policy_spec(name: str, allowed: Sequence[str], namespace: str, monit
         "podSelector": {"matchLabels": selector_for(name)},
         "policyTypes": ["Ingress"],
         "ingress": [
-            {"from": namespaces(sorted({namespace, *allowed})), "ports": [{"port": "http", "protocol": "TCP"}]},
+            {"from": namespaces(sorted({namespace, *allowed})), "ports": server},
             {"from": namespaces([monitoring]), "ports": [{"port": "metrics", "protocol": "TCP"}]},
+            *balanced,
         ],
     }
 
@@ -469,7 +480,6 @@ class ModelRegistry(pulumi.ComponentResource):
         super().__init__("mlops:index:ModelRegistry", name, None, opts)
         protect = args.get("protect", True)
         namespace = args.get("namespace", "mlflow")
-        monitoring = args.get("monitoring_namespace", "monitoring")
         allowed = sorted(set(args.get("allowed_namespaces", [])))
         child = pulumi.ResourceOptions(parent=self)
         self.namespace = namespace
@@ -596,19 +606,7 @@ class ModelRegistry(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[account, admin, readers, flask, start, db]),
         )
-        annotations, service = service_spec(name, (Port("http", PORT),), args.get("load_balancer", "none"))
-        k8s.core.v1.Service(
-            f"{name}-service",
-            metadata=cast(Any, {**meta, "name": "mlflow", "annotations": annotations}),
-            spec=cast(Any, service),
-            opts=in_ns,
-        )
-        k8s.networking.v1.NetworkPolicy(
-            f"{name}-network-policy",
-            metadata=metadata("mlflow"),
-            spec=cast(Any, network_policy_spec(name, allowed, namespace, monitoring)),
-            opts=in_ns,
-        )
+        self._server_service(name, args, meta, ns)
         if replicas >= 2:
             k8s.policy.v1.PodDisruptionBudget(
                 f"{name}-pdb",
@@ -618,6 +616,31 @@ class ModelRegistry(pulumi.ComponentResource):
             )
         self._monitoring(name, namespace, labels, ns, args["crds"])
         self.register_outputs({"trackingUri": self.tracking_uri, "roleArn": self.role_arn, "dbEndpoint": db.address})
+
+    def _server_service(self, name: str, args: ModelRegistryArgs, meta: dict[str, Any], ns: pulumi.Resource) -> None:
+        """The server's Service (an internal NLB when asked for) and the NetworkPolicy admitting its callers."""
+        namespace, allowed = args.get("namespace", "mlflow"), self.allowed_namespaces
+        monitoring = args.get("monitoring_namespace", "monitoring")
+        in_ns = pulumi.ResourceOptions(parent=self, depends_on=[ns])
+        balancer = args.get("load_balancer", "none")
+        balancing = args.get("load_balancing") if balancer != "none" else None
+        annotations, service = service_spec(name, (Port("http", PORT),), balancer)
+        k8s.core.v1.Service(
+            f"{name}-service",
+            metadata=cast(Any, {**meta, "name": "mlflow", "annotations": annotations}),
+            spec=cast(Any, service),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[ns, *balancing["releases"]] if balancing else [ns]),
+        )
+        spec = (
+            pulumi.Output.from_input(balancing["vpc_cidr"]).apply(
+                lambda cidr: network_policy_spec(name, allowed, namespace, monitoring, cidr)
+            )
+            if balancing
+            else network_policy_spec(name, allowed, namespace, monitoring)
+        )
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-network-policy", metadata=cast(Any, {**meta, "name": "mlflow"}), spec=cast(Any, spec), opts=in_ns
+        )
 
     def _monitoring(
         self,

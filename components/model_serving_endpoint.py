@@ -29,6 +29,13 @@ from components.catalog import POOL_LABEL, Taint
 from components.errors import ComponentError, argument_type_problems, declared_at, instance, well_typed
 from components.gpu_node_pool import GpuNodePool
 from components.iam import irsa_role
+from components.load_balancer_controller import (
+    NO_CLIENT_IP,
+    TARGET_GROUP_ATTRIBUTES_ANNOTATION,
+    LoadBalancing,
+    load_balancer_ingress,
+    load_balancing_problems,
+)
 from components.naming import (
     INTERNET_FACING_ANNOTATION,
     MODEL_PUBLISHED_ANNOTATION,
@@ -269,6 +276,9 @@ class ModelServingEndpointArgs(TypedDict):
     """``none`` (default: ClusterIP), ``internal`` NLB or ``internet-facing`` NLB."""
     allow_internet_facing: NotRequired[bool]
     """Must be True for ``load_balancer: internet-facing``."""
+    load_balancing: NotRequired[LoadBalancing]
+    """The cluster's AWS Load Balancer Controller, which a ``load_balancer`` needs:
+    ``cluster.load_balancing()`` or ``PlatformStack.load_balancing()``."""
     allowed_namespaces: NotRequired[Sequence[str]]
     """Namespaces whose pods may call the endpoint (its own is always allowed)."""
     monitoring_namespace: NotRequired[str]
@@ -333,11 +343,7 @@ def validate_endpoint(given: ModelServingEndpointArgs) -> list[str]:
         problems.append(f"replicas must be >= 1 and <= max_replicas (got {replicas}, {args.get('max_replicas')})")
     if args.get("rollout", "surge") not in ROLLOUTS:
         problems.append(f"rollout must be one of {', '.join(ROLLOUTS)} (got {args.get('rollout')!r})")
-    balancer = args.get("load_balancer", "none")
-    if balancer not in ("none", "internal", "internet-facing"):
-        problems.append(f"load_balancer must be none, internal or internet-facing (got {balancer!r})")
-    if balancer == "internet-facing" and not args.get("allow_internet_facing", False):
-        problems.append("an internet-facing load balancer needs allow_internet_facing: True")
+    problems += balancer_problems(args)
     problems += canary_problems(args)
     if "model_id" in args and args["runtime"] != "vllm":
         problems.append("model_id is for the vllm runtime only")
@@ -383,6 +389,17 @@ def region_problems(args: ModelServingEndpointArgs) -> list[str]:
     once known (:func:`checked_region`)."""
     region = args.get("region")
     return [f"region {region!r} {p}" for p in aws_region_problems(region)] if isinstance(region, str) else []
+
+
+def balancer_problems(args: ModelServingEndpointArgs) -> list[str]:
+    """A load balancer of a known scheme, internet-facing only when allowed, and its controller."""
+    balancer = args.get("load_balancer", "none")
+    problems: list[str] = []
+    if balancer not in ("none", "internal", "internet-facing"):
+        problems.append(f"load_balancer must be none, internal or internet-facing (got {balancer!r})")
+    if balancer == "internet-facing" and not args.get("allow_internet_facing", False):
+        problems.append("an internet-facing load balancer needs allow_internet_facing: True")
+    return problems + load_balancing_problems(balancer, args.get("load_balancing"))
 
 
 def canary_problems(args: ModelServingEndpointArgs) -> list[str]:
@@ -768,6 +785,7 @@ def service_spec(name: str, runtime_ports: Sequence[Port], load_balancer: str) -
             "service.beta.kubernetes.io/aws-load-balancer-type": "external",
             "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
             "service.beta.kubernetes.io/aws-load-balancer-scheme": load_balancer,
+            TARGET_GROUP_ATTRIBUTES_ANNOTATION: NO_CLIENT_IP,
         }
         if load_balancer == "internet-facing":  # only with allow_internet_facing: say so to the policy pack
             annotations[INTERNET_FACING_ANNOTATION] = "allowed"
@@ -782,10 +800,13 @@ def network_policy_spec(
     allowed: Sequence[str],
     namespace: str,
     monitoring: str,
+    load_balancer_cidr: str | None = None,
 ) -> dict[str, Any]:
-    """Ingress only from the allowed namespaces (serving ports) and monitoring (metrics port)."""
+    """Ingress only from the allowed namespaces (serving ports) and monitoring (metrics port); behind a
+    load balancer, from its addresses in ``load_balancer_cidr`` too (serving ports only)."""
     serving = [{"port": p.name, "protocol": "TCP"} for p in ports if p.name != "metrics"]
     callers = sorted({namespace, *allowed})
+    balanced = [load_balancer_ingress(load_balancer_cidr, serving)] if load_balancer_cidr else []
     return {
         "podSelector": {"matchLabels": selector_for(name)},
         "policyTypes": ["Ingress"],
@@ -798,6 +819,7 @@ def network_policy_spec(
                 "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": monitoring}}}],
                 "ports": [{"port": metrics_port, "protocol": "TCP"}],
             },
+            *balanced,
         ],
     }
 
@@ -1005,26 +1027,32 @@ class ModelServingEndpoint(pulumi.ComponentResource):
                 spec=cast(Any, deployment_spec(name, args, template)),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[account]),
             )
-        annotations, service = service_spec(name, spec.ports, args.get("load_balancer", "none"))
+        balancer = args.get("load_balancer", "none")
+        balancing = args.get("load_balancing") if balancer != "none" else None
+        annotations, service = service_spec(name, spec.ports, balancer)
         k8s.core.v1.Service(
             f"{name}-service",
             metadata=cast(Any, {**meta, "annotations": annotations}),
             spec=cast(Any, service),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(balancing["releases"]) if balancing else []),
         )
+
+        def policy(load_balancer_cidr: str | None) -> dict[str, Any]:
+            return network_policy_spec(
+                name,
+                ports=spec.ports,
+                metrics_port=spec.metrics_port,
+                allowed=list(args.get("allowed_namespaces", [])),
+                namespace=namespace,
+                monitoring=args.get("monitoring_namespace", "monitoring"),
+                load_balancer_cidr=load_balancer_cidr,
+            )
+
         k8s.networking.v1.NetworkPolicy(
             f"{name}-network-policy",
             metadata=meta,
             spec=cast(
-                Any,
-                network_policy_spec(
-                    name,
-                    ports=spec.ports,
-                    metrics_port=spec.metrics_port,
-                    allowed=list(args.get("allowed_namespaces", [])),
-                    namespace=namespace,
-                    monitoring=args.get("monitoring_namespace", "monitoring"),
-                ),
+                Any, pulumi.Output.from_input(balancing["vpc_cidr"]).apply(policy) if balancing else policy(None)
             ),
             opts=child,
         )

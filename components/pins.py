@@ -86,6 +86,11 @@ ARGO_ROLLOUTS_SOURCE = (
     "github.com/argoproj/argo-rollouts tag v1.9.1 (commit b6bd3bcf, 2026-07-06; the newest release in the snapshot "
     "fetched 2026-12-07, v1.10.0-rc1 being a pre-release)"
 )
+LOAD_BALANCER_CONTROLLER_CHECKED = "2026-12-08"
+LOAD_BALANCER_CONTROLLER_SOURCE = (
+    "github.com/kubernetes-sigs/aws-load-balancer-controller tag v3.5.0 (commit 59826139, 2026-08-03; the newest "
+    "release in the snapshot fetched 2026-12-08, HEAD 225f4456 of 2026-08-17)"
+)
 KARPENTER_SOURCE = (
     "github.com/aws/karpenter-provider-aws tag v1.14.1 (commit bde00654, 2026-08-20; the newest release in the "
     "snapshot of 2026-08-21, read 2026-12-04)"
@@ -156,6 +161,16 @@ CHARTS: dict[str, Chart] = {
             "2026-08-20",
             KARPENTER_CHECKED,
         ),
+        Chart(
+            "aws-load-balancer-controller",
+            "3.5.0",
+            "https://aws.github.io/eks-charts",
+            "github.com/aws/eks-charts tag v0.0.242 (commit 52396092, 2026-08-03, the newest in the snapshot fetched "
+            "2026-12-08), stable/aws-load-balancer-controller: appVersion v3.5.0, identical to helm/ at "
+            f"{LOAD_BALANCER_CONTROLLER_SOURCE}",
+            "2026-08-03",
+            LOAD_BALANCER_CONTROLLER_CHECKED,
+        ),
     )
 }
 """Helm charts by name."""
@@ -171,6 +186,7 @@ CRD_GROUPS: dict[str, tuple[str, ...]] = {
     "keda": ("keda.sh", "eventing.keda.sh"),
     "argo-rollouts": ("argoproj.io",),
     "karpenter-crd": ("karpenter.sh", "karpenter.k8s.aws", "autoscaling.x-k8s.io"),
+    "aws-load-balancer-controller": ("elbv2.k8s.aws", "aga.k8s.aws", "gateway.k8s.aws"),
 }
 """API groups whose CustomResourceDefinitions each chart installs (kube-prometheus-stack only
 with ``crds.enabled``; the platform installs them with ``prometheus-operator-crds`` instead)."""
@@ -194,6 +210,13 @@ IMAGES: dict[str, Image] = {
         ARGO_ROLLOUTS_SOURCE,
         "2026-07-06",
         ARGO_CHECKED,
+    ),
+    "aws-load-balancer-controller": Image(
+        "public.ecr.aws/eks/aws-load-balancer-controller",
+        "v3.5.0",
+        f"{LOAD_BALANCER_CONTROLLER_SOURCE}; the chart's values.yaml image at that release",
+        "2026-08-03",
+        LOAD_BALANCER_CONTROLLER_CHECKED,
     ),
     "aws-cli": Image(
         "public.ecr.aws/aws-cli/aws-cli",

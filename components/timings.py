@@ -58,6 +58,9 @@ HELM_RELEASES: dict[str, HelmTiming] = {
         "each waits for an EBS volume (WaitForFirstConsumer) and the StatefulSets start one after another: "
         "5-10 min on a first install (observed), far beyond Helm's 300 s default",
     ),
+    "aws-load-balancer-controller": HelmTiming(
+        60, 300, "two small controller pods on the system nodes and their webhooks: about 1 min"
+    ),
     "dcgm-exporter": HelmTiming(
         60, 600, "a DaemonSet on GPU nodes: nothing to wait for at zero GPU nodes; an image pull per node otherwise"
     ),

@@ -19,6 +19,7 @@ from components import ModelRegistry, ModelServingEndpoint, pins
 from components.catalog import POOL_LABEL, Taint
 from components.cluster import SYSTEM_POOL
 from components.errors import ConfigError
+from components.load_balancer_controller import LoadBalancing
 from components.model_registry import METRICS_PORT, METRICS_SCRIPT, START_SCRIPT, ModelRegistryArgs, server_args
 from components.naming import MODEL_URI_ANNOTATION
 from components.plan.monitor import SECRET_PLACEHOLDER
@@ -33,6 +34,10 @@ ARTIFACT_POLICY = json.dumps(
         ],
     }
 )
+
+
+BALANCING: LoadBalancing = {"vpc_cidr": "10.0.0.0/16", "releases": []}
+"""What ``cluster.load_balancing()`` gives, for a registry tested without a cluster."""
 
 
 def registry_args(**extra: Any) -> ModelRegistryArgs:
@@ -186,7 +191,7 @@ def test_network_policy_admits_allowed_namespaces_to_the_server_and_monitoring_t
 
 def test_service_is_cluster_ip_unless_an_internal_balancer_is_asked_for(run: RunProgram) -> None:
     assert deploy(run, registry_args())["mlflow-service"].inputs["spec"]["type"] == "ClusterIP"
-    service = deploy(run, registry_args(load_balancer="internal"))["mlflow-service"].inputs
+    service = deploy(run, registry_args(load_balancer="internal", load_balancing=BALANCING))["mlflow-service"].inputs
     assert service["spec"]["type"] == "LoadBalancer"
     assert service["metadata"]["annotations"]["service.beta.kubernetes.io/aws-load-balancer-scheme"] == "internal"
 
@@ -201,7 +206,7 @@ def test_each_caller_namespace_gets_its_own_reader_account(run: RunProgram) -> N
 
 
 def test_prometheus_scrapes_the_metrics_sidecar_outside_basic_auth(run: RunProgram) -> None:
-    resources = deploy(run, registry_args(load_balancer="internal"))
+    resources = deploy(run, registry_args(load_balancer="internal", load_balancing=BALANCING))
     monitor = resources["mlflow-service-monitor"].inputs["spec"]
     assert monitor["endpoints"] == [{"port": "metrics", "path": "/metrics", "interval": "30s"}]
     service = resources["mlflow-metrics-service"].inputs

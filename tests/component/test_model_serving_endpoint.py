@@ -10,6 +10,7 @@ import pytest
 
 from components import pins
 from components.catalog import Taint
+from components.load_balancer_controller import LoadBalancing
 from components.model_serving_endpoint import (
     AWS_CLI_IMAGE,
     ModelServingEndpoint,
@@ -28,6 +29,8 @@ POOL: PoolPlacement = {
     "accelerators_per_node": 4,
 }
 ISSUER = "oidc.eks.us-east-1.amazonaws.com/id/ABC"
+BALANCING: LoadBalancing = {"vpc_cidr": "10.0.0.0/16", "releases": []}
+"""What ``cluster.load_balancing()`` gives, for endpoints tested without a cluster."""
 DIGEST = "123456789012.dkr.ecr.us-east-1.amazonaws.com/serving@sha256:" + "b" * 64
 
 
@@ -289,7 +292,7 @@ def test_runtime_images_default_to_the_pinned_releases(run: RunProgram) -> None:
 
 def test_service_is_internal_unless_allowed(run: RunProgram) -> None:
     assert deploy(run, args("triton"))["ep-service"]["spec"]["type"] == "ClusterIP"
-    internal = deploy(run, args("triton", load_balancer="internal"))["ep-service"]
+    internal = deploy(run, args("triton", load_balancer="internal", load_balancing=BALANCING))["ep-service"]
     assert internal["spec"]["type"] == "LoadBalancer"
     assert internal["metadata"]["annotations"]["service.beta.kubernetes.io/aws-load-balancer-scheme"] == "internal"
 
