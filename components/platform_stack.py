@@ -30,6 +30,7 @@ from components.cluster import Cluster, WorkloadWiring
 from components.container_registry import ContainerRegistry
 from components.errors import ComponentError, declared_at
 from components.gpu_node_pool import GpuNodePool
+from components.load_balancer_controller import LoadBalancing
 from components.model_registry import READER_SECRET, ModelRegistry
 from components.model_serving_endpoint import PoolPlacement, RegisteredModel, registered_model
 from components.monitoring_stack import MonitoringStack
@@ -79,6 +80,13 @@ class ModelRegistryContract(TypedDict):
     contracts written before it was exported."""
 
 
+class LoadBalancerControllerContract(TypedDict):
+    """The platform's AWS Load Balancer Controller, which an endpoint with a ``load_balancer`` needs."""
+
+    vpcCidr: str
+    """The VPC's IPv4 CIDR: the NLBs' private addresses a load-balanced endpoint's NetworkPolicy admits."""
+
+
 class TeamContract(TypedDict):
     """A team the platform created: where its stacks deploy and with what identity."""
 
@@ -123,6 +131,8 @@ class PlatformContract(TypedDict):
     """The model registry, when the platform runs one."""
     teams: NotRequired[dict[str, TeamContract]]
     """Teams by name; absent in contracts written before teams."""
+    loadBalancerController: NotRequired[LoadBalancerControllerContract]
+    """The AWS Load Balancer Controller, when the platform runs one (absent otherwise)."""
 
 
 def pool_contract(pool: GpuNodePool) -> PoolContract:
@@ -187,6 +197,8 @@ def platform_contract(
         }
     if teams:
         contract["teams"] = {name: team_contract(team) for name, team in teams.items()}
+    if (balancing := cluster.load_balancing()) is not None:
+        contract["loadBalancerController"] = {"vpcCidr": balancing["vpc_cidr"]}
     return cast(pulumi.Output[PlatformContract], pulumi.Output.from_input(contract))
 
 
@@ -242,6 +254,17 @@ def registry_of(contract: PlatformContract, namespace: str) -> ModelRegistryCont
             f"not {namespace!r}: add it to the platform's modelRegistry.allowedNamespaces"
         )
     return registry
+
+
+def load_balancer_controller_of(contract: PlatformContract) -> LoadBalancerControllerContract:
+    """The contract's AWS Load Balancer Controller; raises ValueError when the platform runs none."""
+    controller = contract.get("loadBalancerController")
+    if controller is None:
+        raise ValueError(
+            "runs no AWS Load Balancer Controller (platform.loadBalancerController), so no NLB would be made for "
+            "a load_balancer: set cluster.loadBalancerController: true in the platform's stack config"
+        )
+    return controller
 
 
 def team_of(contract: PlatformContract, team: str) -> TeamContract:
@@ -380,6 +403,11 @@ class PlatformStack:
             alias=alias,
             namespaces=[namespace],
         )
+
+    def load_balancing(self) -> LoadBalancing:
+        """The platform's AWS Load Balancer Controller for an endpoint with a ``load_balancer``
+        (``ModelServingEndpointArgs.load_balancing``); the update fails saying so when the platform runs none."""
+        return {"vpc_cidr": self._get(load_balancer_controller_of).apply(lambda c: c["vpcCidr"]), "releases": []}
 
     def team(self, name: str) -> pulumi.Output[TeamContract]:
         """The platform's team ``name``: its namespaces, service account and data role."""

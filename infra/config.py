@@ -193,6 +193,11 @@ class ExistingNetwork(_Model):
     public_subnet_ids: list[Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(
         default_factory=list, description="Public subnets for internet-facing load balancers."
     )
+    cidr: Cidr | None = Field(
+        default=None,
+        description="The VPC's IPv4 CIDR, required with the AWS Load Balancer Controller: load-balanced "
+        "endpoints' NetworkPolicies admit their NLB's private addresses from it.",
+    )
 
 
 class NetworkConfig(_Model):
@@ -308,6 +313,11 @@ class ClusterConfig(_Model):
         default=False,
         description="Install Karpenter (controller on the system nodes, IRSA role, interruption queue) for "
         "gpuPools with provisioner karpenter.",
+    )
+    load_balancer_controller: bool = Field(
+        default=False,
+        description="Install the AWS Load Balancer Controller even when no endpoint or the model registry of this "
+        "stack asks for a loadBalancer (it is installed whenever one does): for app teams' endpoints with one.",
     )
 
 
@@ -712,6 +722,17 @@ class PlatformConfig(_Model):
         return self.environment is Environment.PROD
 
     @property
+    def load_balancer_controller(self) -> bool:
+        """Whether the stack installs the AWS Load Balancer Controller: asked for, or needed by an
+        endpoint or the model registry with a load balancer."""
+        registry = self.model_registry
+        return (
+            self.cluster.load_balancer_controller
+            or any(e.load_balancer != "none" for e in self.endpoints)
+            or (registry is not None and registry.load_balancer != "none")
+        )
+
+    @property
     def cluster_name(self) -> str:
         """The EKS cluster name: ``cluster.name`` or ``mlops-<environment>``."""
         return self.cluster.name or f"mlops-{self.environment.value}"
@@ -893,6 +914,12 @@ def _check_network(config: PlatformConfig) -> Iterable[Problem]:
             )
         for problem in zone_id_problems(net.availability_zone_ids, net.az_count):
             yield Problem(f"{base}.availabilityZoneIds", problem)
+    if net.existing is not None and net.existing.cidr is None and config.load_balancer_controller:
+        yield Problem(
+            f"{base}.existing.cidr",
+            "required with a load balancer (an endpoint's or the registry's loadBalancer, or "
+            "cluster.loadBalancerController): give the existing VPC's IPv4 CIDR",
+        )
     if net.existing is not None and len(net.existing.private_subnet_ids) < net.az_count:
         yield Problem(
             f"{base}.existing.privateSubnetIds",

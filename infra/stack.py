@@ -87,7 +87,7 @@ def build(config: PlatformConfig, region: str, secrets: dict[str, pulumi.Output[
     opts = pulumi.ResourceOptions(providers={"aws": aws_provider})
     protect = config.is_prod
 
-    vpc_id, private_subnets = network(config, opts)
+    vpc_id, vpc_cidr, private_subnets = network(config, opts)
     cluster_args: ClusterArgs = {
         "cluster_name": config.cluster_name,
         "subnet_ids": private_subnets,
@@ -111,6 +111,8 @@ def build(config: PlatformConfig, region: str, secrets: dict[str, pulumi.Output[
     }
     if config.cluster.deploy_role_arn is not None:
         cluster_args["deploy_role_arn"] = config.cluster.deploy_role_arn
+    if config.load_balancer_controller:
+        cluster_args["load_balancer_controller"] = {"vpc_id": vpc_id, "vpc_cidr": vpc_cidr}
     cluster = Cluster("eks", cluster_args, opts)
     k8s_opts = pulumi.ResourceOptions(providers={"aws": aws_provider, "kubernetes": cluster.provider})
     pools = {
@@ -222,11 +224,13 @@ def build(config: PlatformConfig, region: str, secrets: dict[str, pulumi.Output[
         pulumi.export("imageRefs", registry.image_refs)
 
 
-def network(config: PlatformConfig, opts: pulumi.ResourceOptions) -> tuple[pulumi.Input[str], list[pulumi.Input[str]]]:
-    """The VPC ID and private subnets: an existing VPC from config, or a new :class:`Network`."""
+def network(
+    config: PlatformConfig, opts: pulumi.ResourceOptions
+) -> tuple[pulumi.Input[str], str, list[pulumi.Input[str]]]:
+    """The VPC ID, its CIDR and the private subnets: an existing VPC from config, or a new :class:`Network`."""
     net = config.network
     if net.existing is not None:
-        return net.existing.vpc_id, list(net.existing.private_subnet_ids)
+        return net.existing.vpc_id, net.existing.cidr or "", list(net.existing.private_subnet_ids)
     args: NetworkArgs = {
         "cidr": net.cidr,
         "az_count": net.az_count,
@@ -239,7 +243,7 @@ def network(config: PlatformConfig, opts: pulumi.ResourceOptions) -> tuple[pulum
     if net.availability_zone_ids is not None:
         args["availability_zone_ids"] = list(net.availability_zone_ids)
     created = Network("network", args, opts)
-    return created.vpc_id, list(created.private_subnet_ids)
+    return created.vpc_id, net.cidr, list(created.private_subnet_ids)
 
 
 def pool_args(
@@ -309,6 +313,8 @@ def endpoint_args(
         "allowed_namespaces": list(endpoint.allowed_namespaces),
         "region": region,
     }
+    if endpoint.load_balancer != "none" and (balancing := cluster.load_balancing()) is not None:
+        args["load_balancing"] = balancing
     if endpoint.model is not None and model_registry is not None:
         model = endpoint.model
         args["registered_model"] = model_registry.registered(model.name, version=model.version, alias=model.alias)
@@ -393,8 +399,9 @@ def canaries(config: PlatformConfig) -> bool:
 def secret_namespaces(config: PlatformConfig, monitoring: MonitoringStack | None) -> list[str]:
     """Namespaces where the stack keeps Secrets or Helm release records (the Secrets a refresh of a
     ``helm.v3.Release`` lists): the cluster's releases (cluster-autoscaler, the Prometheus CRDs,
-    Karpenter in kube-system; KEDA in keda; Argo Rollouts in its own when an endpoint is canaried),
-    the monitoring stack's, the model registry's and the namespaces its reader Secrets go to.
+    Karpenter and the AWS Load Balancer Controller in kube-system; KEDA in keda; Argo Rollouts in its
+    own when an endpoint is canaried), the monitoring stack's, the model registry's and the namespaces
+    its reader Secrets go to.
     ``tests/stack`` compares it with each plan's Secrets and releases."""
     found = {"kube-system", "keda"}
     if canaries(config):
@@ -450,6 +457,8 @@ def registry_args(
         "region": region,
         "protect": prod,
     }
+    if section.load_balancer != "none" and (balancing := cluster.load_balancing()) is not None:
+        args["load_balancing"] = balancing
     if section.registry is not None and registry is not None:
         args["image"] = registry.image_refs[section.registry]
     elif section.image is not None:

@@ -217,3 +217,51 @@ def test_a_namespace_the_platform_registry_does_not_admit_is_named(run: RunProgr
     # The teams' namespaces are admitted with their teams (prod's teams: fraud, recsys).
     with pytest.raises(Exception, match="its model registry admits namespaces fraud, recsys, serving, not 'payments'"):
         run(registered_app("payments"), stack="dev", stack_outputs={PLATFORM: prod_outputs()})
+
+
+def balanced_app(pool: str) -> Any:
+    """An app endpoint behind an internal NLB, with the platform's controller."""
+
+    def program() -> None:
+        platform = PlatformStack(PLATFORM)
+        tags = {"team": "fraud", "cost-center": "cc-1", "environment": "dev"}
+        aws_provider = aws.Provider("aws", region="us-east-1", default_tags=aws.ProviderDefaultTagsArgs(tags=tags))
+        ModelServingEndpoint(
+            "scorer",
+            {
+                **platform.for_workloads(),
+                "runtime": "vllm",
+                "pool": platform.placement(pool),
+                "bucket_name": platform.bucket_name("models"),
+                "model_prefix": "models/scorer/",
+                "model_policy": "{}",
+                "load_balancer": "internal",
+                "load_balancing": platform.load_balancing(),
+            },
+            pulumi.ResourceOptions(providers={"aws": aws_provider, "kubernetes": platform.provider}),
+        )
+
+    return program
+
+
+def test_an_app_load_balancer_on_a_platform_without_the_controller_fails_with_its_name(run: RunProgram) -> None:
+    outputs = prod_outputs()
+    assert "loadBalancerController" not in outputs["platform"]
+    pool = sorted(outputs["platform"]["pools"])[0]
+    with pytest.raises(
+        Exception, match="platform stack acme/mlops-platform/prod: runs no AWS Load Balancer Controller"
+    ):
+        run(balanced_app(pool), stack="dev", stack_outputs={PLATFORM: outputs})
+
+
+def test_an_app_load_balancer_admits_the_platform_vpc_on_its_serving_port(run: RunProgram) -> None:
+    outputs = copy.deepcopy(prod_outputs())
+    outputs["platform"]["loadBalancerController"] = {"vpcCidr": "10.30.0.0/16"}
+    pool = sorted(outputs["platform"]["pools"])[0]
+    resources = named(run(balanced_app(pool), stack="dev", stack_outputs={PLATFORM: outputs}))
+    rules = resources["scorer-network-policy"].inputs["spec"]["ingress"]
+    assert rules[-1] == {
+        "from": [{"ipBlock": {"cidr": "10.30.0.0/16"}}],
+        "ports": [{"port": "http", "protocol": "TCP"}],
+    }
+    assert resources["scorer-service"].inputs["spec"]["type"] == "LoadBalancer"
