@@ -48,6 +48,14 @@ internal and internet-facing alike, so :func:`load_balancer_ingress` admits the 
 wider; an internet-facing endpoint that needs its clients' addresses would need proxy protocol instead."""
 
 
+LOAD_BALANCER_CLASS = "service.k8s.aws/nlb"
+"""``spec.loadBalancerClass`` of a load-balanced Service: the controller's default class
+(``pkg/config/service_config.go`` at the pinned release). Written by us, not left to the chart's service
+webhook, which sets it on every new LoadBalancer Service: under server-side apply the field would then
+belong to Pulumi's field manager without being in the program, the next update would drop it, and the
+API server refuses that ("spec.loadBalancerClass: may not change once set")."""
+
+
 class LoadBalancing(TypedDict):
     """What an endpoint or registry behind a load balancer takes from the cluster's controller
     (:meth:`Cluster.load_balancing`, or ``PlatformStack.load_balancing()`` in a team's program)."""
@@ -146,7 +154,7 @@ def load_balancer_ingress(vpc_cidr: str, ports: Sequence[dict[str, Any]]) -> dic
 
 def load_balancing_problems(load_balancer: str, load_balancing: object) -> list[str]:
     """A load balancer needs the controller that creates it."""
-    if load_balancer == "none" or load_balancing is not None:
+    if load_balancer not in ("internal", "internet-facing") or load_balancing is not None:
         return []
     return [
         f"load_balancer {load_balancer} needs load_balancing: the cluster's AWS Load Balancer Controller "

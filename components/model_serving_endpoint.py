@@ -30,6 +30,7 @@ from components.errors import ComponentError, argument_type_problems, declared_a
 from components.gpu_node_pool import GpuNodePool
 from components.iam import irsa_role
 from components.load_balancer_controller import (
+    LOAD_BALANCER_CLASS,
     NO_CLIENT_IP,
     TARGET_GROUP_ATTRIBUTES_ANNOTATION,
     LoadBalancing,
@@ -781,6 +782,7 @@ def service_spec(name: str, runtime_ports: Sequence[Port], load_balancer: str) -
     annotations: dict[str, str] = {}
     if load_balancer != "none":
         spec["type"] = "LoadBalancer"
+        spec["loadBalancerClass"] = LOAD_BALANCER_CLASS
         annotations = {
             "service.beta.kubernetes.io/aws-load-balancer-type": "external",
             "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",

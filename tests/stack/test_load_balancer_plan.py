@@ -113,6 +113,7 @@ def test_the_nlb_addresses_reach_the_serving_port_only(stack: str) -> None:
         ("mlflow-service", "mlflow-network-policy"),
     ):
         assert resources[RELEASE]["urn"] in resources[service]["dependencies"]
+        assert resources[service]["inputs"]["spec"]["loadBalancerClass"] == "service.k8s.aws/nlb"
         annotations = resources[service]["inputs"]["metadata"]["annotations"]
         assert annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"] == "internal"
         assert annotations["service.beta.kubernetes.io/aws-load-balancer-target-group-attributes"] == (
@@ -206,6 +207,12 @@ def test_helm_renders_the_release_with_our_values_and_it_validates(tmp_path: Pat
     budget = yaml.safe_load(objects[("PodDisruptionBudget", "aws-load-balancer-controller")].read_text())
     assert budget["spec"]["maxUnavailable"] == 1
     assert not [kind for kind, _ in objects if kind in ("IngressClass", "List")]
+    crd_groups = {
+        yaml.safe_load(path.read_text())["spec"]["group"]
+        for (kind, _), path in objects.items()
+        if kind == "CustomResourceDefinition"
+    }
+    assert crd_groups == set(pins.CRD_GROUPS["aws-load-balancer-controller"])
     webhooks = yaml.safe_load(objects[("MutatingWebhookConfiguration", "aws-load-balancer-webhook")].read_text())
     service = yaml.safe_load(objects[("Service", "aws-load-balancer-webhook-service")].read_text())
     assert {w["clientConfig"]["service"]["name"] for w in webhooks["webhooks"]} == {service["metadata"]["name"]}
