@@ -21,7 +21,7 @@ from components.errors import ConfigError
 from components.load_balancer_controller_policy import controller_policy
 from components.plan import cli
 from components.plan.cli import make_plan
-from components.plan.runner import StackConfig, run_program_dir
+from components.plan.runner import Recording, StackConfig, run_program_dir
 from infra.config import load_platform_config
 from tests.conftest import PROJECT, ROOT, platform_raw, stack_file
 
@@ -40,17 +40,26 @@ def load_balanced(stack: str) -> dict[str, Any]:
     return platform
 
 
-def plan_of(stack: str, platform: dict[str, Any]) -> dict[str, Any]:
+def recording_of(stack: str, platform: dict[str, Any]) -> Recording:
     values = {"aws:region": "us-east-1", f"{PROJECT}:platform": json.dumps(platform)}
-    recording = run_program_dir(
+    return run_program_dir(
         ROOT / "infra", stack=stack, config=StackConfig(f"Pulumi.{stack}.yaml", values, []), project=PROJECT
     )
-    return make_plan(recording)
+
+
+def plan_of(stack: str, platform: dict[str, Any]) -> dict[str, Any]:
+    return make_plan(recording_of(stack, platform))
+
+
+@cache
+def balanced_recording(stack: str) -> Recording:
+    """The recording of the fixture stack (the real file of ``stack`` with internal NLBs)."""
+    return recording_of(stack, load_balanced(stack))
 
 
 @cache
 def _balanced(stack: str) -> str:
-    return json.dumps(plan_of(stack, load_balanced(stack)))
+    return json.dumps(make_plan(balanced_recording(stack)))
 
 
 def balanced(stack: str) -> dict[str, Any]:

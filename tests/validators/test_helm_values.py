@@ -12,6 +12,7 @@ import pytest
 from components import pins
 from components.plan.chart_values import ChartValues, read, unknown_keys
 from tests.conftest import ROOT, stack_recording
+from tests.stack.test_load_balancer_plan import balanced_recording
 
 pytestmark = pytest.mark.validators
 
@@ -30,9 +31,13 @@ def _chart(chart: str) -> ChartValues:
 
 
 def releases() -> list[tuple[str, str, str, dict[str, Any]]]:
+    """Every release of the dev and prod plans, and of the fixture stacks with load balancers (whose
+    AWS Load Balancer Controller dev and prod do not run)."""
     found = []
-    for stack in ("dev", "prod"):
-        for resource in stack_recording(stack).resources:
+    recordings = {stack: stack_recording(stack) for stack in ("dev", "prod")}
+    recordings |= {f"{stack}+nlb": balanced_recording(stack) for stack in ("dev", "prod")}
+    for stack, recording in recordings.items():
+        for resource in recording.resources:
             if resource.type == "kubernetes:helm.sh/v3:Release":
                 chart = str(resource.inputs["chart"]).rsplit("/", 1)[-1]  # oci://registry/path/<chart>
                 found.append((stack, resource.name, chart, resource.inputs.get("values") or {}))
@@ -47,7 +52,7 @@ def test_every_release_is_a_pinned_chart_with_vendored_values() -> None:
         assert header.startswith("# Vendored from github.com/") and version in header, chart
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", ["dev", "prod", "dev+nlb", "prod+nlb"])
 def test_every_values_key_exists_in_its_chart(stack: str) -> None:
     problems = {name: unknown_keys(_chart(chart), values) for s, name, chart, values in releases() if s == stack}
     assert problems == {name: [] for name in problems}
