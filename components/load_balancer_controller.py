@@ -148,7 +148,9 @@ def controller_values(cluster_name: str, region: str, vpc_id: str, role_arn: str
 def load_balancer_ingress(vpc_cidr: str, ports: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """The NetworkPolicy ingress rule admitting a load balancer's traffic: from the VPC's addresses (the
     NLB's, client IP preservation being off: :data:`NO_CLIENT_IP`) to the serving ``ports`` only. The NLB's
-    health checks come from the same addresses to the same ports (``traffic-port``)."""
+    health checks come from the same addresses to the same ports (``traffic-port``). The VPC CIDR holds the
+    pods' addresses too: behind a load balancer the serving ports are open to the whole VPC, as the NLB
+    itself is (its security group admits 0.0.0.0/0 unless the Service narrows it)."""
     return {"from": [{"ipBlock": {"cidr": vpc_cidr}}], "ports": list(ports)}
 
 
