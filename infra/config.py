@@ -1080,22 +1080,7 @@ def _check_endpoints(config: PlatformConfig) -> Iterable[Problem]:
             yield Problem(f"{base}.image", "set one of image or registry, not both")
         if endpoint.image is None and endpoint.registry is None and endpoint.runtime is Runtime.CUSTOM:
             yield Problem(f"{base}.image", "runtime custom needs an image or a registry")
-        if endpoint.autoscaling_metric is not None:
-            declared = {
-                endpoint.requests_metric: "counter",
-                endpoint.latency_histogram: "histogram",
-                **endpoint.metric_types,
-            }
-            for problem in autoscaling_metric_problems(
-                endpoint.runtime.value, endpoint.autoscaling_metric, declared, "autoscalingMetric", "metricTypes"
-            ):
-                yield Problem(f"{base}.autoscalingMetric", problem)
-        if endpoint.metric_types and endpoint.runtime is not Runtime.CUSTOM:
-            yield Problem(
-                f"{base}.metricTypes", f"only for runtime custom ({endpoint.runtime.value}'s come from its catalogue)"
-            )
-        if endpoint.autoscaling_metric is not None and endpoint.max_replicas is None:
-            yield Problem(f"{base}.autoscalingMetric", "needs maxReplicas (the most replicas it may scale to)")
+        yield from _check_autoscaling(endpoint, base)
         if endpoint.registry is not None:
             registry = registries.get(endpoint.registry)
             if registry is None:
@@ -1139,6 +1124,27 @@ def _check_endpoints(config: PlatformConfig) -> Iterable[Problem]:
                     f"{base}.image",
                     "must be pinned by digest (repo@sha256:...) in prod, or served from a registry",
                 )
+
+
+def _check_autoscaling(endpoint: EndpointConfig, base: str) -> Iterable[Problem]:
+    """The autoscaling metric fits its type (:func:`components.autoscaling.autoscaling_metric_problems`)
+    and has a ceiling; ``metricTypes`` only for custom images."""
+    if endpoint.autoscaling_metric is not None:
+        declared = {
+            endpoint.requests_metric: "counter",
+            endpoint.latency_histogram: "histogram",
+            **endpoint.metric_types,
+        }
+        for problem in autoscaling_metric_problems(
+            endpoint.runtime.value, endpoint.autoscaling_metric, declared, "autoscalingMetric", "metricTypes"
+        ):
+            yield Problem(f"{base}.autoscalingMetric", problem)
+        if endpoint.max_replicas is None:
+            yield Problem(f"{base}.autoscalingMetric", "needs maxReplicas (the most replicas it may scale to)")
+    if endpoint.metric_types and endpoint.runtime is not Runtime.CUSTOM:
+        yield Problem(
+            f"{base}.metricTypes", f"only for runtime custom ({endpoint.runtime.value}'s come from its catalogue)"
+        )
 
 
 def _check_canary_source(endpoint: EndpointConfig, base: str, default: str) -> Iterable[Problem]:
