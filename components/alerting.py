@@ -383,9 +383,15 @@ def rule_groups(
     groups = [endpoint_rules(e, burn_rate) for e in endpoints]
     groups.append(gpu_rules())
     groups.append(platform_rules(pools, [e["namespace"] for e in endpoints]))
-    if any(e.get("canary", False) for e in endpoints):
+    if any_canaried(endpoints):
         groups.append(delivery_rules())
     return groups
+
+
+def any_canaried(endpoints: Sequence[EndpointAlerts]) -> bool:
+    """Whether any endpoint is served through an Argo Rollouts canary. Then the cluster runs Argo
+    Rollouts, monitoring admits its controller to Prometheus, and the delivery alerts apply."""
+    return any(e.get("canary", False) for e in endpoints)
 
 
 def delivery_rules() -> dict[str, Any]:

@@ -27,6 +27,7 @@ from components.alerting import (
     PoolAlerts,
     Receivers,
     alertmanager_config,
+    any_canaried,
     endpoint_alert_problems,
     gpu_fleet_dashboard,
     rule_groups,
@@ -370,7 +371,7 @@ class MonitoringStack(pulumi.ComponentResource):
         self.namespace = namespace
         protect = args.get("protect", True)
         child = pulumi.ResourceOptions(parent=self)
-        ns = self._namespace(name, namespace, any(e.get("canary", False) for e in args["endpoints"]))
+        ns = self._namespace(name, namespace, any_canaried(args["endpoints"]))
         in_ns = pulumi.ResourceOptions(parent=self, depends_on=[ns])
 
         if "grafana_admin_password" in args:

@@ -11,7 +11,7 @@ import pulumi_kubernetes as k8s
 from pulumi.runtime import config as pulumi_config
 
 from components import catalog, pins
-from components.alerting import EndpointAlerts
+from components.alerting import EndpointAlerts, any_canaried
 from components.artifact_bucket import ArtifactBucket, ArtifactBucketArgs
 from components.cluster import Cluster, ClusterArgs
 from components.container_registry import ContainerRegistry, ImageBuild, Repository
@@ -392,8 +392,29 @@ def team_args(
 
 
 def canaries(config: PlatformConfig) -> bool:
-    """Whether an endpoint of the stack serves through a canary (the cluster then runs Argo Rollouts)."""
-    return any(e.canaried(config.is_prod) for e in config.endpoints)
+    """Whether an endpoint of the stack serves through a canary. The cluster then runs Argo Rollouts;
+    the MonitoringStack decides the same from the same alert entries."""
+    return any_canaried(endpoint_alerts(config))
+
+
+def endpoint_alerts(config: PlatformConfig) -> list[EndpointAlerts]:
+    """What the MonitoringStack alerts on for each endpoint: its SLO thresholds, its metrics, and
+    whether it is canaried."""
+    return [
+        {
+            "name": e.name,
+            "namespace": e.namespace,
+            "runtime": e.runtime.value,
+            "error_ratio": e.error_ratio_threshold,
+            "p95_latency_seconds": e.p95_latency_seconds,
+            "availability_objective": e.availability_objective,
+            "requests_metric": e.requests_metric,
+            "error_selector": e.error_selector,
+            "latency_histogram": e.latency_histogram,
+            "canary": e.canaried(config.is_prod),
+        }
+        for e in config.endpoints
+    ]
 
 
 def secret_namespaces(config: PlatformConfig, monitoring: MonitoringStack | None) -> list[str]:
@@ -478,26 +499,11 @@ def monitoring_args(
 ) -> MonitoringStackArgs:
     """MonitoringStack arguments: alerts for every endpoint and pool, receivers from config."""
     monitoring = config.monitoring
-    endpoints: list[EndpointAlerts] = [
-        {
-            "name": e.name,
-            "namespace": e.namespace,
-            "runtime": e.runtime.value,
-            "error_ratio": e.error_ratio_threshold,
-            "p95_latency_seconds": e.p95_latency_seconds,
-            "availability_objective": e.availability_objective,
-            "requests_metric": e.requests_metric,
-            "error_selector": e.error_selector,
-            "latency_histogram": e.latency_histogram,
-            "canary": e.canaried(config.is_prod),
-        }
-        for e in config.endpoints
-    ]
     args: MonitoringStackArgs = {
         **cluster.for_workloads(),
         "cluster_name": config.cluster_name,
         "region": region,
-        "endpoints": endpoints,
+        "endpoints": endpoint_alerts(config),
         "pools": [{"name": p.name, "max_size": p.max_size} for p in config.gpu_pools],
         "retention_days": monitoring.retention_days,
         "persistent_storage": monitoring.persistent_storage,
