@@ -20,7 +20,7 @@ release, and KEDA (``ScaledObject``, and the external metrics API its autoscalin
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import NotRequired, TypedDict, cast
+from typing import Literal, NotRequired, TypedDict, cast, get_args
 
 import pulumi
 import pulumi_aws as aws
@@ -31,7 +31,7 @@ from components.access_entries import access_principal_problems
 from components.catalog import POOL_LABEL
 from components.cidrs import admits_public_addresses
 from components.delivery import ARGO_ROLLOUTS_NAMESPACE
-from components.errors import argument_type_problems, well_typed
+from components.errors import argument_type_problems, well_typed, with_defaults
 from components.helm import pinned_release
 from components.iam import document, irsa_role, service_role
 from components.karpenter import Karpenter, KarpenterWiring
@@ -154,22 +154,71 @@ class ClusterArgs(TypedDict):
     ``load_balancer`` need (:meth:`Cluster.load_balancing`; default: not installed)."""
 
 
+LogRetentionDays = Literal[7, 14, 30, 60, 90, 180, 365, 731, 1827, 3653]
+"""The control-plane log retentions a CloudWatch Logs group accepts, up to ten years."""
+
+
+class _Defaults(TypedDict):
+    version: str
+    support_type: pins.SupportType
+    endpoint_public_access: bool
+    public_access_cidrs: Sequence[str]
+    api_access_cidrs: Sequence[str]
+    admin_role_arns: Sequence[str]
+    view_role_arns: Sequence[str]
+    creator_admin: bool
+    log_retention_days: LogRetentionDays
+    system_instance_types: Sequence[str]
+    system_min_size: int
+    system_max_size: int
+    tags: Mapping[str, str]
+    protect: bool
+    karpenter: bool
+    argo_rollouts: bool
+
+
+DEFAULTS: _Defaults = {
+    "version": pins.DEFAULT_KUBERNETES_VERSION,
+    "support_type": "STANDARD",
+    "endpoint_public_access": False,
+    "public_access_cidrs": (),
+    "api_access_cidrs": (),
+    "admin_role_arns": (),
+    "view_role_arns": (),
+    "creator_admin": False,
+    "log_retention_days": 90,
+    "system_instance_types": ("m6i.large",),
+    "system_min_size": 2,
+    "system_max_size": 4,
+    "tags": {},
+    "protect": True,
+    "karpenter": False,
+    "argo_rollouts": False,
+}
+"""What each optional argument of :class:`Cluster` is when it is not given (the stack config's
+``cluster`` section takes its defaults from here)."""
+
+
 def validate_cluster(given: ClusterArgs) -> list[str]:
     """Everything wrong with the arguments (empty when valid), all at once: the wrong-typed ones
     are named first, the checks below read the rest."""
     problems = argument_type_problems(given, ClusterArgs)
     args = cast(ClusterArgs, well_typed(given, ClusterArgs))
-    version = args.get("version", pins.DEFAULT_KUBERNETES_VERSION)
+    settings = with_defaults(args, DEFAULTS)
+    version = settings["version"]
     if version not in SUPPORTED_VERSIONS:
         problems.append(f"version must be one of {', '.join(SUPPORTED_VERSIONS)} (got {version!r})")
-    if args.get("support_type", "STANDARD") not in pins.SUPPORT_TYPES:
-        problems.append(f"support_type must be STANDARD or EXTENDED (got {args.get('support_type')!r})")
-    public, cidrs = args.get("endpoint_public_access", False), list(args.get("public_access_cidrs", []))
+    if settings["support_type"] not in pins.SUPPORT_TYPES:
+        problems.append(f"support_type must be STANDARD or EXTENDED (got {settings['support_type']!r})")
+    if settings["log_retention_days"] not in get_args(LogRetentionDays):
+        allowed = ", ".join(map(str, get_args(LogRetentionDays)))
+        problems.append(f"log_retention_days must be one of {allowed} (got {settings['log_retention_days']})")
+    public, cidrs = settings["endpoint_public_access"], list(settings["public_access_cidrs"])
     if public and not cidrs:
         problems.append("a public endpoint needs public_access_cidrs (never open to the internet)")
     if not public and cidrs:
         problems.append("public_access_cidrs given but endpoint_public_access is False")
-    api_cidrs = list(args.get("api_access_cidrs", []))
+    api_cidrs = list(settings["api_access_cidrs"])
     for index, cidr in enumerate(api_cidrs):
         if admits_public_addresses(cidr):
             problems.append(
@@ -177,9 +226,9 @@ def validate_cluster(given: ClusterArgs) -> list[str]:
             )
         if cidr in api_cidrs[:index]:
             problems.append(f"api_access_cidrs: {cidr} is given twice (each range gets one security group rule)")
-    if public and args.get("protect", True) and "0.0.0.0/0" in cidrs:
+    if public and settings["protect"] and "0.0.0.0/0" in cidrs:
         problems.append("public_access_cidrs must not contain 0.0.0.0/0 for a protected cluster")
-    if not args.get("creator_admin", False) and not (args.get("deploy_role_arn") or args.get("admin_role_arns")):
+    if not settings["creator_admin"] and not (args.get("deploy_role_arn") or settings["admin_role_arns"]):
         problems.append(
             "give deploy_role_arn or admin_role_arns: with creator_admin off, only access entries reach the "
             "cluster, and the identity running pulumi up needs one"
@@ -187,13 +236,13 @@ def validate_cluster(given: ClusterArgs) -> list[str]:
     problems += [
         f"{argument}: {message}"
         for argument, message in access_principal_problems(
-            args.get("admin_role_arns", []),
-            args.get("view_role_arns", []),
+            settings["admin_role_arns"],
+            settings["view_role_arns"],
             args.get("deploy_role_arn"),
-            args.get("creator_admin", False),
+            settings["creator_admin"],
         )
     ]
-    if not 1 <= args.get("system_min_size", 2) <= args.get("system_max_size", 4):
+    if not 1 <= settings["system_min_size"] <= settings["system_max_size"]:
         problems.append("system_min_size must be 1..system_max_size")
     vpc_cidr = args.get("load_balancer_controller", {}).get("vpc_cidr")
     if isinstance(vpc_cidr, str):
@@ -388,11 +437,12 @@ class Cluster(pulumi.ComponentResource):
         if problems:
             raise ValueError(f"Cluster {name}: " + "; ".join(problems))
         super().__init__("mlops:index:Cluster", name, None, opts)
-        protect = args.get("protect", True)
+        settings = with_defaults(args, DEFAULTS)
+        protect = settings["protect"]
         cluster_name, region = args["cluster_name"], args["region"]
-        version = args.get("version", pins.DEFAULT_KUBERNETES_VERSION)
+        version = settings["version"]
         self.version = version
-        public = args.get("endpoint_public_access", False)
+        public = settings["endpoint_public_access"]
         child = pulumi.ResourceOptions(parent=self)
 
         role = service_role(f"{name}-cluster-role", "eks.amazonaws.com", ["AmazonEKSClusterPolicy"], parent=self)
@@ -406,7 +456,7 @@ class Cluster(pulumi.ComponentResource):
         logs = aws.cloudwatch.LogGroup(
             f"{name}-control-plane-logs",
             name=f"/aws/eks/{cluster_name}/cluster",
-            retention_in_days=args.get("log_retention_days", 90),
+            retention_in_days=settings["log_retention_days"],
             kms_key_id=logs_key.arn,
             opts=child,
         )
@@ -419,7 +469,7 @@ class Cluster(pulumi.ComponentResource):
                 subnet_ids=list(args["subnet_ids"]),
                 endpoint_private_access=True,
                 endpoint_public_access=public,
-                public_access_cidrs=list(args.get("public_access_cidrs", [])) if public else None,
+                public_access_cidrs=list(settings["public_access_cidrs"]) if public else None,
             ),
             encryption_config=aws.eks.ClusterEncryptionConfigArgs(
                 provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=secrets_key.arn),
@@ -428,9 +478,9 @@ class Cluster(pulumi.ComponentResource):
             enabled_cluster_log_types=LOG_TYPES,
             access_config=aws.eks.ClusterAccessConfigArgs(
                 authentication_mode="API",
-                bootstrap_cluster_creator_admin_permissions=args.get("creator_admin", False),
+                bootstrap_cluster_creator_admin_permissions=settings["creator_admin"],
             ),
-            upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=args.get("support_type", "STANDARD")),
+            upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=settings["support_type"]),
             opts=pulumi.ResourceOptions(
                 parent=self,
                 protect=protect,
@@ -447,8 +497,8 @@ class Cluster(pulumi.ComponentResource):
         )
         self.oidc_provider_arn = oidc.arn
 
-        grants = [("admin", arn, ADMIN_POLICY) for arn in args.get("admin_role_arns", [])]
-        grants += [("view", arn, VIEW_POLICY) for arn in args.get("view_role_arns", [])]
+        grants = [("admin", arn, ADMIN_POLICY) for arn in settings["admin_role_arns"]]
+        grants += [("view", arn, VIEW_POLICY) for arn in settings["view_role_arns"]]
         if "deploy_role_arn" in args:
             grants.append(("deploy", args["deploy_role_arn"], ADMIN_POLICY))
         access: list[pulumi.Resource] = []  # the Kubernetes provider waits for these
@@ -458,7 +508,7 @@ class Cluster(pulumi.ComponentResource):
             )
 
         # Runners and VPNs reach the private endpoint only through the cluster security group.
-        for cidr in args.get("api_access_cidrs", []):
+        for cidr in settings["api_access_cidrs"]:
             access.append(
                 aws.vpc.SecurityGroupIngressRule(
                     f"{name}-api-from-{slug(cidr)}",
@@ -473,7 +523,7 @@ class Cluster(pulumi.ComponentResource):
             )
 
         early_addons = [self._addon(name, addon, []) for addon in ADDONS_BEFORE_NODES]
-        system_nodes = self._system_nodes(name, args, early_addons)
+        system_nodes = self._system_nodes(name, args["subnet_ids"], settings, early_addons)
         for addon in ADDONS_AFTER_NODES:
             self._addon(name, addon, [system_nodes])
         self.ebs_csi_driver = self._ebs_csi_driver(name, system_nodes)
@@ -510,7 +560,7 @@ class Cluster(pulumi.ComponentResource):
         charts = ["prometheus-operator-crds", "keda"]
         # Its Karpenter, when asked for. Not an annotated output: the schema has no component references.
         self._karpenter = None
-        if args.get("karpenter", False):
+        if settings["karpenter"]:
             self._karpenter = Karpenter(
                 f"{name}-karpenter",
                 {
@@ -519,7 +569,7 @@ class Cluster(pulumi.ComponentResource):
                     "region": region,
                     "oidc_provider_arn": self.oidc_provider_arn,
                     "oidc_issuer_url": self.oidc_issuer_url,
-                    "replicas": min(2, args.get("system_min_size", 2)),
+                    "replicas": min(2, settings["system_min_size"]),
                     "service_monitor": True,
                 },
                 pulumi.ResourceOptions(
@@ -528,7 +578,7 @@ class Cluster(pulumi.ComponentResource):
             )
             self.crds.append(self._karpenter.crds)
             charts.append("karpenter-crd")
-        if args.get("argo_rollouts", False):
+        if settings["argo_rollouts"]:
             # Its ServiceMonitor needs the Prometheus operator's CRDs.
             self.crds.append(
                 pinned_release(
@@ -622,7 +672,13 @@ class Cluster(pulumi.ComponentResource):
         )
         return self._addon(name, "aws-ebs-csi-driver", [system_nodes], role.arn)
 
-    def _system_nodes(self, name: str, args: ClusterArgs, depends_on: list[aws.eks.Addon]) -> aws.eks.NodeGroup:
+    def _system_nodes(
+        self,
+        name: str,
+        subnet_ids: Sequence[pulumi.Input[str]],
+        settings: _Defaults,
+        depends_on: list[aws.eks.Addon],
+    ) -> aws.eks.NodeGroup:
         """On-demand nodes without accelerator taints, for CoreDNS, the autoscaler and monitoring."""
         role = node_role(f"{name}-system-node-role", parent=self)
         template = launch_template(
@@ -630,21 +686,21 @@ class Cluster(pulumi.ComponentResource):
             disk_size_gib=50,
             imds_hop_limit=1,
             security_group_id=self.security_group_id,
-            tags=args.get("tags", {}),
+            tags=settings["tags"],
             bottlerocket=False,
             parent=self,
         )
-        min_size = args.get("system_min_size", 2)
+        min_size = settings["system_min_size"]
         return aws.eks.NodeGroup(
             f"{name}-system-nodes",
             cluster_name=self.cluster.name,
             node_role_arn=role.arn,
-            subnet_ids=list(args["subnet_ids"]),
-            instance_types=list(args.get("system_instance_types", ["m6i.large"])),
+            subnet_ids=list(subnet_ids),
+            instance_types=list(settings["system_instance_types"]),
             capacity_type="ON_DEMAND",
             ami_type="AL2023_x86_64_STANDARD",
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
-                min_size=min_size, max_size=args.get("system_max_size", 4), desired_size=min_size
+                min_size=min_size, max_size=settings["system_max_size"], desired_size=min_size
             ),
             update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
             labels={POOL_LABEL: SYSTEM_POOL},

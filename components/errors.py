@@ -8,7 +8,7 @@ import sysconfig
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NotRequired, Required, get_args, get_origin
+from typing import NotRequired, Required, TypeVar, cast, get_args, get_origin
 
 import pulumi
 
@@ -123,6 +123,16 @@ def well_typed(args: Mapping[str, object], args_type: type) -> dict[str, object]
     check the rest too and report every problem at once."""
     wrong = {key for key, _ in _wrong_types(args, args_type)}
     return {key: value for key, value in args.items() if key not in wrong}
+
+
+Defaults = TypeVar("Defaults", bound=Mapping[str, object])
+
+
+def with_defaults(args: Mapping[str, object], defaults: Defaults) -> Defaults:
+    """The settings a component reads: each key of ``defaults`` with the value the caller gave, or
+    the default when the caller gave none. A component keeps its defaults in this one mapping, and
+    the stack config takes its own defaults from it."""
+    return cast(Defaults, {key: args.get(key, value) for key, value in defaults.items()})
 
 
 def _wrong_types(args: Mapping[str, object], args_type: type) -> list[tuple[str, str]]:

@@ -19,7 +19,7 @@ time, and respects the PodDisruptionBudgets of the endpoints on it.
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, NotRequired, TypedDict, cast
+from typing import Any, Literal, NotRequired, TypedDict, cast, get_args
 
 import pulumi
 import pulumi_aws as aws
@@ -28,12 +28,18 @@ import pulumi_kubernetes as k8s
 from components import catalog, pins
 from components.aws_tags import NODE_TEMPLATE, node_template_key_problems
 from components.catalog import NodeOs
-from components.errors import argument_type_problems, well_typed
+from components.errors import argument_type_problems, well_typed, with_defaults
 from components.karpenter import KarpenterWiring
 from components.naming import slug
 from components.node_group import DESIRED_SIZE, launch_template, node_role, root_device
 
-PROVISIONERS = ("managed", "karpenter")
+Provisioner = Literal["managed", "karpenter"]
+PROVISIONERS: tuple[Provisioner, ...] = get_args(Provisioner)
+CAPACITY_TYPES = ("ON_DEMAND", "SPOT")
+ImdsHopLimit = Literal[1, 2]
+"""1 keeps pods off the node role's credentials; 2 lets agents in containers reach IMDS."""
+IMDS_HOP_LIMITS: tuple[ImdsHopLimit, ...] = get_args(ImdsHopLimit)
+MAX_SPOT_DISCOUNT = 0.9
 NODE_POOL_API = "karpenter.sh/v1"
 NODE_CLASS_API = "karpenter.k8s.aws/v1"
 DURATION = re.compile(r"^([0-9]+(s|m|h))+$")
@@ -104,61 +110,109 @@ class GpuNodePoolArgs(TypedDict):
     deletes what is left (default 2h: bounded so an expiry cannot hang forever)."""
 
 
+class _Defaults(TypedDict):
+    min_size: int
+    capacity_type: str
+    os: str
+    disk_size_gib: int
+    imds_hop_limit: ImdsHopLimit
+    labels: Mapping[str, str]
+    taints: Sequence[PoolTaint]
+    max_unavailable: int
+    tags: Mapping[str, str]
+    provisioner: Provisioner
+    consolidate_after: str
+    expire_after: str
+    termination_grace_period: str
+
+
+DEFAULTS: _Defaults = {
+    "min_size": 0,
+    "capacity_type": "ON_DEMAND",
+    "os": NodeOs.AL2023.value,
+    "disk_size_gib": 100,
+    "imds_hop_limit": 1,
+    "labels": {},
+    "taints": (),
+    "max_unavailable": 1,
+    "tags": {},
+    "provisioner": "managed",
+    "consolidate_after": "10m",
+    "expire_after": "720h",
+    "termination_grace_period": "2h",
+}
+"""What each optional argument of :class:`GpuNodePool` is when it is not given (the stack config's
+``gpuPools[]`` entries take their defaults from here). A pool without ``ami_version`` uses the
+release pinned for its OS in :data:`components.pins.KARPENTER_AMI_VERSIONS`."""
+
+
 def validate_pool(given: GpuNodePoolArgs) -> list[str]:
     """Everything wrong with the arguments (empty when valid), all at once: the wrong-typed ones
     are named first, the checks below read the rest."""
     problems = argument_type_problems(given, GpuNodePoolArgs)
     args = cast(GpuNodePoolArgs, well_typed(given, GpuNodePoolArgs))
+    settings = with_defaults(args, DEFAULTS)
     types = list(args["instance_types"])
     problems += [p for p in (catalog.instance_problems(t) for t in types) if p]
-    os = NodeOs(args.get("os", NodeOs.AL2023.value))
+    os = NodeOs(settings["os"])
     problems += catalog.pool_problems(types, os)
-    min_size, max_size = args.get("min_size", 0), cast(int | None, args.get("max_size"))  # None: wrong-typed
+    min_size, max_size = settings["min_size"], cast(int | None, args.get("max_size"))  # None: wrong-typed
     if max_size is not None and not 0 <= min_size <= max_size:
         problems.append(f"min_size must be 0..max_size (got {min_size}, max_size {max_size})")
-    if args.get("capacity_type", "ON_DEMAND") not in ("ON_DEMAND", "SPOT"):
-        problems.append(f"capacity_type must be ON_DEMAND or SPOT (got {args.get('capacity_type')!r})")
-    if args.get("imds_hop_limit", 1) not in (1, 2):
-        problems.append(f"imds_hop_limit must be 1 or 2 (got {args.get('imds_hop_limit')})")
-    if not 0 <= args.get("spot_discount", 0.0) <= 0.9:
-        problems.append(f"spot_discount must be 0-0.9 (got {args.get('spot_discount')})")
-    provisioner = args.get("provisioner", "managed")
+    if settings["capacity_type"] not in CAPACITY_TYPES:
+        problems.append(f"capacity_type must be ON_DEMAND or SPOT (got {settings['capacity_type']!r})")
+    if settings["imds_hop_limit"] not in IMDS_HOP_LIMITS:
+        problems.append(f"imds_hop_limit must be 1 or 2 (got {settings['imds_hop_limit']})")
+    if not 0 <= args.get("spot_discount", 0.0) <= MAX_SPOT_DISCOUNT:
+        problems.append(f"spot_discount must be 0-{MAX_SPOT_DISCOUNT} (got {args.get('spot_discount')})")
+    provisioner = settings["provisioner"]
     if provisioner not in PROVISIONERS:
         problems.append(f"provisioner must be managed or karpenter (got {provisioner!r})")
     elif provisioner == "karpenter":
-        problems += karpenter_problems(args, os)
+        problems += karpenter_problems(args, settings, os)
     else:
         karpenter_only = ("ami_version", "consolidate_after", "expire_after", "termination_grace_period")
         problems += [f"{key} applies to provisioner karpenter only" for key in karpenter_only if key in args]
         problems += [
-            f"labels {key!r}: {p}" for key in args.get("labels", {}) for p in node_template_key_problems("label", key)
+            f"labels {key!r}: {p}" for key in settings["labels"] for p in node_template_key_problems("label", key)
         ]
         problems += [
             f"taints {t['key']!r}: {p}"
-            for t in args.get("taints", [])
+            for t in settings["taints"]
             for p in node_template_key_problems("taint", t["key"])
         ]
     return problems
 
 
-def karpenter_problems(args: GpuNodePoolArgs, os: NodeOs) -> list[str]:
+def karpenter_problems(args: GpuNodePoolArgs, settings: _Defaults, os: NodeOs) -> list[str]:
     """What a Karpenter pool cannot have: a minimum size (it scales from zero), a missing
     Karpenter, an AMI release it cannot name, malformed durations."""
     problems: list[str] = []
-    if args.get("min_size", 0) != 0:
+    if settings["min_size"] != 0:
         problems.append("min_size must be 0 with provisioner karpenter (it launches nodes for pending pods only)")
     if "karpenter" not in args:
         problems.append("provisioner karpenter needs the cluster's Karpenter (Cluster karpenter: True)")
-    version = args.get("ami_version", pins.KARPENTER_AMI_VERSIONS.get(os.value))
+    version = ami_version(args, os)
     if version is None:
         problems.append(f"ami_version is required for os {os.value} (no pinned release)")
     elif not AMI_VERSION.match(version):
         example = pins.KARPENTER_AMI_VERSIONS["al2023"]
         problems.append(f"ami_version must be latest or a release such as {example} (got {version!r})")
-    for key, default in (("consolidate_after", "10m"), ("expire_after", "720h"), ("termination_grace_period", "2h")):
-        if not DURATION.match(value := args.get(key, default)):
+    durations = {
+        "consolidate_after": settings["consolidate_after"],
+        "expire_after": settings["expire_after"],
+        "termination_grace_period": settings["termination_grace_period"],
+    }
+    for key, value in durations.items():
+        if not DURATION.match(value):
             problems.append(f"{key} must be a duration such as 10m or 720h (got {value!r})")
     return problems
+
+
+def ami_version(args: GpuNodePoolArgs, os: NodeOs) -> str | None:
+    """The EKS AMI release a Karpenter pool runs: ``ami_version``, or the one pinned for its OS
+    (None when the OS has no pinned release)."""
+    return args.get("ami_version", pins.KARPENTER_AMI_VERSIONS.get(os.value))
 
 
 def ami_alias(os: NodeOs, version: str) -> str:
@@ -327,17 +381,18 @@ class GpuNodePool(pulumi.ComponentResource):
         if problems:
             raise ValueError(f"GpuNodePool {name}: " + "; ".join(problems))
         super().__init__("mlops:index:GpuNodePool", name, None, opts)
+        settings = with_defaults(args, DEFAULTS)
         types = list(args["instance_types"])
-        os = NodeOs(args.get("os", NodeOs.AL2023.value))
+        os = NodeOs(settings["os"])
         spec = catalog.accelerated()[types[0]]
         self.ami_type = catalog.ami_type(types, os)
         self.instance_types = types
-        self.labels = {**catalog.pool_labels(name, types, os), **dict(args.get("labels", {}))}
-        self.taints = node_taints(types, args.get("taints", []))
+        self.labels = {**catalog.pool_labels(name, types, os), **dict(settings["labels"])}
+        self.taints = node_taints(types, settings["taints"])
         self.accelerators_per_node = catalog.accelerators_per_node(types)
         self.device_resource = catalog.DEVICE_RESOURCE[spec.accelerator]
         self.needs_device_plugin = catalog.needs_nvidia_device_plugin(types, os)
-        self.provisioner = args.get("provisioner", "managed")
+        self.provisioner = settings["provisioner"]
         self.node_group = None
         # The Karpenter NodePool and EC2NodeClass (None for a managed pool). Not annotated outputs:
         # the schema has no reference type for a Kubernetes custom resource.
@@ -345,21 +400,21 @@ class GpuNodePool(pulumi.ComponentResource):
         self._node_class = None
         self.node_role_arn = None
         if self.provisioner == "karpenter":
-            self._karpenter(name, args, os)
+            self._karpenter(name, args, settings, os)
             self.register_outputs({"amiType": self.ami_type})
             return
 
         role = node_role(f"{name}-node-role", parent=self)
         template = launch_template(
             f"{name}-launch-template",
-            disk_size_gib=args.get("disk_size_gib", 100),
-            imds_hop_limit=args.get("imds_hop_limit", 1),
+            disk_size_gib=settings["disk_size_gib"],
+            imds_hop_limit=settings["imds_hop_limit"],
             security_group_id=args["node_security_group_id"],
-            tags=args.get("tags", {}),
+            tags=settings["tags"],
             bottlerocket=os is NodeOs.BOTTLEROCKET,
             parent=self,
         )
-        min_size = args.get("min_size", 0)
+        min_size = settings["min_size"]
         group_tags = {catalog.SPOT_DISCOUNT_TAG: str(args["spot_discount"])} if "spot_discount" in args else None
         self.node_group = aws.eks.NodeGroup(
             f"{name}-node-group",
@@ -367,12 +422,12 @@ class GpuNodePool(pulumi.ComponentResource):
             node_role_arn=role.arn,
             subnet_ids=list(args["subnet_ids"]),
             instance_types=types,
-            capacity_type=args.get("capacity_type", "ON_DEMAND"),
+            capacity_type=settings["capacity_type"],
             ami_type=self.ami_type,
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
                 min_size=min_size, max_size=args["max_size"], desired_size=min_size
             ),
-            update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=args.get("max_unavailable", 1)),
+            update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=settings["max_unavailable"]),
             labels=self.labels,
             taints=[aws.eks.NodeGroupTaintArgs(key=t.key, value=t.value, effect=t.effect) for t in self.taints],
             launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
@@ -392,21 +447,21 @@ class GpuNodePool(pulumi.ComponentResource):
         self.node_role_arn = role.arn
         self.register_outputs({"nodeGroupArn": self.node_group.arn, "amiType": self.ami_type})
 
-    def _karpenter(self, name: str, args: GpuNodePoolArgs, os: NodeOs) -> None:
+    def _karpenter(self, name: str, args: GpuNodePoolArgs, settings: _Defaults, os: NodeOs) -> None:
         wiring = args.get("karpenter")
         assert wiring is not None  # validate_pool refuses a Karpenter pool without it
         after = pulumi.ResourceOptions(parent=self, depends_on=list(wiring["releases"]))
-        ami_version = args.get("ami_version", pins.KARPENTER_AMI_VERSIONS.get(os.value, ""))
+        release = ami_version(args, os) or ""  # validate_pool refuses a pool with none
         spec = pulumi.Output.all(wiring["node_role_name"], args["node_security_group_id"], *args["subnet_ids"]).apply(
             lambda a: node_class_spec(
                 os=os,
-                ami_version=ami_version,
+                ami_version=release,
                 role=a[0],
                 subnet_ids=a[2:],
                 security_group_id=a[1],
-                disk_size_gib=args.get("disk_size_gib", 100),
-                imds_hop_limit=args.get("imds_hop_limit", 1),
-                tags=args.get("tags", {}),
+                disk_size_gib=settings["disk_size_gib"],
+                imds_hop_limit=settings["imds_hop_limit"],
+                tags=settings["tags"],
             )
         )
         self._node_class = k8s.apiextensions.CustomResource(
@@ -426,13 +481,13 @@ class GpuNodePool(pulumi.ComponentResource):
             spec=node_pool_spec(
                 node_class=name,
                 instance_types=self.instance_types,
-                capacity_type=args.get("capacity_type", "ON_DEMAND"),
+                capacity_type=settings["capacity_type"],
                 max_size=args["max_size"],
                 labels=self.labels,
                 taints=self.taints,
-                consolidate_after=args.get("consolidate_after", "10m"),
-                expire_after=args.get("expire_after", "720h"),
-                termination_grace_period=args.get("termination_grace_period", "2h"),
+                consolidate_after=settings["consolidate_after"],
+                expire_after=settings["expire_after"],
+                termination_grace_period=settings["termination_grace_period"],
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*wiring["releases"], self._node_class]),
         )

@@ -19,7 +19,7 @@ Children (``<name>-<suffix>``): ``db-key``, ``db-subnets``, ``db-security-group`
 
 import json
 from collections.abc import Sequence
-from typing import Any, NotRequired, TypedDict, cast
+from typing import Any, Literal, NotRequired, TypedDict, cast, get_args
 
 import pulumi
 import pulumi_aws as aws
@@ -30,7 +30,7 @@ from components import pins, timings
 from components.alerting import registry_rules
 from components.catalog import POOL_LABEL
 from components.cluster import SYSTEM_POOL
-from components.errors import argument_type_problems, well_typed
+from components.errors import argument_type_problems, well_typed, with_defaults
 from components.iam import document, irsa_role
 from components.isolation import registry_policy_specs
 from components.kms import account_key
@@ -217,7 +217,49 @@ class ModelRegistryArgs(TypedDict):
     snapshot (default True)."""
 
 
-INSTANCE_CLASS = "db.t4g.small"
+RegistryLoadBalancer = Literal["none", "internal"]
+"""``none``: a ClusterIP Service; ``internal``: an internal NLB (never internet-facing)."""
+
+
+class _Defaults(TypedDict):
+    namespace: str
+    image: pulumi.Input[str]
+    copier_image: pulumi.Input[str]
+    replicas: int
+    allowed_namespaces: Sequence[str]
+    monitoring_namespace: str
+    load_balancer: RegistryLoadBalancer
+    instance_class: str
+    storage_gib: int
+    max_storage_gib: int
+    backup_retention_days: int
+    multi_az: bool
+    region: str
+    protect: bool
+
+
+DEFAULTS: _Defaults = {
+    "namespace": "mlflow",
+    "image": pins.image("mlflow"),
+    "copier_image": pins.image("aws-cli"),
+    "replicas": 1,
+    "allowed_namespaces": (),
+    "monitoring_namespace": "monitoring",
+    "load_balancer": "none",
+    "instance_class": "db.t4g.small",
+    "storage_gib": 20,
+    "max_storage_gib": 100,
+    "backup_retention_days": 7,
+    "multi_az": False,
+    "region": "us-east-1",
+    "protect": True,
+}
+"""What each optional argument of :class:`ModelRegistry` is when it is not given (the stack config's
+``modelRegistry`` section takes its defaults from here; prod's own are in ``infra/config.py``)."""
+LOAD_BALANCERS: tuple[RegistryLoadBalancer, ...] = get_args(RegistryLoadBalancer)
+MIN_STORAGE_GIB = 20
+"""RDS for PostgreSQL's smallest gp3 allocation."""
+MAX_BACKUP_RETENTION_DAYS = 35
 MAX_CONNECTIONS = {"micro": 80, "small": 170, "medium": 400, "large": 800}
 """RDS PostgreSQL's default ``max_connections`` (LEAST(DBInstanceClassMemory/9531392, 5000)) by size."""
 
@@ -227,21 +269,23 @@ def validate_registry(given: ModelRegistryArgs) -> list[str]:
     are named first, the checks below read the rest."""
     problems = argument_type_problems(given, ModelRegistryArgs)
     args = cast(ModelRegistryArgs, well_typed(given, ModelRegistryArgs))
-    image = args.get("image", pins.image("mlflow"))
+    settings = with_defaults(args, DEFAULTS)
+    image = settings["image"]
     if isinstance(image, str):
         problems += pinned_image_problems(image)
-    if not 1 <= args.get("backup_retention_days", 7) <= 35:
-        problems.append(f"backup_retention_days must be 1..35 (got {args.get('backup_retention_days')})")
-    storage, ceiling = args.get("storage_gib", 20), args.get("max_storage_gib", 100)
-    if not 20 <= storage <= ceiling:
-        problems.append(f"storage_gib must be >= 20 and <= max_storage_gib (got {storage}, {ceiling})")
-    if args.get("load_balancer", "none") not in ("none", "internal"):
-        problems.append(f"load_balancer must be none or internal (got {args.get('load_balancer')!r})")
-    problems += load_balancing_problems(args.get("load_balancer", "none"), args.get("load_balancing"))
+    backups = settings["backup_retention_days"]
+    if not 1 <= backups <= MAX_BACKUP_RETENTION_DAYS:
+        problems.append(f"backup_retention_days must be 1..{MAX_BACKUP_RETENTION_DAYS} (got {backups})")
+    storage, ceiling = settings["storage_gib"], settings["max_storage_gib"]
+    if not MIN_STORAGE_GIB <= storage <= ceiling:
+        problems.append(f"storage_gib must be >= {MIN_STORAGE_GIB} and <= max_storage_gib (got {storage}, {ceiling})")
+    if settings["load_balancer"] not in LOAD_BALANCERS:
+        problems.append(f"load_balancer must be none or internal (got {settings['load_balancer']!r})")
+    problems += load_balancing_problems(settings["load_balancer"], args.get("load_balancing"))
     if not args["artifact_prefix"].endswith("/") or args["artifact_prefix"].startswith("/"):
         problems.append(f"artifact_prefix must end with / and not start with one (got {args['artifact_prefix']!r})")
-    if args.get("replicas", 1) < 1:
-        problems.append(f"replicas must be >= 1 (got {args.get('replicas')})")
+    if settings["replicas"] < 1:
+        problems.append(f"replicas must be >= 1 (got {settings['replicas']})")
     password = args.get("admin_password")
     if isinstance(password, str):
         problems += [f"admin_password {p}" for p in mlflow_password_problems(password)]
@@ -284,8 +328,8 @@ def pod_spec(
     name: str, args: ModelRegistryArgs, *, image: str, copier: str, bucket: str, secret_arn: str, host: str
 ) -> dict[str, Any]:
     """The server's pod: an init container fetching the database secret, the server, probes."""
-    namespace = args.get("namespace", "mlflow")
-    region = args.get("region", "us-east-1")
+    settings = with_defaults(args, DEFAULTS)
+    namespace, region = settings["namespace"], settings["region"]
     probe = {"path": "/health", "port": "http", "httpHeaders": [{"name": "Host", "value": f"localhost:{PORT}"}]}
     pod: dict[str, Any] = {
         "serviceAccountName": "mlflow",
@@ -372,7 +416,7 @@ def pod_spec(
             {"name": "start", "configMap": {"name": "mlflow-start"}},
         ],
     }
-    if args.get("replicas", 1) >= 2:
+    if settings["replicas"] >= 2:
         pod["topologySpreadConstraints"] = zone_spread(selector_for(name))
     return pod
 
@@ -478,21 +522,22 @@ class ModelRegistry(pulumi.ComponentResource):
         if problems:
             raise ValueError(f"ModelRegistry {name}: " + "; ".join(problems))
         super().__init__("mlops:index:ModelRegistry", name, None, opts)
-        protect = args.get("protect", True)
-        namespace = args.get("namespace", "mlflow")
-        allowed = sorted(set(args.get("allowed_namespaces", [])))
+        settings = with_defaults(args, DEFAULTS)
+        namespace = settings["namespace"]
+        monitoring = settings["monitoring_namespace"]
+        allowed = sorted(set(settings["allowed_namespaces"]))
         child = pulumi.ResourceOptions(parent=self)
         self.namespace = namespace
         self.tracking_uri = tracking_uri(namespace)
-        self.image = args.get("image", pins.image("mlflow"))
+        self.image = settings["image"]
         self.reader_secret = READER_SECRET
         self.allowed_namespaces = allowed
 
-        db, key, secret_arn = self._database(name, args, protect)
+        db, key, secret_arn = self._database(name, args, settings)
         self.db_endpoint = db.address
         self.db_secret_arn = secret_arn
         if "alarm_topic_arn" in args:
-            self._alarms(name, db, args, args["alarm_topic_arn"])
+            self._alarms(name, db, settings, args["alarm_topic_arn"])
 
         policy = pulumi.Output.all(args["artifact_policy"], secret_arn, key.arn).apply(
             lambda v: merged_policy(v[0], secret_access_policy(v[1], v[2]))
@@ -576,9 +621,9 @@ class ModelRegistry(pulumi.ComponentResource):
             data={"start.py": START_SCRIPT, "metrics.py": METRICS_SCRIPT},
             opts=in_ns,
         )
-        replicas = args.get("replicas", 1)
+        replicas = settings["replicas"]
         template = pulumi.Output.all(
-            self.image, args.get("copier_image", pins.image("aws-cli")), args["bucket_name"], secret_arn, db.address
+            self.image, settings["copier_image"], args["bucket_name"], secret_arn, db.address
         ).apply(
             lambda v: {
                 "metadata": {"labels": labels},
@@ -606,7 +651,7 @@ class ModelRegistry(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[account, admin, readers, flask, start, db]),
         )
-        self._server_service(name, args, meta, ns)
+        self._server_service(name, settings, args.get("load_balancing"), meta, ns)
         if replicas >= 2:
             k8s.policy.v1.PodDisruptionBudget(
                 f"{name}-pdb",
@@ -617,13 +662,20 @@ class ModelRegistry(pulumi.ComponentResource):
         self._monitoring(name, namespace, labels, ns, args["crds"])
         self.register_outputs({"trackingUri": self.tracking_uri, "roleArn": self.role_arn, "dbEndpoint": db.address})
 
-    def _server_service(self, name: str, args: ModelRegistryArgs, meta: dict[str, Any], ns: pulumi.Resource) -> None:
+    def _server_service(
+        self,
+        name: str,
+        settings: _Defaults,
+        load_balancing: LoadBalancing | None,
+        meta: dict[str, Any],
+        ns: pulumi.Resource,
+    ) -> None:
         """The server's Service (an internal NLB when asked for) and the NetworkPolicy admitting its callers."""
-        namespace, allowed = args.get("namespace", "mlflow"), self.allowed_namespaces
-        monitoring = args.get("monitoring_namespace", "monitoring")
+        namespace, allowed = settings["namespace"], self.allowed_namespaces
+        monitoring = settings["monitoring_namespace"]
         in_ns = pulumi.ResourceOptions(parent=self, depends_on=[ns])
-        balancer = args.get("load_balancer", "none")
-        balancing = args.get("load_balancing") if balancer != "none" else None
+        balancer = settings["load_balancer"]
+        balancing = load_balancing if balancer != "none" else None
         annotations, service = service_spec(name, (Port("http", PORT),), balancer)
         k8s.core.v1.Service(
             f"{name}-service",
@@ -696,9 +748,10 @@ class ModelRegistry(pulumi.ComponentResource):
         )
 
     def _database(
-        self, name: str, args: ModelRegistryArgs, protect: bool
+        self, name: str, args: ModelRegistryArgs, settings: _Defaults
     ) -> tuple[aws.rds.Instance, aws.kms.Key, pulumi.Output[str]]:
         """The RDS instance, its key, subnets, security group and parameters; and its secret's ARN."""
+        protect = settings["protect"]
         child = pulumi.ResourceOptions(parent=self)
         stateful = pulumi.ResourceOptions(parent=self, protect=protect, retain_on_delete=protect)
         key = account_key(
@@ -742,9 +795,9 @@ class ModelRegistry(pulumi.ComponentResource):
             # shape lists ("standard-support" is a value of responses, refused on create).
             engine_lifecycle_support="open-source-rds-extended-support-disabled",
             auto_minor_version_upgrade=True,
-            instance_class=args.get("instance_class", INSTANCE_CLASS),
-            allocated_storage=args.get("storage_gib", 20),
-            max_allocated_storage=args.get("max_storage_gib", 100),
+            instance_class=settings["instance_class"],
+            allocated_storage=settings["storage_gib"],
+            max_allocated_storage=settings["max_storage_gib"],
             storage_type="gp3",
             storage_encrypted=True,
             kms_key_id=key.arn,
@@ -756,8 +809,8 @@ class ModelRegistry(pulumi.ComponentResource):
             vpc_security_group_ids=[group.id],
             parameter_group_name=parameters.name,
             publicly_accessible=False,
-            multi_az=args.get("multi_az", False),
-            backup_retention_period=args.get("backup_retention_days", 7),
+            multi_az=settings["multi_az"],
+            backup_retention_period=settings["backup_retention_days"],
             copy_tags_to_snapshot=True,
             deletion_protection=protect,
             skip_final_snapshot=not protect,
@@ -773,9 +826,9 @@ class ModelRegistry(pulumi.ComponentResource):
         secret_arn = db.master_user_secrets.apply(lambda s: (s[0].secret_arn or "") if s else "")
         return db, key, secret_arn
 
-    def _alarms(self, name: str, db: aws.rds.Instance, args: ModelRegistryArgs, topic: pulumi.Input[str]) -> None:
-        size = args.get("instance_class", INSTANCE_CLASS).rsplit(".", 1)[-1]
-        storage_bytes = args.get("storage_gib", 20) * 1024**3
+    def _alarms(self, name: str, db: aws.rds.Instance, settings: _Defaults, topic: pulumi.Input[str]) -> None:
+        size = settings["instance_class"].rsplit(".", 1)[-1]
+        storage_bytes = settings["storage_gib"] * 1024**3
         alarms = {
             "cpu": ("CPUUtilization", "GreaterThanThreshold", 80, "Database CPU above 80% for 15 minutes"),
             "storage": (

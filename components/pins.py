@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import os
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 CHECKED = "2026-12-01"
 
@@ -317,7 +318,8 @@ KUBERNETES_VERSIONS: dict[str, KubernetesVersion] = {
 DEFAULT_KUBERNETES_VERSION = "1.35"
 """The newest listed version: the one in standard support longest."""
 
-SUPPORT_TYPES = ("STANDARD", "EXTENDED")
+SupportType = Literal["STANDARD", "EXTENDED"]
+SUPPORT_TYPES: tuple[SupportType, ...] = get_args(SupportType)
 """EKS ``upgradePolicy.supportType`` values: upgraded by EKS when standard support ends, or kept
 (billed at the extended-support rate) until extended support ends."""
 UNSET_SUPPORT_TYPE = "EXTENDED"

@@ -35,6 +35,9 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
 from components import catalog, delivery, pins
+from components import cluster as cluster_component
+from components import gpu_node_pool as pool_component
+from components import model_registry as registry_component
 from components.access_entries import access_principal_problems, preview_role_problems
 from components.autoscaling import MetricType, autoscaling_metric_problems, parse_scaling_expression
 from components.aws_tags import node_template_key_problems, rds_identifier_problems, tag_problems
@@ -255,17 +258,18 @@ class ClusterConfig(_Model):
     """The EKS control plane."""
 
     version: Annotated[str, AfterValidator(_eks_version)] = Field(
-        default=pins.DEFAULT_KUBERNETES_VERSION,
+        default=cluster_component.DEFAULTS["version"],
         description="Kubernetes minor version of the control plane (components/pins.py lists each "
         "version's standard and extended support end).",
     )
-    support_type: Literal["STANDARD", "EXTENDED"] = Field(
-        default="STANDARD",
+    support_type: pins.SupportType = Field(
+        default=cluster_component.DEFAULTS["support_type"],
         description="upgradePolicy.supportType: STANDARD lets EKS upgrade the control plane when standard "
         "support ends; EXTENDED keeps the version 12 more months at 6x the hourly price.",
     )
     endpoint_public_access: bool = Field(
-        default=False, description="Expose the API endpoint publicly (needs publicAccessCidrs)."
+        default=cluster_component.DEFAULTS["endpoint_public_access"],
+        description="Expose the API endpoint publicly (needs publicAccessCidrs).",
     )
     public_access_cidrs: list[Cidr] = Field(
         default_factory=list, description="CIDRs allowed to reach a public API endpoint."
@@ -294,23 +298,28 @@ class ClusterConfig(_Model):
         "required in prod.",
     )
     creator_admin: bool = Field(
-        default=False,
+        default=cluster_component.DEFAULTS["creator_admin"],
         description="bootstrapClusterCreatorAdminPermissions: make the cluster's creator a permanent, invisible "
         "admin. Read only when the cluster is created; an existing cluster keeps its value (README, Cluster access).",
     )
     name: DnsLabel | None = Field(default=None, description="EKS cluster name; default mlops-<environment>.")
-    log_retention_days: Annotated[Literal[7, 14, 30, 60, 90, 180, 365, 731, 1827, 3653], ExactInt] = Field(
-        default=90, description="Control-plane log retention (a CloudWatch Logs retention value)."
+    log_retention_days: Annotated[cluster_component.LogRetentionDays, ExactInt] = Field(
+        default=cluster_component.DEFAULTS["log_retention_days"],
+        description="Control-plane log retention (a CloudWatch Logs retention value).",
     )
     system_instance_types: list[InstanceType] = Field(
-        default_factory=lambda: ["m6i.large"],
+        default_factory=lambda: list(cluster_component.DEFAULTS["system_instance_types"]),
         min_length=1,
         description="Instance types of the system node group (CoreDNS, autoscaler, monitoring).",
     )
-    system_min_size: int = Field(default=2, ge=1, le=20, description="Minimum system nodes.")
-    system_max_size: int = Field(default=4, ge=1, le=50, description="Maximum system nodes.")
+    system_min_size: int = Field(
+        default=cluster_component.DEFAULTS["system_min_size"], ge=1, le=20, description="Minimum system nodes."
+    )
+    system_max_size: int = Field(
+        default=cluster_component.DEFAULTS["system_max_size"], ge=1, le=50, description="Maximum system nodes."
+    )
     karpenter: bool = Field(
-        default=False,
+        default=cluster_component.DEFAULTS["karpenter"],
         description="Install Karpenter (controller on the system nodes, IRSA role, interruption queue) for "
         "gpuPools with provisioner karpenter.",
     )
@@ -336,28 +345,39 @@ class GpuPoolConfig(_Model):
     instance_types: list[InstanceType] = Field(
         min_length=1, max_length=20, description="EC2 instance types; several give spot capacity."
     )
-    capacity_type: CapacityType = Field(default=CapacityType.ON_DEMAND, description="SPOT or ON_DEMAND.")
-    min_size: int = Field(default=0, ge=0, le=1000, description="Minimum nodes; 0 scales to zero.")
+    capacity_type: CapacityType = Field(
+        default=CapacityType(pool_component.DEFAULTS["capacity_type"]), description="SPOT or ON_DEMAND."
+    )
+    min_size: int = Field(
+        default=pool_component.DEFAULTS["min_size"], ge=0, le=1000, description="Minimum nodes; 0 scales to zero."
+    )
     max_size: int = Field(ge=1, le=1000, description="Maximum nodes the autoscaler may add.")
-    os: NodeOs = Field(default=NodeOs.AL2023, description="Node OS: al2023 or bottlerocket.")
-    disk_size_gib: int = Field(default=100, ge=20, le=16384, description="Encrypted gp3 root volume size.")
-    imds_hop_limit: Annotated[Literal[1, 2], ExactInt] = Field(
-        default=1,
+    os: NodeOs = Field(default=NodeOs(pool_component.DEFAULTS["os"]), description="Node OS: al2023 or bottlerocket.")
+    disk_size_gib: int = Field(
+        default=pool_component.DEFAULTS["disk_size_gib"], ge=20, le=16384, description="Encrypted gp3 root volume size."
+    )
+    imds_hop_limit: Annotated[pool_component.ImdsHopLimit, ExactInt] = Field(
+        default=pool_component.DEFAULTS["imds_hop_limit"],
         description="IMDSv2 hop limit; 1 keeps pods off the node role, 2 for legacy agents.",
     )
     labels: dict[LabelKey, Annotated[str, StringConstraints(max_length=63)]] = Field(
         default_factory=dict, description="Extra node labels."
     )
     taints: list[Taint] = Field(default_factory=list[Taint], description="Extra node taints.")
-    max_unavailable: int = Field(default=1, ge=1, le=100, description="Nodes replaced at once on update.")
+    max_unavailable: int = Field(
+        default=pool_component.DEFAULTS["max_unavailable"],
+        ge=1,
+        le=100,
+        description="Nodes replaced at once on update.",
+    )
     spot_discount: float | None = Field(
         default=None,
         ge=0,
-        le=0.9,
+        le=pool_component.MAX_SPOT_DISCOUNT,
         description="Expected spot discount for the cost estimate (spot is priced at on-demand without it).",
     )
-    provisioner: Literal["managed", "karpenter"] = Field(
-        default="managed",
+    provisioner: pool_component.Provisioner = Field(
+        default=pool_component.DEFAULTS["provisioner"],
         description="managed: a managed node group and the cluster-autoscaler; karpenter: a Karpenter NodePool "
         "(needs cluster.karpenter; spot pools fall back to on-demand).",
     )
@@ -367,10 +387,13 @@ class GpuPoolConfig(_Model):
         "latest only outside prod.",
     )
     consolidate_after: Annotated[str, StringConstraints(pattern=r"^([0-9]+(s|m|h))+$")] | None = Field(
-        default=None, description="karpenter: how long a node stays empty or underused before removal (10m)."
+        default=None,
+        description="karpenter: how long a node stays empty or underused before removal "
+        f"({pool_component.DEFAULTS['consolidate_after']}).",
     )
     expire_after: Annotated[str, StringConstraints(pattern=r"^([0-9]+(s|m|h))+$")] | None = Field(
-        default=None, description="karpenter: node lifetime before it is rotated (720h)."
+        default=None,
+        description=f"karpenter: node lifetime before it is rotated ({pool_component.DEFAULTS['expire_after']}).",
     )
 
 
@@ -451,6 +474,12 @@ class RegisteredModelConfig(_Model):
     )
 
 
+PROD_BACKUP_RETENTION_DAYS = 30
+"""A prod registry's backup retention when the stack file sets none (the component's default is dev's)."""
+PROD_REGISTRY_REPLICAS = 2
+"""A prod registry's server replicas when the stack file sets none: one per zone of two."""
+
+
 class ModelRegistryConfig(_Model):
     """``modelRegistry``: MLflow tracking and model registry, with an RDS PostgreSQL store."""
 
@@ -459,22 +488,46 @@ class ModelRegistryConfig(_Model):
     artifact_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*/$")] = (
         Field(default="mlflow/", description="Key prefix of the artifacts.")
     )
-    namespace: DnsLabel = Field(default="mlflow", description="Kubernetes namespace of the server.")
-    instance_class: Annotated[str, StringConstraints(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")] = Field(
-        default="db.t4g.small", description="RDS instance class."
+    namespace: DnsLabel = Field(
+        default=registry_component.DEFAULTS["namespace"], description="Kubernetes namespace of the server."
     )
-    storage_gib: int = Field(default=20, ge=20, le=65536, description="Allocated gp3 storage.")
-    max_storage_gib: int = Field(default=100, ge=20, le=65536, description="Storage autoscaling ceiling.")
+    instance_class: Annotated[str, StringConstraints(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")] = Field(
+        default=registry_component.DEFAULTS["instance_class"], description="RDS instance class."
+    )
+    storage_gib: int = Field(
+        default=registry_component.DEFAULTS["storage_gib"],
+        ge=registry_component.MIN_STORAGE_GIB,
+        le=65536,
+        description="Allocated gp3 storage.",
+    )
+    max_storage_gib: int = Field(
+        default=registry_component.DEFAULTS["max_storage_gib"],
+        ge=registry_component.MIN_STORAGE_GIB,
+        le=65536,
+        description="Storage autoscaling ceiling.",
+    )
     backup_retention_days: int | None = Field(
-        default=None, ge=0, le=35, description="Automated backup retention; default 7 in dev, 30 in prod."
+        default=None,
+        ge=0,
+        le=registry_component.MAX_BACKUP_RETENTION_DAYS,
+        description=f"Automated backup retention; default {registry_component.DEFAULTS['backup_retention_days']} "
+        f"in dev, {PROD_BACKUP_RETENTION_DAYS} in prod.",
     )
     multi_az: bool | None = Field(default=None, description="A standby in another zone; default: in prod.")
-    replicas: int | None = Field(default=None, ge=1, le=10, description="Server replicas; default 1, 2 in prod.")
+    replicas: int | None = Field(
+        default=None,
+        ge=1,
+        le=10,
+        description=f"Server replicas; default {registry_component.DEFAULTS['replicas']}, "
+        f"{PROD_REGISTRY_REPLICAS} in prod.",
+    )
     allowed_namespaces: list[DnsLabel] = Field(
         default_factory=list[str],
         description="Namespaces that may call it (endpoints serving its models are added).",
     )
-    load_balancer: Literal["none", "internal"] = Field(default="none", description="none or an internal NLB.")
+    load_balancer: registry_component.RegistryLoadBalancer = Field(
+        default=registry_component.DEFAULTS["load_balancer"], description="none or an internal NLB."
+    )
     image: Image | None = Field(default=None, description="MLflow image; default the pinned release.")
     registry: str | None = Field(
         default=None, description="Name of a registry whose built MLflow image to run (required in prod)."
@@ -495,7 +548,15 @@ class ModelRegistryConfig(_Model):
 
     def backups(self, prod: bool) -> int:
         """Backup retention days (the environment's default when unset)."""
-        return self.backup_retention_days if self.backup_retention_days is not None else (30 if prod else 7)
+        if self.backup_retention_days is not None:
+            return self.backup_retention_days
+        return PROD_BACKUP_RETENTION_DAYS if prod else registry_component.DEFAULTS["backup_retention_days"]
+
+    def server_replicas(self, prod: bool) -> int:
+        """MLflow server replicas (the environment's default when unset)."""
+        if self.replicas is not None:
+            return self.replicas
+        return PROD_REGISTRY_REPLICAS if prod else registry_component.DEFAULTS["replicas"]
 
 
 class EndpointConfig(_Model):

@@ -467,7 +467,7 @@ def registry_args(
         "subnet_ids": subnets,
         "node_security_group_id": cluster.security_group_id,
         "namespace": section.namespace,
-        "replicas": section.replicas or (2 if prod else 1),
+        "replicas": section.server_replicas(prod),
         "allowed_namespaces": registry_namespaces(config),
         "load_balancer": section.load_balancer,
         "instance_class": section.instance_class,
