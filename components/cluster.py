@@ -106,13 +106,13 @@ class ClusterArgs(TypedDict):
     region: str
     """AWS region (kubeconfig and autoscaler)."""
     version: NotRequired[str]
-    """Kubernetes minor version (default :data:`components.pins.DEFAULT_KUBERNETES_VERSION`)."""
+    """Kubernetes minor version, one of :data:`components.pins.KUBERNETES_VERSIONS`."""
     support_type: NotRequired[str]
-    """``upgradePolicy.supportType``: ``STANDARD`` (default) lets EKS upgrade the control plane when
+    """``upgradePolicy.supportType``: ``STANDARD`` lets EKS upgrade the control plane when
     standard support ends instead of billing extended support (6x the hourly price); ``EXTENDED``
     keeps the version up to 12 more months at that price."""
     endpoint_public_access: NotRequired[bool]
-    """Expose the API endpoint publicly (default False); needs ``public_access_cidrs``."""
+    """Expose the API endpoint publicly; needs ``public_access_cidrs``."""
     public_access_cidrs: NotRequired[Sequence[str]]
     """CIDRs allowed to reach a public endpoint; never 0.0.0.0/0 with ``protect``."""
     api_access_cidrs: NotRequired[Sequence[str]]
@@ -127,31 +127,30 @@ class ClusterArgs(TypedDict):
     """The role that runs ``pulumi up`` (CI's deploy role), granted cluster admin through an access
     entry; the Kubernetes provider waits for it."""
     creator_admin: NotRequired[bool]
-    """``bootstrapClusterCreatorAdminPermissions`` (default False): make whoever creates the cluster a
+    """``bootstrapClusterCreatorAdminPermissions``: make whoever creates the cluster a
     permanent, invisible cluster admin. Only read when the cluster is created (changing it would
     replace the cluster); with it off, ``deploy_role_arn`` or ``admin_role_arns`` must name the
     identity that deploys."""
     log_retention_days: NotRequired[int]
-    """Retention of the control-plane log group (default 90)."""
+    """Retention of the control-plane log group, in days (a CloudWatch Logs retention value)."""
     system_instance_types: NotRequired[Sequence[str]]
-    """Instance types of the system node group (default m6i.large)."""
+    """Instance types of the system node group."""
     system_min_size: NotRequired[int]
-    """Minimum system nodes (default 2)."""
+    """Minimum system nodes."""
     system_max_size: NotRequired[int]
-    """Maximum system nodes (default 4)."""
+    """Maximum system nodes."""
     tags: NotRequired[Mapping[str, str]]
     """Tags for system node instances and volumes."""
     protect: NotRequired[bool]
-    """Protect and retain the cluster and its secrets key (default True)."""
+    """Protect and retain the cluster and its secrets key."""
     karpenter: NotRequired[bool]
     """Install Karpenter (:class:`~components.karpenter.Karpenter`) for ``provisioner: karpenter``
-    GPU pools (default False: managed node groups and the cluster-autoscaler only)."""
+    GPU pools; without it, managed node groups and the cluster-autoscaler only."""
     argo_rollouts: NotRequired[bool]
-    """Install Argo Rollouts (its CRDs join ``crds``) for endpoints served with ``canary``
-    (default False)."""
+    """Install Argo Rollouts for endpoints served with ``canary``; its CRDs join ``crds``."""
     load_balancer_controller: NotRequired[LoadBalancerNetwork]
     """Install the AWS Load Balancer Controller for this VPC, which endpoints and registries with
-    ``load_balancer`` need (:meth:`Cluster.load_balancing`; default: not installed)."""
+    ``load_balancer`` need (:meth:`Cluster.load_balancing`); not installed when absent."""
 
 
 LogRetentionDays = Literal[7, 14, 30, 60, 90, 180, 365, 731, 1827, 3653]

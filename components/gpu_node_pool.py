@@ -74,27 +74,27 @@ class GpuNodePoolArgs(TypedDict):
     max_size: int
     """Maximum nodes the autoscaler may run."""
     min_size: NotRequired[int]
-    """Minimum nodes (default 0: the pool scales to zero when idle)."""
+    """Minimum nodes; 0 lets the pool scale to zero when idle."""
     capacity_type: NotRequired[str]
-    """``ON_DEMAND`` (default) or ``SPOT`` (list several instance types for capacity)."""
+    """``ON_DEMAND`` or ``SPOT``. A spot pool should list several instance types, for capacity."""
     os: NotRequired[str]
-    """``al2023`` (default) or ``bottlerocket`` (NVIDIA only)."""
+    """``al2023`` or ``bottlerocket`` (NVIDIA only)."""
     disk_size_gib: NotRequired[int]
-    """Encrypted gp3 volume for images and pods (default 100 GiB)."""
+    """Size in GiB of the encrypted gp3 volume for images and pods."""
     imds_hop_limit: NotRequired[int]
-    """IMDSv2 hop limit: 1 (default) keeps pods from the node role; 2 for agents that need it."""
+    """IMDSv2 hop limit: 1 keeps pods from the node role; 2 is for agents that need it."""
     labels: NotRequired[Mapping[str, str]]
     """Extra node labels."""
     taints: NotRequired[Sequence[PoolTaint]]
     """Extra node taints (the accelerator taint is always set)."""
     max_unavailable: NotRequired[int]
-    """Nodes replaced at once during an update (default 1)."""
+    """Nodes replaced at once during an update."""
     spot_discount: NotRequired[float]
     """Expected spot discount for the cost estimate (0-0.9); spot is priced at on-demand without it."""
     tags: NotRequired[Mapping[str, str]]
     """Tags for the instances and volumes (provider default tags do not reach them)."""
     provisioner: NotRequired[str]
-    """``managed`` (default: a managed node group and the cluster-autoscaler) or ``karpenter``
+    """``managed`` (a managed node group and the cluster-autoscaler) or ``karpenter``
     (a NodePool + EC2NodeClass; needs ``karpenter`` and the Kubernetes provider in opts)."""
     karpenter: NotRequired[KarpenterWiring]
     """The cluster's Karpenter (``Cluster.for_node_pools()`` gives it when the cluster runs one)."""
@@ -102,12 +102,12 @@ class GpuNodePoolArgs(TypedDict):
     """Karpenter only: the EKS AMI release of the ``amiSelectorTerms`` alias (default: the pin in
     :data:`components.pins.KARPENTER_AMI_VERSIONS`); ``latest`` drifts to every new AMI (dev only)."""
     consolidate_after: NotRequired[str]
-    """Karpenter only: how long a node stays empty or underused before it is removed (default 10m)."""
+    """Karpenter only: how long a node stays empty or underused before it is removed."""
     expire_after: NotRequired[str]
-    """Karpenter only: node lifetime before it is replaced, for rotation (default 720h)."""
+    """Karpenter only: node lifetime before it is replaced, for rotation."""
     termination_grace_period: NotRequired[str]
     """Karpenter only: how long a draining node waits for PodDisruptionBudgets before it
-    deletes what is left (default 2h: bounded so an expiry cannot hang forever)."""
+    deletes what is left. It is bounded, so an expiry cannot hang forever."""
 
 
 class _Defaults(TypedDict):

@@ -181,37 +181,37 @@ class ModelRegistryArgs(TypedDict):
     MLflow's minimum, without surrounding whitespace or control characters; default: generated,
     and given as the ``admin_password`` output."""
     namespace: NotRequired[str]
-    """Namespace it creates and runs in (default ``mlflow``)."""
+    """Namespace it creates and runs in."""
     image: NotRequired[pulumi.Input[str]]
-    """MLflow image with PostgreSQL drivers (default: the pinned ``-full`` release; prod passes a
-    digest-pinned copy from its own registry)."""
+    """MLflow image with PostgreSQL drivers. The default is the pinned ``-full`` release; prod passes a
+    digest-pinned copy from its own registry."""
     copier_image: NotRequired[pulumi.Input[str]]
-    """Image with the AWS CLI that reads the database secret (default: the pinned AWS CLI)."""
+    """Image with the AWS CLI that reads the database secret."""
     replicas: NotRequired[int]
-    """Server replicas (default 1; two or more get a PodDisruptionBudget and zone spread)."""
+    """Server replicas. Two or more get a PodDisruptionBudget and zone spread."""
     allowed_namespaces: NotRequired[Sequence[str]]
     """Namespaces whose pods may call it; each gets a reader account in Secret ``mlflow-reader``."""
     monitoring_namespace: NotRequired[str]
-    """Namespace of Prometheus, the only one admitted to the metrics port (default ``monitoring``)."""
+    """Namespace of Prometheus, the only one admitted to the metrics port."""
     load_balancer: NotRequired[str]
-    """``none`` (default: ClusterIP) or ``internal`` (an internal NLB)."""
+    """``none`` (a ClusterIP Service) or ``internal`` (an internal NLB)."""
     load_balancing: NotRequired[LoadBalancing]
     """The cluster's AWS Load Balancer Controller, which ``load_balancer: internal`` needs
     (``cluster.load_balancing()``)."""
     instance_class: NotRequired[str]
-    """RDS instance class (default ``db.t4g.small``)."""
+    """RDS instance class."""
     storage_gib: NotRequired[int]
-    """Allocated gp3 storage (default 20)."""
+    """Allocated gp3 storage in GiB, 20 or more."""
     max_storage_gib: NotRequired[int]
-    """Storage autoscaling ceiling (default 100)."""
+    """Storage autoscaling ceiling in GiB."""
     backup_retention_days: NotRequired[int]
-    """Automated backup retention, 1-35 (default 7)."""
+    """Automated backup retention in days, 1-35."""
     multi_az: NotRequired[bool]
-    """A standby in another zone (default False; prod sets it)."""
+    """A standby in another zone (prod sets it)."""
     alarm_topic_arn: NotRequired[pulumi.Input[str]]
     """SNS topic for the database alarms (CPU, free storage, connections)."""
     region: NotRequired[str]
-    """AWS region (default us-east-1)."""
+    """AWS region."""
     protect: NotRequired[bool]
     """Protect and retain the database and its key, with deletion protection and a final
     snapshot (default True)."""

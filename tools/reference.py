@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import json
 import sys
 import textwrap
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from types import ModuleType
 from typing import Any, cast, is_typeddict
 
 import components
+from components import pins
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "components.md"
 """The reference this module writes, in the checkout it runs from."""
@@ -66,18 +68,34 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+def default_cell(value: object) -> str:
+    """A component default as the reference shows it: JSON, a sequence as a list, a pinned image by
+    its pin's name (the version is written only in components/pins.py)."""
+    pinned = {image.ref: name for name, image in pins.IMAGES.items()}
+    if isinstance(value, str) and value in pinned:
+        return f"pin `{pinned[value]}`"
+    plain = list(cast(tuple[object, ...], value)) if isinstance(value, tuple) else value
+    return f"`{_cell(json.dumps(plain))}`"
+
+
 def _typed_dicts(module: ModuleType) -> list[str]:
-    """A table of each TypedDict defined in ``module``."""
+    """A table of each TypedDict defined in ``module``. A component that keeps its defaults in a
+    module-level ``DEFAULTS`` mapping gets a default column, read from that mapping."""
     lines: list[str] = []
+    defaults = cast(dict[str, object] | None, getattr(module, "DEFAULTS", None))
     for key, value in vars(module).items():
         if not (is_typeddict(value) and value.__module__ == module.__name__ and not key.startswith("_")):
             continue
+        documented = fields(value)
+        shown = defaults if defaults is not None and set(defaults) <= {f.name for f in documented} else None
+        columns = ["argument", "type", "required", *(["default"] if shown is not None else []), "description"]
         lines += [f"### `{value.__name__}`", "", _first_paragraph(value), ""]
-        lines += ["| argument | type | required | description |", "|---|---|---|---|"]
-        lines += [
-            f"| `{f.name}` | `{_cell(f.annotation)}` | {'yes' if f.required else 'no'} | {_cell(f.doc)} |"
-            for f in fields(value)
-        ]
+        lines += ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+        for f in documented:
+            cells = [f"`{f.name}`", f"`{_cell(f.annotation)}`", "yes" if f.required else "no"]
+            if shown is not None:
+                cells.append(default_cell(shown[f.name]) if f.name in shown else "")
+            lines.append("| " + " | ".join([*cells, _cell(f.doc)]) + " |")
         lines.append("")
     return lines
 
