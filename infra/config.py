@@ -881,6 +881,82 @@ def secret_value_problems(values: Mapping[str, str], project: str = "mlops-platf
     ]
 
 
+SECTION_RULES: dict[str, str] = {
+    "region": "one of an AWS partition's regions, as botocore lists them (`components/data/aws_regions.json`)",
+    "environment": (
+        "prod: per-AZ NAT, flow logs, endpoints with ≥ 2 replicas and digest-pinned images, API access CIDRs "
+        "that admit at most a /16 of public addresses in total (`0.0.0.0/1` + `128.0.0.0/1` is the world; "
+        "private and reserved ranges do not count; `components/cidrs.py`, which the policies share)"
+    ),
+    "tags": (
+        "`team`, `cost-center`, `environment` required; `environment` tag equals `environment`; what the "
+        "tagging APIs refuse is refused (`components/aws_tags.py`, read back from botocore's request shapes):"
+        " keys 1-127 characters (EC2's limit), values up to 256, only Unicode letters, digits, spaces and `_ "
+        ". : / = + - @` (no control characters), no key starting with `aws:`; with a `modelRegistry` (RDS) no"
+        " key or value starting with `aws:`/`rds:` and no empty value"
+    ),
+    "network": (
+        "CIDR /20 or larger; existing VPC needs a private subnet per AZ; `availabilityZoneIds`: `azCount` "
+        "distinct zone IDs (`use1-az1`, never a name like `us-east-1a`), none EKS refuses (`use1-az3`, "
+        "`usw1-az2`, `cac1-az3`), not with `existing`"
+    ),
+    "cluster": (
+        "public endpoint needs CIDRs, none a documentation range; CIDRs only with a public endpoint; "
+        "`apiAccessCidrs` private only ([Runners](#runners)); `deployRoleArn` required in prod, and anywhere "
+        "without `creatorAdmin` unless `adminRoleArns` names someone ([Cluster access](#cluster-access))"
+    ),
+    "gpuPools[]": (
+        "unique names; `maxSize >= minSize`; instance types in the catalog, accelerated, one "
+        "architecture/accelerator/count per pool; `karpenter` needs `cluster.karpenter: true` and `minSize: "
+        "0`; `amiVersion: latest` never in prod; the Karpenter keys only with `provisioner: karpenter`; "
+        "managed pools: label and taint keys of at most 82 characters (their cluster-autoscaler tag "
+        "`k8s.io/cluster-autoscaler/node-template/label/<key>` may have 128)"
+    ),
+    "buckets[]": ("unique names; S3 bucket naming rules"),
+    "registries[]": (
+        "unique names; ECR naming rules; account IDs only (never `*`); build context a directory and "
+        "`dockerfile` a file inside the project root once symlinks are resolved (never `/etc`, `../..` or a "
+        "link out); never `latest`"
+    ),
+    "endpoints[]": (
+        "`pool`, `bucket`, `registry` must name defined ones (a registry with a build); images never "
+        "`latest`; GPUs, CPU and memory fit a node of the pool; `autoscalingMetric` (a Prometheus metric "
+        "name; for triton and vllm a gauge the runtime exports, `components/runtimes.py`) needs "
+        "`maxReplicas`; `maxReplicas` (else `replicas`) plus the rollout's surge pod fits the pool at "
+        "`maxSize` ([Rollouts](#rollouts)); PromQL is parsed, never pasted (`components/promql.py`, with "
+        "promql-parser): `autoscalingMetric`, `requestsMetric` and `latencyHistogram` must be bare metric "
+        'names, `errorSelector` label matchers only (`status=~"5.."`; `} or vector(1)` is refused), '
+        "`autoscalingTarget` a positive decimal number in a string"
+    ),
+    "modelCopierRegistry": "required in prod when an endpoint copies its model",
+    "modelRegistry": (
+        "`bucket` must be defined; `name` never ends with or doubles a hyphen (it names the RDS instance and "
+        "its final snapshot); backups ≥ 1 day, ≥ 7 in prod; prod: Multi-AZ, ≥ 2 replicas, a digest-pinned "
+        "image or one built by a registry; no key holding a password (the admin password is the secret config"
+        " `modelRegistryAdminPassword`)"
+    ),
+    "endpoints[].model": (
+        "`registry` must name `modelRegistry.name`; `version` (what pods download; `mlops promote` writes it "
+        "from `alias`) is required once published, `alias` alone only with `published: false`; not together "
+        "with `bucket`, `modelPrefix` or `modelId`"
+    ),
+    "monitoring": (
+        "`slackChannel` needs the secret config `slackWebhookUrl`, `pagerduty` needs `pagerdutyRoutingKey`; "
+        "prod needs a receiver, and a subscriber of the alert topic (`alertEmails` or `alertHttpsEndpoints`):"
+        " the CloudWatch alarms and the budget notify only the topic"
+    ),
+    "teams[]": (
+        "unique names; a namespace belongs to one team and never to the platform (`default`, `kube-*`, "
+        "`keda`, `karpenter`, `monitoring`, the registry's, the endpoints'); a deployer role is one team's "
+        "and has no cluster-wide access entry (one entry per principal); `bucket` must be defined; a prefix "
+        "overlaps no other team's nor the registry's `artifactPrefix`"
+    ),
+}
+"""The rules across fields each section of the stack file must follow (what :func:`check_rules` and the
+components' validators refuse), in the words of the README's stack-configuration table, which
+``python -m tools.readme_config`` generates from the models and this table."""
+
+
 def check_rules(config: PlatformConfig) -> list[Problem]:
     """Rules across fields and sections; returns every problem found (empty when valid)."""
     problems: list[Problem] = []
