@@ -12,7 +12,7 @@ from typing import Any, NotRequired, TypedDict, cast
 import pulumi
 import pulumi_aws as aws
 
-from components.errors import argument_type_problems, well_typed
+from components.errors import argument_type_problems, refuse, well_typed
 from components.kms import account_key
 from components.naming import bucket_name_problems, check, key_prefix_problems
 
@@ -219,8 +219,7 @@ class ArtifactBucket(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         args = args or NO_ARGS  # None still means "all defaults", as it did
-        if problems := validate_bucket(args):
-            raise ValueError(f"ArtifactBucket {name}: " + "; ".join(problems))
+        refuse("ArtifactBucket", name, validate_bucket(args))
         rules = lifecycle_rules(
             args.get("abort_multipart_days", 7),
             args.get("noncurrent_version_days", 90),

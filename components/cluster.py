@@ -20,7 +20,7 @@ release, and KEDA (``ScaledObject``, and the external metrics API its autoscalin
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Literal, NotRequired, TypedDict, cast, get_args
+from typing import Literal, NotRequired, TypedDict, get_args
 
 import pulumi
 import pulumi_aws as aws
@@ -31,7 +31,7 @@ from components.access_entries import access_principal_problems
 from components.catalog import POOL_LABEL
 from components.cidrs import admits_public_addresses
 from components.delivery import ARGO_ROLLOUTS_NAMESPACE
-from components.errors import argument_type_problems, well_typed, with_defaults
+from components.errors import checked_arguments, refuse, with_defaults
 from components.helm import pinned_release
 from components.iam import document, irsa_role, service_role
 from components.karpenter import Karpenter, KarpenterWiring
@@ -201,9 +201,7 @@ DEFAULTS: _Defaults = {
 def validate_cluster(given: ClusterArgs) -> list[str]:
     """Everything wrong with the arguments (empty when valid), all at once: the wrong-typed ones
     are named first, the checks below read the rest."""
-    problems = argument_type_problems(given, ClusterArgs)
-    args = cast(ClusterArgs, well_typed(given, ClusterArgs))
-    settings = with_defaults(args, DEFAULTS)
+    problems, args, settings = checked_arguments(given, ClusterArgs, DEFAULTS)
     version = settings["version"]
     if version not in SUPPORTED_VERSIONS:
         problems.append(f"version must be one of {', '.join(SUPPORTED_VERSIONS)} (got {version!r})")
@@ -432,9 +430,7 @@ class Cluster(pulumi.ComponentResource):
         }
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        problems = validate_cluster(args)
-        if problems:
-            raise ValueError(f"Cluster {name}: " + "; ".join(problems))
+        refuse("Cluster", name, validate_cluster(args))
         super().__init__("mlops:index:Cluster", name, None, opts)
         settings = with_defaults(args, DEFAULTS)
         protect = settings["protect"]

@@ -125,6 +125,13 @@ def well_typed(args: Mapping[str, object], args_type: type) -> dict[str, object]
     return {key: value for key, value in args.items() if key not in wrong}
 
 
+def refuse(component: str, name: str, problems: Sequence[str]) -> None:
+    """Raise one ValueError naming every problem of a component's arguments, before the component
+    declares anything: ``Cluster eks: version must be one of ...; system_min_size must be ...``."""
+    if problems:
+        raise ValueError(f"{component} {name}: " + "; ".join(problems))
+
+
 Defaults = TypeVar("Defaults", bound=Mapping[str, object])
 
 
@@ -133,6 +140,17 @@ def with_defaults(args: Mapping[str, object], defaults: Defaults) -> Defaults:
     the default when the caller gave none. A component keeps its defaults in this one mapping, and
     the stack config takes its own defaults from it."""
     return cast(Defaults, {key: args.get(key, value) for key, value in defaults.items()})
+
+
+Args = TypeVar("Args", bound=Mapping[str, object])
+
+
+def checked_arguments(given: Args, args_type: type, defaults: Defaults) -> tuple[list[str], Args, Defaults]:
+    """The first step of a component's validator: the problems of the wrong-typed arguments, the
+    arguments without them (so the other checks can read the rest), and the settings with defaults."""
+    problems = argument_type_problems(given, args_type)
+    args = cast(Args, well_typed(given, args_type))
+    return problems, args, with_defaults(args, defaults)
 
 
 def _wrong_types(args: Mapping[str, object], args_type: type) -> list[tuple[str, str]]:

@@ -28,14 +28,19 @@ import pulumi_kubernetes as k8s
 from components import catalog, pins
 from components.aws_tags import NODE_TEMPLATE, node_template_key_problems
 from components.catalog import NodeOs
-from components.errors import argument_type_problems, well_typed, with_defaults
+from components.errors import checked_arguments, refuse, with_defaults
 from components.karpenter import KarpenterWiring
 from components.naming import slug
 from components.node_group import DESIRED_SIZE, launch_template, node_role, root_device
 
 Provisioner = Literal["managed", "karpenter"]
 PROVISIONERS: tuple[Provisioner, ...] = get_args(Provisioner)
-CAPACITY_TYPES = ("ON_DEMAND", "SPOT")
+CapacityType = Literal["ON_DEMAND", "SPOT"]
+"""EKS managed node group capacity types (botocore's ``eks`` ``CapacityTypes``, the request's values)."""
+CAPACITY_TYPES: tuple[CapacityType, ...] = get_args(CapacityType)
+TaintEffect = Literal["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"]
+"""Kubernetes taint effects in the spelling the EKS API uses."""
+DEFAULT_TAINT_EFFECT: TaintEffect = "NO_SCHEDULE"
 ImdsHopLimit = Literal[1, 2]
 """1 keeps pods off the node role's credentials; 2 lets agents in containers reach IMDS."""
 IMDS_HOP_LIMITS: tuple[ImdsHopLimit, ...] = get_args(ImdsHopLimit)
@@ -112,7 +117,7 @@ class GpuNodePoolArgs(TypedDict):
 
 class _Defaults(TypedDict):
     min_size: int
-    capacity_type: str
+    capacity_type: CapacityType
     os: str
     disk_size_gib: int
     imds_hop_limit: ImdsHopLimit
@@ -149,9 +154,7 @@ release pinned for its OS in :data:`components.pins.KARPENTER_AMI_VERSIONS`."""
 def validate_pool(given: GpuNodePoolArgs) -> list[str]:
     """Everything wrong with the arguments (empty when valid), all at once: the wrong-typed ones
     are named first, the checks below read the rest."""
-    problems = argument_type_problems(given, GpuNodePoolArgs)
-    args = cast(GpuNodePoolArgs, well_typed(given, GpuNodePoolArgs))
-    settings = with_defaults(args, DEFAULTS)
+    problems, args, settings = checked_arguments(given, GpuNodePoolArgs, DEFAULTS)
     types = list(args["instance_types"])
     problems += [p for p in (catalog.instance_problems(t) for t in types) if p]
     os = NodeOs(settings["os"])
@@ -325,7 +328,7 @@ def node_pool_spec(
 def node_taints(instance_types: Sequence[str], extra: Sequence[PoolTaint]) -> list[catalog.Taint]:
     """The accelerator taint followed by the extra ones."""
     taints = [catalog.accelerator_taint(list(instance_types))]
-    taints += [catalog.Taint(t["key"], t.get("value", ""), t.get("effect", "NO_SCHEDULE")) for t in extra]
+    taints += [catalog.Taint(t["key"], t.get("value", ""), t.get("effect", DEFAULT_TAINT_EFFECT)) for t in extra]
     return taints
 
 
@@ -377,9 +380,7 @@ class GpuNodePool(pulumi.ComponentResource):
     """ARN of the nodes' IAM role (None for a Karpenter pool: its nodes use Karpenter's role)."""
 
     def __init__(self, name: str, args: GpuNodePoolArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        problems = validate_pool(args)
-        if problems:
-            raise ValueError(f"GpuNodePool {name}: " + "; ".join(problems))
+        refuse("GpuNodePool", name, validate_pool(args))
         super().__init__("mlops:index:GpuNodePool", name, None, opts)
         settings = with_defaults(args, DEFAULTS)
         types = list(args["instance_types"])

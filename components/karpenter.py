@@ -27,7 +27,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.catalog import POOL_LABEL
-from components.errors import argument_type_problems, well_typed
+from components.errors import argument_type_problems, refuse, well_typed
 from components.helm import pinned_release
 from components.iam import document, irsa_role
 from components.node_group import node_role
@@ -389,9 +389,7 @@ class Karpenter(pulumi.ComponentResource):
         return {"node_role_name": self.node_role_name, "releases": [self.crds, self.controller]}
 
     def __init__(self, name: str, args: KarpenterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        problems = validate_karpenter(args)
-        if problems:
-            raise ValueError(f"Karpenter {name}: " + "; ".join(problems))
+        refuse("Karpenter", name, validate_karpenter(args))
         super().__init__("mlops:index:Karpenter", name, None, opts)
         after: list[pulumi.Input[pulumi.Resource]] = (
             list(opts.depends_on) if opts and isinstance(opts.depends_on, list) else []

@@ -30,7 +30,7 @@ from components import pins, timings
 from components.alerting import registry_rules
 from components.catalog import POOL_LABEL
 from components.cluster import SYSTEM_POOL
-from components.errors import argument_type_problems, well_typed, with_defaults
+from components.errors import checked_arguments, refuse, with_defaults
 from components.iam import document, irsa_role
 from components.isolation import registry_policy_specs
 from components.kms import account_key
@@ -267,9 +267,7 @@ MAX_CONNECTIONS = {"micro": 80, "small": 170, "medium": 400, "large": 800}
 def validate_registry(given: ModelRegistryArgs) -> list[str]:
     """Everything wrong with the arguments (empty when valid), all at once: the wrong-typed ones
     are named first, the checks below read the rest."""
-    problems = argument_type_problems(given, ModelRegistryArgs)
-    args = cast(ModelRegistryArgs, well_typed(given, ModelRegistryArgs))
-    settings = with_defaults(args, DEFAULTS)
+    problems, args, settings = checked_arguments(given, ModelRegistryArgs, DEFAULTS)
     image = settings["image"]
     if isinstance(image, str):
         problems += pinned_image_problems(image)
@@ -518,9 +516,7 @@ class ModelRegistry(pulumi.ComponentResource):
     """Password of MLflow's ``admin`` account (a secret)."""
 
     def __init__(self, name: str, args: ModelRegistryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        problems = validate_registry(args)
-        if problems:
-            raise ValueError(f"ModelRegistry {name}: " + "; ".join(problems))
+        refuse("ModelRegistry", name, validate_registry(args))
         super().__init__("mlops:index:ModelRegistry", name, None, opts)
         settings = with_defaults(args, DEFAULTS)
         namespace = settings["namespace"]

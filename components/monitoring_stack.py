@@ -35,7 +35,7 @@ from components.alerting import (
 )
 from components.catalog import ACCELERATOR_LABEL, POOL_LABEL
 from components.delivery import ARGO_ROLLOUTS_NAMESPACE
-from components.errors import argument_type_problems, well_typed
+from components.errors import argument_type_problems, refuse, well_typed
 from components.helm import pinned_release
 from components.iam import document, irsa_role
 from components.isolation import monitoring_policy_specs
@@ -363,9 +363,7 @@ class MonitoringStack(pulumi.ComponentResource):
         return ns
 
     def __init__(self, name: str, args: MonitoringStackArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        problems = validate_monitoring(args)
-        if problems:
-            raise ValueError(f"MonitoringStack {name}: " + "; ".join(problems))
+        refuse("MonitoringStack", name, validate_monitoring(args))
         super().__init__("mlops:index:MonitoringStack", name, None, opts)
         namespace = args.get("namespace", "monitoring")
         self.namespace = namespace

@@ -8,16 +8,19 @@ flow logs ``flow-logs`` (log group), ``flow-logs-role`` (+ ``-policy``) and ``fl
 """
 
 import ipaddress
-from typing import NotRequired, TypedDict
+from typing import Literal, NotRequired, TypedDict, get_args
 
 import pulumi
 import pulumi_aws as aws
 
+from components.errors import refuse, with_defaults
 from components.iam import document
 from components.kms import account_key
 from components.zones import choose_zone_ids, zone_id_problems
 
-NAT_LAYOUTS = ("single", "perAz")
+NatLayout = Literal["single", "perAz"]
+"""``perAz``: no zone is a single point of failure; ``single``: one shared NAT gateway, cheaper (dev)."""
+NAT_LAYOUTS: tuple[NatLayout, ...] = get_args(NatLayout)
 INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "sts")
 """Image pulls and IRSA token exchange stay inside the VPC."""
 
@@ -36,15 +39,34 @@ class NetworkArgs(TypedDict):
     different physical zones per account, IDs do not. Default: the first ``az_count`` zone IDs the
     region offers without opt-in, leaving out ``components.zones.EKS_UNSUPPORTED_ZONE_IDS``."""
     nat_gateways: NotRequired[str]
-    """``perAz`` (default: no AZ is a single point of failure) or ``single`` (cheaper, dev)."""
+    """``perAz`` (no AZ is a single point of failure) or ``single`` (cheaper, dev)."""
     vpc_endpoints: NotRequired[bool]
-    """S3 gateway and ECR/STS interface endpoints (default True)."""
+    """S3 gateway and ECR/STS interface endpoints."""
     flow_logs: NotRequired[bool]
-    """VPC flow logs to CloudWatch Logs (default True)."""
+    """VPC flow logs to CloudWatch Logs."""
     flow_log_retention_days: NotRequired[int]
-    """Retention of the flow log group (default 90)."""
+    """Retention of the flow log group, in days."""
     protect: NotRequired[bool]
-    """Protect (and retain on delete) the KMS key of the flow logs (default True)."""
+    """Protect (and retain on delete) the KMS key of the flow logs."""
+
+
+class _Defaults(TypedDict):
+    nat_gateways: NatLayout
+    vpc_endpoints: bool
+    flow_logs: bool
+    flow_log_retention_days: int
+    protect: bool
+
+
+DEFAULTS: _Defaults = {
+    "nat_gateways": "perAz",
+    "vpc_endpoints": True,
+    "flow_logs": True,
+    "flow_log_retention_days": 90,
+    "protect": True,
+}
+"""What each optional argument of :class:`Network` is when it is not given (the stack config's
+``network`` section takes its defaults from here)."""
 
 
 def subnet_cidrs(cidr: str, az_count: int) -> tuple[list[str], list[str]]:
@@ -72,8 +94,8 @@ def validate_network(args: NetworkArgs) -> list[str]:
         problems += [
             f"availability_zone_ids: {p}" for p in zone_id_problems(args["availability_zone_ids"], args["az_count"])
         ]
-    if args.get("nat_gateways", "perAz") not in NAT_LAYOUTS:
-        problems.append(f"nat_gateways must be single or perAz (got {args.get('nat_gateways')!r})")
+    if (layout := with_defaults(args, DEFAULTS)["nat_gateways"]) not in NAT_LAYOUTS:
+        problems.append(f"nat_gateways must be single or perAz (got {layout!r})")
     return problems
 
 
@@ -113,10 +135,9 @@ class Network(pulumi.ComponentResource):
     """NAT gateways created (1 or one per AZ)."""
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        problems = validate_network(args)
-        if problems:
-            raise ValueError(f"Network {name}: " + "; ".join(problems))
+        refuse("Network", name, validate_network(args))
         super().__init__("mlops:index:Network", name, None, opts)
+        settings = with_defaults(args, DEFAULTS)
         child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOutputOptions(parent=self)
         cluster_tag = {f"kubernetes.io/cluster/{args['cluster_name']}": "shared"}
@@ -179,7 +200,7 @@ class Network(pulumi.ComponentResource):
                 )
             )
 
-        per_az = args.get("nat_gateways", "perAz") == "perAz"
+        per_az = settings["nat_gateways"] == "perAz"
         nats: list[aws.ec2.NatGateway] = []
         for i in range(args["az_count"] if per_az else 1):
             eip = aws.ec2.Eip(f"{name}-nat-eip-{i}", domain="vpc", tags={"Name": f"{name}-nat-{i}"}, opts=child)
@@ -207,10 +228,10 @@ class Network(pulumi.ComponentResource):
             )
             private_rts.append(table)
 
-        if args.get("vpc_endpoints", True):
+        if settings["vpc_endpoints"]:
             self._endpoints(name, args["cidr"], vpc, private, private_rts)
-        if args.get("flow_logs", True):
-            self._flow_logs(name, vpc, args.get("flow_log_retention_days", 90), args.get("protect", True))
+        if settings["flow_logs"]:
+            self._flow_logs(name, vpc, settings["flow_log_retention_days"], settings["protect"])
 
         self.vpc_id = vpc.id
         self.public_subnet_ids = [s.id for s in public]

@@ -14,7 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.artifact_bucket import ArtifactBucket
-from components.errors import argument_type_problems, well_typed
+from components.errors import argument_type_problems, refuse, well_typed
 from components.kms import account_key
 from components.naming import slug
 
@@ -131,9 +131,7 @@ class StateBackend(pulumi.ComponentResource):
     """Per stack, the ARNs of its IAM policies ``preview`` (read) and ``deploy`` (write)."""
 
     def __init__(self, name: str, args: StateBackendArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        problems = validate_state_backend(args)
-        if problems:
-            raise ValueError(f"StateBackend {name}: " + "; ".join(problems))
+        refuse("StateBackend", name, validate_state_backend(args))
         super().__init__("mlops:index:StateBackend", name, None, opts)
         protect = args.get("protect", True)
         bucket = ArtifactBucket(

@@ -27,6 +27,7 @@ import pulumi_kubernetes as k8s
 
 from components.artifact_bucket import Access, prefix_policy
 from components.cluster import access_policy_arn
+from components.errors import refuse
 from components.naming import key_prefix_problems, slug
 
 PSS_LEVEL = "restricted"
@@ -351,8 +352,7 @@ class Team(pulumi.ComponentResource):
     """The Namespace objects: what the team's in-namespace objects wait on."""
 
     def __init__(self, name: str, args: TeamArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        if problems := validate_team(name, args):
-            raise ValueError(f"Team {name}: " + "; ".join(problems))
+        refuse("Team", name, validate_team(name, args))
         super().__init__("mlops:index:Team", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.namespaces = list(args["namespaces"])

@@ -38,6 +38,7 @@ from components import catalog, delivery, pins
 from components import cluster as cluster_component
 from components import gpu_node_pool as pool_component
 from components import model_registry as registry_component
+from components import network as network_component
 from components.access_entries import access_principal_problems, preview_role_problems
 from components.autoscaling import MetricType, autoscaling_metric_problems, parse_scaling_expression
 from components.aws_tags import node_template_key_problems, rds_identifier_problems, tag_problems
@@ -140,28 +141,6 @@ class Environment(StrEnum):
     PROD = "prod"
 
 
-class NatGateways(StrEnum):
-    """NAT gateway layout: one shared (cheap, one AZ failure domain) or one per AZ."""
-
-    SINGLE = "single"
-    PER_AZ = "perAz"
-
-
-class CapacityType(StrEnum):
-    """EKS managed node group capacity type."""
-
-    ON_DEMAND = "ON_DEMAND"
-    SPOT = "SPOT"
-
-
-class TaintEffect(StrEnum):
-    """Kubernetes taint effect, in the spelling the EKS API uses."""
-
-    NO_SCHEDULE = "NO_SCHEDULE"
-    NO_EXECUTE = "NO_EXECUTE"
-    PREFER_NO_SCHEDULE = "PREFER_NO_SCHEDULE"
-
-
 class Runtime(StrEnum):
     """Model server runtime of an endpoint."""
 
@@ -213,13 +192,16 @@ class NetworkConfig(_Model):
         description="Zone IDs for the subnets, azCount of them (e.g. use1-az1, not us-east-1a: names differ "
         "per account); default: the first azCount the region offers without opt-in, except those EKS refuses.",
     )
-    nat_gateways: NatGateways = Field(
-        default=NatGateways.PER_AZ, description="`single` (dev) or `perAz` (prod: no AZ SPOF)."
+    nat_gateways: network_component.NatLayout = Field(
+        default=network_component.DEFAULTS["nat_gateways"], description="`single` (dev) or `perAz` (prod: no AZ SPOF)."
     )
     vpc_endpoints: bool = Field(
-        default=True, description="S3 gateway and ECR interface endpoints (private image pulls)."
+        default=network_component.DEFAULTS["vpc_endpoints"],
+        description="S3 gateway and ECR interface endpoints (private image pulls).",
     )
-    flow_logs: bool = Field(default=True, description="VPC flow logs to CloudWatch Logs.")
+    flow_logs: bool = Field(
+        default=network_component.DEFAULTS["flow_logs"], description="VPC flow logs to CloudWatch Logs."
+    )
     existing: ExistingNetwork | None = Field(
         default=None, description="Use this VPC and its subnets instead of creating a network."
     )
@@ -335,7 +317,7 @@ class Taint(_Model):
 
     key: LabelKey = Field(description="Taint key.")
     value: Annotated[str, StringConstraints(max_length=63)] = Field(default="", description="Taint value.")
-    effect: TaintEffect = Field(default=TaintEffect.NO_SCHEDULE, description="Taint effect.")
+    effect: pool_component.TaintEffect = Field(default=pool_component.DEFAULT_TAINT_EFFECT, description="Taint effect.")
 
 
 class GpuPoolConfig(_Model):
@@ -345,8 +327,8 @@ class GpuPoolConfig(_Model):
     instance_types: list[InstanceType] = Field(
         min_length=1, max_length=20, description="EC2 instance types; several give spot capacity."
     )
-    capacity_type: CapacityType = Field(
-        default=CapacityType(pool_component.DEFAULTS["capacity_type"]), description="SPOT or ON_DEMAND."
+    capacity_type: pool_component.CapacityType = Field(
+        default=pool_component.DEFAULTS["capacity_type"], description="SPOT or ON_DEMAND."
     )
     min_size: int = Field(
         default=pool_component.DEFAULTS["min_size"], ge=0, le=1000, description="Minimum nodes; 0 scales to zero."
@@ -1037,7 +1019,7 @@ def _check_network(config: PlatformConfig) -> Iterable[Problem]:
     if net.existing is None and ipaddress.IPv4Network(net.cidr).prefixlen > 20:
         yield Problem(f"{base}.cidr", f"must be /20 or larger to fit the subnets (got {net.cidr})")
     if config.is_prod:
-        if net.nat_gateways is not NatGateways.PER_AZ:
+        if net.nat_gateways != "perAz":
             yield Problem(
                 f"{base}.natGateways",
                 "must be 'perAz' in prod (one NAT is a single point of failure)",
@@ -1152,7 +1134,7 @@ def _check_pools(config: PlatformConfig) -> Iterable[Problem]:
                 yield Problem(f"{base}.instanceTypes[{position}]", problem)
         for problem in catalog.pool_problems(pool.instance_types, pool.os):
             yield Problem(f"{base}.instanceTypes", problem)
-        if pool.spot_discount is not None and pool.capacity_type is not CapacityType.SPOT:
+        if pool.spot_discount is not None and pool.capacity_type != "SPOT":
             yield Problem(f"{base}.spotDiscount", "only applies to capacityType SPOT")
     cluster = config.cluster
     if cluster.system_max_size < cluster.system_min_size:

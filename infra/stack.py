@@ -234,7 +234,7 @@ def network(
     args: NetworkArgs = {
         "cidr": net.cidr,
         "az_count": net.az_count,
-        "nat_gateways": net.nat_gateways.value,
+        "nat_gateways": net.nat_gateways,
         "vpc_endpoints": net.vpc_endpoints,
         "flow_logs": net.flow_logs,
         "cluster_name": config.cluster_name,
@@ -256,12 +256,12 @@ def pool_args(
         "instance_types": list(pool.instance_types),
         "min_size": pool.min_size,
         "max_size": pool.max_size,
-        "capacity_type": pool.capacity_type.value,
+        "capacity_type": pool.capacity_type,
         "os": pool.os.value,
         "disk_size_gib": pool.disk_size_gib,
         "imds_hop_limit": pool.imds_hop_limit,
         "labels": dict(pool.labels),
-        "taints": [{"key": t.key, "value": t.value, "effect": t.effect.value} for t in pool.taints],
+        "taints": [{"key": t.key, "value": t.value, "effect": t.effect} for t in pool.taints],
         "max_unavailable": pool.max_unavailable,
         "tags": dict(config.tags),
     }
@@ -534,7 +534,7 @@ def gpu_capacity(config: PlatformConfig) -> list[GpuCapacityAlarm]:
     totals: dict[str, int] = {}
     for pool in config.gpu_pools:
         vcpus = max(catalog.accelerated()[t].vcpus for t in pool.instance_types)
-        usage = catalog.usage_class(pool.instance_types[0], pool.capacity_type.value)
+        usage = catalog.usage_class(pool.instance_types[0], pool.capacity_type)
         totals[usage] = totals.get(usage, 0) + pool.max_size * vcpus
     return [{"usage_class": usage, "max_vcpus": vcpus} for usage, vcpus in sorted(totals.items())]
 

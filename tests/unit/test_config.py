@@ -11,7 +11,6 @@ import pytest
 from components.errors import ConfigError, Problem
 from infra.config import (
     Environment,
-    NatGateways,
     load_platform_config,
     plaintext_credential_problems,
     secret_problems,
@@ -81,7 +80,7 @@ def test_real_stack_files_validate(stack: str) -> None:
 def test_base_is_valid_and_defaults_are_secure() -> None:
     config = load_platform_config(BASE, "x.yaml")
     assert config.cluster.endpoint_public_access is False
-    assert config.network.nat_gateways is NatGateways.PER_AZ
+    assert config.network.nat_gateways == "perAz"
     assert config.gpu_pools[0].imds_hop_limit == 1
     assert config.gpu_pools[0].disk_size_gib == 100
     assert config.registries[0].pull_account_ids == []
