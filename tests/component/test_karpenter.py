@@ -13,6 +13,7 @@ from components import pins
 from components.cluster import Cluster, ClusterArgs
 from components.gpu_node_pool import GpuNodePool, GpuNodePoolArgs, validate_pool
 from components.karpenter import INTERRUPTION_EVENTS, Karpenter, KarpenterArgs
+from tests.component.test_gpu_node_pool import BASE
 from tests.conftest import RunProgram, named, of_type
 
 pytestmark = pytest.mark.component
@@ -126,16 +127,8 @@ def test_a_cluster_installs_karpenter_only_when_asked(run: RunProgram) -> None:
     assert controller.inputs["values"]["replicas"] == 1  # one system node: the replicas refuse to share one
 
 
-POOL: GpuNodePoolArgs = {
-    "cluster_name": "mlops-dev",
-    "node_security_group_id": "sg-0123456789abcdef0",
-    "subnet_ids": ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"],
-    "instance_types": ["g5.xlarge", "g6.xlarge"],
-    "capacity_type": "SPOT",
-    "max_size": 2,
-    "provisioner": "karpenter",
-    "tags": {"team": "ml"},
-}
+POOL: GpuNodePoolArgs = {**BASE, "provisioner": "karpenter", "tags": {"team": "ml"}}
+"""The managed pool of test_gpu_node_pool, provisioned by Karpenter."""
 
 
 def _pool_with_karpenter(extra: dict[str, Any]) -> None:

@@ -39,6 +39,18 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[s
     return status, err.splitlines()
 
 
+def plan_stack_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, stack: str, text: str
+) -> tuple[Path, int, list[str]]:
+    """Plan ``stack`` with ``text`` as its stack file: the file, the exit status and the lines
+    printed. A refused configuration (exit 2) never leaves a plan behind."""
+    config = tmp_path / f"Pulumi.{stack}.yaml"
+    config.write_text(text)
+    status, lines = run_cli(capsys, "plan", "--stack", stack, "--config", str(config), "--out", str(tmp_path / "o"))
+    assert status != 2 or not (tmp_path / "o").exists()
+    return config, status, lines
+
+
 def write(path: Path, document: Any) -> Path:
     path.write_text(json.dumps(document))
     return path
@@ -233,13 +245,14 @@ def test_hostile_stack_files_exit_2_with_one_line(tmp_path: Path, capsys: pytest
 def test_a_plaintext_credential_in_the_stack_file_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = tmp_path / "Pulumi.prod.yaml"
-    config.write_text(
+    config, status, lines = plan_stack_file(
+        capsys,
+        tmp_path,
+        "prod",
         (ROOT / "Pulumi.prod.yaml").read_text()
         + "  mlops-platform:slackWebhookUrl: https://hooks.slack.com/services/T0/B0/x\n"
-        + "  mlops-platform:pagerdutyRoutingKey:\n    secure: v1:abc\n"
+        + "  mlops-platform:pagerdutyRoutingKey:\n    secure: v1:abc\n",
     )
-    status, lines = run_cli(capsys, "plan", "--stack", "prod", "--config", str(config), "--out", str(tmp_path / "o"))
     assert (status, lines) == (
         2,
         [
@@ -252,12 +265,9 @@ def test_a_plaintext_credential_in_the_stack_file_is_refused(
 
 
 def test_a_made_up_aws_region_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    config = tmp_path / "Pulumi.dev.yaml"
-    config.write_text(
-        (ROOT / "Pulumi.dev.yaml").read_text().replace("aws:region: us-east-1", "aws:region: mars-north-9")
-    )
-    assert "mars-north-9" in config.read_text()
-    status, lines = run_cli(capsys, "plan", "--stack", "dev", "--config", str(config), "--out", str(tmp_path / "o"))
+    text = (ROOT / "Pulumi.dev.yaml").read_text().replace("aws:region: us-east-1", "aws:region: mars-north-9")
+    assert "mars-north-9" in text
+    config, status, lines = plan_stack_file(capsys, tmp_path, "dev", text)
     assert (status, lines) == (
         2,
         [
@@ -294,11 +304,11 @@ def test_a_program_that_exits_is_a_program_error(tmp_path: Path, capsys: pytest.
 
 
 def test_a_flood_of_problems_is_cut_at_fifty_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    config = tmp_path / "Pulumi.dev.yaml"
     pools = "".join(f"      - {{name: p{i}, instanceTypes: [g5.xlarge], minSize: 3, maxSize: 1}}\n" for i in range(80))
     text = (ROOT / "Pulumi.dev.yaml").read_text()
-    config.write_text(text.replace("    gpuPools:\n", "    gpuPools:\n" + pools, 1))
-    status, lines = run_cli(capsys, "plan", "--stack", "dev", "--config", str(config), "--out", str(tmp_path / "o"))
+    config, status, lines = plan_stack_file(
+        capsys, tmp_path, "dev", text.replace("    gpuPools:\n", "    gpuPools:\n" + pools, 1)
+    )
     assert status == 2 and len(lines) == 52, lines
     count = int(lines[0].removeprefix("invalid configuration (").split(" ")[0])
     assert count >= 80 and lines[-1] == f"{config}: ... and {count - 50} more problems"
@@ -306,9 +316,8 @@ def test_a_flood_of_problems_is_cut_at_fifty_lines(tmp_path: Path, capsys: pytes
 
 
 def test_a_tag_aws_would_refuse_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    config = tmp_path / "Pulumi.dev.yaml"
-    config.write_text((ROOT / "Pulumi.dev.yaml").read_text().replace("team: ml-platform", 'team: "ml\\u0007platform"'))
-    status, lines = run_cli(capsys, "plan", "--stack", "dev", "--config", str(config), "--out", str(tmp_path / "o"))
+    text = (ROOT / "Pulumi.dev.yaml").read_text().replace("team: ml-platform", 'team: "ml\\u0007platform"')
+    config, status, lines = plan_stack_file(capsys, tmp_path, "dev", text)
     assert (status, lines) == (
         2,
         [
@@ -325,16 +334,12 @@ def test_a_canary_that_leaves_no_stable_pod_is_refused_before_any_resource(
 ) -> None:
     """dev's one-replica endpoint with a canary replacing its only pod: one line naming the file
     and the key path, exit 2, and no plan written (the config is refused before the program runs)."""
-    config = tmp_path / "Pulumi.dev.yaml"
-    text = (ROOT / "Pulumi.dev.yaml").read_text()
-    config.write_text(
-        text.replace(
-            "        replicas: 1\n",
-            "        replicas: 1\n        canary: true\n        rollout: replace\n        modelVersion: v1\n",
-            1,
-        )
+    text = (
+        (ROOT / "Pulumi.dev.yaml")
+        .read_text()
+        .replace("        replicas: 1\n", "        replicas: 1\n        canary: true\n        rollout: replace\n        modelVersion: v1\n", 1)
     )
-    status, lines = run_cli(capsys, "plan", "--stack", "dev", "--config", str(config), "--out", str(tmp_path / "o"))
+    config, status, lines = plan_stack_file(capsys, tmp_path, "dev", text)
     assert (status, lines) == (
         2,
         [
