@@ -908,7 +908,8 @@ SECTION_RULES: dict[str, str] = {
         "`maxSize` ([Rollouts](#rollouts)); PromQL is parsed, never pasted (`components/promql.py`, with "
         "promql-parser): `autoscalingMetric`, `requestsMetric` and `latencyHistogram` must be bare metric "
         'names, `errorSelector` label matchers only (`status=~"5.."`; `} or vector(1)` is refused), '
-        "`autoscalingTarget` a positive decimal number in a string"
+        "`autoscalingTarget` a positive decimal number in a string; `canary` is on by default in prod "
+        "([Canary delivery](#canary-delivery))"
     ),
     "modelCopierRegistry": "required in prod when an endpoint copies its model",
     "modelRegistry": (
@@ -931,7 +932,7 @@ SECTION_RULES: dict[str, str] = {
         "unique names; a namespace belongs to one team and never to the platform (`default`, `kube-*`, "
         "`keda`, `karpenter`, `monitoring`, the registry's, the endpoints'); a deployer role is one team's "
         "and has no cluster-wide access entry (one entry per principal); `bucket` must be defined; a prefix "
-        "overlaps no other team's nor the registry's `artifactPrefix`"
+        "overlaps no other team's nor the registry's `artifactPrefix` ([Teams](#teams))"
     ),
 }
 """The rules across fields each section of the stack file must follow (what :func:`check_rules` and the
