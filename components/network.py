@@ -161,12 +161,11 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
         igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags={"Name": f"{name}-igw"}, opts=child)
-        public_rt = aws.ec2.RouteTable(
+        public_rt = self._route_table(
             f"{name}-public-rt",
-            vpc_id=vpc.id,
-            routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", gateway_id=igw.id)],
-            tags={"Name": f"{name}-public"},
-            opts=child,
+            vpc,
+            f"{name}-public",
+            aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", gateway_id=igw.id),
         )
         public: list[aws.ec2.Subnet] = []
         private: list[aws.ec2.Subnet] = []
@@ -216,12 +215,11 @@ class Network(pulumi.ComponentResource):
         private_rts: list[aws.ec2.RouteTable] = []
         for i, subnet in enumerate(private):
             nat = nats[i if per_az else 0]
-            table = aws.ec2.RouteTable(
+            table = self._route_table(
                 f"{name}-private-rt-{i}",
-                vpc_id=vpc.id,
-                routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)],
-                tags={"Name": f"{name}-private-{i}"},
-                opts=child,
+                vpc,
+                f"{name}-private-{i}",
+                aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", nat_gateway_id=nat.id),
             )
             aws.ec2.RouteTableAssociation(
                 f"{name}-private-rta-{i}", subnet_id=subnet.id, route_table_id=table.id, opts=child
@@ -243,6 +241,19 @@ class Network(pulumi.ComponentResource):
                 "publicSubnetIds": self.public_subnet_ids,
                 "privateSubnetIds": self.private_subnet_ids,
             }
+        )
+
+    def _route_table(
+        self, resource_name: str, vpc: aws.ec2.Vpc, tag: str, default_route: aws.ec2.RouteTableRouteArgs
+    ) -> aws.ec2.RouteTable:
+        """A route table of the VPC whose one route sends everything else to ``default_route``'s
+        gateway: the internet gateway for public subnets, a NAT gateway for private ones."""
+        return aws.ec2.RouteTable(
+            resource_name,
+            vpc_id=vpc.id,
+            routes=[default_route],
+            tags={"Name": tag},
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _endpoints(
