@@ -520,7 +520,6 @@ class ModelRegistry(pulumi.ComponentResource):
         super().__init__("mlops:index:ModelRegistry", name, None, opts)
         settings = with_defaults(args, DEFAULTS)
         namespace = settings["namespace"]
-        monitoring = settings["monitoring_namespace"]
         allowed = sorted(set(settings["allowed_namespaces"]))
         child = pulumi.ResourceOptions(parent=self)
         self.namespace = namespace

@@ -878,14 +878,16 @@ SECTION_RULES: dict[str, str] = {
         " key or value starting with `aws:`/`rds:` and no empty value"
     ),
     "network": (
-        "CIDR /20 or larger; existing VPC needs a private subnet per AZ; `availabilityZoneIds`: `azCount` "
+        "CIDR /20 or larger; existing VPC needs a private subnet per AZ, and its `cidr` with a load balancer "
+        "(NetworkPolicies admit the NLBs' addresses from it); `availabilityZoneIds`: `azCount` "
         "distinct zone IDs (`use1-az1`, never a name like `us-east-1a`), none EKS refuses (`use1-az3`, "
         "`usw1-az2`, `cac1-az3`), not with `existing`"
     ),
     "cluster": (
         "public endpoint needs CIDRs, none a documentation range; CIDRs only with a public endpoint; "
         "`apiAccessCidrs` private only ([Runners](#runners)); `deployRoleArn` required in prod, and anywhere "
-        "without `creatorAdmin` unless `adminRoleArns` names someone ([Cluster access](#cluster-access))"
+        "without `creatorAdmin` unless `adminRoleArns` names someone ([Cluster access](#cluster-access)); "
+        "`systemMinSize` >= 2 in prod (one node per Prometheus and Alertmanager replica)"
     ),
     "gpuPools[]": (
         "unique names; `maxSize >= minSize`; instance types in the catalog, accelerated, one "
@@ -902,13 +904,18 @@ SECTION_RULES: dict[str, str] = {
     ),
     "endpoints[]": (
         "`pool`, `bucket`, `registry` must name defined ones (a registry with a build); images never "
-        "`latest`; GPUs, CPU and memory fit a node of the pool; `autoscalingMetric` (a Prometheus metric "
-        "name; for triton and vllm a gauge the runtime exports, `components/runtimes.py`) needs "
+        "`latest`; GPUs, CPU and memory fit a node of the pool; `autoscalingMetric` (a gauge, "
+        "`rate(COUNTER[W])` or `histogram_quantile(Q, rate(H_bucket[W]))` of a metric whose type fits: the "
+        "runtime's catalogue for triton and vllm, `metricTypes` for custom; [Autoscaling](#autoscaling)) needs "
         "`maxReplicas`; `maxReplicas` (else `replicas`) plus the rollout's surge pod fits the pool at "
-        "`maxSize` ([Rollouts](#rollouts)); PromQL is parsed, never pasted (`components/promql.py`, with "
-        "promql-parser): `autoscalingMetric`, `requestsMetric` and `latencyHistogram` must be bare metric "
-        'names, `errorSelector` label matchers only (`status=~"5.."`; `} or vector(1)` is refused), '
-        "`autoscalingTarget` a positive decimal number in a string; `canary` is on by default in prod "
+        "`maxSize` ([Rollouts](#rollouts)); with `canary`, the template names a pinned model from the first "
+        "deploy: `model.version` (published or not) or, for a bucket model, `modelVersion`, one key segment; "
+        "PromQL is parsed, never pasted (`components/promql.py`, `components/autoscaling.py`, with "
+        "promql-parser): `autoscalingMetric` one of those three shapes with no label matcher or modifier, "
+        "`requestsMetric` and `latencyHistogram` bare metric names, "
+        '`errorSelector` label matchers only (`status=~"5.."`; `} or vector(1)` is refused), '
+        "`autoscalingTarget` a positive decimal number in a string; `loadBalancer` needs the AWS Load "
+        "Balancer Controller, which the stack then installs; `canary` is on by default in prod "
         "([Canary delivery](#canary-delivery))"
     ),
     "modelCopierRegistry": "required in prod when an endpoint copies its model",

@@ -337,7 +337,11 @@ def test_a_canary_that_leaves_no_stable_pod_is_refused_before_any_resource(
     text = (
         (ROOT / "Pulumi.dev.yaml")
         .read_text()
-        .replace("        replicas: 1\n", "        replicas: 1\n        canary: true\n        rollout: replace\n        modelVersion: v1\n", 1)
+        .replace(
+            "        replicas: 1\n",
+            "        replicas: 1\n        canary: true\n        rollout: replace\n        modelVersion: v1\n",
+            1,
+        )
     )
     config, status, lines = plan_stack_file(capsys, tmp_path, "dev", text)
     assert (status, lines) == (
