@@ -13,12 +13,11 @@ import pytest
 
 from components import pins
 from components.nvidia_device_plugin import NvidiaDevicePlugin
-from components.plan.engine import Engine, Requests
 from components.policies import CONFIG_DIR, POLICIES
 from components.policies.settings import PackConfigError, read_pack_config, resolve
 from tests.conftest import RunProgram
 from tests.policy.insecure_programs import _opts
-from tests.policy.test_protocol import Plugin, in_process, mandatory, plugin
+from tests.policy.test_protocol import Plugin, agree_under, mandatory, plugin
 
 pytestmark = pytest.mark.policy
 __all__ = ["plugin"]  # the module-scoped plugin fixture, shared with test_protocol
@@ -32,11 +31,8 @@ def _device_plugin(image: str) -> Callable[[], None]:
 
 
 def both_paths(plugin: Plugin, run: RunProgram, program: Callable[[], None], pack_config_file: Path) -> set[str]:
-    recording = run(program, stack="prod")
-    plugin.configure(pack_config_file)
-    found = plugin.analyze(Requests(Engine(recording.resources, recording.config)))
-    assert found == in_process(recording, pack_config_file)
-    return mandatory(found)
+    """Mandatory rules the plugin refuses the prod program for, asserted equal to ``mlops plan``'s."""
+    return mandatory(agree_under(plugin, run(program, stack="prod"), pack_config_file))
 
 
 def test_the_pinned_device_plugin_is_exempt(plugin: Plugin, run: RunProgram) -> None:

@@ -14,13 +14,12 @@ import pulumi_kubernetes as k8s
 import pytest
 
 from components.pins import IMAGES
-from components.plan.engine import Engine, Requests
 from components.policies import CONFIG_DIR
 from components.policies.cis import APPROVED_REGISTRIES, approved, repository_of
 from components.policies.settings import read_pack_config
 from tests.conftest import RunProgram
 from tests.policy.insecure_programs import DIGEST, _bucket, _container, _deployment, _opts, _workload
-from tests.policy.test_protocol import Plugin, in_process, mandatory, plugin
+from tests.policy.test_protocol import Plugin, agree_under, mandatory, plugin
 
 pytestmark = pytest.mark.policy
 __all__ = ["plugin"]  # the module-scoped plugin fixture, shared with test_protocol
@@ -82,12 +81,8 @@ def strict(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def both_paths(plugin: Plugin, run: RunProgram, program: Callable[[], None], pack_config_file: Path) -> set[str]:
-    """Mandatory rules the plugin refuses the program for, asserted equal to ``mlops plan``'s."""
-    recording = run(program, stack="prod")
-    plugin.configure(pack_config_file)
-    found = plugin.analyze(Requests(Engine(recording.resources, recording.config)))
-    assert found == in_process(recording, pack_config_file)
-    return mandatory(found)
+    """Mandatory rules the plugin refuses the prod program for, asserted equal to ``mlops plan``'s."""
+    return mandatory(agree_under(plugin, run(program, stack="prod"), pack_config_file))
 
 
 @pytest.mark.parametrize("mistake", sorted(MISTAKES))
@@ -103,9 +98,7 @@ def test_the_same_resources_done_right_pass(plugin: Plugin, run: RunProgram, str
 
 def test_prod_warns_about_them_without_refusing(plugin: Plugin, run: RunProgram) -> None:
     program, rule = MISTAKES["image-of-a-docker-hub-user"]
-    recording = run(program, stack="prod")
-    plugin.configure(CONFIG_DIR / "prod.json")
-    found = plugin.analyze(Requests(Engine(recording.resources, recording.config)))
+    found = agree_under(plugin, run(program, stack="prod"), CONFIG_DIR / "prod.json")
     assert mandatory(found) == set()
     assert {policy for kind, policy, _, _ in found if kind == "violation"} == {f"{rule}@advisory"}
 

@@ -122,8 +122,12 @@ def in_process(recording: Recording, pack_config_file: Path) -> set[Finding]:
 
 
 def agree(plugin: Plugin, recording: Recording, stack: str) -> set[Finding]:
-    """The plugin's findings, asserted equal to ``mlops plan``'s."""
-    pack_config_file = CONFIG_DIR / f"{stack}.json"
+    """The plugin's findings under the stack's pack config, asserted equal to ``mlops plan``'s."""
+    return agree_under(plugin, recording, CONFIG_DIR / f"{stack}.json")
+
+
+def agree_under(plugin: Plugin, recording: Recording, pack_config_file: Path) -> set[Finding]:
+    """The plugin's findings under a pack config file, asserted equal to ``mlops plan``'s."""
     plugin.configure(pack_config_file)
     found = plugin.analyze(Requests(Engine(recording.resources, recording.config)))
     assert found == in_process(recording, pack_config_file)
