@@ -31,7 +31,7 @@ from components.alerting import registry_rules
 from components.catalog import POOL_LABEL
 from components.cluster import SYSTEM_POOL
 from components.errors import checked_arguments, refuse, with_defaults
-from components.iam import document, irsa_role
+from components.iam import document, irsa_role, service_role
 from components.isolation import registry_policy_specs
 from components.kms import account_key
 from components.load_balancer_controller import LoadBalancing, load_balancer_ingress, load_balancing_problems
@@ -260,6 +260,9 @@ LOAD_BALANCERS: tuple[RegistryLoadBalancer, ...] = get_args(RegistryLoadBalancer
 MIN_STORAGE_GIB = 20
 """RDS for PostgreSQL's smallest gp3 allocation."""
 MAX_BACKUP_RETENTION_DAYS = 35
+ENHANCED_MONITORING_SECONDS = 60
+"""Enhanced Monitoring's interval: the longest CreateDBInstance allows (0, 1, 5, 10, 15, 30, 60), so
+the fewest CloudWatch Logs bytes."""
 MAX_CONNECTIONS = {"micro": 80, "small": 170, "medium": 400, "large": 800}
 """RDS PostgreSQL's default ``max_connections`` (LEAST(DBInstanceClassMemory/9531392, 5000)) by size."""
 
@@ -781,6 +784,14 @@ class ModelRegistry(pulumi.ComponentResource):
             ],
             opts=child,
         )
+        # Enhanced Monitoring (OS metrics every minute to CloudWatch Logs): what the host does when
+        # the engine's own metrics look fine (FSBP RDS.6).
+        monitoring_role = service_role(
+            f"{name}-db-monitoring-role",
+            "monitoring.rds.amazonaws.com",
+            ["service-role/AmazonRDSEnhancedMonitoringRole"],
+            parent=self,
+        )
         db = aws.rds.Instance(
             f"{name}-db",
             identifier_prefix=f"{name}-",
@@ -813,6 +824,8 @@ class ModelRegistry(pulumi.ComponentResource):
             performance_insights_enabled=True,
             performance_insights_kms_key_id=key.arn,
             performance_insights_retention_period=7,
+            monitoring_interval=ENHANCED_MONITORING_SECONDS,
+            monitoring_role_arn=monitoring_role.arn,
             enabled_cloudwatch_logs_exports=["postgresql", "upgrade"],
             opts=pulumi.ResourceOptions.merge(
                 stateful, pulumi.ResourceOptions(custom_timeouts=pulumi.CustomTimeouts(create="60m", update="80m"))

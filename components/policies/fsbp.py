@@ -476,3 +476,19 @@ def validate_bucket_policy_writes(args: ResourceValidationArgs, report_violation
             "bucket administration in the admin role's identity policy, never in the bucket policy",
             None,
         )
+
+
+def validate_rds_enhanced_monitoring(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Databases collect Enhanced Monitoring's OS metrics (RDS.6): ``monitoringInterval`` above 0
+    with a ``monitoringRoleArn`` RDS may assume."""
+    if args.resource_type not in ("aws:rds/instance:Instance", "aws:rds/cluster:Cluster"):
+        return
+    interval = args.props.get("monitoringInterval")
+    if not interval or args.props.get("monitoringRoleArn") is None:
+        report_violation(
+            f"database {args.name}: monitoringInterval is {int(interval or 0)} or monitoringRoleArn unset (RDS.6): "
+            "nothing shows the host's memory, swap and disk when the engine's metrics look fine; set "
+            "monitoring_interval (60) and a role trusted by monitoring.rds.amazonaws.com with "
+            "AmazonRDSEnhancedMonitoringRole (ModelRegistry does)",
+            None,
+        )

@@ -549,6 +549,14 @@ RULES: list[Rule] = [
         fsbp.validate_network_edges,
     ),
     Rule(
+        "rds-enhanced-monitoring",
+        "Encryption",
+        "Databases collect Enhanced Monitoring OS metrics: monitoringInterval above 0 with a monitoring role "
+        "(FSBP RDS.6).",
+        "Set monitoring_interval and monitoring_role_arn (ModelRegistry does, every 60 s).",
+        fsbp.validate_rds_enhanced_monitoring,
+    ),
+    Rule(
         "efs-access-points-scoped",
         "Encryption",
         "EFS access points enforce a root directory other than / and a POSIX user (FSBP EFS.3, EFS.4).",

@@ -90,6 +90,18 @@ def test_database_is_private_encrypted_and_has_no_password_in_the_state(run: Run
     assert resources["mlflow-db-parameters"].inputs["family"] == f"postgres{pins.POSTGRES_MAJOR}"
 
 
+def test_the_database_sends_enhanced_monitoring_through_a_role_only_rds_assumes(run: RunProgram) -> None:
+    resources = deploy(run, registry_args())
+    db = resources["mlflow-db"].inputs
+    role = resources["mlflow-db-monitoring-role"]
+    assert db["monitoringInterval"] == 60 and db["monitoringRoleArn"].startswith("arn:aws:iam::")
+    assert role.urn in resources["mlflow-db"].dependencies
+    [statement] = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert statement["Principal"] == {"Service": "monitoring.rds.amazonaws.com"}
+    attachment = resources["mlflow-db-monitoring-role-AmazonRDSEnhancedMonitoringRole"].inputs
+    assert attachment["policyArn"] == "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+
+
 def test_only_the_cluster_nodes_reach_the_database(run: RunProgram) -> None:
     resources = deploy(run, registry_args())
     rules = [r for r in resources.values() if r.type == "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"]

@@ -149,6 +149,8 @@ def _database(**overrides: Any) -> Callable[[], None]:
         "copy_tags_to_snapshot": True,
         "enabled_cloudwatch_logs_exports": ["postgresql"],
         "username": "app",
+        "monitoring_interval": 60,
+        "monitoring_role_arn": "arn:aws:iam::123456789012:role/rds-monitoring",
     } | overrides
 
     def program() -> None:

@@ -117,8 +117,13 @@ def test_stack_pack_configs_set_the_levels() -> None:
     warning = "eks-version-supported"
     # Hygiene the plan warns about in both stacks, which a stack makes mandatory in its pack config:
     # a workload on the default service account, an image from a registry nobody listed yet, a
-    # bucket without lifecycle rules are no open door.
-    hygiene = {"k8s-default-service-account-unused", "k8s-approved-registries", "s3-bucket-lifecycle"}
+    # bucket without lifecycle rules, a database without OS metrics are no open door.
+    hygiene = {
+        "k8s-default-service-account-unused",
+        "k8s-approved-registries",
+        "s3-bucket-lifecycle",
+        "rds-enhanced-monitoring",
+    }
     warnings = {warning, *hygiene}
     assert {enforcement_level(p, prod) for p in POLICIES if p.name not in warnings} == {EnforcementLevel.MANDATORY}
     assert {enforcement_level(p, prod) for p in POLICIES if p.name in warnings} == {EnforcementLevel.ADVISORY}

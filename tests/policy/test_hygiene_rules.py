@@ -1,7 +1,8 @@
 """The rules both stacks run as warnings (a workload on the default service account, an image
-from a registry nobody approved, a bucket without lifecycle rules), made mandatory as a stack's
-pack config would: each mistake is refused by exactly its rule, through ``mlops plan``'s evaluator
-and the plugin over gRPC alike, and the same resources done right pass."""
+from a registry nobody approved, a bucket without lifecycle rules, a database without OS
+metrics), made mandatory as a stack's pack config would: each mistake is refused by exactly its
+rule, through ``mlops plan``'s evaluator and the plugin over gRPC alike, and the same resources
+done right pass."""
 
 from __future__ import annotations
 
@@ -18,13 +19,18 @@ from components.policies import CONFIG_DIR
 from components.policies.cis import APPROVED_REGISTRIES, approved, repository_of
 from components.policies.settings import read_pack_config
 from tests.conftest import RunProgram
-from tests.policy.insecure_programs import DIGEST, _bucket, _container, _deployment, _opts, _workload
+from tests.policy.insecure_programs import DIGEST, _bucket, _container, _database, _deployment, _opts, _workload
 from tests.policy.test_protocol import Plugin, agree_under, mandatory, plugin
 
 pytestmark = pytest.mark.policy
 __all__ = ["plugin"]  # the module-scoped plugin fixture, shared with test_protocol
 
-HYGIENE = ("k8s-default-service-account-unused", "k8s-approved-registries", "s3-bucket-lifecycle")
+HYGIENE = (
+    "k8s-default-service-account-unused",
+    "k8s-approved-registries",
+    "s3-bucket-lifecycle",
+    "rds-enhanced-monitoring",
+)
 SHA = "@sha256:" + "b" * 64
 LOOKALIKE = "evil.example/x.dkr.ecr.a.amazonaws.com/i" + SHA
 """Not an ECR repository: a host whose path only looks like one."""
@@ -56,6 +62,7 @@ MISTAKES: dict[str, tuple[Callable[[], None], str]] = {
         _deployment({"initContainers": [_container(name="init", image=LOOKALIKE)]}),
         "k8s-approved-registries"),
     "bucket-without-lifecycle": (_bucket(lifecycle=False), "s3-bucket-lifecycle"),
+    "database-without-enhanced-monitoring": (_database(monitoring_interval=0), "rds-enhanced-monitoring"),
 }  # fmt: skip
 
 DONE_RIGHT: dict[str, Callable[[], None]] = {
@@ -68,6 +75,7 @@ DONE_RIGHT: dict[str, Callable[[], None]] = {
         {"initContainers": [_container(name="init", image="busybox:1.37" + SHA)]}, image=DIGEST
     ),
     "bucket-with-lifecycle": _bucket(),
+    "database-with-enhanced-monitoring": _database(),
 }
 
 
