@@ -517,6 +517,7 @@ def _monitoring_release(high_availability: bool) -> Callable[[], None]:
     """kube-prometheus-stack with MonitoringStack's values for its servers (HA or not)."""
 
     def program() -> None:
+        chart = pins.chart("kube-prometheus-stack")
         replicas = HA_REPLICAS if high_availability else 1
         spec = {"replicas": replicas, "resources": ALERTMANAGER_RESOURCES} | (
             {"podAntiAffinity": "hard"} if high_availability else {}
@@ -527,8 +528,8 @@ def _monitoring_release(high_availability: bool) -> Callable[[], None]:
             "alertmanager": {"alertmanagerSpec": spec, "podDisruptionBudget": budget},
         }
         k8s.helm.v3.Release(
-            "kube-prometheus-stack", chart="kube-prometheus-stack", version="88.5.3", namespace="monitoring",
-            repository_opts={"repo": "https://prometheus-community.github.io/helm-charts"}, values=values,
+            "kube-prometheus-stack", chart=chart.name, version=chart.version, namespace="monitoring",
+            repository_opts={"repo": chart.repository}, values=values,
             opts=_opts(),
         )  # fmt: skip
 

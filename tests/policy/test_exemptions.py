@@ -44,8 +44,8 @@ def test_the_pinned_device_plugin_is_exempt(plugin: Plugin, run: RunProgram) -> 
     "image",
     [
         "docker.io/attacker/miner:1.0",
-        "nvcr.io/nvidia/k8s-device-plugin-fork:v0.20.0",
-        "nvidia/k8s-device-plugin:v0.20.0",  # Docker Hub's, not NVIDIA's registry
+        "nvcr.io/nvidia/k8s-device-plugin-fork:v1.0.0",
+        "nvidia/k8s-device-plugin:v1.0.0",  # Docker Hub's, not NVIDIA's registry
     ],
 )
 def test_a_lookalike_named_like_the_device_plugin_is_judged(plugin: Plugin, run: RunProgram, image: str) -> None:

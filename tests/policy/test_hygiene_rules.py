@@ -127,7 +127,7 @@ def test_a_stack_narrows_the_registries(plugin: Plugin, run: RunProgram, tmp_pat
     ("image", "repository"),
     [
         ("nginx:1.27", "docker.io/library/nginx"),
-        ("vllm/vllm-openai:v0.33.0", "docker.io/vllm/vllm-openai"),
+        ("vllm/vllm-openai:v1.0.0", "docker.io/vllm/vllm-openai"),
         ("localhost:5000/app:1", "localhost:5000/app"),
         ("ghcr.io/mlflow/mlflow" + SHA, "ghcr.io/mlflow/mlflow"),
         (

@@ -193,6 +193,39 @@ def test_the_crd_groups_each_chart_installs_are_what_it_renders(
     assert installed == expected
 
 
+OPERATOR_POD_NAMES = {"Prometheus": "prometheus", "Alertmanager": "alertmanager"}
+"""The Prometheus operator's servers: it makes a StatefulSet of each custom object, its pods
+labelled as ``makeSelectorLabels`` says (prometheus-operator v0.93.0, the newest tag fetched
+2026-12-08 for kube-prometheus-stack's v0.93.1: pkg/prometheus/server/operator.go and
+pkg/alertmanager/operator.go)."""
+
+
+def operator_workloads(objects: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The StatefulSets the operator will make, as far as a budget can tell: namespace, replicas and
+    pod labels."""
+    made = []
+    for _, o in objects:
+        kind, name = o["kind"], o["metadata"]["name"]
+        if kind not in OPERATOR_POD_NAMES:
+            continue
+        labels = {
+            "app.kubernetes.io/name": OPERATOR_POD_NAMES[kind],
+            "app.kubernetes.io/managed-by": "prometheus-operator",
+            "app.kubernetes.io/instance": name,
+            OPERATOR_POD_NAMES[kind]: name,
+        }
+        if kind == "Prometheus":
+            labels["operator.prometheus.io/name"] = name
+        made.append(
+            {
+                "kind": "StatefulSet",
+                "metadata": {"name": name, "namespace": o["metadata"]["namespace"]},
+                "spec": {"replicas": o["spec"].get("replicas", 1), "template": {"metadata": {"labels": labels}}},
+            }
+        )
+    return made
+
+
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_rendered_workloads_fit_their_volumes_and_disruption_budgets(
     stack: str, plans: dict[str, tuple[dict[str, Any], Path]]
@@ -216,6 +249,7 @@ def test_rendered_workloads_fit_their_volumes_and_disruption_budgets(
             assert workload["spec"]["strategy"] == {"type": "Recreate"}, workload["metadata"]["name"]
     budgets = [o for _, o in objects if o["kind"] == "PodDisruptionBudget"]
     assert budgets
+    workloads += operator_workloads(objects)
     for budget in budgets:
         selector = budget["spec"]["selector"]["matchLabels"]
         selected = [

@@ -567,7 +567,11 @@ def check_promotion(registry: Registry, admin: tuple[str, str], scientist: tuple
     api = f"{registry.url}/api/2.0/mlflow"
     work.mkdir(parents=True, exist_ok=True)
     stack = work / "Pulumi.prod.yaml"
-    original = stack_file("prod").read_text()
+    # Prod's file as it was before its first promotion: the alias alone (a canary refuses to plan
+    # so, which is why `mlops promote` runs before the endpoint's first deploy).
+    alias = "          alias: champion\n"
+    original = stack_file("prod").read_text().replace(f"{alias}          version: 1\n", alias)
+    assert "version: 1" not in original
     stack.write_text(original)
     env = {
         "MLFLOW_TRACKING_URI": registry.url,
@@ -578,8 +582,7 @@ def check_promotion(registry: Registry, admin: tuple[str, str], scientist: tuple
     assert (first.returncode, first.stderr) == (0, ""), first.stderr
     assert first.stdout == f"fraud-detector: unpinned -> v1 (fraud-detector@champion); {stack} updated\n"
     pinned = stack.read_text()
-    alias = "          alias: champion\n"
-    assert pinned == original.replace(alias, f"{alias}          version: 1\n")
+    assert pinned == original.replace(alias, f"{alias}          version: 1\n") == stack_file("prod").read_text()
     snapshot = work / "pinned-v1.yaml"
     snapshot.write_text(pinned)
 
