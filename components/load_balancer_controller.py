@@ -139,6 +139,17 @@ def controller_values(cluster_name: str, region: str, vpc_id: str, role_arn: str
         "createIngressClassResource": False,
         "ingressClassParams": {"create": False},
         "disableIngressClassAnnotation": True,
+        # Services of type LoadBalancer only: no Ingress and no Gateway API objects (both Gateway
+        # gates default to true in v3.5.0, pkg/config/feature_gates.go), so nothing but a reviewed
+        # Service makes a load balancer (docs/deploy/configurations.md at v3.5.0).
+        "controllerConfig": {
+            "featureGates": {"ServiceTypeLoadBalancerOnly": True, "ALBGatewayAPI": False, "NLBGatewayAPI": False}
+        },
+        # The chart's mutating webhook intercepts the creation of every Service in the cluster; with
+        # failurePolicy Fail no Service (ClusterIP ones, other charts' included) can be created while
+        # the controller's pods are not ready (a first install, both replicas down). Ours set
+        # loadBalancerClass themselves, so the webhook only defaults other teams' LoadBalancer Services.
+        "serviceMutatorWebhookConfig": {"failurePolicy": "Ignore"},
     }
     if replicas >= 2:  # the chart renders the budget only for replicaCount > 1
         values["podDisruptionBudget"] = {"maxUnavailable": 1}

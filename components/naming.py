@@ -119,19 +119,29 @@ def image_digest(image: str) -> str | None:
 
 
 DOCKER_HUB = "docker.io"
+LEGACY_DOCKER_HUB = "index.docker.io"
 
 
 def repository_of(image: str) -> str:
     """The fully qualified repository of an image reference (``nginx:1.27`` ->
-    ``docker.io/library/nginx``), as the container runtime resolves it: the first path component
-    is a registry when it has a dot or a port or is ``localhost``, else the image is Docker Hub's."""
+    ``docker.io/library/nginx``), as the container runtime resolves it (distribution/reference's
+    ``splitDockerDomain``): the first path component is a registry when it has a dot, a port or an
+    upper-case letter, or is ``localhost``; else the image is Docker Hub's, whose legacy host
+    ``index.docker.io`` is ``docker.io`` and whose one-component names are under ``library/``. The
+    host is lower-cased (DNS names are case-insensitive)."""
     name = image.split("@", 1)[0]
     head, _, tail = name.rpartition("/")
     name = f"{head}/{tail.split(':', 1)[0]}" if head else tail.split(":", 1)[0]
     first, _, rest = name.partition("/")
-    if rest and ("." in first or ":" in first or first == "localhost"):
-        return name
-    return f"{DOCKER_HUB}/{name}" if rest else f"{DOCKER_HUB}/library/{name}"
+    if rest and ("." in first or ":" in first or first == "localhost" or first.lower() != first):
+        domain, remainder = first.lower(), rest
+    else:
+        domain, remainder = DOCKER_HUB, name
+    if domain == LEGACY_DOCKER_HUB:
+        domain = DOCKER_HUB
+    if domain == DOCKER_HUB and "/" not in remainder:
+        remainder = f"library/{remainder}"
+    return f"{domain}/{remainder}"
 
 
 def pinned_image_problems(image: str) -> list[str]:

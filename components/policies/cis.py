@@ -107,9 +107,12 @@ def validate_default_service_account(args: ResourceValidationArgs, report_violat
     the program manages does not turn its automount on (CIS 4.1.5, 4.1.6)."""
     if args.resource_type.startswith("kubernetes:core/v1:ServiceAccount"):
         metadata = as_mapping(args.props.get("metadata"))
-        if metadata.get("name") == DEFAULT_SERVICE_ACCOUNT and args.props.get("automountServiceAccountToken") is True:
+        automount = args.props.get("automountServiceAccountToken")
+        # A Patch leaves what it does not set to the live account; a whole account unset means true.
+        opened = automount is True if is_patch(args.resource_type) else automount is not False
+        if metadata.get("name") == DEFAULT_SERVICE_ACCOUNT and opened:
             report_violation(
-                "the default service account sets automountServiceAccountToken: true, so every pod that names "
+                "the default service account does not set automountServiceAccountToken: false, so every pod that names "
                 "no account gets its token; set it false (CIS 4.1.5)",
                 None,
             )

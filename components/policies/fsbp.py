@@ -415,7 +415,7 @@ def validate_rds_encrypted_in_transit(args: StackValidationArgs, report_violatio
     group, or left at the engine's default where that is 1 (PostgreSQL 15 and later)."""
     by_name = {r.props.get("name"): r for r in args.resources if r.resource_type == PARAMETER_GROUP}
     for instance in (r for r in args.resources if r.resource_type == RDS_INSTANCE):
-        if "postgres" not in str(instance.props.get("engine", "")):
+        if instance.props.get("engine") != "postgres":  # Aurora's force_ssl is its cluster parameter group's
             continue
         depended = {d.urn for d in instance.dependencies}
         groups = [r.props for r in args.resources if r.resource_type == PARAMETER_GROUP and r.urn in depended]
@@ -436,12 +436,16 @@ LIFECYCLE_CONFIGURATIONS = (
 
 
 def validate_bucket_lifecycle(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    """Buckets have lifecycle rules (S3.13), which expire noncurrent versions of versioned ones (S3.10)."""
+    """Buckets have an enabled lifecycle rule (S3.13, S3.10); which objects and versions it expires
+    is the bucket's decision (ArtifactBucket expires noncurrent versions)."""
     for bucket in (r for r in args.resources if r.resource_type in BUCKETS):
-        inline = items(bucket.props.get("lifecycleRules"))
-        if not inline and not _companions(args.resources, bucket, LIFECYCLE_CONFIGURATIONS, "bucket", "bucket"):
+        inline = [as_mapping(r) for r in items(bucket.props.get("lifecycleRules"))]
+        companions = _companions(args.resources, bucket, LIFECYCLE_CONFIGURATIONS, "bucket", "bucket")
+        rules = [as_mapping(r) for c in companions for r in items(c.props.get("rules"))]
+        enabled = [r for r in rules if r.get("status") == "Enabled"] + [r for r in inline if r.get("enabled") is True]
+        if not enabled:
             report_violation(
-                f"bucket {bucket.name} has no lifecycle configuration (S3.13, S3.10): objects and noncurrent "
+                f"bucket {bucket.name} has no enabled lifecycle rule (S3.13, S3.10): objects and noncurrent "
                 "versions are kept and billed forever; add aws.s3.BucketLifecycleConfiguration (ArtifactBucket "
                 "expires noncurrent versions)",
                 bucket.urn,
@@ -459,7 +463,11 @@ def policy_write_grants(document: Any) -> list[str]:
     problems: list[str] = []
     for index, statement in enumerate(statements(document)):
         actions = [a.lower() for a in strings(statement.get("Action"))]
-        granted = [w for w in POLICY_WRITES if any(fnmatch.fnmatchcase(w.lower(), a) for a in actions)]
+        excluded = [a.lower() for a in strings(statement.get("NotAction"))]
+        if "NotAction" in statement:  # grants every action it does not list
+            granted = [w for w in POLICY_WRITES if not any(fnmatch.fnmatchcase(w.lower(), a) for a in excluded)]
+        else:
+            granted = [w for w in POLICY_WRITES if any(fnmatch.fnmatchcase(w.lower(), a) for a in actions)]
         grantees = [value for kind, value in principals(statement) if kind in ("AWS", "*")]
         if allows(statement) and granted and grantees:
             problems.append(f"Statement[{index}] lets {', '.join(grantees)} {', '.join(granted)}")

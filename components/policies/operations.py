@@ -202,7 +202,10 @@ def monitoring_single_points(values: Mapping[str, Any]) -> list[str]:
         replicas = _number(spec.get("replicas"), 1)
         if replicas < 2:
             problems.append(f"{section}.{spec_key}.replicas is {replicas}: one eviction stops all alerting")
-        if spec.get("podAntiAffinity") != "hard" and not as_mapping(spec.get("affinity")).get("podAntiAffinity"):
+        required = as_mapping(as_mapping(spec.get("affinity")).get("podAntiAffinity")).get(
+            "requiredDuringSchedulingIgnoredDuringExecution"
+        )
+        if spec.get("podAntiAffinity") != "hard" and not items(required):
             problems.append(f'{section}.{spec_key}.podAntiAffinity is not "hard": both replicas may land on one node')
         if as_mapping(server.get("podDisruptionBudget")).get("enabled") is not True:
             problems.append(f"{section}.podDisruptionBudget.enabled is not true: a node drain may evict every replica")

@@ -89,6 +89,15 @@ def test_the_release_is_pinned_on_the_system_nodes_with_the_clusters_vpc(run: Ru
     assert values["nodeSelector"]["mlops-platform/pool"] == "system"
     assert (values["replicaCount"], values["podDisruptionBudget"]) == (2, {"maxUnavailable": 1})
     assert values["createIngressClassResource"] is False and values["disableIngressClassAnnotation"] is True
+    # Neither Ingress nor the Gateway API (on by default in v3.5.0) make load balancers; a controller
+    # that is down never blocks the creation of other Services (its webhook intercepts them all).
+    gates = values["controllerConfig"]["featureGates"]
+    assert (gates["ALBGatewayAPI"], gates["NLBGatewayAPI"], gates["ServiceTypeLoadBalancerOnly"]) == (
+        False,
+        False,
+        True,
+    )
+    assert values["serviceMutatorWebhookConfig"] == {"failurePolicy": "Ignore"}
     # The chart's own image is the pinned one: no override needed, and a bump moves both.
     chart_values = yaml.safe_load((CHART / "values.yaml").read_text())
     assert f"{chart_values['image']['repository']}:{chart_values['image']['tag']}" == pins.image(

@@ -1017,10 +1017,10 @@ def _bucket(
     ownership: str = "BucketOwnerEnforced",
     *,
     grant: dict[str, Any] | None = None,
-    lifecycle: bool = True,
+    lifecycle: str | None = "Enabled",
 ) -> Callable[[], None]:
     """A bucket with every companion s3-bucket-secure asks for, a policy (with ``grant`` beside
-    its TLS-only statement), ownership controls and lifecycle rules."""
+    its TLS-only statement), ownership controls and a lifecycle rule of status ``lifecycle`` (None: none)."""
 
     def program() -> None:
         opts = _opts()
@@ -1040,9 +1040,9 @@ def _bucket(
         aws.s3.BucketOwnershipControls(
             "reports-ownership", bucket=bucket.id, rule={"object_ownership": ownership}, opts=opts
         )
-        if lifecycle:
+        if lifecycle is not None:
             aws.s3.BucketLifecycleConfiguration(
-                "reports-lifecycle", bucket=bucket.id, rules=[{"id": "noncurrent", "status": "Enabled",
+                "reports-lifecycle", bucket=bucket.id, rules=[{"id": "noncurrent", "status": lifecycle,
                 "noncurrent_version_expiration": {"noncurrent_days": 30}}], opts=opts,
             )  # fmt: skip
         policy = bucket.arn.apply(_tls_only) if tls_only else bucket.arn.apply(
@@ -1351,6 +1351,9 @@ PROGRAMS: dict[str, tuple[Callable[[], None], str]] = {
     "bucket-policy-grants-s3-put-star": (
         _bucket(grant={"Effect": "Allow", "Principal": {"AWS": OTHER_ACCOUNT}, "Action": ["s3:Put*"],
                        "Resource": [BUCKET_ARN, f"{BUCKET_ARN}/*"]}), "s3-bucket-policy-no-admin-grants"),
+    "bucket-policy-grants-all-but-reads": (
+        _bucket(grant={"Effect": "Allow", "Principal": {"AWS": OTHER_ACCOUNT}, "NotAction": "s3:GetObject",
+                       "Resource": BUCKET_ARN}), "s3-bucket-policy-no-admin-grants"),
     "efs-without-backup": (_file_system(None), "efs-backed-up"),
     "efs-backup-disabled": (_file_system("DISABLED"), "efs-backed-up"),
     "rds-postgres-14-without-force-ssl": (_database(engine_version="14.12"), "rds-encrypted-in-transit"),

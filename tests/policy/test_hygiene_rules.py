@@ -36,17 +36,19 @@ LOOKALIKE = "evil.example/x.dkr.ecr.a.amazonaws.com/i" + SHA
 """Not an ECR repository: a host whose path only looks like one."""
 
 
-def _default_account_automounting() -> None:
-    k8s.core.v1.ServiceAccountPatch(
+def _default_account(automount: bool | None) -> Callable[[], None]:
+    """The namespace's ``default`` ServiceAccount as a program declares it (adopted), with ``automount``."""
+    return lambda: k8s.core.v1.ServiceAccount(
         "default-account", metadata={"name": "default", "namespace": "serving"},
-        automount_service_account_token=True, opts=_opts(),
+        automount_service_account_token=automount, opts=_opts(),
     )  # fmt: skip
 
 
-def _default_account_closed() -> None:
-    k8s.core.v1.ServiceAccountPatch(
-        "default-account", metadata={"name": "default", "namespace": "serving"},
-        automount_service_account_token=False, opts=_opts(),
+def _default_account_patch(automount: bool | None) -> Callable[[], None]:
+    """A patch of the live ``default`` ServiceAccount: what it does not set stays as it is."""
+    return lambda: k8s.core.v1.ServiceAccountPatch(
+        "default-account", metadata={"name": "default", "namespace": "serving", "labels": {"team": "ml"}},
+        automount_service_account_token=automount, opts=_opts(),
     )  # fmt: skip
 
 
@@ -55,13 +57,16 @@ MISTAKES: dict[str, tuple[Callable[[], None], str]] = {
         _deployment({"automountServiceAccountToken": True}), "k8s-default-service-account-unused"),
     "cronjob-names-the-default-account": (
         _workload("CronJob", {"serviceAccountName": "default"}), "k8s-default-service-account-unused"),
-    "default-account-turns-automount-on": (_default_account_automounting, "k8s-default-service-account-unused"),
+    "default-account-turns-automount-on": (_default_account(True), "k8s-default-service-account-unused"),
+    "default-account-patch-turns-automount-on": (_default_account_patch(True), "k8s-default-service-account-unused"),
     "image-of-a-docker-hub-user": (_deployment(image="someuser/miner" + SHA), "k8s-approved-registries"),
     "image-of-an-unknown-registry": (_deployment(image="registry.example/app" + SHA), "k8s-approved-registries"),
     "init-image-of-a-lookalike-host": (
         _deployment({"initContainers": [_container(name="init", image=LOOKALIKE)]}),
         "k8s-approved-registries"),
-    "bucket-without-lifecycle": (_bucket(lifecycle=False), "s3-bucket-lifecycle"),
+    "bucket-without-lifecycle": (_bucket(lifecycle=None), "s3-bucket-lifecycle"),
+    "bucket-with-a-disabled-lifecycle": (_bucket(lifecycle="Disabled"), "s3-bucket-lifecycle"),
+    "default-account-declared-without-automount": (_default_account(None), "k8s-default-service-account-unused"),
     "database-without-enhanced-monitoring": (_database(monitoring_interval=0), "rds-enhanced-monitoring"),
 }  # fmt: skip
 
@@ -70,7 +75,8 @@ DONE_RIGHT: dict[str, Callable[[], None]] = {
         {"serviceAccountName": "scorer", "automountServiceAccountToken": True}
     ),
     "job-on-the-default-account-without-a-token": _workload("Job", {"automountServiceAccountToken": False}),
-    "default-account-closed": _default_account_closed,
+    "default-account-closed": _default_account(False),
+    "default-account-patch-leaving-automount-alone": _default_account_patch(None),
     "images-from-ecr-and-docker-official": _deployment(
         {"initContainers": [_container(name="init", image="busybox:1.37" + SHA)]}, image=DIGEST
     ),
@@ -127,6 +133,10 @@ def test_a_stack_narrows_the_registries(plugin: Plugin, run: RunProgram, tmp_pat
     ("image", "repository"),
     [
         ("nginx:1.27", "docker.io/library/nginx"),
+        ("docker.io/nginx:1.27", "docker.io/library/nginx"),
+        ("index.docker.io/library/nginx:1.27", "docker.io/library/nginx"),
+        ("PUBLIC.ECR.AWS/eks/x:1", "public.ecr.aws/eks/x"),
+        ("Evilhost/x:1", "evilhost/x"),  # an upper-case first component is a host, never Docker Hub's
         ("vllm/vllm-openai:v1.0.0", "docker.io/vllm/vllm-openai"),
         ("localhost:5000/app:1", "localhost:5000/app"),
         ("ghcr.io/mlflow/mlflow" + SHA, "ghcr.io/mlflow/mlflow"),

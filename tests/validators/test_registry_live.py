@@ -266,7 +266,11 @@ def endpoints_plan() -> dict[str, dict[str, Any]]:
     by_name = {e["name"]: e for e in platform["endpoints"]}
     for endpoint in readme:
         if endpoint["name"] in by_name:
-            kept = {k: v for k, v in by_name[endpoint["name"]].items() if k not in ("bucket", "modelPrefix", "model")}
+            kept = {
+                k: v
+                for k, v in by_name[endpoint["name"]].items()
+                if k not in ("bucket", "modelPrefix", "modelVersion", "model")
+            }
             by_name[endpoint["name"]] = {**kept, **endpoint}
         else:
             by_name[endpoint["name"]] = endpoint
