@@ -140,8 +140,8 @@ def controller_values(cluster_name: str, region: str, vpc_id: str, role_arn: str
         "ingressClassParams": {"create": False},
         "disableIngressClassAnnotation": True,
         # Services of type LoadBalancer only: no Ingress and no Gateway API objects (both Gateway
-        # gates default to true in v3.5.0, pkg/config/feature_gates.go), so nothing but a reviewed
-        # Service makes a load balancer (docs/deploy/configurations.md at v3.5.0).
+        # gates default to true at the pinned release, pkg/config/feature_gates.go), so nothing but a reviewed
+        # Service makes a load balancer (docs/deploy/configurations.md at that tag).
         "controllerConfig": {
             "featureGates": {"ServiceTypeLoadBalancerOnly": True, "ALBGatewayAPI": False, "NLBGatewayAPI": False}
         },

@@ -89,7 +89,7 @@ def test_the_release_is_pinned_on_the_system_nodes_with_the_clusters_vpc(run: Ru
     assert values["nodeSelector"]["mlops-platform/pool"] == "system"
     assert (values["replicaCount"], values["podDisruptionBudget"]) == (2, {"maxUnavailable": 1})
     assert values["createIngressClassResource"] is False and values["disableIngressClassAnnotation"] is True
-    # Neither Ingress nor the Gateway API (on by default in v3.5.0) make load balancers; a controller
+    # Neither Ingress nor the Gateway API (on by default at the pinned release) make load balancers; a controller
     # that is down never blocks the creation of other Services (its webhook intercepts them all).
     gates = values["controllerConfig"]["featureGates"]
     assert (gates["ALBGatewayAPI"], gates["NLBGatewayAPI"], gates["ServiceTypeLoadBalancerOnly"]) == (
