@@ -104,9 +104,16 @@ PINNED_SOURCES = {
         "syncing the bare prefix load whatever it holds when they start, stable and canary pods alike, and the "
         "canary compares nothing; upload each version under its own directory and name it here"
     ),
+    "hub": (
+        "a canaried endpoint serves a pinned model, but vLLM downloads {model_id} from the Hugging Face Hub when each "
+        "pod starts, at whatever its main branch holds then, stable and canary pods alike: the canary compares "
+        "nothing; register the weights (model.version) or upload them under a version directory (modelPrefix "
+        "and modelVersion), or set canary: false"
+    ),
 }
 """Why a canary refuses each unpinned model source (``registered``: a registry alias alone;
-``bucket``: a bucket prefix with no version directory), to be formatted with the endpoint's names."""
+``bucket``: a bucket prefix with no version directory; ``hub``: a Hugging Face model id, never
+pinned), to be formatted with the endpoint's names."""
 
 
 def canary_source_problem(source: str, pinned: bool, **names: str) -> str | None:

@@ -418,7 +418,9 @@ def canary_problems(args: ModelServingEndpointArgs) -> list[str]:
             "registered", "version" in model, alias=model.get("alias", ""), endpoint="NAME"
         )
         problems += [f"registered_model version: {problem}"] if problem else []
-    elif "model_prefix" in args and "model_id" not in args:
+    elif "model_id" in args:
+        problems.append(f"model_id: {delivery.canary_source_problem('hub', False, model_id=args['model_id'])}")
+    elif "model_prefix" in args:
         problem = delivery.canary_source_problem("bucket", "model_version" in args, prefix=args["model_prefix"])
         problems += [f"model_version: {problem}"] if problem else []
     return problems

@@ -1285,8 +1285,11 @@ def _check_canary_source(endpoint: EndpointConfig, base: str, default: str) -> I
                 "registered", model.version is not None, alias=model.alias or "", endpoint=endpoint.name
             )
         key = "model.version"
+    elif endpoint.model_id is not None:
+        problem = delivery.canary_source_problem("hub", False, model_id=endpoint.model_id)
+        key = "modelId"
     else:
-        if endpoint.model_prefix is not None and endpoint.model_id is None:
+        if endpoint.model_prefix is not None:
             problem = delivery.canary_source_problem(
                 "bucket", endpoint.model_version is not None, prefix=endpoint.model_prefix
             )

@@ -444,6 +444,9 @@ def test_a_canary_reads_a_pinned_model_published_or_not(run: RunProgram) -> None
         run(lambda: ModelServingEndpoint("ep", registered))
     with pytest.raises(ValueError, match=r"model_version: a canaried endpoint reads one version directory of its "):
         run(lambda: ModelServingEndpoint("ep", {**args("triton", canary=True), "crds": []}))
+    hub: Any = {**args("vllm", canary=True, model_id="org/model"), "crds": []}
+    with pytest.raises(ValueError, match=r"model_id: a canaried endpoint serves a pinned model, but vLLM downloads"):
+        run(lambda: ModelServingEndpoint("ep", hub))
     with pytest.raises(ValueError, match=r"model_version must be one S3 key segment"):
         run(lambda: ModelServingEndpoint("ep", {**args("triton", model_version="../v1"), "crds": []}))
 

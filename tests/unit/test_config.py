@@ -582,6 +582,16 @@ def test_a_canary_pins_its_model_from_the_first_deploy() -> None:
     assert ("platform.endpoints[0].modelVersion", "not with modelId: it is a directory under modelPrefix") in [
         (p.path, p.message) for p in problems_of(with_id)
     ]
+    # A Hugging Face model id is never pinned: both pods download the main branch when they start.
+    del with_id["endpoints"][0]["modelVersion"]
+    [hub] = problems_of(with_id)
+    assert hub.path == "platform.endpoints[0].modelId"
+    assert hub.message.startswith(
+        "a canaried endpoint serves a pinned model, but vLLM downloads meta-llama/Llama-3.1-8B-Instruct from the "
+        "Hugging Face Hub when each pod starts"
+    )
+    with_id["endpoints"][0]["canary"] = False
+    assert load_platform_config(with_id, "Pulumi.prod.yaml").endpoints[0].model_id is not None
 
 
 REGISTRY_INVALID: list[tuple[str, dict[str, Any], str, str]] = [
