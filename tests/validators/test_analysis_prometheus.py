@@ -30,21 +30,17 @@ from __future__ import annotations
 import json
 import math
 import re
-import shutil
-import socket
-import subprocess
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.validators.prometheus_server import openmetrics_text, served
+
 pytestmark = pytest.mark.validators
 
-PROMETHEUS, PROMTOOL = shutil.which("prometheus"), shutil.which("promtool")
 START = 1_700_000_000
 """The canary pod's first scrape (any past instant: retention counts from the newest block)."""
 SCRAPE = 30
@@ -193,69 +189,14 @@ def openmetrics() -> str:
         *vllm(IDLE, 0, 0, 0.5, 0.05),
         *vllm(STABLE, 2, 0.5, 10.0, 1.0),
     ]
-    by_series: dict[str, list[str]] = {}
-    for line in lines:
-        by_series.setdefault(line.rsplit(" ", 2)[0], []).append(line)
-    return "\n".join(line for series in by_series.values() for line in series) + "\n# EOF\n"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return openmetrics_text(lines)
 
 
 @pytest.fixture(scope="module")
 def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Debian's Prometheus serving the cases' TSDB on a free local port, stopped afterwards."""
-    assert PROMETHEUS and PROMTOOL, "prometheus/promtool missing: install Debian's prometheus (make prometheus-tools)"
-    root = tmp_path_factory.mktemp("analysis")
-    source, tsdb, config = root / "series.om.txt", root / "tsdb", root / "prometheus.yml"
-    source.write_text(openmetrics())
-    config.write_text("global: {}\n")
-    made = subprocess.run(
-        [PROMTOOL, "tsdb", "create-blocks-from", "openmetrics", str(source), str(tsdb)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert made.returncode == 0, made.stderr
-    url = f"http://127.0.0.1:{_free_port()}"
-    server = subprocess.Popen(
-        [
-            PROMETHEUS,
-            f"--config.file={config}",
-            f"--storage.tsdb.path={tsdb}",
-            "--storage.tsdb.retention.time=100y",
-            f"--web.listen-address={url.removeprefix('http://')}",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=(root / "prometheus.log").open("w"),
-    )
-    try:
-        _wait_ready(url, server, root / "prometheus.log")
+    with served(openmetrics(), tmp_path_factory.mktemp("analysis")) as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-def _wait_ready(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        assert server.poll() is None, log.read_text()[-2000:]
-        try:
-            with urllib.request.urlopen(f"{url}/-/ready", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"prometheus not ready in 20 s: {log.read_text()[-2000:]}")
 
 
 # -- the tests -------------------------------------------------------------------------------

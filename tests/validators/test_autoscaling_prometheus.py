@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import subprocess
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -25,12 +23,11 @@ import pytest
 
 from components.model_serving_endpoint import scaled_object_spec
 from tests.unit.test_runtimes import endpoint
-from tests.validators.test_analysis_prometheus import _free_port, _wait_ready  # pyright: ignore[reportPrivateUsage]
+from tests.validators.prometheus_server import openmetrics_text, served
 from tests.validators.test_custom_resources import errors
 
 pytestmark = pytest.mark.validators
 
-PROMETHEUS, PROMTOOL = shutil.which("prometheus"), shutil.which("promtool")
 START = 1_700_000_000
 SCRAPE = 30
 MINUTES = 20
@@ -76,51 +73,14 @@ def openmetrics() -> str:
     lines += _series(
         "http_requests_total", _labels("other", "scorer", 1, code="200"), lambda step: 100.0 * step * SCRAPE
     )
-    by_series: dict[str, list[str]] = {}
-    for line in lines:
-        by_series.setdefault(line.rsplit(" ", 2)[0], []).append(line)
-    return "\n".join(line for series in by_series.values() for line in series) + "\n# EOF\n"
+    return openmetrics_text(lines)
 
 
 @pytest.fixture(scope="module")
 def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Debian's Prometheus serving the series on a free local port, stopped afterwards."""
-    assert PROMETHEUS and PROMTOOL, "prometheus/promtool missing: install Debian's prometheus (make prometheus-tools)"
-    root = tmp_path_factory.mktemp("autoscaling")
-    source, tsdb, config = root / "series.om.txt", root / "tsdb", root / "prometheus.yml"
-    source.write_text(openmetrics())
-    config.write_text("global: {}\n")
-    made = subprocess.run(
-        [PROMTOOL, "tsdb", "create-blocks-from", "openmetrics", str(source), str(tsdb)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert made.returncode == 0, made.stderr
-    url = f"http://127.0.0.1:{_free_port()}"
-    log = root / "prometheus.log"
-    server = subprocess.Popen(
-        [
-            PROMETHEUS,
-            f"--config.file={config}",
-            f"--storage.tsdb.path={tsdb}",
-            "--storage.tsdb.retention.time=100y",
-            f"--web.listen-address={url.removeprefix('http://')}",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=log.open("w"),
-    )
-    try:
-        _wait_ready(url, server, log)
+    with served(openmetrics(), tmp_path_factory.mktemp("autoscaling")) as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 def keda_value(url: str, query: str, at: int = AT) -> float:
